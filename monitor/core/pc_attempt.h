@@ -1,0 +1,58 @@
+/* pc_attempt.h - one bind attempt, as the correlator (or the eBPF source) reports it.
+ *
+ * Plain data with no heap pointers: it can be copied, queued and compared in tests. One
+ * failed bind() is one attempt, however many providers saw it. */
+#ifndef PC_ATTEMPT_H
+#define PC_ATTEMPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pc_addr.h"
+#include "pc_time.h"
+
+typedef enum pc_proto { PC_PROTO_UNKNOWN = 0, PC_PROTO_TCP = 6, PC_PROTO_UDP = 17 } pc_proto;
+
+/* Which sources contributed evidence (bit set). */
+#define PC_SEEN_AFD 0x01u
+#define PC_SEEN_TCPIP 0x02u
+#define PC_SEEN_WINSOCK 0x04u
+#define PC_SEEN_EBPF 0x08u
+
+/* Socket options known for the failing socket (bits of pc_bind_attempt.sockopts). An option
+ * is only meaningful when its bit is also set in sockopts_known. */
+#define PC_SOCKOPT_REUSEADDR 0x01u
+#define PC_SOCKOPT_EXCLUSIVEADDRUSE 0x02u
+#define PC_SOCKOPT_REUSEPORT 0x04u
+#define PC_SOCKOPT_V6ONLY 0x08u
+#define PC_SOCKOPT_FREEBIND 0x10u
+
+/* At which call the failure surfaced. */
+typedef enum pc_stage { PC_STAGE_BIND = 0, PC_STAGE_LISTEN = 1, PC_STAGE_CREATE = 2 } pc_stage;
+
+typedef struct pc_bind_attempt {
+  pc_time ts_first; /* event time of the first evidence */
+  pc_time ts_last;  /* event time of the last merged evidence */
+  uint32_t pid;
+  bool pid_known;
+  uint64_t start_key; /* process start key, 0 when unknown: tells PID reuse apart */
+  uint32_t tid;
+  uint64_t endpoint; /* AFD endpoint (kernel address) or socket handle; 0 when unknown */
+  pc_addr local;     /* requested local address and port */
+  bool addr_known;
+  uint8_t proto;    /* pc_proto */
+  int32_t socktype; /* 1 stream, 2 dgram, 0 unknown */
+  uint8_t stage;    /* pc_stage */
+  bool failed;      /* false for a successful bind (sources report those too) */
+  uint32_t ntstatus; /* 0 when unknown or success */
+  bool ntstatus_known;
+  uint32_t error; /* WSA error on Windows (10048), errno on Linux; 0 = success */
+  bool error_known;
+  bool error_is_errno; /* true when error is a Linux errno */
+  uint32_t seen_by;    /* PC_SEEN_* */
+  uint32_t sockopts;
+  uint32_t sockopts_known;
+  uint16_t tcpip_event; /* id of the TCPIP event that saw it (1006, 1394, 1122...), 0 if none */
+} pc_bind_attempt;
+
+#endif

@@ -1,0 +1,71 @@
+/* pc_facts.h - everything known about one bind attempt once host state is added.
+ *
+ * This is what rules evaluate and what findings are built from. Strings are fixed-size,
+ * NUL-terminated and may be empty (= unknown); numbers have a *_known flag. Host-state back
+ * ends fill the enrichment part; the pipeline fills the rest. */
+#ifndef PC_FACTS_H
+#define PC_FACTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pc_attempt.h"
+
+#define PC_NAME_MAX 128
+#define PC_PATH_MAX 520
+
+typedef enum pc_os { PC_OS_UNKNOWN = 0, PC_OS_WINDOWS = 1, PC_OS_LINUX = 2 } pc_os;
+
+/* Owner states (TCP states as netstat shows them, plus "bound" and "udp"). */
+typedef enum pc_owner_state {
+  PC_OWNER_STATE_UNKNOWN = 0,
+  PC_OWNER_STATE_LISTEN,
+  PC_OWNER_STATE_ESTABLISHED,
+  PC_OWNER_STATE_TIME_WAIT,
+  PC_OWNER_STATE_CLOSE_WAIT,
+  PC_OWNER_STATE_BOUND, /* bound, neither listening nor connected */
+  PC_OWNER_STATE_UDP,   /* a bound UDP endpoint */
+  PC_OWNER_STATE_OTHER
+} pc_owner_state;
+
+typedef struct pc_facts {
+  pc_bind_attempt attempt;
+
+  /* The failing process. */
+  char process_name[PC_NAME_MAX]; /* "nginx.exe" */
+  char process_path[PC_PATH_MAX];
+  char process_user[PC_NAME_MAX];
+  char process_service[PC_NAME_MAX]; /* service hosted by the process, if any */
+
+  /* Who holds the port now (the first matching owner). */
+  bool owner_known;
+  uint32_t owner_pid;
+  char owner_name[PC_NAME_MAX];
+  char owner_path[PC_PATH_MAX];
+  char owner_service[PC_NAME_MAX];
+  uint8_t owner_state; /* pc_owner_state */
+  bool owner_kernel;   /* PID 4 / System: HTTP.sys, SMB, WinNAT */
+  pc_addr owner_addr;  /* the owner's local address */
+  uint32_t owner_sockopts;
+  uint32_t owner_sockopts_known;
+
+  /* The excluded range containing the port, if any. */
+  bool excluded;
+  uint16_t excluded_start, excluded_end;
+  bool excluded_administered;
+
+  /* The dynamic (ephemeral) port range for the attempt's protocol. */
+  bool dynamic_known;
+  uint16_t dynamic_start, dynamic_end;
+  bool in_dynamic;
+
+  /* Linux: ports below this need CAP_NET_BIND_SERVICE (ip_unprivileged_port_start). */
+  bool unprivileged_start_known;
+  uint16_t unprivileged_start;
+
+  uint8_t os;          /* pc_os */
+  uint32_t os_build;   /* Windows build number, 0 unknown */
+  uint64_t repeat_count; /* identical failures in the aggregation window, including this one */
+} pc_facts;
+
+#endif

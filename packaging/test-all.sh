@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the test dependencies, then builds and runs every test:
+#   1. gcc, ASan+UBSan, -Werror: the whole ctest suite;
+#   2. clang, -Werror: a warnings-as-errors build plus the suite again (catches
+#      compiler-specific warnings and behaviour).
+# Usage: packaging/test-all.sh [build-root]   (default: ./build-test)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=${1:-"$here/build-test"}
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$here/packaging/install-deps.sh" --tests
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gcc + ASan/UBSan build"
+cmake -S "$here" -B "$root/gcc-asan" -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug \
+  -DPC_SANITIZE=ON >/dev/null
+cmake --build "$root/gcc-asan" -j "$jobs"
+step "gcc + ASan/UBSan tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir "$root/gcc-asan" --output-on-failure -j "$jobs"
+
+step "clang -Werror build"
+cmake -S "$here" -B "$root/clang" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  >/dev/null
+cmake --build "$root/clang" -j "$jobs"
+step "clang tests"
+ctest --test-dir "$root/clang" --output-on-failure -j "$jobs"
+
+echo
+echo "test-all: every step passed"
