@@ -13,12 +13,12 @@ for arg in "$@"; do
   esac
 done
 
-pkgs=(build-essential cmake ninja-build pkg-config libpcre2-dev)
-if [ "$want_tests" = 1 ]; then
-  # clang + its runtime for the sanitizer and libFuzzer builds; python3 for the
-  # manifest cross-check; valgrind for memcheck of the end-to-end tests.
-  pkgs+=(clang libclang-rt-14-dev python3 valgrind)
-fi
+# Package lists live in packaging/deps/: base*.txt for building and running, tests*.txt
+# for the test suite. Each area of the project keeps its own list file.
+deps_dir="$(cd "$(dirname "$0")" && pwd)/deps"
+lists=("$deps_dir"/base*.txt)
+[ "$want_tests" = 1 ] && lists+=("$deps_dir"/tests*.txt)
+mapfile -t pkgs < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 
 missing=()
 for p in "${pkgs[@]}"; do
