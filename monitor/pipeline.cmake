@@ -2,7 +2,18 @@
 add_library(pc_pipeline STATIC
   ${CMAKE_CURRENT_LIST_DIR}/bmap.c
   ${CMAKE_CURRENT_LIST_DIR}/correlator.c
-  ${CMAKE_CURRENT_LIST_DIR}/attempt_text.c)
+  ${CMAKE_CURRENT_LIST_DIR}/attempt_text.c
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline.c)
 target_include_directories(pc_pipeline PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_pipeline PUBLIC pc_parsers)
 pc_apply_warnings(pc_pipeline)
+
+# The program.
+add_executable(portclash
+  ${CMAKE_CURRENT_LIST_DIR}/main.c
+  ${CMAKE_CURRENT_LIST_DIR}/cli_util.c
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_analyze.c
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_schema.c)
+target_link_libraries(portclash PRIVATE pc_pipeline)
+pc_apply_warnings(portclash)
+set_target_properties(portclash PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

@@ -96,9 +96,10 @@ const pc_schema_event *pc_schema_set_find(const pc_schema_set *set, const pc_gui
  * three known providers). */
 void pc_schema_set_write(const pc_schema_set *set, FILE *out);
 
-/* Compares two schemas of the same event. Returns true when identical; otherwise writes a
- * one-line description of the first difference ("property 3: Status is UInt32 here, UInt16
- * there") into diff. */
+/* Compares the built-in schema a with another layout b of the same event (from the OS or a
+ * dump). Returns true when identical; otherwise writes the first difference into diff:
+ * "property 4: built in 'Status UInt32', here 'Status UInt16'" or
+ * "built in 9 properties, here 10 (added 'NewField UInt16')". */
 bool pc_schema_event_same(const pc_schema_event *a, const pc_schema_event *b, char *diff, size_t diffcap);
 
 const char *pc_intype_name(uint8_t intype);

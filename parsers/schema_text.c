@@ -305,15 +305,15 @@ bool pc_schema_event_same(const pc_schema_event *a, const pc_schema_event *b, ch
     describe_prop(a, i, da, sizeof da);
     describe_prop(b, i, db, sizeof db);
     if (strcmp(da, db) != 0) {
-      snprintf(diff, diffcap, "property %u is '%s' in one and '%s' in the other", i + 1, da, db);
+      snprintf(diff, diffcap, "property %u: built in '%s', here '%s'", i + 1, da, db);
       return false;
     }
   }
   if (a->prop_count != b->prop_count) {
     const pc_schema_event *longer = a->prop_count > b->prop_count ? a : b;
     describe_prop(longer, n, da, sizeof da);
-    snprintf(diff, diffcap, "%u properties in one, %u in the other (first extra: '%s')", a->prop_count,
-             b->prop_count, da);
+    snprintf(diff, diffcap, "built in %u properties, here %u (%s '%s')", a->prop_count, b->prop_count,
+             longer == b ? "added" : "missing", da);
     return false;
   }
   if (diffcap) diff[0] = '\0';
