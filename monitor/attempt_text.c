@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "pc_attempt_text.h"
+#include "pc_compiler.h"
 #include "pc_ntstatus.h"
 
 const char *pc_proto_name(uint8_t proto) {
@@ -13,6 +14,7 @@ typedef struct out {
   size_t cap, len;
 } out;
 
+static void put(out *o, const char *fmt, ...) PC_PRINTF(2, 3);
 static void put(out *o, const char *fmt, ...) {
   if (o->len + 1 >= o->cap) return;
   va_list ap;

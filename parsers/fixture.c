@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
 #include "pc_sockaddr.h"
@@ -39,6 +40,7 @@ void pc_fixture_close(pc_fixture *fx) { free(fx); }
 
 const char *pc_fixture_error(const pc_fixture *fx) { return fx->error; }
 
+static int fail(pc_fixture *fx, const char *fmt, ...) PC_PRINTF(2, 3);
 static int fail(pc_fixture *fx, const char *fmt, ...) {
   int n = snprintf(fx->error, sizeof fx->error, "%s:%u: ", fx->origin, fx->line);
   va_list ap;

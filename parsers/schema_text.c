@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_schema.h"
 
@@ -105,6 +106,8 @@ static bool valid_name(const char *tok, size_t len) {
   return true;
 }
 
+static int fail(char *err, size_t errcap, const char *origin, unsigned line, const char *fmt, ...)
+    PC_PRINTF(5, 6);
 static int fail(char *err, size_t errcap, const char *origin, unsigned line, const char *fmt, ...) {
   if (errcap) {
     int n = snprintf(err, errcap, "%s:%u: ", origin, line);

@@ -10,9 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pc_compiler.h"
+
 typedef void (*pc_test_fn)(void);
 void pc__test_register(const char *name, pc_test_fn fn);
-void pc__test_fail(const char *file, int line, const char *fmt, ...);
+void pc__test_fail(const char *file, int line, const char *fmt, ...) PC_PRINTF(3, 4);
 void pc__test_skip(const char *reason);
 int pc__test_failed_now(void);
 
