@@ -261,6 +261,9 @@ static void fill_from(pc_bind_attempt *a, const evidence *e) {
 }
 
 static void add_evidence(pc_correlator *c, evidence *e) {
+  /* Successful binds only matter when asked for; skipping them keeps the open list (and its
+   * linear merge scan) as short as the number of recent failures. */
+  if (!e->failed && !c->cfg.report_success) return;
   if (!e->started || e->started > e->ts) e->started = e->ts;
   for (size_t k = 0; k < c->open_count; k++) {
     pc_bind_attempt *a = &c->open[(c->open_head + k) % c->cfg.max_open];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the test dependencies, then builds and runs every test:
 #   1. gcc, ASan+UBSan, -Werror: the whole ctest suite;
-#   2. clang, -Werror: a warnings-as-errors build plus the suite again (catches
-#      compiler-specific warnings and behaviour).
+#   2. clang, ASan+UBSan, -Werror, libFuzzer: the suite again (catches compiler-specific
+#      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each.
 # Usage: packaging/test-all.sh [build-root]   (default: ./build-test)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,12 +21,12 @@ step "gcc + ASan/UBSan tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$root/gcc-asan" --output-on-failure -j "$jobs"
 
-step "clang -Werror build"
+step "clang + ASan/UBSan + libFuzzer build"
 cmake -S "$here" -B "$root/clang" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  >/dev/null
+  -DPC_SANITIZE=ON -DPC_FUZZ=ON -DPC_FUZZ_SECONDS="${PC_FUZZ_SECONDS:-10}" >/dev/null
 cmake --build "$root/clang" -j "$jobs"
-step "clang tests"
-ctest --test-dir "$root/clang" --output-on-failure -j "$jobs"
+step "clang tests and fuzz smoke runs"
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/clang" --output-on-failure -j "$jobs"
 
 echo
 echo "test-all: every step passed"

@@ -124,10 +124,9 @@ static int fail(char *err, size_t errcap, const char *origin, unsigned line, con
 /* Parses one property line into ev. */
 static int parse_prop(cursor *c, pc_schema_event *ev, const char *origin, unsigned line, char *err,
                       size_t errcap) {
-  const char *tok, *typ;
-  size_t len, tlen;
-  next_token(c, &tok, &len);
-  if (!valid_name(tok, len)) return fail(err, errcap, origin, line, "bad property name");
+  const char *tok = NULL, *typ = NULL;
+  size_t len = 0, tlen = 0;
+  if (!next_token(c, &tok, &len) || !valid_name(tok, len)) return fail(err, errcap, origin, line, "bad property name");
   if (ev->prop_count >= PC_SCHEMA_MAX_PROPS)
     return fail(err, errcap, origin, line, "more than %d properties", PC_SCHEMA_MAX_PROPS);
   for (unsigned i = 0; i < ev->prop_count; i++)

@@ -10,6 +10,12 @@ if(PC_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# Fuzzing needs coverage instrumentation in every library the targets link, not only in
+# the harness.
+if(PC_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 function(pc_apply_warnings target)
   target_compile_options(${target} PRIVATE ${PC_WARNING_FLAGS})
 endfunction()
