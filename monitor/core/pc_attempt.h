@@ -53,6 +53,17 @@ typedef struct pc_bind_attempt {
   uint32_t sockopts;
   uint32_t sockopts_known;
   uint16_t tcpip_event; /* id of the TCPIP event that saw it (1006, 1394, 1122...), 0 if none */
+
+  /* Linux (eBPF) extras; zero / false when unknown. */
+  uint32_t ppid;
+  bool uid_known;
+  uint32_t uid, euid;
+  uint64_t cgroup_id;
+  uint32_t netns;       /* network namespace inode */
+  bool caps_known;
+  uint64_t cap_effective; /* bit 10 = CAP_NET_BIND_SERVICE */
+  char comm[16];        /* task comm, NUL-terminated */
+  char bound_device[16]; /* SO_BINDTODEVICE, NUL-terminated */
 } pc_bind_attempt;
 
 #endif
