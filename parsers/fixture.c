@@ -162,31 +162,6 @@ static int parse_value(pc_fixture *fx, const pc_schema_prop *p, const char *v, g
   return PC_OK;
 }
 
-static size_t int_size(uint8_t intype, unsigned ptr) {
-  switch (intype) {
-    case PC_IN_INT8:
-    case PC_IN_UINT8:
-      return 1;
-    case PC_IN_INT16:
-    case PC_IN_UINT16:
-      return 2;
-    case PC_IN_INT32:
-    case PC_IN_UINT32:
-    case PC_IN_HEXINT32:
-    case PC_IN_BOOLEAN:
-      return 4;
-    case PC_IN_INT64:
-    case PC_IN_UINT64:
-    case PC_IN_HEXINT64:
-    case PC_IN_FILETIME:
-      return 8;
-    case PC_IN_POINTER:
-      return ptr;
-    default:
-      return 0;
-  }
-}
-
 static bool parse_provider(const char *tok, pc_guid *g) {
   if (strcmp(tok, "afd") == 0) *g = PC_GUID_AFD;
   else if (strcmp(tok, "tcpip") == 0) *g = PC_GUID_TCPIP;
@@ -313,8 +288,8 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
         continue;
       }
       if (g[i].is_blob) return fail(fx, "%s is not a blob", p->name);
-      size_t n = int_size(p->intype, ptr);
-      if (n == 0) return fail(fx, "%s: type %s cannot be written in a fixture", p->name, pc_intype_name(p->intype));
+      size_t n = pc_intype_fixed_size(p->intype, ptr);
+      if (n == 0 || n > 8 || p->intype == PC_IN_FLOAT || p->intype == PC_IN_DOUBLE) return fail(fx, "%s: type %s cannot be written in a fixture", p->name, pc_intype_name(p->intype));
       if (len + n > FIXTURE_PAYLOAD_MAX) return fail(fx, "payload too large");
       for (size_t k = 0; k < n; k++) fx->payload[len + k] = (uint8_t)(g[i].num >> (8 * k));
       len += n;

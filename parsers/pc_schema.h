@@ -128,6 +128,10 @@ typedef struct pc_field {
 int pc_schema_walk(const pc_schema_event *ev, const uint8_t *data, size_t len, unsigned ptr_size,
                    pc_field *fields);
 
+/* Size in bytes of a fixed-size in-type (pointers take ptr_size); 0 for variable-size types
+ * (strings, Binary, SID). */
+uint32_t pc_intype_fixed_size(uint8_t intype, unsigned ptr_size);
+
 /* Reads an unsigned integer field (1, 2, 4 or 8 bytes, little-endian) as uint64. */
 uint64_t pc_field_uint(const uint8_t *data, const pc_field *f);
 

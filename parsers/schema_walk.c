@@ -4,7 +4,7 @@
 #include "pc_error.h"
 #include "pc_schema.h"
 
-static uint32_t fixed_size(uint8_t intype, unsigned ptr_size) {
+uint32_t pc_intype_fixed_size(uint8_t intype, unsigned ptr_size) {
   switch (intype) {
     case PC_IN_INT8:
     case PC_IN_UINT8:
@@ -82,7 +82,7 @@ int pc_schema_walk(const pc_schema_event *ev, const uint8_t *data, size_t len, u
         break;
       }
       default:
-        size = fixed_size(p->intype, ptr_size);
+        size = pc_intype_fixed_size(p->intype, ptr_size);
         if (size == 0) return PC_EPARSE;
         break;
     }
