@@ -152,7 +152,7 @@ static void message(pc__out *o, const pc_finding *f) {
   if (f->fixes && f->fix_count) {
     pc__out_str(o, " - fix: ");
     for (size_t i = 0; i < f->fix_count; i++) {
-      if (i) pc__out_str(o, "; ");
+      if (i) pc__out_str(o, " | ");
       msg_esc(o, f->fixes[i] ? f->fixes[i] : "?");
     }
   }
