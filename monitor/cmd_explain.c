@@ -171,9 +171,16 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
   if (f->owner_known) {
     char ep[PC_ADDR_TEXT_MAX + 8];
     format_endpoint(&f->owner_addr, ep, sizeof ep);
-    int n = snprintf(buf, cap, "%u/%s is held by %s%s (pid %u), %s on %s.", port, proto,
-                     f->owner_name[0] ? f->owner_name : "an unknown process", f->owner_kernel ? " (kernel)" : "",
-                     (unsigned)f->owner_pid, pc_owner_state_name(f->owner_state), ep);
+    int n;
+    if (f->owner_pid == 0)
+      n = snprintf(buf, cap,
+                   "%u/%s is held by a socket (%s on %s) whose process is not visible here (another user's "
+                   "process without root, or another PID namespace).",
+                   port, proto, pc_owner_state_name(f->owner_state), ep);
+    else
+      n = snprintf(buf, cap, "%u/%s is held by %s%s (pid %u), %s on %s.", port, proto,
+                   f->owner_name[0] ? f->owner_name : "an unknown process", f->owner_kernel ? " (kernel)" : "",
+                   (unsigned)f->owner_pid, pc_owner_state_name(f->owner_state), ep);
     if (n > 0 && (size_t)n < cap && f->owner_state == PC_OWNER_STATE_TIME_WAIT)
       snprintf(buf + n, cap - (size_t)n, " Only TIME_WAIT: SO_REUSEADDR lets a server bind anyway.");
     return;
@@ -202,8 +209,10 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
   const pc_bind_attempt *a = &f->attempt;
   char ep[PC_ADDR_TEXT_MAX + 8];
   format_endpoint(&a->local, ep, sizeof ep);
-  fprintf(out, "%s/%s (%s host state: %s)\n", ep, pc_proto_name(a->proto), x->live ? "live" : "offline",
-          x->backend);
+  if (x->live)
+    fprintf(out, "%s/%s (host state: this machine, %s)\n", ep, pc_proto_name(a->proto), x->backend);
+  else
+    fprintf(out, "%s/%s (host state: the given files)\n", ep, pc_proto_name(a->proto));
   const test_result *tests[2] = {&x->plain, &x->reuse};
   const char *labels[2] = {"test bind", "with SO_REUSEADDR"};
   for (int i = 0; i < 2; i++) {

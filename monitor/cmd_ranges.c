@@ -178,8 +178,8 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
       fputs("null", out);
     fputs("}\n", out);
   } else {
-    fprintf(out, "Excluded port ranges (%s host state: %s)%s\n", pc_hoststate_is_live(hs) ? "live" : "offline",
-            pc_hoststate_backend(hs),
+    fprintf(out, "Excluded port ranges (host state: %s)%s\n",
+            pc_hoststate_is_live(hs) ? "this machine" : "the given files",
             linux_hs ? " - ip_local_reserved_ports: never picked automatically, explicit binds still work" : "");
     if (n_ex == 0) fputs("  none\n", out);
     if (n_ex) fprintf(out, "  %-5s %-5s %5s %5s  %s\n", "proto", "ip", "start", "end", "administered");

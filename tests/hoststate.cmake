@@ -1,0 +1,10 @@
+# Host state: text parsers, offline/live back ends, enrich, explain/ranges; fuzz targets.
+pc_add_test(NAME test_hoststate_text SOURCES hoststate/test_hoststate_text.c LIBS pc_parsers)
+pc_add_test(NAME test_hoststate_offline SOURCES hoststate/test_hoststate_offline.c LIBS pc_cmd_hoststate)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  pc_add_test(NAME test_hoststate_live SOURCES hoststate/test_hoststate_live.c LIBS pc_cmd_hoststate)
+endif()
+
+pc_add_fuzz(NAME netsh SOURCES fuzz/fuzz_netsh.c LIBS pc_parsers)
+pc_add_fuzz(NAME netstat SOURCES fuzz/fuzz_netstat.c LIBS pc_parsers)
+pc_add_fuzz(NAME tasklist SOURCES fuzz/fuzz_tasklist.c LIBS pc_parsers)
