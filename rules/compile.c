@@ -85,7 +85,6 @@ static int on_rule(void *ud, pc__rule *r) {
       pc__rule_free(r);
       return PC_ERULE;
     }
-    if (r->broken) break;
     /* A later layer replaces: same slot in the load order, same fallback role. */
     r->seq = old->seq;
     r->fallback = old->fallback;
@@ -93,10 +92,7 @@ static int on_rule(void *ud, pc__rule *r) {
     pc__rule_free(old);
     return PC_OK;
   }
-  if (r->broken) {
-    pc__rule_free(r);
-    return PC_ERULE;
-  }
+  /* Broken rules are kept (the build fails anyway) so that duplicates of them are found. */
   if (c->n == c->cap) {
     size_t ncap = c->cap ? c->cap * 2 : 64;
     pc__rule **a = realloc(c->rules, ncap * sizeof *a);

@@ -28,7 +28,7 @@ typedef struct parser {
   int err;    /* PC_ERULE or PC_ENOMEM once the current line failed */
   int depth;
   pc__rule *cur;
-  bool cur_bad, has_title, has_sev, has_when, has_explain;
+  bool cur_bad, has_title, has_sev, has_when, has_explain, has_fix;
   int rc; /* overall result */
 } parser;
 
@@ -462,10 +462,10 @@ static void finish_rule(parser *p) {
   if (!p->has_explain) missing[nm++] = "explain";
   for (int i = 0; i < nm; i++)
     pc__diag(p->d, p->origin, r->line, 1, "rule '%s' has no '%s' line", r->id, missing[i]);
-  if (r->fix_count == 0)
+  if (!p->has_fix)
     pc__diag(p->d, p->origin, r->line, 1, "rule '%s' has no 'fix' line (give at least one)",
              r->id);
-  if (nm || r->fix_count == 0) p->cur_bad = true;
+  if (nm || !p->has_fix) p->cur_bad = true;
   if (p->cur_bad) {
     p->rc = PC_ERULE;
     /* Still hand it over, so that duplicates of a broken rule are reported too. */
@@ -506,7 +506,7 @@ static void start_rule(parser *p, pc__token *kw) {
   }
   p->cur = r;
   p->cur_bad = !ok;
-  p->has_title = p->has_sev = p->has_when = p->has_explain = false;
+  p->has_title = p->has_sev = p->has_when = p->has_explain = p->has_fix = false;
   if (ok) expect_eol(p);
 }
 
@@ -579,11 +579,16 @@ static void statement(parser *p) {
       fail(p, kw->col, "duplicate 'title' in rule '%s'", r->id);
       return;
     }
+    p->has_title = true;
     template_arg(p, kw, &r->title, false);
-    if (!p->err) p->has_title = true;
     return;
   case 1: { /* severity */
     pc__token *t = next(p);
+    if (p->has_sev) {
+      fail(p, kw->col, "duplicate 'severity' in rule '%s'", r->id);
+      return;
+    }
+    p->has_sev = true; /* a bad value is reported once, not again as "no severity" */
     int sev = is_word(t, "error") ? PC_RULE_ERROR
               : is_word(t, "warning") ? PC_RULE_WARNING
               : is_word(t, "info") ? PC_RULE_INFO
@@ -592,13 +597,8 @@ static void statement(parser *p) {
       fail(p, t->col, "bad severity %s (expected error, warning or info)", desc(t, w));
       return;
     }
-    if (p->has_sev) {
-      fail(p, kw->col, "duplicate 'severity' in rule '%s'", r->id);
-      return;
-    }
     if (!expect_eol(p)) return;
     r->severity = (uint8_t)sev;
-    p->has_sev = true;
     return;
   }
   case 2: { /* priority */
@@ -612,6 +612,7 @@ static void statement(parser *p) {
     return;
   }
   case 3: { /* when */
+    p->has_when = true;
     p->depth = 0;
     pc__node *n = parse_or(p);
     if (n && !expect_eol(p)) {
@@ -633,14 +634,15 @@ static void statement(parser *p) {
     return;
   }
   case 4: /* explain */
+    p->has_explain = true;
     template_arg(p, kw, &r->explain, true);
-    if (!p->err) p->has_explain = true;
     return;
   case 5: /* fix */
     if (r->fix_count == PC_RULES_MAX_FIXES) {
       fail(p, kw->col, "too many 'fix' lines in rule '%s' (at most %d)", r->id, PC_RULES_MAX_FIXES);
       return;
     }
+    p->has_fix = true;
     template_arg(p, kw, &r->fixes[r->fix_count], false);
     if (!p->err) r->fix_count++;
     return;
@@ -659,6 +661,24 @@ static void statement(parser *p) {
   }
 }
 
+/* After a lexing error the statement never ran; note which keyword the line had, so that the
+ * rule's end does not report it missing as well. */
+static void mark_seen(parser *p, const char *line, size_t len) {
+  size_t i = 0;
+  while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
+  size_t j = i;
+  while (j < len && line[j] >= 'a' && line[j] <= 'z') j++;
+  const char *w = line + i;
+  size_t n = j - i;
+#define PC__IS(word) (n == sizeof word - 1 && memcmp(w, word, n) == 0)
+  if (PC__IS("title")) p->has_title = true;
+  else if (PC__IS("severity")) p->has_sev = true;
+  else if (PC__IS("when")) p->has_when = true;
+  else if (PC__IS("explain")) p->has_explain = true;
+  else if (PC__IS("fix")) p->has_fix = true;
+#undef PC__IS
+}
+
 int pc__parse(const char *text, size_t len, const char *origin, int layer, pc__parse_out *out) {
   parser p = {.origin = origin, .layer = layer, .out = out, .d = out->diag, .rc = PC_OK};
   size_t i = 0;
@@ -670,7 +690,10 @@ int pc__parse(const char *text, size_t len, const char *origin, int layer, pc__p
     p.pos = 0;
     int rc = pc__lex_line(&p.line, text + i, e - i, p.lineno, origin, p.d);
     if (rc == PC_OK) statement(&p);
-    else p.err = rc;
+    else {
+      p.err = rc;
+      mark_seen(&p, text + i, e - i);
+    }
     if (p.err == PC_ENOMEM) p.rc = PC_ENOMEM;
     else if (p.err) {
       p.rc = PC_ERULE;
