@@ -1,0 +1,343 @@
+/* test_sinks.c - transports without a real collector: the queue bound under a dead
+ * collector, log rotation, a missing directory and a full disk, the console and the
+ * status line. */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pc_sink.h"
+#include "pc_test.h"
+
+typedef struct diags {
+  int errors, recoveries;
+  char last[512];
+} diags;
+
+static void on_diag(void *ud, pc_err err, const char *msg) {
+  diags *d = ud;
+  if (err == PC_OK)
+    d->recoveries++;
+  else
+    d->errors++;
+  snprintf(d->last, sizeof d->last, "%s", msg);
+}
+
+static pc_finding failure(uint32_t i) {
+  pc_finding f;
+  memset(&f, 0, sizeof f);
+  f.ts = f.ts_last = pc_time_from_unix(1795305000 + i, 0);
+  f.host = "h";
+  f.event = "bind_failure";
+  f.proto = "tcp";
+  f.address = "0.0.0.0";
+  f.port_known = true;
+  f.port = 8080;
+  f.pid_known = true;
+  f.pid = i;
+  f.process = "svc.exe";
+  f.severity = "error";
+  f.explanation = "Port 8080 is held by another process.";
+  f.count = 1;
+  f.source = "fixture";
+  return f;
+}
+
+static pc_sink_options base_opts(void) {
+  pc_sink_options o;
+  pc_sink_options_init(&o);
+  o.console = false;
+  o.host = "testhost";
+  o.retry_min_ms = 5;
+  o.retry_max_ms = 50;
+  o.drain_ms = 200;
+  return o;
+}
+
+static char tmpdir[256];
+
+static const char *scratch(const char *name) {
+  if (!tmpdir[0]) {
+    snprintf(tmpdir, sizeof tmpdir, "sinks-tmp-XXXXXX");
+    if (!mkdtemp(tmpdir)) abort();
+  }
+  static char path[512];
+  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  return path;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  char *data = malloc(1 << 22);
+  size_t n = fread(data, 1, (1 << 22) - 1, fp);
+  fclose(fp);
+  data[n] = '\0';
+  if (len) *len = n;
+  return data;
+}
+
+static long max_rss_kb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+static int dead_tcp_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t sl = sizeof sa;
+  bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  getsockname(fd, (struct sockaddr *)&sa, &sl);
+  close(fd); /* nothing listens there now: connect is refused */
+  return ntohs(sa.sin_port);
+}
+
+PC_TEST(dead_collector_million_findings_bounded) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  char url[64];
+  snprintf(url, sizeof url, "tcp://127.0.0.1:%d", dead_tcp_port());
+  o.syslog_url = url;
+  o.queue_bytes = 256 * 1024;
+  o.drain_ms = 50;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  long rss0 = max_rss_kb();
+  const uint32_t N = 1000000;
+  for (uint32_t i = 0; i < N; i++) {
+    pc_finding f = failure(i);
+    pc_sinks_write(s, &f); /* never blocks, whatever the collector does */
+  }
+  pc_sink_stats st;
+  pc_sinks_stats(s, &st);
+  PC_CHECK_UINT(st.submitted, N);
+  PC_CHECK_UINT(st.written, 0);
+  PC_CHECK_UINT(st.submitted, st.written + st.dropped + st.queued); /* at any moment */
+  PC_CHECK(st.queued * 200 <= o.queue_bytes);                     /* ~300-byte records */
+  char line[256];
+  pc_sinks_status_line(s, NULL, line, sizeof line);
+  char want[128];
+  snprintf(want, sizeof want, "portclash: 0 events, %u failures, 0 events lost, %llu dropped", N,
+           (unsigned long long)st.dropped);
+  PC_CHECK_STR(line, want);
+  FILE *sum = tmpfile();
+  o.status_out = sum;
+  pc_sinks_close(s, NULL, false);
+  long grown = max_rss_kb() - rss0;
+  /* Unbounded, 1M records of ~300 bytes would be ~300 MB. */
+  if (grown > 64 * 1024) pc__test_fail(__FILE__, __LINE__, "max RSS grew by %ld KiB", grown);
+  PC_CHECK(d.errors >= 1);
+  PC_CHECK(strstr(d.last, "cannot connect") != NULL);
+  fclose(sum);
+}
+
+PC_TEST(queue_counts_exactly_after_close) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  char url[64];
+  snprintf(url, sizeof url, "tcp://127.0.0.1:%d", dead_tcp_port());
+  o.syslog_url = url;
+  o.queue_bytes = 4096;
+  o.drain_ms = 20;
+  FILE *sum = tmpfile();
+  o.status_out = sum;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  for (uint32_t i = 0; i < 1000; i++) {
+    pc_finding f = failure(i);
+    pc_sinks_write(s, &f);
+  }
+  PC_CHECK_INT(pc_sinks_flush(s, 20), PC_ETIMEOUT);
+  pc_sinks_close(s, NULL, true);
+  rewind(sum);
+  char text[1024] = "";
+  size_t n = fread(text, 1, sizeof text - 1, sum);
+  text[n] = '\0';
+  /* Nothing was delivered, so all 1000 were dropped: the summary says so exactly. */
+  PC_CHECK(strstr(text, "portclash: 0 events, 1000 failures, 0 events lost, 1000 dropped\n") != NULL);
+  PC_CHECK(strstr(text, "portclash: syslog: 0 written, 1000 dropped,") != NULL);
+  fclose(sum);
+}
+
+static int count_lines(const char *data, const char *needle) {
+  int n = 0;
+  for (const char *p = data; (p = strstr(p, needle)) != NULL; p++) n++;
+  return n;
+}
+
+PC_TEST(log_rotation_keeps_n_files_whole_lines) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  o.log_path = scratch("rot.jsonl");
+  o.log_max_bytes = 2000;
+  o.log_keep = 3;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  for (uint32_t i = 0; i < 200; i++) {
+    pc_finding f = failure(i);
+    pc_sinks_write(s, &f);
+  }
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  pc_sinks_close(s, NULL, false);
+  PC_CHECK_INT(d.errors, 0);
+  char name[600];
+  int lines = 0;
+  uint32_t last_pid = 0;
+  for (int k = 3; k >= 0; k--) {
+    if (k)
+      snprintf(name, sizeof name, "%s.%d", o.log_path, k);
+    else
+      snprintf(name, sizeof name, "%s", o.log_path);
+    size_t len;
+    char *data = slurp(name, &len);
+    PC_CHECK(data != NULL);
+    if (!data) continue;
+    PC_CHECK(len <= 2000);
+    PC_CHECK(len > 0 && data[len - 1] == '\n');
+    /* Every line is a whole object, and the files hold consecutive findings. */
+    for (char *line = data; *line; line = strchr(line, '\n') + 1) {
+      PC_CHECK(strncmp(line, "{\"ts\":", 6) == 0);
+      char *end = strchr(line, '\n');
+      PC_CHECK(end && end[-1] == '}');
+      char *pid = strstr(line, "\"pid\":");
+      uint32_t p = (uint32_t)strtoul(pid + 6, NULL, 10);
+      if (lines) PC_CHECK_UINT(p, last_pid + 1);
+      last_pid = p;
+      lines++;
+    }
+    free(data);
+  }
+  PC_CHECK_UINT(last_pid, 199);
+  snprintf(name, sizeof name, "%s.4", o.log_path);
+  struct stat st;
+  PC_CHECK(stat(name, &st) != 0); /* only N rotated files are kept */
+}
+
+PC_TEST(missing_directory_reported_then_recovers) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s", scratch("later"));
+  char path[600];
+  snprintf(path, sizeof path, "%s/log.jsonl", dir);
+  o.log_path = path;
+  o.queue_bytes = 4096; /* room for ~10 records: the rest is dropped while the dir is gone */
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  for (uint32_t i = 0; i < 100; i++) {
+    pc_finding f = failure(i);
+    pc_sinks_write(s, &f);
+  }
+  PC_CHECK_INT(pc_sinks_flush(s, 100), PC_ETIMEOUT);
+  PC_CHECK_INT(d.errors, 1); /* reported once per outage, not per retry */
+  PC_CHECK(strstr(d.last, "cannot open") != NULL);
+  mkdir(dir, 0755);
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  PC_CHECK_INT(d.recoveries, 1);
+  pc_sink_stats st;
+  pc_sinks_stats(s, &st);
+  pc_sinks_close(s, NULL, false);
+  PC_CHECK(st.dropped > 0);
+  PC_CHECK_UINT(st.written + st.dropped, 100);
+  PC_CHECK_UINT(st.drop_reports, 1);
+  char *data = slurp(path, NULL);
+  PC_CHECK(data != NULL);
+  if (!data) return;
+  PC_CHECK_INT(count_lines(data, "\"event\":\"bind_failure\""), (int)st.written);
+  char want[64];
+  snprintf(want, sizeof want, "\"count\":%llu,", (unsigned long long)st.dropped);
+  char *drop = strstr(data, "\"event\":\"output_dropped\"");
+  PC_CHECK(drop != NULL && strstr(drop, want) != NULL);
+  free(data);
+}
+
+PC_TEST(disk_full_reported_no_crash) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.log_path = "/dev/full"; /* every write fails with ENOSPC */
+  o.log_max_bytes = 100;    /* and rotation must never rename a device */
+  o.drain_ms = 30;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  for (uint32_t i = 0; i < 50; i++) {
+    pc_finding f = failure(i);
+    pc_sinks_write(s, &f);
+  }
+  pc_sinks_flush(s, 100);
+  PC_CHECK_INT(d.errors, 1);
+  PC_CHECK(strstr(d.last, "cannot write") != NULL && strstr(d.last, "No space") != NULL);
+  pc_sink_stats st;
+  pc_sinks_stats(s, &st);
+  PC_CHECK(st.failures >= 1);
+  pc_sinks_close(s, NULL, false);
+  struct stat sb;
+  PC_CHECK(stat("/dev/full", &sb) == 0 && S_ISCHR(sb.st_mode));
+  PC_CHECK(stat("/dev/full.1", &sb) != 0);
+}
+
+PC_TEST(console_text_blocks_and_colour) {
+  pc_sink_options o = base_opts();
+  o.console = true;
+  FILE *out = tmpfile();
+  o.console_out = out;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_finding f = failure(7);
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  rewind(out);
+  char text[2048];
+  size_t n = fread(text, 1, sizeof text - 1, out);
+  text[n] = '\0';
+  /* A file is not a terminal: no colour; blocks end with an empty line. */
+  PC_CHECK_STR(text, "[error] bind_failure 2026-11-21T23:50:07.000000Z\n"
+                     "  what:  svc.exe (pid 7) could not bind tcp 0.0.0.0:8080\n"
+                     "  why:   Port 8080 is held by another process.\n"
+                     "  host:  h, source fixture\n\n");
+  fclose(out);
+
+  out = tmpfile();
+  o.console_out = out;
+  o.color = PC_COLOR_ALWAYS;
+  o.format = PC_FORMAT_JSON;
+  pc_sinks_open(&o, NULL, NULL, &s);
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  rewind(out);
+  n = fread(text, 1, sizeof text - 1, out);
+  text[n] = '\0';
+  PC_CHECK(n > 2 && text[0] == '{' && text[n - 2] == '}' && text[n - 1] == '\n');
+  fclose(out);
+}
+
+PC_TEST(bad_options_rejected) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  pc_sinks *s;
+  o.syslog_url = "http://x";
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_EINVAL);
+  o.syslog_url = "udp://[::1";
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_EINVAL);
+  o.syslog_url = "udp://h:99999";
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_EINVAL);
+  o.syslog_url = NULL;
+  o.sd_id = "a b";
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_EINVAL);
+  o.sd_id = NULL;
+  o.syslog_facility = 24;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_EINVAL);
+  PC_CHECK_INT(d.errors, 5);
+  pc_format_kind k;
+  PC_CHECK_INT(pc_format_kind_parse("syslog3164", &k), PC_OK);
+  PC_CHECK_INT(k, PC_FORMAT_SYSLOG3164);
+  PC_CHECK_INT(pc_format_kind_parse("xml", &k), PC_EINVAL);
+}
