@@ -3,3 +3,16 @@
 pc_add_test(NAME test_format SOURCES sinks/test_format.c LIBS pc_format)
 pc_add_test(NAME test_aggregate SOURCES sinks/test_aggregate.c LIBS pc_sinks)
 pc_add_test(NAME test_sinks SOURCES sinks/test_sinks.c LIBS pc_sinks)
+
+# The end-to-end test against a real rsyslogd: syslog_driver feeds findings through the
+# sink; the script runs its own rsyslogd under the build tree (skips with 77 without it).
+add_executable(syslog_driver sinks/syslog_driver.c)
+target_link_libraries(syslog_driver PRIVATE pc_sinks)
+pc_apply_warnings(syslog_driver)
+find_program(PC_PYTHON3 python3)
+if(PC_PYTHON3)
+  add_test(NAME sinks_rsyslog_e2e
+    COMMAND ${PC_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/sinks/rsyslog_e2e.py
+            $<TARGET_FILE:syslog_driver> ${CMAKE_CURRENT_BINARY_DIR}/rsyslog-e2e)
+  set_tests_properties(sinks_rsyslog_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+endif()
