@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ typedef struct cache_slot {
 } cache_slot;
 
 typedef struct linux_hs {
-  const char *proc; /* "/proc"; tests could point elsewhere */
+  const char *proc; /* "/proc", or a fake tree in tests (borrowed: must outlive the handle) */
   cache_slot cache[CACHE_SLOTS];
   unsigned next_slot;
 } linux_hs;
@@ -420,16 +421,26 @@ static const pc__hoststate_ops k_linux_ops = {
     .destroy = lx_destroy,
 };
 
-int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) {
+int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap) {
   *out = NULL;
-  if (access("/proc/self/stat", R_OK) != 0) {
-    if (err && errcap) snprintf(err, errcap, "/proc is not mounted: the live Linux host state needs it");
+  struct stat st;
+  if (stat(proc_root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (err && errcap) snprintf(err, errcap, "%s is not mounted: the live Linux host state needs it", proc_root);
     return PC_ENOTSUP;
   }
   linux_hs *lx = calloc(1, sizeof *lx);
   if (!lx) return PC_ENOMEM;
-  lx->proc = "/proc";
+  lx->proc = proc_root;
   return pc__hoststate_create(&k_linux_ops, lx, out, err, errcap);
+}
+
+int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) {
+  if (access("/proc/self/stat", R_OK) != 0) {
+    *out = NULL;
+    if (err && errcap) snprintf(err, errcap, "/proc is not mounted: the live Linux host state needs it");
+    return PC_ENOTSUP;
+  }
+  return pc_hoststate_open_linux_at("/proc", out, err, errcap);
 }
 
 int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) { return pc_hoststate_open_linux(out, err, errcap); }

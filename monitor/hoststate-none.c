@@ -17,3 +17,8 @@ static int unsupported(pc_hoststate **out, char *err, size_t errcap) {
 int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) { return unsupported(out, err, errcap); }
 
 int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) { return unsupported(out, err, errcap); }
+
+int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap) {
+  (void)proc_root;
+  return unsupported(out, err, errcap);
+}

@@ -236,7 +236,9 @@ int pc_hoststate_owners(pc_hoststate *hs, uint8_t proto, uint16_t port, const pc
     if (r->proto != proto || r->local.port != port) continue;
     uint8_t match = address_match(addr, &r->local);
     if (match == PC_OWNER_MATCH_NONE) continue;
-    rk[m++] = (ranked){r, match, match * 4 + state_rank(r->state)};
+    /* The state weighs more than the address: a listener on the wildcard is what blocks a
+     * bind, not the connection it accepted on the exact address. */
+    rk[m++] = (ranked){r, match, state_rank(r->state) * 8 + match};
   }
   qsort(rk, m, sizeof *rk, by_score);
   for (size_t i = 0; i < m && i < cap; i++) {

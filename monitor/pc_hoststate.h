@@ -76,6 +76,10 @@ int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap);
 /* The Linux back end by name; PC_ENOTSUP when not built for Linux. */
 int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap);
 
+/* The Linux back end reading proc_root instead of /proc (tests use a fake tree; the test bind
+ * still uses real sockets). PC_ENOTSUP when not built for Linux. */
+int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap);
+
 /* Frees everything; NULL is fine. */
 void pc_hoststate_close(pc_hoststate *hs);
 
@@ -144,8 +148,8 @@ typedef struct pc_owner {
 } pc_owner;
 
 /* Finds the sockets on proto/port that conflict with addr (NULL: every socket on the port),
- * ranked best first: the address match, then the state (LISTEN, BOUND, UDP before connections
- * and TIME_WAIT). Up to cap owners go to out; *total receives how many were found. */
+ * ranked best first: the state (LISTEN, BOUND, UDP before connections and TIME_WAIT), then the
+ * address match. Up to cap owners go to out; *total receives how many were found. */
 int pc_hoststate_owners(pc_hoststate *hs, uint8_t proto, uint16_t port, const pc_addr *addr, pc_owner *out,
                         size_t cap, size_t *total);
 

@@ -126,3 +126,85 @@ PC_TEST(live_ranges_command) {
   HS_CHECK_CONTAINS(out, "Dynamic port range\n  any   any");
   free(out);
 }
+
+/* The /proc parsing on a fixed fake tree (tests/hoststate/data/fakeproc): hex addresses in
+ * host byte order, IPv6, TIME_WAIT without inode, inode -> PID through fd links, comm, exe,
+ * Uid, systemd unit, and the three sysctl files. The hex is little-endian, like the hosts the
+ * tree was written for. */
+PC_TEST(fake_proc_tree) {
+  const uint16_t probe = 1;
+  if (*(const uint8_t *)&probe != 1) PC_SKIP("the fake /proc/net files are little-endian");
+  char root[1024];
+  hs_data_path("fakeproc", root, sizeof root);
+  char err[PC_HOSTSTATE_ERR_MAX];
+  pc_hoststate *hs;
+  PC_CHECK_INT(pc_hoststate_open_linux_at(root, &hs, err, sizeof err), PC_OK);
+  if (!hs) return;
+  const pc_port_range *ex;
+  PC_CHECK_INT(pc_hoststate_excluded(hs, &ex), 2);
+  PC_CHECK_INT(ex[1].start, 9000);
+  PC_CHECK_INT(ex[1].end, 9010);
+  PC_CHECK(ex[1].administered);
+  uint16_t up = 0;
+  PC_CHECK(pc_hoststate_unprivileged_start(hs, &up));
+  PC_CHECK_INT(up, 80);
+
+  pc_facts f;
+  memset(&f, 0, sizeof f);
+  f.attempt.proto = PC_PROTO_TCP;
+  f.attempt.pid = 4243;
+  f.attempt.pid_known = true;
+  f.attempt.addr_known = true;
+  f.attempt.local.port = 8080;
+  pc_addr_parse_ip("0.0.0.0", &f.attempt.local);
+  PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  PC_CHECK_STR(f.process_name, "python3");
+  PC_CHECK_STR(f.process_path, "/usr/bin/python3.11");
+  PC_CHECK_STR(f.process_user, "54321");
+  PC_CHECK_STR(f.process_service, "");
+  PC_CHECK(f.owner_known);
+  PC_CHECK_INT(f.owner_pid, 4242);
+  PC_CHECK_STR(f.owner_name, "nginx");
+  PC_CHECK_STR(f.owner_path, "/usr/sbin/nginx");
+  PC_CHECK_STR(f.owner_service, "nginx.service");
+  PC_CHECK_INT(f.owner_state, PC_OWNER_STATE_LISTEN);
+  PC_CHECK(f.excluded && f.excluded_administered); /* ip_local_reserved_ports */
+  PC_CHECK(f.dynamic_known && !f.in_dynamic);
+  PC_CHECK_INT(f.dynamic_end, 60999);
+
+  pc_owner o[4];
+  size_t total;
+  pc_addr lo = {.port = 8080};
+  pc_addr_parse_ip("127.0.0.1", &lo);
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 8080, &lo, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 2);
+  PC_CHECK_INT(o[0].state, PC_OWNER_STATE_LISTEN);
+  PC_CHECK_INT(o[0].match, PC_OWNER_MATCH_WILDCARD);
+  PC_CHECK_INT(o[1].state, PC_OWNER_STATE_ESTABLISHED);
+  PC_CHECK_INT(o[1].match, PC_OWNER_MATCH_EXACT);
+  PC_CHECK_INT(o[1].remote.port, 50000);
+
+  /* [::]:9090 without a visible process: owner known, PID 0. */
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 9090, &f.attempt.local, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  PC_CHECK_INT(o[0].pid, 0);
+  PC_CHECK_INT(o[0].match, PC_OWNER_MATCH_DUALSTACK);
+  /* [::1]:7000 */
+  pc_addr v6 = {.port = 7000};
+  pc_addr_parse_ip("::1", &v6);
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 7000, &v6, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  PC_CHECK_INT(o[0].pid, 4243);
+  PC_CHECK_INT(o[0].match, PC_OWNER_MATCH_EXACT);
+  /* TIME_WAIT (inode 0) on 3000. */
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 3000, NULL, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  PC_CHECK_INT(o[0].state, PC_OWNER_STATE_TIME_WAIT);
+  PC_CHECK_INT(o[0].pid, 0);
+  /* UDP 127.0.0.1:5353 */
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_UDP, 5353, NULL, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  PC_CHECK_INT(o[0].pid, 4242);
+  PC_CHECK_INT(o[0].state, PC_OWNER_STATE_UDP);
+  pc_hoststate_close(hs);
+}
