@@ -140,7 +140,13 @@ const char *pc__field_str(pc__view *v, int id) {
   const pc_facts *f = v->f;
   const pc_bind_attempt *a = &f->attempt;
   switch (id) {
-  case PC__F_ERROR_NAME: return a->error_known ? error_name(a->error, a->error_is_errno) : NULL;
+  case PC__F_ERROR_NAME:
+    /* Most rules start with an error_name test: look the name up once per evaluation. */
+    if (!v->err_done) {
+      v->err_name = a->error_known ? error_name(a->error, a->error_is_errno) : NULL;
+      v->err_done = true;
+    }
+    return v->err_name;
   case PC__F_STAGE:
     return a->stage == PC_STAGE_BIND     ? "bind"
            : a->stage == PC_STAGE_LISTEN ? "listen"

@@ -88,7 +88,8 @@ int pc__field_lookup(const char *name, size_t len);
  * and cached here, so a rule set that never looks at addresses never formats one. */
 typedef struct pc__view {
   const pc_facts *f;
-  bool addr_done, owner_addr_done;
+  bool addr_done, owner_addr_done, err_done;
+  const char *err_name; /* error_name, looked up once per evaluation */
   char addr[PC_ADDR_TEXT_MAX];
   char owner_addr[PC_ADDR_TEXT_MAX];
 } pc__view;
