@@ -107,6 +107,9 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
 /* ---- tasklist /fo csv ----------------------------------------------------------------- */
 
 #define PC_SERVICES_MAX 256
+/* Process rows are large (~600 bytes); a machine has a few thousand processes, so the row cap
+ * is lower than for the other parsers to keep memory bounded (~40 MB at most). */
+#define PC_TASKLIST_MAX_ROWS ((size_t)65536)
 
 /* One process. Which fields are filled depends on the tasklist variant (the number of CSV
  * fields tells them apart): 5 fields = plain (image, PID, session name, session#, memory),

@@ -209,12 +209,12 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
       if (nf == 9 && !is_na(&f[6])) copy_utf8(row.user, sizeof row.user, f[6].text, f[6].len);
     }
     if (count == cap) {
-      if (count >= PC_HOSTTEXT_MAX_ROWS) {
-        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ELIMIT, "more than %zu rows", PC_HOSTTEXT_MAX_ROWS);
+      if (count >= PC_TASKLIST_MAX_ROWS) {
+        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ELIMIT, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
         goto fail;
       }
       size_t ncap = cap ? cap * 2 : 64;
-      if (ncap > PC_HOSTTEXT_MAX_ROWS) ncap = PC_HOSTTEXT_MAX_ROWS;
+      if (ncap > PC_TASKLIST_MAX_ROWS) ncap = PC_TASKLIST_MAX_ROWS;
       pc_process_row *p = realloc(rows, ncap * sizeof *p);
       if (!p) {
         rc = pc__hosttext_fail(err, errcap, origin, line, PC_ENOMEM, "out of memory");

@@ -332,3 +332,19 @@ PC_TEST(limits) {
   HS_CHECK_CONTAINS(err, "big:2:");
   free(big);
 }
+
+PC_TEST(tasklist_row_cap) {
+  /* Many tiny rows: refused at the cap, not grown without bound. */
+  size_t rows = PC_TASKLIST_MAX_ROWS + 1;
+  char *big = malloc(rows * 8 + 1);
+  size_t len = 0;
+  for (size_t i = 0; i < rows; i++) {
+    memcpy(big + len, "a,1,N/A\n", 8);
+    len += 8;
+  }
+  pc_process_row *r;
+  size_t n;
+  PC_CHECK_INT(pc_tasklist_parse(big, len, "many", &r, &n, err, sizeof err), PC_ELIMIT);
+  HS_CHECK_CONTAINS(err, "more than 65536 processes");
+  free(big);
+}
