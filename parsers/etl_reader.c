@@ -14,10 +14,10 @@
  * circular files) the lookahead is capped by PC_ETL_LOOKAHEAD_BYTES: the merge then gives
  * up waiting and counts events that arrive later than their time as events_late.
  *
- * Errors: a damaged record or buffer ends its CPU stream with an error entry placed right
- * after the stream's last good record; the merge returns it when it is the earliest
- * entry. File-level errors (a broken buffer header) stop the reading of further buffers
- * and are returned once everything read before them has been delivered. */
+ * Errors: damage (a bad record, a cut or undecodable buffer, a broken buffer header)
+ * stops the reading of further buffers; the merge then delivers every good record read
+ * so far, which includes every record stored before the damage, and returns the first
+ * error last. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -49,19 +49,15 @@ typedef struct etl_buf {
   char msg[224];
 } etl_buf;
 
-enum { SLOT_EMPTY, SLOT_RECORD, SLOT_ERROR };
+enum { SLOT_EMPTY, SLOT_RECORD };
 
 typedef struct etl_slot {
   etl_buf *head, *tail;
   int state;
-  int64_t key;      /* raw time of the staged entry */
-  int64_t last_key; /* raw time of the last record staged, INT64_MIN if none */
+  int64_t key; /* raw time of the staged entry */
   pc_record rec;
   uint16_t cpu;
   int active; /* index in reader->active, -1 if not there */
-  int err;
-  uint64_t err_off;
-  char msg[224];
 } etl_slot;
 
 typedef struct seq_note {
@@ -192,17 +188,25 @@ static void slot_set_active(pc_etl_reader *r, etl_slot *s, bool on) {
   }
 }
 
+/* A damaged record or buffer ends its CPU stream: the rest of that buffer cannot be
+ * walked, and later buffers of the same CPU would leave a hole in its history. The
+ * reader then stops reading the file, delivers every record already read from the other
+ * streams, and returns the first such error last. */
 static void stage_error(pc_etl_reader *r, etl_slot *s, int err, uint64_t off, const char *msg) {
-  s->state = SLOT_ERROR;
-  s->err = err;
-  s->err_off = off;
-  snprintf(s->msg, sizeof s->msg, "%s", msg);
-  /* Place the error right after the stream's last good record, or where its buffer
-   * starts in time if it had none. */
-  int64_t k = s->last_key;
-  if (s->head && s->head->first_ts > k) k = s->head->first_ts;
-  s->key = k;
-  slot_set_active(r, s, true);
+  if (!r->scan_err) {
+    r->scan_err = err;
+    r->scan_err_off = off;
+    snprintf(r->scan_msg, sizeof r->scan_msg, "%s", msg);
+  }
+  r->scan_done = true;
+  while (s->head) {
+    etl_buf *b = s->head;
+    s->head = b->next;
+    buf_release(r, b);
+  }
+  s->tail = NULL;
+  s->state = SLOT_EMPTY;
+  slot_set_active(r, s, false);
 }
 
 /* Describes where a damaged record sits: a file offset for stored buffers, an offset in
@@ -278,7 +282,7 @@ static void stage(pc_etl_reader *r, etl_slot *s) {
       }
       s->rec.processor = s->cpu;
       s->state = SLOT_RECORD;
-      s->key = s->last_key = raw;
+      s->key = raw;
       slot_set_active(r, s, true);
       return;
     }
@@ -320,7 +324,6 @@ static etl_slot *slot_get(pc_etl_reader *r, uint16_t cpu) {
     if (!s) return NULL;
     s->cpu = cpu;
     s->active = -1;
-    s->last_key = INT64_MIN;
     r->slots[cpu] = s;
   }
   return r->slots[cpu];
@@ -769,7 +772,6 @@ int pc_etl_next(pc_etl_reader *r, pc_record *out) {
     }
     load_next(r);
   }
-  if (m->state == SLOT_ERROR) return fail(r, m->err, m->err_off, m->msg);
   *out = m->rec;
   out->timestamp = pc__etl_clock_convert(&r->clock, m->key);
   pc_etl_info *in = &r->info;

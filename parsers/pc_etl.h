@@ -12,8 +12,10 @@
  * in shared/reference/etw-facts.md section 8.
  *
  * Errors: a corrupt or truncated file ends the stream with an error whose message names
- * the byte offset and what was wrong, after every good record that comes before it in
- * delivery order has been delivered. Nothing crashes and nothing grows without bound. */
+ * the byte offset and what was wrong. Reading stops at the damage; every good record
+ * read before it (all records stored before it in the file, in time order, plus those of
+ * buffers already read ahead) is delivered first. Nothing crashes and nothing grows
+ * without bound. */
 #ifndef PC_ETL_H
 #define PC_ETL_H
 
