@@ -16,20 +16,21 @@
 #define OWNERS_SHOWN 8
 
 static void usage(FILE *out) {
-  fputs("usage: portclash explain PORT [--proto tcp|udp] [--address A] [--format text|json]\n"
-        "                         [--no-test-bind] [host-state files]\n"
-        "\n"
-        "Says what keeps PORT from being bound: the process holding it, an excluded port range,\n"
-        "the dynamic range, privileged ports. Without host-state files it looks at this machine\n"
-        "and also tries the bind itself (the test socket is closed at once; no privilege needed).\n"
-        "\n"
-        "  --proto P       tcp (default) or udp\n"
-        "  --address A     the local address of the bind: 0.0.0.0 (default), ::, 127.0.0.1, ...\n"
-        "  --format F      text (default) or json\n"
-        "  --no-test-bind  do not try the bind\n"
-        "  -h, --help      this text\n"
-        "\n",
-        out);
+  fputs(
+      "usage: portclash explain PORT [--proto tcp|udp] [--address A] [--format text|json]\n"
+      "                         [--no-test-bind] [host-state files]\n"
+      "\n"
+      "Says what keeps PORT from being bound: the process holding it, an excluded port range,\n"
+      "the dynamic range, privileged ports. Without host-state files it looks at this machine\n"
+      "and also tries the bind itself (the test socket is closed at once; no privilege needed).\n"
+      "\n"
+      "  --proto P       tcp (default) or udp\n"
+      "  --address A     the local address of the bind: 0.0.0.0 (default), ::, 127.0.0.1, ...\n"
+      "  --format F      text (default) or json\n"
+      "  --no-test-bind  do not try the bind\n"
+      "  -h, --help      this text\n"
+      "\n",
+      out);
   fputs(pc_hoststate_offline_help(), out);
   fputs("\nExit status: 0 ok, 1 runtime failure, 2 bad usage or bad input, 3 missing privilege.\n", out);
 }
@@ -162,8 +163,9 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
   /* On Windows an excluded range refuses every bind (WSAEACCES) whoever holds a port; on Linux
    * reserved ports only keep the kernel from choosing them. */
   if (f->excluded && f->os == PC_OS_WINDOWS) {
-    snprintf(buf, cap, "%u/%s is inside the excluded port range %u-%u%s: binds there fail with WSAEACCES 10013.",
-             port, proto, f->excluded_start, f->excluded_end,
+    snprintf(buf, cap,
+             "%u/%s is inside the excluded port range %u-%u%s: binds there fail with WSAEACCES 10013.", port,
+             proto, f->excluded_start, f->excluded_end,
              f->excluded_administered ? " (administered: added on purpose by an administrator)"
                                       : " (reserved by the system, e.g. WinNAT/Hyper-V)");
     return;
@@ -179,8 +181,9 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
                    port, proto, pc_owner_state_name(f->owner_state), ep);
     else
       n = snprintf(buf, cap, "%u/%s is held by %s%s (pid %u), %s on %s.", port, proto,
-                   f->owner_name[0] ? f->owner_name : "an unknown process", f->owner_kernel ? " (kernel)" : "",
-                   (unsigned)f->owner_pid, pc_owner_state_name(f->owner_state), ep);
+                   f->owner_name[0] ? f->owner_name : "an unknown process",
+                   f->owner_kernel ? " (kernel)" : "", (unsigned)f->owner_pid,
+                   pc_owner_state_name(f->owner_state), ep);
     if (n > 0 && (size_t)n < cap && f->owner_state == PC_OWNER_STATE_TIME_WAIT)
       snprintf(buf + n, cap - (size_t)n, " Only TIME_WAIT: SO_REUSEADDR lets a server bind anyway.");
     return;
@@ -191,10 +194,11 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
                "%u/%s is busy only for binds without SO_REUSEADDR (connections or TIME_WAIT on the port).",
                port, proto);
     else
-      snprintf(buf, cap,
-               "%u/%s is in use, but its owner is not visible here (a socket that is bound but not listening, "
-               "another user's process without root, or another network namespace).",
-               port, proto);
+      snprintf(
+          buf, cap,
+          "%u/%s is in use, but its owner is not visible here (a socket that is bound but not listening, "
+          "another user's process without root, or another network namespace).",
+          port, proto);
     return;
   }
   if (x->plain.done) {
@@ -202,7 +206,8 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
              strerror(x->plain.error), x->plain.stage);
     return;
   }
-  snprintf(buf, cap, "no conflict for %u/%s found in the %s host state.", port, proto, x->live ? "live" : "given");
+  snprintf(buf, cap, "no conflict for %u/%s found in the %s host state.", port, proto,
+           x->live ? "live" : "given");
 }
 
 static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
@@ -220,8 +225,8 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
     if (tests[i]->error == 0)
       fprintf(out, "  %-17s ok\n", labels[i]);
     else
-      fprintf(out, "  %-17s failed at %s(): %s (%s)\n", labels[i], tests[i]->stage, errno_name(tests[i]->error),
-              strerror(tests[i]->error));
+      fprintf(out, "  %-17s failed at %s(): %s (%s)\n", labels[i], tests[i]->stage,
+              errno_name(tests[i]->error), strerror(tests[i]->error));
   }
   if (x->n_conflicting == 0) {
     fprintf(out, "  %-17s %s\n", "held by", "nobody found");
@@ -243,7 +248,8 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
   if (f->excluded)
     fprintf(out, "  %-17s %u-%u%s%s\n", "excluded range", f->excluded_start, f->excluded_end,
             f->excluded_administered ? " (administered)" : "",
-            f->os == PC_OS_LINUX ? " [ip_local_reserved_ports: not picked automatically; explicit binds work]" : "");
+            f->os == PC_OS_LINUX ? " [ip_local_reserved_ports: not picked automatically; explicit binds work]"
+                                 : "");
   else
     fprintf(out, "  %-17s none\n", "excluded range");
   if (f->dynamic_known)
@@ -252,8 +258,8 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
   else
     fprintf(out, "  %-17s unknown\n", "dynamic range");
   if (f->unprivileged_start_known)
-    fprintf(out, "  %-17s ports below %u need CAP_NET_BIND_SERVICE%s\n", "privileged ports", f->unprivileged_start,
-            a->local.port < f->unprivileged_start ? " (this one does)" : "");
+    fprintf(out, "  %-17s ports below %u need CAP_NET_BIND_SERVICE%s\n", "privileged ports",
+            f->unprivileged_start, a->local.port < f->unprivileged_start ? " (this one does)" : "");
   char v[512];
   verdict(f, x, v, sizeof v);
   fprintf(out, "\n%s\n", v);
@@ -313,8 +319,8 @@ static void render_json(const pc_facts *f, const explain_extra *x, FILE *out) {
     fputs(",\"address\":", out);
     pc__json_string(out, ip);
     fprintf(out, ",\"kernel\":%s,\"match\":", o->kernel ? "true" : "false");
-    pc__json_string(out, o->match == PC_OWNER_MATCH_EXACT      ? "exact"
-                         : o->match == PC_OWNER_MATCH_WILDCARD ? "wildcard"
+    pc__json_string(out, o->match == PC_OWNER_MATCH_EXACT       ? "exact"
+                         : o->match == PC_OWNER_MATCH_WILDCARD  ? "wildcard"
                          : o->match == PC_OWNER_MATCH_DUALSTACK ? "dualstack"
                                                                 : "any");
     fputc('}', out);
@@ -440,7 +446,9 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
     fprintf(errout, "portclash explain: PORT must be a number from 1 to 65535, not '%s'\n", port_arg);
     return PC_EXIT_USAGE;
   }
-  uint8_t proto = strcmp(proto_arg, "tcp") == 0 ? PC_PROTO_TCP : strcmp(proto_arg, "udp") == 0 ? PC_PROTO_UDP : 0;
+  uint8_t proto = strcmp(proto_arg, "tcp") == 0   ? PC_PROTO_TCP
+                  : strcmp(proto_arg, "udp") == 0 ? PC_PROTO_UDP
+                                                  : 0;
   if (!proto) {
     fprintf(errout, "portclash explain: --proto must be tcp or udp, not '%s'\n", proto_arg);
     return PC_EXIT_USAGE;
@@ -483,15 +491,19 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
   if (x.n_all < x.n_conflicting) x.n_all = x.n_conflicting;
 
   if (test && x.live) {
-    x.plain.done = pc_hoststate_test_bind(hs, proto, &a->local, false, &x.plain.error, &x.plain.stage) == PC_OK;
+    x.plain.done =
+        pc_hoststate_test_bind(hs, proto, &a->local, false, &x.plain.error, &x.plain.stage) == PC_OK;
     /* EADDRINUSE may come only from connections or TIME_WAIT, which SO_REUSEADDR tolerates
      * (Linux TCP); a second try tells that apart from a real holder. */
     if (x.plain.done && x.plain.error == EADDRINUSE && proto == PC_PROTO_TCP)
-      x.reuse.done = pc_hoststate_test_bind(hs, proto, &a->local, true, &x.reuse.error, &x.reuse.stage) == PC_OK;
+      x.reuse.done =
+          pc_hoststate_test_bind(hs, proto, &a->local, true, &x.reuse.error, &x.reuse.stage) == PC_OK;
   }
   explain_render(&facts, &x, json, out);
   pc_hoststate_close(hs);
   return PC_EXIT_OK;
 }
 
-int pc_cmd_explain(int argc, char **argv) { return pc_cmd_explain_io(argc, argv, stdout, stderr); }
+int pc_cmd_explain(int argc, char **argv) {
+  return pc_cmd_explain_io(argc, argv, stdout, stderr);
+}

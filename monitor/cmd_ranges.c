@@ -15,20 +15,23 @@
 #define OWNERS_PER_RANGE 4
 
 static void usage(FILE *out) {
-  fputs("usage: portclash ranges [--format text|json] [host-state files]\n"
-        "\n"
-        "Lists the excluded (reserved) port ranges and the dynamic port range, TCP and UDP, and who\n"
-        "holds ports inside the excluded ranges. Without host-state files it reads this machine.\n"
-        "\n"
-        "  --format F   text (default) or json\n"
-        "  -h, --help   this text\n"
-        "\n",
-        out);
+  fputs(
+      "usage: portclash ranges [--format text|json] [host-state files]\n"
+      "\n"
+      "Lists the excluded (reserved) port ranges and the dynamic port range, TCP and UDP, and who\n"
+      "holds ports inside the excluded ranges. Without host-state files it reads this machine.\n"
+      "\n"
+      "  --format F   text (default) or json\n"
+      "  -h, --help   this text\n"
+      "\n",
+      out);
   fputs(pc_hoststate_offline_help(), out);
   fputs("\nExit status: 0 ok, 1 runtime failure, 2 bad usage or bad input, 3 missing privilege.\n", out);
 }
 
-static const char *family_name(uint8_t f) { return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any"; }
+static const char *family_name(uint8_t f) {
+  return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any";
+}
 
 typedef struct range_owners {
   pc_owner owners[OWNERS_PER_RANGE];
@@ -50,7 +53,8 @@ static void find_owners(pc_hoststate *hs, const pc_port_range *r, size_t *budget
     for (uint32_t port = r->start; port <= r->end; port++) {
       pc_owner found[OWNERS_PER_RANGE];
       size_t total = 0;
-      if (pc_hoststate_owners(hs, protos[p], (uint16_t)port, NULL, found, OWNERS_PER_RANGE, &total) != PC_OK) continue;
+      if (pc_hoststate_owners(hs, protos[p], (uint16_t)port, NULL, found, OWNERS_PER_RANGE, &total) != PC_OK)
+        continue;
       for (size_t i = 0; i < total && i < OWNERS_PER_RANGE; i++) {
         if (ro->n < OWNERS_PER_RANGE) ro->owners[ro->n++] = found[i];
       }
@@ -168,8 +172,8 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
       pc__json_string(out, pc_proto_name(dyn[i].proto));
       fputs(",\"family\":", out);
       pc__json_string(out, family_name(dyn[i].family));
-      fprintf(out, ",\"start\":%u,\"end\":%u,\"count\":%u}", dyn[i].start, (unsigned)(dyn[i].start + dyn[i].count - 1),
-              (unsigned)dyn[i].count);
+      fprintf(out, ",\"start\":%u,\"end\":%u,\"count\":%u}", dyn[i].start,
+              (unsigned)(dyn[i].start + dyn[i].count - 1), (unsigned)dyn[i].count);
     }
     fputs("],\"unprivileged_start\":", out);
     if (unpriv_known)
@@ -178,14 +182,15 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
       fputs("null", out);
     fputs("}\n", out);
   } else {
-    fprintf(out, "Excluded port ranges (host state: %s)%s\n",
-            pc_hoststate_is_live(hs) ? "this machine" : "the given files",
-            linux_hs ? " - ip_local_reserved_ports: never picked automatically, explicit binds still work" : "");
+    fprintf(
+        out, "Excluded port ranges (host state: %s)%s\n",
+        pc_hoststate_is_live(hs) ? "this machine" : "the given files",
+        linux_hs ? " - ip_local_reserved_ports: never picked automatically, explicit binds still work" : "");
     if (n_ex == 0) fputs("  none\n", out);
     if (n_ex) fprintf(out, "  %-5s %-5s %5s %5s  %s\n", "proto", "ip", "start", "end", "administered");
     for (size_t i = 0; i < n_ex; i++) {
-      fprintf(out, "  %-5s %-5s %5u %5u  %s\n", pc_proto_name(ex[i].proto), family_name(ex[i].family), ex[i].start,
-              ex[i].end, ex[i].administered ? "*" : "");
+      fprintf(out, "  %-5s %-5s %5u %5u  %s\n", pc_proto_name(ex[i].proto), family_name(ex[i].family),
+              ex[i].start, ex[i].end, ex[i].administered ? "*" : "");
       if (!ro[i].checked) {
         fputs("      (owners not checked: too many ports)\n", out);
         continue;
@@ -196,13 +201,17 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
     fputs("Dynamic port range\n", out);
     if (n_dyn == 0) fputs("  unknown\n", out);
     for (size_t i = 0; i < n_dyn; i++)
-      fprintf(out, "  %-5s %-5s %5u %5u  (%u ports)\n", pc_proto_name(dyn[i].proto), family_name(dyn[i].family),
-              dyn[i].start, (unsigned)(dyn[i].start + dyn[i].count - 1), (unsigned)dyn[i].count);
-    if (unpriv_known) fprintf(out, "Unprivileged port start: %u (lower ports need CAP_NET_BIND_SERVICE)\n", unpriv);
+      fprintf(out, "  %-5s %-5s %5u %5u  (%u ports)\n", pc_proto_name(dyn[i].proto),
+              family_name(dyn[i].family), dyn[i].start, (unsigned)(dyn[i].start + dyn[i].count - 1),
+              (unsigned)dyn[i].count);
+    if (unpriv_known)
+      fprintf(out, "Unprivileged port start: %u (lower ports need CAP_NET_BIND_SERVICE)\n", unpriv);
   }
   free(ro);
   pc_hoststate_close(hs);
   return PC_EXIT_OK;
 }
 
-int pc_cmd_ranges(int argc, char **argv) { return pc_cmd_ranges_io(argc, argv, stdout, stderr); }
+int pc_cmd_ranges(int argc, char **argv) {
+  return pc_cmd_ranges_io(argc, argv, stdout, stderr);
+}

@@ -197,8 +197,8 @@ static void scan_net(const char *path, uint8_t proto, uint16_t port, found *rows
     char la[40], ra[40];
     unsigned lp, rp, st, uid;
     unsigned long inode;
-    if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %u %*d %lu", la, &lp, ra,
-               &rp, &st, &uid, &inode) != 7)
+    if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*x:%*x %*x:%*x %*x %u %*d %lu", la, &lp,
+               ra, &rp, &st, &uid, &inode) != 7)
       continue; /* the header line */
     if (lp != port) continue;
     found fr = {.inode = inode};
@@ -268,8 +268,8 @@ static void resolve_pids(const char *proc, found *rows, size_t n) {
   closedir(d);
 }
 
-static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows, size_t cap,
-                      size_t *n) {
+static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
+                      size_t cap, size_t *n) {
   linux_hs *lx = impl;
   *n = 0;
   int64_t now = now_ms();
@@ -408,7 +408,9 @@ static int lx_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_ad
   return PC_OK;
 }
 
-static void lx_destroy(void *impl) { free(impl); }
+static void lx_destroy(void *impl) {
+  free(impl);
+}
 
 static const pc__hoststate_ops k_linux_ops = {
     .name = "linux",
@@ -425,7 +427,8 @@ int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *
   *out = NULL;
   struct stat st;
   if (stat(proc_root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    if (err && errcap) snprintf(err, errcap, "%s is not mounted: the live Linux host state needs it", proc_root);
+    if (err && errcap)
+      snprintf(err, errcap, "%s is not mounted: the live Linux host state needs it", proc_root);
     return PC_ENOTSUP;
   }
   linux_hs *lx = calloc(1, sizeof *lx);
@@ -443,4 +446,6 @@ int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) {
   return pc_hoststate_open_linux_at("/proc", out, err, errcap);
 }
 
-int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) { return pc_hoststate_open_linux(out, err, errcap); }
+int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) {
+  return pc_hoststate_open_linux(out, err, errcap);
+}

@@ -14,9 +14,13 @@ static int unsupported(pc_hoststate **out, char *err, size_t errcap) {
   return PC_ENOTSUP;
 }
 
-int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) { return unsupported(out, err, errcap); }
+int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) {
+  return unsupported(out, err, errcap);
+}
 
-int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) { return unsupported(out, err, errcap); }
+int pc_hoststate_open_linux(pc_hoststate **out, char *err, size_t errcap) {
+  return unsupported(out, err, errcap);
+}
 
 int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap) {
   (void)proc_root;

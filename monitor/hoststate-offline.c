@@ -43,9 +43,11 @@ int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char *
       snprintf(err, errcap, "%s needs a FILE", k_options[k]);
       return PC_EINVAL;
     }
-    const char **list = k == 0 ? files->netsh_excluded : k == 1 ? files->netsh_dynamic : k == 2 ? files->netstat
-                                                                                                  : files->tasklist;
-    size_t *n = k == 0 ? &files->n_netsh_excluded
+    const char **list = k == 0   ? files->netsh_excluded
+                        : k == 1 ? files->netsh_dynamic
+                        : k == 2 ? files->netstat
+                                 : files->tasklist;
+    size_t *n = k == 0   ? &files->n_netsh_excluded
                 : k == 1 ? &files->n_netsh_dynamic
                 : k == 2 ? &files->n_netstat
                          : &files->n_tasklist;
@@ -81,7 +83,10 @@ static const char *take_hints(const char *spec, uint8_t *proto, uint8_t *family)
   static const struct {
     const char *word;
     uint8_t proto, family;
-  } hints[] = {{"tcp:", PC_PROTO_TCP, 0}, {"udp:", PC_PROTO_UDP, 0}, {"ipv4:", 0, PC_AF_INET}, {"ipv6:", 0, PC_AF_INET6}};
+  } hints[] = {{"tcp:", PC_PROTO_TCP, 0},
+               {"udp:", PC_PROTO_UDP, 0},
+               {"ipv4:", 0, PC_AF_INET},
+               {"ipv6:", 0, PC_AF_INET6}};
   *proto = 0;
   *family = 0;
   for (bool again = true; again;) {
@@ -221,8 +226,8 @@ static int off_refresh(pc_hoststate *hs, void *impl) {
   return PC_OK;
 }
 
-static int off_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows, size_t cap,
-                       size_t *n) {
+static int off_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
+                       size_t cap, size_t *n) {
   (void)hs;
   offline *o = impl;
   *n = 0;
@@ -297,11 +302,11 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
   int rc = PC_OK;
   /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist */
   for (int kind = 0; kind < 4 && rc == PC_OK; kind++) {
-    const char *const *list = kind == 0 ? files->netsh_excluded
+    const char *const *list = kind == 0   ? files->netsh_excluded
                               : kind == 1 ? files->netsh_dynamic
                               : kind == 2 ? files->netstat
                                           : files->tasklist;
-    size_t count = kind == 0 ? files->n_netsh_excluded
+    size_t count = kind == 0   ? files->n_netsh_excluded
                    : kind == 1 ? files->n_netsh_dynamic
                    : kind == 2 ? files->n_netstat
                                : files->n_tasklist;
@@ -315,12 +320,15 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
       size_t n = 0;
       switch (kind) {
         case 0:
-          rc = pc_netsh_parse_excluded(data, len, path, proto, family, (pc_port_range **)&rows, &n, err, errcap);
+          rc = pc_netsh_parse_excluded(data, len, path, proto, family, (pc_port_range **)&rows, &n, err,
+                                       errcap);
           if (rc == PC_OK) rc = append((void **)&o->excluded, &o->n_excluded, rows, n, sizeof(pc_port_range));
           break;
         case 1:
-          rc = pc_netsh_parse_dynamic(data, len, path, proto, family, (pc_dynamic_range **)&rows, &n, err, errcap);
-          if (rc == PC_OK) rc = append((void **)&o->dynamic, &o->n_dynamic, rows, n, sizeof(pc_dynamic_range));
+          rc = pc_netsh_parse_dynamic(data, len, path, proto, family, (pc_dynamic_range **)&rows, &n, err,
+                                      errcap);
+          if (rc == PC_OK)
+            rc = append((void **)&o->dynamic, &o->n_dynamic, rows, n, sizeof(pc_dynamic_range));
           break;
         case 2:
           rc = pc_netstat_parse(data, len, path, (pc_owner_row **)&rows, &n, err, errcap);

@@ -34,7 +34,8 @@ int pc__hoststate_fail(pc_hoststate *hs, int code, const char *fmt, ...) {
   return code;
 }
 
-int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate **out, char *err, size_t errcap) {
+int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate **out, char *err,
+                         size_t errcap) {
   *out = NULL;
   pc_hoststate *hs = calloc(1, sizeof *hs);
   if (!hs) {
@@ -55,7 +56,8 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
 }
 
 void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t n_excluded,
-                              pc_dynamic_range *dynamic, size_t n_dynamic, bool unpriv_known, uint16_t unpriv) {
+                              pc_dynamic_range *dynamic, size_t n_dynamic, bool unpriv_known,
+                              uint16_t unpriv) {
   free(hs->excluded);
   free(hs->dynamic);
   hs->excluded = excluded;
@@ -74,10 +76,18 @@ void pc_hoststate_close(pc_hoststate *hs) {
   free(hs);
 }
 
-const char *pc_hoststate_backend(const pc_hoststate *hs) { return hs->ops->name; }
-bool pc_hoststate_is_live(const pc_hoststate *hs) { return hs->ops->live; }
-uint8_t pc_hoststate_os(const pc_hoststate *hs) { return hs->ops->os; }
-const char *pc_hoststate_error(const pc_hoststate *hs) { return hs->error; }
+const char *pc_hoststate_backend(const pc_hoststate *hs) {
+  return hs->ops->name;
+}
+bool pc_hoststate_is_live(const pc_hoststate *hs) {
+  return hs->ops->live;
+}
+uint8_t pc_hoststate_os(const pc_hoststate *hs) {
+  return hs->ops->os;
+}
+const char *pc_hoststate_error(const pc_hoststate *hs) {
+  return hs->error;
+}
 
 int pc_hoststate_refresh(pc_hoststate *hs) {
   hs->error[0] = '\0';
@@ -94,13 +104,16 @@ size_t pc_hoststate_dynamic(const pc_hoststate *hs, const pc_dynamic_range **out
   return hs->n_dynamic;
 }
 
-static bool field_matches(uint8_t have, uint8_t want) { return have == 0 || want == 0 || have == want; }
+static bool field_matches(uint8_t have, uint8_t want) {
+  return have == 0 || want == 0 || have == want;
+}
 
 bool pc_hoststate_find_excluded(const pc_hoststate *hs, uint8_t proto, uint8_t family, uint16_t port,
                                 pc_port_range *out) {
   for (size_t i = 0; i < hs->n_excluded; i++) {
     const pc_port_range *r = &hs->excluded[i];
-    if (port >= r->start && port <= r->end && field_matches(r->proto, proto) && field_matches(r->family, family)) {
+    if (port >= r->start && port <= r->end && field_matches(r->proto, proto) &&
+        field_matches(r->family, family)) {
       *out = *r;
       return true;
     }
@@ -138,8 +151,8 @@ int pc_hoststate_process(pc_hoststate *hs, uint32_t pid, pc_process_info *out) {
   return rc;
 }
 
-int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error,
-                           const char **stage) {
+int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr, bool reuseaddr,
+                           int *os_error, const char **stage) {
   *os_error = 0;
   *stage = "";
   if (!hs->ops->test_bind)
@@ -171,8 +184,10 @@ static uint8_t address_match(const pc_addr *query, const pc_addr *owner) {
     return PC_OWNER_MATCH_NONE;
   }
   /* Across families only a real IPv6 wildcard (dual-stack unless V6ONLY) meets IPv4. */
-  if (q.family == PC_AF_INET && o.family == PC_AF_INET6 && pc_addr_is_wildcard(&o)) return PC_OWNER_MATCH_DUALSTACK;
-  if (q.family == PC_AF_INET6 && o.family == PC_AF_INET && pc_addr_is_wildcard(&q)) return PC_OWNER_MATCH_DUALSTACK;
+  if (q.family == PC_AF_INET && o.family == PC_AF_INET6 && pc_addr_is_wildcard(&o))
+    return PC_OWNER_MATCH_DUALSTACK;
+  if (q.family == PC_AF_INET6 && o.family == PC_AF_INET && pc_addr_is_wildcard(&q))
+    return PC_OWNER_MATCH_DUALSTACK;
   return PC_OWNER_MATCH_NONE;
 }
 
@@ -283,7 +298,8 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   }
 
   uint8_t proto = a->proto;
-  if (proto == PC_PROTO_UNKNOWN) proto = a->socktype == 1 ? PC_PROTO_TCP : a->socktype == 2 ? PC_PROTO_UDP : 0;
+  if (proto == PC_PROTO_UNKNOWN)
+    proto = a->socktype == 1 ? PC_PROTO_TCP : a->socktype == 2 ? PC_PROTO_UDP : 0;
   uint8_t family = a->addr_known ? a->local.family : 0;
   uint16_t port = a->addr_known ? a->local.port : 0;
 

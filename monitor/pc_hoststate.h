@@ -128,11 +128,11 @@ int pc_hoststate_process(pc_hoststate *hs, uint32_t pid, pc_process_info *out);
 
 /* How an owner's local address relates to the queried address, best first. */
 typedef enum pc_owner_match {
-  PC_OWNER_MATCH_NONE = 0,     /* does not conflict (e.g. another specific address) */
-  PC_OWNER_MATCH_ANY = 1,      /* the query gave no address: every owner of the port */
+  PC_OWNER_MATCH_NONE = 0,      /* does not conflict (e.g. another specific address) */
+  PC_OWNER_MATCH_ANY = 1,       /* the query gave no address: every owner of the port */
   PC_OWNER_MATCH_DUALSTACK = 2, /* IPv6 [::] vs IPv4 (or the reverse): conflicts unless V6ONLY */
-  PC_OWNER_MATCH_WILDCARD = 3, /* one side is the wildcard of the same family */
-  PC_OWNER_MATCH_EXACT = 4     /* the same address (IPv4-mapped IPv6 counts as IPv4) */
+  PC_OWNER_MATCH_WILDCARD = 3,  /* one side is the wildcard of the same family */
+  PC_OWNER_MATCH_EXACT = 4      /* the same address (IPv4-mapped IPv6 counts as IPv4) */
 } pc_owner_match;
 
 /* One socket owning a port, with its process when known. */
@@ -164,8 +164,8 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts);
 /* Live only: tries bind() of proto on addr (port included) and, for TCP, listen(); closes the
  * socket at once. reuseaddr sets SO_REUSEADDR first. *os_error receives 0 on success or the
  * errno; *stage "socket", "bind" or "listen". PC_ENOTSUP offline. */
-int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error,
-                           const char **stage);
+int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr, bool reuseaddr,
+                           int *os_error, const char **stage);
 
 /* Text names. */
 const char *pc_owner_state_name(uint8_t state); /* "LISTEN", "UDP", ... */
@@ -194,11 +194,13 @@ typedef struct pc__hoststate_ops {
 
 /* Wraps impl (ownership passes to the handle, freed by ops->destroy even on failure) and runs
  * the first refresh. On failure err holds the message. */
-int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate **out, char *err, size_t errcap);
+int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate **out, char *err,
+                         size_t errcap);
 
 /* Replaces the ranges; takes ownership of both arrays (heap, may be NULL when empty). */
 void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t n_excluded,
-                              pc_dynamic_range *dynamic, size_t n_dynamic, bool unpriv_known, uint16_t unpriv);
+                              pc_dynamic_range *dynamic, size_t n_dynamic, bool unpriv_known,
+                              uint16_t unpriv);
 
 /* Adds row to rows[0..cap) of which *n are used (*n keeps counting past cap). When full, a
  * socket that holds the port for new binds (LISTEN, BOUND, UDP) replaces a connection or
@@ -206,6 +208,7 @@ void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t 
 void pc__hoststate_keep_row(pc_owner_row *rows, size_t cap, size_t *n, const pc_owner_row *row);
 
 /* Records "message" as the handle's last error and returns code. */
-int pc__hoststate_fail(pc_hoststate *hs, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int pc__hoststate_fail(pc_hoststate *hs, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

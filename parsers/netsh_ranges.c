@@ -73,7 +73,8 @@ static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **o
   if (!buf) return PC_ENOMEM;
   size_t o = 0;
   for (size_t i = 0; i < units; i++) {
-    uint32_t u = big_endian ? (uint32_t)(b[2 * i] << 8 | b[2 * i + 1]) : (uint32_t)(b[2 * i + 1] << 8 | b[2 * i]);
+    uint32_t u =
+        big_endian ? (uint32_t)(b[2 * i] << 8 | b[2 * i + 1]) : (uint32_t)(b[2 * i + 1] << 8 | b[2 * i]);
     if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units) {
       uint32_t lo = big_endian ? (uint32_t)(b[2 * i + 2] << 8 | b[2 * i + 3])
                                : (uint32_t)(b[2 * i + 3] << 8 | b[2 * i + 2]);
@@ -130,7 +131,8 @@ int pc_text_to_utf8(const void *data, size_t len, char **out, size_t *out_len) {
   if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) return utf16_to_utf8(b + 2, len - 2, true, out, out_len);
   /* UTF-16LE without BOM (e.g. a file re-saved by a tool that dropped it): ASCII text then has
    * a zero in every odd byte. Two leading characters are enough to tell; UTF-8 never has NULs. */
-  if (len >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0) return utf16_to_utf8(b, len, false, out, out_len);
+  if (len >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0)
+    return utf16_to_utf8(b, len, false, out, out_len);
   if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
     b += 3;
     len -= 3;
@@ -157,13 +159,19 @@ int pc_text_to_utf8(const void *data, size_t len, char **out, size_t *out_len) {
 
 /* ---- netsh-specific helpers ------------------------------------------------------------- */
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 static bool is_alnum_ascii(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+static char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
 
 /* Finds "tcp" or "udp" as a whole ASCII word in a non-data line (the title). Returns the
  * pc_proto, or 0 when neither appears (or both do, which no title does). */
@@ -217,8 +225,8 @@ static bool label_number(const char *s, size_t len, uint32_t *v, bool *too_long)
   if (i == len) return false;
   size_t digits_at = i;
   while (i > 0 && is_blank(s[i - 1])) i--;
-  bool colon = (i > 0 && s[i - 1] == ':') ||
-               (i >= 3 && (uint8_t)s[i - 3] == 0xEF && (uint8_t)s[i - 2] == 0xBC && (uint8_t)s[i - 1] == 0x9A);
+  bool colon = (i > 0 && s[i - 1] == ':') || (i >= 3 && (uint8_t)s[i - 3] == 0xEF &&
+                                              (uint8_t)s[i - 2] == 0xBC && (uint8_t)s[i - 1] == 0x9A);
   if (!colon) return false;
   size_t j = digits_at;
   if (!take_number(s, len, &j, v) || j != len) {
@@ -265,7 +273,9 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
   char *text;
   size_t tlen;
   int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT) return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes", PC_HOSTTEXT_MAX_BYTES);
+  if (rc == PC_ELIMIT)
+    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
+                             PC_HOSTTEXT_MAX_BYTES);
   if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
 
   pc_port_range *rows = NULL;
@@ -278,7 +288,8 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
     if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes", PC_HOSTTEXT_MAX_LINE);
+      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
+                             PC_HOSTTEXT_MAX_LINE);
       goto fail;
     }
     size_t i = skip_blanks(s, sl, 0);
@@ -315,15 +326,20 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
     if (i != sl) goto bad_row;
     if (a > 65535 || b > 65535 || a > b) {
       rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                             "range %u-%u is not a valid port range (0..65535, start <= end)", (unsigned)a, (unsigned)b);
+                             "range %u-%u is not a valid port range (0..65535, start <= end)", (unsigned)a,
+                             (unsigned)b);
       goto fail;
     }
     if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != PC_OK) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s", rc == PC_ELIMIT ? "too many rows" : pc_strerror(rc));
+      rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
+                             rc == PC_ELIMIT ? "too many rows" : pc_strerror(rc));
       goto fail;
     }
-    rows[count++] = (pc_port_range){.start = (uint16_t)a, .end = (uint16_t)b, .administered = admin,
-                                    .proto = proto, .family = family_hint};
+    rows[count++] = (pc_port_range){.start = (uint16_t)a,
+                                    .end = (uint16_t)b,
+                                    .administered = admin,
+                                    .proto = proto,
+                                    .family = family_hint};
     continue;
   bad_row:
     rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
@@ -331,8 +347,9 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
     goto fail;
   }
   if (count == 0 && !seen_separator) {
-    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                           "no range rows and no \"----\" separator: not `netsh ... show excludedportrange` output");
+    rc = pc__hosttext_fail(
+        err, errcap, origin, it.no, PC_EPARSE,
+        "no range rows and no \"----\" separator: not `netsh ... show excludedportrange` output");
     goto fail;
   }
   free(text);
@@ -355,7 +372,9 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
   char *text;
   size_t tlen;
   int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT) return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes", PC_HOSTTEXT_MAX_BYTES);
+  if (rc == PC_ELIMIT)
+    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
+                             PC_HOSTTEXT_MAX_BYTES);
   if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
 
   pc_dynamic_range *rows = NULL;
@@ -370,7 +389,8 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
     if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes", PC_HOSTTEXT_MAX_LINE);
+      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
+                             PC_HOSTTEXT_MAX_LINE);
       goto fail;
     }
     size_t i = skip_blanks(s, sl, 0);
@@ -384,7 +404,8 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
       }
       if (have == 0) {
         if (v == 0 || v > 65535) {
-          rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "start port %u is not in 1..65535", (unsigned)v);
+          rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "start port %u is not in 1..65535",
+                                 (unsigned)v);
           goto fail;
         }
         start = v;
@@ -394,20 +415,24 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
       }
       if (v == 0 || start + v - 1 > 65535) {
         rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                               "number of ports %u does not fit after start port %u", (unsigned)v, (unsigned)start);
+                               "number of ports %u does not fit after start port %u", (unsigned)v,
+                               (unsigned)start);
         goto fail;
       }
       if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != PC_OK) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s", rc == PC_ELIMIT ? "too many sections" : pc_strerror(rc));
+        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
+                               rc == PC_ELIMIT ? "too many sections" : pc_strerror(rc));
         goto fail;
       }
-      rows[count++] = (pc_dynamic_range){.start = (uint16_t)start, .count = v, .proto = proto, .family = family_hint};
+      rows[count++] =
+          (pc_dynamic_range){.start = (uint16_t)start, .count = v, .proto = proto, .family = family_hint};
       have = 0;
       continue;
     }
     if (is_digit(s[i])) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                             "a row of numbers: this looks like `show excludedportrange` output (use --netsh-excluded)");
+      rc = pc__hosttext_fail(
+          err, errcap, origin, it.no, PC_EPARSE,
+          "a row of numbers: this looks like `show excludedportrange` output (use --netsh-excluded)");
       goto fail;
     }
     uint8_t p = proto_word(s, sl);
@@ -428,8 +453,9 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
     goto fail;
   }
   if (count == 0) {
-    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                           "no \"Start Port : N\" / \"Number of Ports : N\" lines: not `netsh ... show dynamicport` output");
+    rc = pc__hosttext_fail(
+        err, errcap, origin, it.no, PC_EPARSE,
+        "no \"Start Port : N\" / \"Number of Ports : N\" lines: not `netsh ... show dynamicport` output");
     goto fail;
   }
   free(text);

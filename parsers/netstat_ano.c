@@ -12,9 +12,15 @@
 
 #define MAX_TOKENS 12
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c; }
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+static bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+static char upper(char c) {
+  return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
 
 typedef struct token {
   const char *s;
@@ -139,8 +145,8 @@ static size_t tokenize(const char *s, size_t len, token *tok) {
   return n;
 }
 
-int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_row **out, size_t *n, char *err,
-                     size_t errcap) {
+int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_row **out, size_t *n,
+                     char *err, size_t errcap) {
   *out = NULL;
   *n = 0;
   if (err && errcap) err[0] = '\0';
@@ -148,7 +154,8 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
   size_t tlen;
   int rc = pc_text_to_utf8(data, len, &text, &tlen);
   if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes", PC_HOSTTEXT_MAX_BYTES);
+    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
+                             PC_HOSTTEXT_MAX_BYTES);
   if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
 
   pc_owner_row *rows = NULL;
@@ -159,7 +166,8 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
     if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes", PC_HOSTTEXT_MAX_LINE);
+      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
+                             PC_HOSTTEXT_MAX_LINE);
       goto fail;
     }
     token tok[MAX_TOKENS];
@@ -196,7 +204,8 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
     }
     if ((rc = (count < cap ? PC_OK : PC_ENOMEM)) != PC_OK) {
       if (count >= PC_HOSTTEXT_MAX_ROWS) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "more than %zu rows", PC_HOSTTEXT_MAX_ROWS);
+        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "more than %zu rows",
+                               PC_HOSTTEXT_MAX_ROWS);
         goto fail;
       }
       size_t ncap = cap ? cap * 2 : 64;
@@ -212,7 +221,8 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
     rows[count++] = row;
   }
   if (count == 0) {
-    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "no TCP/UDP rows: not `netstat -ano` output");
+    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
+                           "no TCP/UDP rows: not `netstat -ano` output");
     goto fail;
   }
   free(text);

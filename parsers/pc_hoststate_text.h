@@ -79,8 +79,7 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
  * of ports, whatever the labels say. Hints as for pc_netsh_parse_excluded. At least one
  * complete section is required. */
 int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uint8_t proto_hint,
-                           uint8_t family_hint, pc_dynamic_range **out, size_t *n, char *err,
-                           size_t errcap);
+                           uint8_t family_hint, pc_dynamic_range **out, size_t *n, char *err, size_t errcap);
 
 /* ---- netstat -ano --------------------------------------------------------------------- */
 

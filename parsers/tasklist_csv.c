@@ -134,7 +134,9 @@ static bool parse_mem(const field *f, uint64_t *kb) {
 
 /* tasklist writes "N/A" for "not applicable" (services of a process without any, user of a
  * protected process). */
-static bool is_na(const field *f) { return strcmp(f->text, "N/A") == 0; }
+static bool is_na(const field *f) {
+  return strcmp(f->text, "N/A") == 0;
+}
 
 int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_process_row **out, size_t *n,
                       char *err, size_t errcap) {
@@ -145,7 +147,8 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
   size_t tlen;
   int rc = pc_text_to_utf8(data, len, &text, &tlen);
   if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes", PC_HOSTTEXT_MAX_BYTES);
+    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
+                             PC_HOSTTEXT_MAX_BYTES);
   if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
 
   /* Fields are big (4 KiB each); keep them off the stack. */
@@ -210,7 +213,8 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
     }
     if (count == cap) {
       if (count >= PC_TASKLIST_MAX_ROWS) {
-        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ELIMIT, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
+        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ELIMIT, "more than %zu processes",
+                               PC_TASKLIST_MAX_ROWS);
         goto fail;
       }
       size_t ncap = cap ? cap * 2 : 64;

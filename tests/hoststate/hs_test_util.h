@@ -35,14 +35,15 @@ static inline char *hs_load(const char *name, size_t *len) {
 }
 
 /* True when needle occurs in hay. */
-static inline int hs_contains(const char *hay, const char *needle) { return hay && strstr(hay, needle) != NULL; }
+static inline int hs_contains(const char *hay, const char *needle) {
+  return hay && strstr(hay, needle) != NULL;
+}
 
-#define HS_CHECK_CONTAINS(hay, needle)                                                        \
-  do {                                                                                        \
-    const char *hs__hay = (hay);                                                              \
-    if (!hs_contains(hs__hay, (needle)))                                                      \
-      pc__test_fail(__FILE__, __LINE__, "\"%s\" not found in:\n%s", (needle),                \
-                    hs__hay ? hs__hay : "(null)");                                            \
+#define HS_CHECK_CONTAINS(hay, needle)                                                                       \
+  do {                                                                                                       \
+    const char *hs__hay = (hay);                                                                             \
+    if (!hs_contains(hs__hay, (needle)))                                                                     \
+      pc__test_fail(__FILE__, __LINE__, "\"%s\" not found in:\n%s", (needle), hs__hay ? hs__hay : "(null)"); \
   } while (0)
 
 #endif

@@ -90,7 +90,8 @@ static void check_own(int type, uint8_t proto, uint8_t state) {
   /* explain sees the holder and the failing test bind. */
   char portbuf[16];
   snprintf(portbuf, sizeof portbuf, "%u", port);
-  char *argv[] = {"explain", portbuf, "--proto", proto == PC_PROTO_TCP ? "tcp" : "udp", "--address", "127.0.0.1"};
+  char *argv[] = {"explain",   portbuf,    "--proto", proto == PC_PROTO_TCP ? "tcp" : "udp",
+                  "--address", "127.0.0.1"};
   char *out;
   PC_CHECK_INT(run(pc_cmd_explain_io, 6, argv, &out), 0);
   HS_CHECK_CONTAINS(out, "EADDRINUSE");
@@ -111,9 +112,13 @@ static void check_own(int type, uint8_t proto, uint8_t state) {
   pc_hoststate_close(hs);
 }
 
-PC_TEST(live_tcp_listener_is_ours) { check_own(SOCK_STREAM, PC_PROTO_TCP, PC_OWNER_STATE_LISTEN); }
+PC_TEST(live_tcp_listener_is_ours) {
+  check_own(SOCK_STREAM, PC_PROTO_TCP, PC_OWNER_STATE_LISTEN);
+}
 
-PC_TEST(live_udp_socket_is_ours) { check_own(SOCK_DGRAM, PC_PROTO_UDP, PC_OWNER_STATE_UDP); }
+PC_TEST(live_udp_socket_is_ours) {
+  check_own(SOCK_DGRAM, PC_PROTO_UDP, PC_OWNER_STATE_UDP);
+}
 
 PC_TEST(live_ranges_command) {
   char err[PC_HOSTSTATE_ERR_MAX];

@@ -17,7 +17,8 @@ static pc_hoststate *open_standard(void) {
   char tmp[1024];
   snprintf(paths[0], sizeof paths[0], "%s", hs_data_path("excluded_tcp_en.txt", tmp, sizeof tmp));
   snprintf(paths[1], sizeof paths[1], "%s", hs_data_path("excluded_udp_es.txt", tmp, sizeof tmp));
-  snprintf(paths[2], sizeof paths[2], "ipv4:%s", hs_data_path("excluded_tcp_ja_utf16le.txt", tmp, sizeof tmp));
+  snprintf(paths[2], sizeof paths[2], "ipv4:%s",
+           hs_data_path("excluded_tcp_ja_utf16le.txt", tmp, sizeof tmp));
   snprintf(paths[3], sizeof paths[3], "%s", hs_data_path("dynamic_both.txt", tmp, sizeof tmp));
   snprintf(paths[4], sizeof paths[4], "%s", hs_data_path("netstat_en.txt", tmp, sizeof tmp));
   snprintf(paths[5], sizeof paths[5], "%s", hs_data_path("tasklist.csv", tmp, sizeof tmp));
@@ -235,18 +236,12 @@ static int run(int (*cmd)(int, char **, FILE *, FILE *), int argc, char **argv, 
 
 PC_TEST(cmd_explain_offline) {
   char p1[1024], p2[1024], p3[1024], p4[1024];
-  char *argv[] = {"explain",
-                  "50010",
-                  "--proto",
-                  "udp",
-                  "--netsh-excluded",
-                  (char *)hs_data_path("excluded_udp_es.txt", p1, sizeof p1),
-                  "--netstat",
-                  (char *)hs_data_path("netstat_en.txt", p2, sizeof p2),
-                  "--tasklist",
-                  (char *)hs_data_path("tasklist.csv", p3, sizeof p3),
-                  "--netsh-dynamic",
-                  (char *)hs_data_path("dynamic_both.txt", p4, sizeof p4)};
+  char *argv[] = {"explain",          "50010",
+                  "--proto",          "udp",
+                  "--netsh-excluded", (char *)hs_data_path("excluded_udp_es.txt", p1, sizeof p1),
+                  "--netstat",        (char *)hs_data_path("netstat_en.txt", p2, sizeof p2),
+                  "--tasklist",       (char *)hs_data_path("tasklist.csv", p3, sizeof p3),
+                  "--netsh-dynamic",  (char *)hs_data_path("dynamic_both.txt", p4, sizeof p4)};
   char *out, *err;
   PC_CHECK_INT(run(pc_cmd_explain_io, 12, argv, &out, &err), 0);
   HS_CHECK_CONTAINS(out, "excluded port range 50000-50059 (administered");
@@ -274,7 +269,9 @@ PC_TEST(cmd_explain_offline) {
   free(out);
   free(err);
   /* Bad usage. */
-  char *bad[][3] = {{"explain", "0", NULL}, {"explain", "80", "--proto=sctp"}, {"explain", "80", "--address=1.2.3"},
+  char *bad[][3] = {{"explain", "0", NULL},
+                    {"explain", "80", "--proto=sctp"},
+                    {"explain", "80", "--address=1.2.3"},
                     {"explain", "80", "--bogus"}};
   for (int k = 0; k < 4; k++) {
     PC_CHECK_INT(run(pc_cmd_explain_io, bad[k][2] ? 3 : 2, bad[k], &out, &err), 2);
@@ -310,9 +307,13 @@ PC_TEST(cmd_ranges_offline) {
   free(err);
   argv[10] = "json";
   PC_CHECK_INT(run(pc_cmd_ranges_io, 11, argv, &out, &err), 0);
-  HS_CHECK_CONTAINS(out, "{\"proto\":\"tcp\",\"family\":\"any\",\"start\":55679,\"end\":55679,\"administered\":true,"
-                         "\"owners\":[]}");
-  HS_CHECK_CONTAINS(out, "\"dynamic\":[{\"proto\":\"tcp\",\"family\":\"any\",\"start\":49152,\"end\":65535,\"count\":16384}]");
+  HS_CHECK_CONTAINS(
+      out,
+      "{\"proto\":\"tcp\",\"family\":\"any\",\"start\":55679,\"end\":55679,\"administered\":true,"
+      "\"owners\":[]}");
+  HS_CHECK_CONTAINS(
+      out,
+      "\"dynamic\":[{\"proto\":\"tcp\",\"family\":\"any\",\"start\":49152,\"end\":65535,\"count\":16384}]");
   HS_CHECK_CONTAINS(out, "\"unprivileged_start\":null}");
   free(out);
   free(err);

@@ -82,8 +82,9 @@ PC_TEST(netsh_excluded_hints) {
   HS_CHECK_CONTAINS(err, "excluded_tcp_en.txt:1:");
   /* Without a protocol word in the text, the hint is used. */
   const char *rows = "----------    --------\n     1000    1001\n";
-  PC_CHECK_INT(pc_netsh_parse_excluded(rows, strlen(rows), "x", PC_PROTO_UDP, PC_AF_INET6, &r, &n, err, sizeof err),
-               PC_OK);
+  PC_CHECK_INT(
+      pc_netsh_parse_excluded(rows, strlen(rows), "x", PC_PROTO_UDP, PC_AF_INET6, &r, &n, err, sizeof err),
+      PC_OK);
   PC_CHECK_INT(n, 1);
   if (n == 1) {
     PC_CHECK_INT(r[0].proto, PC_PROTO_UDP);
@@ -160,7 +161,8 @@ PC_TEST(netsh_dynamic_garbage) {
   HS_CHECK_CONTAINS(err, "excluded_tcp_en.txt:5:");
   PC_CHECK_INT(dynamic("garbage_text.txt", 0, &d, &n), PC_EPARSE);
   const char *overflow = "Protocol tcp Dynamic Port Range\nStart Port : 60000\nNumber of Ports : 16384\n";
-  PC_CHECK_INT(pc_netsh_parse_dynamic(overflow, strlen(overflow), "o", 0, 0, &d, &n, err, sizeof err), PC_EPARSE);
+  PC_CHECK_INT(pc_netsh_parse_dynamic(overflow, strlen(overflow), "o", 0, 0, &d, &n, err, sizeof err),
+               PC_EPARSE);
   HS_CHECK_CONTAINS(err, "o:3:");
 }
 
@@ -230,8 +232,8 @@ PC_TEST(netstat_garbage) {
   PC_CHECK_INT(netstat("garbage_random.bin", &r, &n), PC_EPARSE);
   PC_CHECK_INT(netstat("excluded_tcp_en.txt", &r, &n), PC_EPARSE);
   HS_CHECK_CONTAINS(err, "no TCP/UDP rows");
-  const char *bad[] = {"  TCP 1.2.3.4:1 5.6.7.8:2 LISTENING\n", "  UDP [::1:53 *:* 7\n", "  TCP [fe80::1%x]:1 *:* L 1\n",
-                       "  UDP 1.2.3.4:1 *:* 99999999999\n"};
+  const char *bad[] = {"  TCP 1.2.3.4:1 5.6.7.8:2 LISTENING\n", "  UDP [::1:53 *:* 7\n",
+                       "  TCP [fe80::1%x]:1 *:* L 1\n", "  UDP 1.2.3.4:1 *:* 99999999999\n"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     PC_CHECK_INT(pc_netstat_parse(bad[i], strlen(bad[i]), "b", &r, &n, err, sizeof err), PC_EPARSE);
     HS_CHECK_CONTAINS(err, "b:1:");
@@ -294,7 +296,8 @@ PC_TEST(tasklist_garbage) {
   HS_CHECK_CONTAINS(err, "garbage_tasklist_pid.csv:2:");
   PC_CHECK_INT(tasklist("garbage_random.bin", &r, &n), PC_EPARSE);
   const char *unterminated = "\"System\",\"4\",\"Services\",\"0\",\"3 K\n";
-  PC_CHECK_INT(pc_tasklist_parse(unterminated, strlen(unterminated), "u", &r, &n, err, sizeof err), PC_EPARSE);
+  PC_CHECK_INT(pc_tasklist_parse(unterminated, strlen(unterminated), "u", &r, &n, err, sizeof err),
+               PC_EPARSE);
   HS_CHECK_CONTAINS(err, "unterminated");
   PC_CHECK_INT(pc_tasklist_parse("", 0, "e", &r, &n, err, sizeof err), PC_EPARSE);
 }
