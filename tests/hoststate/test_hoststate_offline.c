@@ -7,7 +7,7 @@
 #include "pc_error.h"
 #include "pc_hoststate.h"
 
-static char paths[8][1024];
+static char paths[8][1100];
 
 /* The standard offline set: excluded tcp (verbatim) + es udp + ja tcp, dynamic tcp+udp, netstat,
  * tasklist plain + /svc. */
