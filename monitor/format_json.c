@@ -62,9 +62,14 @@ static void num_field(pc__out *o, const char *k, bool known, uint64_t v) {
     pc__out_str(o, "null");
 }
 
-static void time_value(pc__out *o, pc_time t) {
-  char ts[40];
-  size_t n = pc_time_format_rfc3339(t, ts, sizeof ts);
+/* Formats t, reusing the text of the previous call when t is the same (ts_last usually
+ * equals ts, and calendar arithmetic + snprintf is the most expensive part of a line). */
+static void time_value(pc__out *o, pc_time t, pc_time *memo_t, char *ts, size_t *memo_n) {
+  size_t n = *memo_n;
+  if (t != *memo_t) {
+    n = *memo_n = pc_time_format_rfc3339(t, ts, 40);
+    *memo_t = t;
+  }
   if (n) {
     pc__out_ch(o, '"');
     pc__out_mem(o, ts, n);
@@ -79,8 +84,11 @@ size_t pc_format_json(const pc_finding *f, const pc_format_options *opt, char *b
   pc__out o;
   pc__out_init(&o, buf, cap);
   pc__out_ch(&o, '{');
+  char ts[40];
+  pc_time memo_t = PC_TIME_UNKNOWN;
+  size_t memo_n = 0;
   key(&o, "ts", true);
-  time_value(&o, f->ts);
+  time_value(&o, f->ts, &memo_t, ts, &memo_n);
   str_field(&o, "host", f->host);
   str_field(&o, "os", f->os);
   str_field(&o, "event", f->event);
@@ -112,7 +120,7 @@ size_t pc_format_json(const pc_finding *f, const pc_format_options *opt, char *b
   }
   num_field(&o, "count", true, f->count);
   key(&o, "ts_last", false);
-  time_value(&o, f->ts_last);
+  time_value(&o, f->ts_last, &memo_t, ts, &memo_n);
   str_field(&o, "source", f->source);
   pc__out_ch(&o, '}');
   return pc__out_finish(&o);

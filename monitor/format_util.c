@@ -12,27 +12,6 @@ void pc_format_options_init(pc_format_options *o) {
   o->now = PC_TIME_UNKNOWN;
 }
 
-void pc__out_init(pc__out *o, char *buf, size_t cap) {
-  o->buf = buf;
-  o->cap = cap;
-  o->len = 0;
-}
-
-void pc__out_mem(pc__out *o, const void *p, size_t n) {
-  if (o->len < o->cap) {
-    size_t room = o->cap - 1 - o->len; /* the last byte is kept for the NUL */
-    memcpy(o->buf + o->len, p, n < room ? n : room);
-  }
-  o->len += n;
-}
-
-void pc__out_str(pc__out *o, const char *s) { pc__out_mem(o, s, strlen(s)); }
-
-void pc__out_ch(pc__out *o, char c) {
-  if (o->len + 1 < o->cap) o->buf[o->len] = c;
-  o->len++;
-}
-
 void pc__out_u64(pc__out *o, uint64_t v) {
   char tmp[20];
   size_t n = 0;

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/pc_finding.h"
 
@@ -122,10 +123,26 @@ typedef struct pc__out {
   size_t len;
 } pc__out;
 
-void pc__out_init(pc__out *o, char *buf, size_t cap);
-void pc__out_mem(pc__out *o, const void *p, size_t n);
-void pc__out_str(pc__out *o, const char *s);
-void pc__out_ch(pc__out *o, char c);
+/* Inline: a JSON line is a few hundred of these calls, and a call each costs more than
+ * the copy it does. */
+static inline void pc__out_init(pc__out *o, char *buf, size_t cap) {
+  o->buf = buf;
+  o->cap = cap;
+  o->len = 0;
+}
+static inline void pc__out_mem(pc__out *o, const void *p, size_t n) {
+  if (o->len + n < o->cap) {
+    memcpy(o->buf + o->len, p, n);
+  } else if (o->len < o->cap) {
+    memcpy(o->buf + o->len, p, o->cap - 1 - o->len); /* the last byte is for the NUL */
+  }
+  o->len += n;
+}
+static inline void pc__out_str(pc__out *o, const char *s) { pc__out_mem(o, s, strlen(s)); }
+static inline void pc__out_ch(pc__out *o, char c) {
+  if (o->len + 1 < o->cap) o->buf[o->len] = c;
+  o->len++;
+}
 void pc__out_u64(pc__out *o, uint64_t v);
 void pc__out_cp(pc__out *o, uint32_t cp); /* one code point as UTF-8 */
 /* NUL-terminates; when the output was cut, the stored prefix is cut back to a UTF-8

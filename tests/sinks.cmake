@@ -16,3 +16,16 @@ if(PC_PYTHON3)
             $<TARGET_FILE:syslog_driver> ${CMAKE_CURRENT_BINARY_DIR}/rsyslog-e2e)
   set_tests_properties(sinks_rsyslog_e2e PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
+
+# Fuzzing the formatters (clang, -DPC_FUZZ=ON), and the seed corpus replayed in every build.
+pc_add_fuzz(NAME format SOURCES fuzz/fuzz_format.c LIBS pc_format)
+add_executable(fuzz_replay_format sinks/fuzz_replay.c fuzz/fuzz_format.c)
+target_link_libraries(fuzz_replay_format PRIVATE pc_format)
+pc_apply_warnings(fuzz_replay_format)
+add_test(NAME fuzz_replay_format
+  COMMAND fuzz_replay_format ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/format)
+
+# Formatter throughput (not a test): prints ns per finding for each format.
+add_executable(bench_format bench/bench_format.c)
+target_link_libraries(bench_format PRIVATE pc_format)
+pc_apply_warnings(bench_format)
