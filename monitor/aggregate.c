@@ -6,12 +6,12 @@
 #include "pc_aggregate.h"
 
 typedef struct entry {
-  struct entry *hnext;        /* hash chain */
+  struct entry *hnext;         /* hash chain */
   struct entry *older, *newer; /* creation order */
   uint64_t hash;
-  pc_time start; /* event time the window opened */
+  pc_time start;    /* event time the window opened */
   uint64_t repeats; /* occurrences not yet emitted (emit_first mode) */
-  pc_finding f;  /* strings point into this entry's own allocation */
+  pc_finding f;     /* strings point into this entry's own allocation */
 } entry;
 
 struct pc_aggregator {
@@ -41,8 +41,9 @@ static uint64_t key_hash(const pc_finding *f) {
   h = mix_str(h, f->address);
   h = mix_str(h, f->proto);
   h = mix_str(h, f->rule_id);
-  uint32_t nums[6] = {f->pid_known, f->pid_known ? f->pid : 0, f->port_known,
-                      f->port_known ? f->port : 0, f->error_known, f->error_known ? f->error : 0};
+  uint32_t nums[6] = {f->pid_known,   f->pid_known ? f->pid : 0,
+                      f->port_known,  f->port_known ? f->port : 0,
+                      f->error_known, f->error_known ? f->error : 0};
   return mix(h, nums, sizeof nums);
 }
 
@@ -54,8 +55,8 @@ static bool same_key(const pc_finding *a, const pc_finding *b) {
   return a->pid_known == b->pid_known && (!a->pid_known || a->pid == b->pid) &&
          a->port_known == b->port_known && (!a->port_known || a->port == b->port) &&
          a->error_known == b->error_known && (!a->error_known || a->error == b->error) &&
-         str_eq(a->event, b->event) && str_eq(a->address, b->address) &&
-         str_eq(a->proto, b->proto) && str_eq(a->rule_id, b->rule_id);
+         str_eq(a->event, b->event) && str_eq(a->address, b->address) && str_eq(a->proto, b->proto) &&
+         str_eq(a->rule_id, b->rule_id);
 }
 
 pc_err pc_aggregator_create(const pc_aggregator_options *o, pc_agg_emit_fn emit, void *ud,
@@ -81,9 +82,9 @@ pc_err pc_aggregator_create(const pc_aggregator_options *o, pc_agg_emit_fn emit,
 
 /* One allocation per entry: the entry, the fixes array, then every string. */
 static entry *copy_entry(const pc_finding *f) {
-  const char *const strs[] = {f->host,    f->os,          f->event,   f->error_name,
-                              f->proto,   f->address,     f->process, f->owner_process,
-                              f->rule_id, f->severity,    f->explanation, f->source};
+  const char *const strs[] = {f->host,    f->os,       f->event,       f->error_name,
+                              f->proto,   f->address,  f->process,     f->owner_process,
+                              f->rule_id, f->severity, f->explanation, f->source};
   enum { NSTR = sizeof strs / sizeof strs[0] };
   size_t fixes = f->fixes ? f->fix_count : 0;
   size_t size = sizeof(entry) + fixes * sizeof(char *);
@@ -225,7 +226,9 @@ void pc_aggregator_flush(pc_aggregator *a) {
   while (a->oldest) retire(a, a->oldest);
 }
 
-void pc_aggregator_stats(const pc_aggregator *a, pc_agg_stats *st) { *st = a->st; }
+void pc_aggregator_stats(const pc_aggregator *a, pc_agg_stats *st) {
+  *st = a->st;
+}
 
 void pc_aggregator_free(pc_aggregator *a) {
   if (!a) return;

@@ -13,8 +13,7 @@ static void cef_esc(pc__out *o, const char *str, bool ext) {
   size_t n = strlen(str), i = 0;
   while (i < n) {
     size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '|' &&
-           s[run] != '=')
+    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '|' && s[run] != '=')
       run++;
     if (run > i) {
       pc__out_mem(o, s + i, run - i);
@@ -44,8 +43,12 @@ static void cef_esc(pc__out *o, const char *str, bool ext) {
   }
 }
 
-static void hdr_esc(pc__out *o, const char *s) { cef_esc(o, s, false); }
-static void ext_esc(pc__out *o, const char *s) { cef_esc(o, s, true); }
+static void hdr_esc(pc__out *o, const char *s) {
+  cef_esc(o, s, false);
+}
+static void ext_esc(pc__out *o, const char *s) {
+  cef_esc(o, s, true);
+}
 
 static void ext_key(pc__out *o, const char *k, bool *first) {
   if (!*first) pc__out_ch(o, ' ');
@@ -98,10 +101,14 @@ static bool unix_ms(pc_time t, uint64_t *ms) {
 
 static unsigned cef_severity(const char *sev) {
   switch (pc__syslog_severity(sev)) {
-  case 3: return 7;
-  case 4: return 5;
-  case 6: return 3;
-  default: return 5;
+    case 3:
+      return 7;
+    case 4:
+      return 5;
+    case 6:
+      return 3;
+    default:
+      return 5;
   }
 }
 

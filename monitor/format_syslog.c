@@ -38,7 +38,7 @@ static void pri(pc__out *o, const pc_format_options *opt, const pc_finding *f) {
 static const struct {
   const char *event, *msgid;
 } msgids[] = {
-    {"bind_failure", "BINDFAIL"}, {"bind_success", "BINDOK"}, {"port_at_risk", "PORTRISK"},
+    {"bind_failure", "BINDFAIL"}, {"bind_success", "BINDOK"},  {"port_at_risk", "PORTRISK"},
     {"events_lost", "EVLOST"},    {"output_dropped", "DROPS"},
 };
 
@@ -266,8 +266,7 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char 
   if (f->count > 1 && pc_time_format_rfc3339(f->ts_last, tl, sizeof tl)) add(p, &np, "ts_last", tl);
   add(p, &np, "source", f->source);
 
-  const char *sd_id = opt && opt->sd_id && valid_sd_name(opt->sd_id) ? opt->sd_id
-                                                                     : PC_FORMAT_DEFAULT_SD_ID;
+  const char *sd_id = opt && opt->sd_id && valid_sd_name(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;
   size_t head = o.len;
   if (head + 1 > limit) {
     buf[0] = '\0';
@@ -309,8 +308,7 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char 
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *opt, char *buf,
-                            size_t cap) {
+size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
   if (cap == 0) return 0;
   size_t limit = limit_of(opt, cap, PC_SYSLOG3164_DEFAULT_MAX_BYTES);
   pc__out o;
@@ -342,8 +340,8 @@ size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *opt, c
   size_t tag = 0;
   for (const char *q = app; *q && tag < 32; q++) {
     char c = *q;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-        c == '-' || c == '_' || c == '.') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.') {
       pc__out_ch(&o, c);
       tag++;
     }

@@ -45,7 +45,9 @@ static void text_esc_cont(pc__out *o, const char *str, const char *cont) {
   }
 }
 
-static void text_esc(pc__out *o, const char *s) { text_esc_cont(o, s, NULL); }
+static void text_esc(pc__out *o, const char *s) {
+  text_esc_cont(o, s, NULL);
+}
 
 static void time_text(pc__out *o, pc_time t) {
   char ts[40];

@@ -28,8 +28,8 @@ typedef struct pc_aggregator pc_aggregator;
 typedef void (*pc_agg_emit_fn)(void *ud, const pc_finding *f);
 
 typedef struct pc_aggregator_options {
-  pc_time window;      /* 100-ns ticks; 0 = PC_AGG_DEFAULT_WINDOW; < 0 = pass through */
-  size_t max_entries;  /* 0 = PC_AGG_DEFAULT_MAX_ENTRIES */
+  pc_time window;     /* 100-ns ticks; 0 = PC_AGG_DEFAULT_WINDOW; < 0 = pass through */
+  size_t max_entries; /* 0 = PC_AGG_DEFAULT_MAX_ENTRIES */
   /* When true the first occurrence is emitted at once (count 1) and, if repeats follow
    * within the window, one more finding with count = repeats at window end. Use it for
    * live triage, where a finding should show immediately; the default (false) holds the

@@ -99,8 +99,7 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *o, char *b
  * digits, '-', '_' and '.', at most 32. MSG is the same summary as RFC 5424 (no BOM), or
  * the CEF record when o->cef_body. Shortened to min(o->max_bytes (default 1024), cap - 1)
  * at a UTF-8 boundary. */
-size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *o, char *buf,
-                            size_t cap);
+size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
 
 /* CEF:0|portclash|portclash|VERSION|SIGNATURE|NAME|SEVERITY|EXTENSION
  * SIGNATURE is the rule id, else the event; NAME is "event error_name"; SEVERITY is
@@ -138,7 +137,9 @@ static inline void pc__out_mem(pc__out *o, const void *p, size_t n) {
   }
   o->len += n;
 }
-static inline void pc__out_str(pc__out *o, const char *s) { pc__out_mem(o, s, strlen(s)); }
+static inline void pc__out_str(pc__out *o, const char *s) {
+  pc__out_mem(o, s, strlen(s));
+}
 static inline void pc__out_ch(pc__out *o, char c) {
   if (o->len + 1 < o->cap) o->buf[o->len] = c;
   o->len++;

@@ -56,17 +56,17 @@ typedef enum pc_format_kind {
 pc_err pc_format_kind_parse(const char *name, pc_format_kind *out);
 
 /* Calls the formatter for kind (PC_FORMAT_SAME means text); same contract as pc_format.h. */
-size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o,
-                     char *buf, size_t cap);
+size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o, char *buf,
+                     size_t cap);
 
 typedef enum pc_color_mode { PC_COLOR_AUTO = 0, PC_COLOR_NEVER, PC_COLOR_ALWAYS } pc_color_mode;
 
 typedef struct pc_sink_options {
-  pc_format_kind format;     /* --format */
-  bool console;              /* findings on the console stream (false with --quiet) */
-  pc_color_mode color;       /* --no-color gives NEVER; AUTO: terminal and NO_COLOR unset */
-  FILE *console_out;         /* NULL = stdout (tests pass a temporary file) */
-  FILE *status_out;          /* NULL = stderr */
+  pc_format_kind format;       /* --format */
+  bool console;                /* findings on the console stream (false with --quiet) */
+  pc_color_mode color;         /* --no-color gives NEVER; AUTO: terminal and NO_COLOR unset */
+  FILE *console_out;           /* NULL = stdout (tests pass a temporary file) */
+  FILE *status_out;            /* NULL = stderr */
   unsigned status_interval_ms; /* pc_sinks_tick period; 0 = no periodic status [10000] */
 
   const char *log_path;      /* --log; NULL = no file sink */
@@ -74,21 +74,21 @@ typedef struct pc_sink_options {
   uint64_t log_max_bytes;    /* --log-max-bytes */
   unsigned log_keep;         /* --log-keep */
 
-  const char *syslog_url;    /* --syslog; NULL = no syslog sink */
-  const char *sd_id;         /* --sd-id */
-  const char *app_name;      /* --app-name */
-  unsigned syslog_facility;  /* --syslog-facility */
-  size_t syslog_max_bytes;   /* --syslog-max-bytes; 0 = RFC default */
+  const char *syslog_url;   /* --syslog; NULL = no syslog sink */
+  const char *sd_id;        /* --sd-id */
+  const char *app_name;     /* --app-name */
+  unsigned syslog_facility; /* --syslog-facility */
+  size_t syslog_max_bytes;  /* --syslog-max-bytes; 0 = RFC default */
 
-  const char *host;          /* host of the sink's own events; NULL = this machine's name */
-  const char *os;            /* os of the sink's own events; NULL = unknown */
-  const char *version;       /* CEF Device Version; NULL = the build's version */
+  const char *host;    /* host of the sink's own events; NULL = this machine's name */
+  const char *os;      /* os of the sink's own events; NULL = unknown */
+  const char *version; /* CEF Device Version; NULL = the build's version */
 
-  size_t queue_bytes;        /* memory of each sink's queue [1048576]; records longer
-                                than this are dropped */
-  unsigned retry_min_ms;     /* first reconnect / reopen delay [100] */
-  unsigned retry_max_ms;     /* delay doubles up to this [30000] */
-  unsigned drain_ms;         /* at close, how long to try delivering what is queued [2000] */
+  size_t queue_bytes;    /* memory of each sink's queue [1048576]; records longer
+                            than this are dropped */
+  unsigned retry_min_ms; /* first reconnect / reopen delay [100] */
+  unsigned retry_max_ms; /* delay doubles up to this [30000] */
+  unsigned drain_ms;     /* at close, how long to try delivering what is queued [2000] */
 } pc_sink_options;
 
 /* Fills o with the defaults shown above (format text, console on, colour auto). */
@@ -176,15 +176,15 @@ void pc_sinks_close(pc_sinks *s, const pc_run_counts *c, bool summary);
 
 /* Formats f with k into a heap-free buffer: tries buf first, else mallocs. Appends
  * "\n" when nl. Returns the record in *out (== buf or malloc'd; free when != buf). */
-size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_options *o,
-                         bool nl, char *buf, size_t cap, char **out);
+size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_options *o, bool nl,
+                         char *buf, size_t cap, char **out);
 
 /* Fills the options of the formatters from sink options for kind k. */
 void pc__format_options_from(const pc_sink_options *so, pc_format_options *fo);
 
 /* Builds the output_dropped finding for n lost records at time now. */
-void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n,
-                      pc_time now, char *text, size_t text_cap);
+void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n, pc_time now,
+                      char *text, size_t text_cap);
 
 /* Reports through diag (or stderr). */
 void pc__diag(pc_sink_diag_fn diag, void *ud, pc_err err, const char *fmt, ...)
@@ -204,8 +204,8 @@ typedef struct pc__queue_ops {
   size_t (*drop_record)(void *ud, uint64_t n, char *buf, size_t cap);
 } pc__queue_ops;
 
-pc_err pc__queue_start(pc__queue **out, size_t cap_bytes, unsigned retry_min_ms,
-                       unsigned retry_max_ms, const pc__queue_ops *ops, void *ud);
+pc_err pc__queue_start(pc__queue **out, size_t cap_bytes, unsigned retry_min_ms, unsigned retry_max_ms,
+                       const pc__queue_ops *ops, void *ud);
 /* Copies rec; never waits for the writer. false = dropped (full or too long). */
 bool pc__queue_push(pc__queue *q, const char *rec, size_t len);
 pc_err pc__queue_flush(pc__queue *q, unsigned timeout_ms);

@@ -23,8 +23,7 @@ static bool want_colour(const pc_sink_options *o, FILE *out) {
   return pc__is_terminal(out);
 }
 
-static pc_err console_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag,
-                           void *ud) {
+static pc_err console_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
   (void)diag;
   (void)ud;
   console *c = calloc(1, sizeof *c);
@@ -49,8 +48,7 @@ static pc_err console_write(void *state, const pc_finding *f) {
   } else {
     /* A text block is followed by an empty line so that blocks stand apart. */
     bool block = c->opts.format == PC_FORMAT_TEXT || c->opts.format == PC_FORMAT_SAME;
-    if (fwrite(rec, 1, n, c->out) != n || (block && fputc('\n', c->out) == EOF) ||
-        fflush(c->out) != 0)
+    if (fwrite(rec, 1, n, c->out) != n || (block && fputc('\n', c->out) == EOF) || fflush(c->out) != 0)
       err = PC_EIO;
   }
   if (rec != buf) free(rec);

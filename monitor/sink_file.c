@@ -39,8 +39,7 @@ typedef struct filesink {
 static void report(filesink *s, pc_err err, const char *what) {
   char os[160];
   pc__os_error(os, sizeof os);
-  if (!s->down)
-    pc__diag(s->diag, s->ud, err, "log %s: %s: %s (will retry)", s->path, what, os);
+  if (!s->down) pc__diag(s->diag, s->ud, err, "log %s: %s: %s (will retry)", s->path, what, os);
   s->down = true;
 }
 
@@ -117,8 +116,7 @@ static const pc__queue_ops file_queue_ops = {file_deliver, file_drop_record};
 
 static void file_close(void *state, pc_sink_stats *final);
 
-static pc_err file_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag,
-                        void *ud) {
+static pc_err file_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
   filesink *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
   s->opts = *opts;
@@ -142,8 +140,8 @@ static pc_err file_open(void **state, const pc_sink_options *opts, pc_sink_diag_
   }
   memcpy(s->path, opts->log_path, s->path_len + 1);
   s->opts.log_path = s->path;
-  pc_err err = pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms,
-                               &file_queue_ops, s);
+  pc_err err =
+      pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms, &file_queue_ops, s);
   if (err != PC_OK) {
     file_close(s, NULL);
     return err;

@@ -39,8 +39,12 @@ void pc__mutex_free(pc__mutex *m) {
   free(m);
 }
 
-void pc__mutex_lock(pc__mutex *m) { pthread_mutex_lock(&m->m); }
-void pc__mutex_unlock(pc__mutex *m) { pthread_mutex_unlock(&m->m); }
+void pc__mutex_lock(pc__mutex *m) {
+  pthread_mutex_lock(&m->m);
+}
+void pc__mutex_unlock(pc__mutex *m) {
+  pthread_mutex_unlock(&m->m);
+}
 
 /* The condition uses CLOCK_MONOTONIC so that a wall-clock jump cannot stretch a back-off. */
 pc__cond *pc__cond_new(void) {
@@ -75,7 +79,9 @@ void pc__cond_wait_ms(pc__cond *c, pc__mutex *m, uint64_t ms) {
   pthread_cond_timedwait(&c->c, &m->m, &ts);
 }
 
-void pc__cond_broadcast(pc__cond *c) { pthread_cond_broadcast(&c->c); }
+void pc__cond_broadcast(pc__cond *c) {
+  pthread_cond_broadcast(&c->c);
+}
 
 static void *thread_main(void *p) {
   pc__thread *t = p;
@@ -114,7 +120,9 @@ pc_time pc__clock_now(void) {
   return pc_time_from_unix(ts.tv_sec, ts.tv_nsec);
 }
 
-uint32_t pc__self_pid(void) { return (uint32_t)getpid(); }
+uint32_t pc__self_pid(void) {
+  return (uint32_t)getpid();
+}
 
 void pc__hostname(char *buf, size_t cap) {
   if (cap == 0) return;
@@ -122,7 +130,9 @@ void pc__hostname(char *buf, size_t cap) {
   buf[cap - 1] = '\0';
 }
 
-bool pc__is_terminal(FILE *f) { return isatty(fileno(f)) == 1; }
+bool pc__is_terminal(FILE *f) {
+  return isatty(fileno(f)) == 1;
+}
 
 void pc__os_error(char *buf, size_t cap) {
   int e = errno;

@@ -57,8 +57,7 @@ static void ring_get(pc__queue *q, size_t at, void *p, size_t n) {
 bool pc__queue_push(pc__queue *q, const char *rec, size_t len) {
   pc__mutex_lock(q->mu);
   q->submitted++;
-  bool ok = !q->stopping && len <= q->cap - sizeof(uint32_t) &&
-            q->cap - q->used >= sizeof(uint32_t) + len;
+  bool ok = !q->stopping && len <= q->cap - sizeof(uint32_t) && q->cap - q->used >= sizeof(uint32_t) + len;
   if (ok) {
     uint32_t l = (uint32_t)len;
     ring_put(q, q->head + q->used, &l, sizeof l);
@@ -148,8 +147,8 @@ static void writer(void *arg) {
   pc__mutex_unlock(q->mu);
 }
 
-pc_err pc__queue_start(pc__queue **out, size_t cap_bytes, unsigned retry_min_ms,
-                       unsigned retry_max_ms, const pc__queue_ops *ops, void *ud) {
+pc_err pc__queue_start(pc__queue **out, size_t cap_bytes, unsigned retry_min_ms, unsigned retry_max_ms,
+                       const pc__queue_ops *ops, void *ud) {
   *out = NULL;
   if (cap_bytes < 64 || cap_bytes > UINT32_MAX) return PC_EINVAL;
   pc__queue *q = calloc(1, sizeof *q);

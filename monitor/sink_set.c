@@ -29,15 +29,20 @@ pc_err pc_format_kind_parse(const char *name, pc_format_kind *out) {
   return PC_EINVAL;
 }
 
-size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o,
-                     char *buf, size_t cap) {
+size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o, char *buf,
+                     size_t cap) {
   switch (kind) {
-  case PC_FORMAT_JSON: return pc_format_json(f, o, buf, cap);
-  case PC_FORMAT_SYSLOG: return pc_format_syslog(f, o, buf, cap);
-  case PC_FORMAT_SYSLOG3164: return pc_format_syslog3164(f, o, buf, cap);
-  case PC_FORMAT_CEF: return pc_format_cef(f, o, buf, cap);
-  case PC_FORMAT_SAME:
-  case PC_FORMAT_TEXT: break;
+    case PC_FORMAT_JSON:
+      return pc_format_json(f, o, buf, cap);
+    case PC_FORMAT_SYSLOG:
+      return pc_format_syslog(f, o, buf, cap);
+    case PC_FORMAT_SYSLOG3164:
+      return pc_format_syslog3164(f, o, buf, cap);
+    case PC_FORMAT_CEF:
+      return pc_format_cef(f, o, buf, cap);
+    case PC_FORMAT_SAME:
+    case PC_FORMAT_TEXT:
+      break;
   }
   return pc_format_text(f, o, buf, cap);
 }
@@ -65,8 +70,8 @@ void pc__format_options_from(const pc_sink_options *so, pc_format_options *fo) {
   fo->version = so->version ? so->version : PC_VERSION_STRING;
 }
 
-size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_options *o,
-                         bool nl, char *buf, size_t cap, char **out) {
+size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_options *o, bool nl,
+                         char *buf, size_t cap, char **out) {
   size_t n = pc_format_any(k, f, o, buf, cap);
   *out = buf;
   if (n + 2 > cap) {
@@ -81,8 +86,8 @@ size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_
   return n;
 }
 
-void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n,
-                      pc_time now, char *text, size_t text_cap) {
+void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n, pc_time now,
+                      char *text, size_t text_cap) {
   memset(f, 0, sizeof *f);
   f->ts = f->ts_last = now;
   f->host = host;
@@ -132,13 +137,14 @@ static bool sd_name_ok(const char *s) {
 pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud, pc_sinks **out) {
   *out = NULL;
   if (opts->sd_id && !sd_name_ok(opts->sd_id)) {
-    pc__diag(diag, ud, PC_EINVAL, "--sd-id '%s' is not an RFC 5424 SD-NAME (1-32 printable "
-             "ASCII characters except '=', ']', '\"' and space)", opts->sd_id);
+    pc__diag(diag, ud, PC_EINVAL,
+             "--sd-id '%s' is not an RFC 5424 SD-NAME (1-32 printable "
+             "ASCII characters except '=', ']', '\"' and space)",
+             opts->sd_id);
     return PC_EINVAL;
   }
   if (opts->syslog_facility > 23) {
-    pc__diag(diag, ud, PC_EINVAL, "--syslog-facility %u is out of range 0..23",
-             opts->syslog_facility);
+    pc__diag(diag, ud, PC_EINVAL, "--syslog-facility %u is out of range 0..23", opts->syslog_facility);
     return PC_EINVAL;
   }
   pc_sinks *s = calloc(1, sizeof *s);
@@ -205,8 +211,8 @@ void pc_sinks_stats(pc_sinks *s, pc_sink_stats *total) {
   }
 }
 
-static size_t status_line(const pc_sinks *s, const pc_sink_stats *t, const pc_run_counts *c,
-                          char *buf, size_t cap) {
+static size_t status_line(const pc_sinks *s, const pc_sink_stats *t, const pc_run_counts *c, char *buf,
+                          size_t cap) {
   int n = snprintf(buf, cap, "portclash: %llu events, %llu failures, %llu events lost, %llu dropped",
                    (unsigned long long)(c ? c->events_seen : 0), (unsigned long long)s->failures,
                    (unsigned long long)(c ? c->events_lost : 0), (unsigned long long)t->dropped);
@@ -242,9 +248,8 @@ static void summary(const pc_sinks *s, const pc_sink_stats *per, size_t n, const
   for (size_t i = 0; i < n; i++)
     if (per[i].dropped || per[i].failures)
       fprintf(out, "portclash: %s: %llu written, %llu dropped, %llu failed attempts, %llu reconnects\n",
-              s->ops[i]->name, (unsigned long long)per[i].written,
-              (unsigned long long)per[i].dropped, (unsigned long long)per[i].failures,
-              (unsigned long long)per[i].reconnects);
+              s->ops[i]->name, (unsigned long long)per[i].written, (unsigned long long)per[i].dropped,
+              (unsigned long long)per[i].failures, (unsigned long long)per[i].reconnects);
   fflush(out);
 }
 

@@ -139,8 +139,7 @@ static int open_socket(syslogsink *s) {
       e = errno;
       continue;
     }
-    int rc = s->tcp ? connect_tcp(fd, ai->ai_addr, ai->ai_addrlen)
-                    : connect(fd, ai->ai_addr, ai->ai_addrlen);
+    int rc = s->tcp ? connect_tcp(fd, ai->ai_addr, ai->ai_addrlen) : connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc == 0) break;
     e = errno;
     close(fd);
@@ -238,8 +237,7 @@ static const pc__queue_ops syslog_queue_ops = {syslog_deliver, syslog_drop_recor
 
 static void syslog_close(void *state, pc_sink_stats *final);
 
-static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag,
-                          void *ud) {
+static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
   syslogsink *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
   s->fd = -1;
@@ -248,8 +246,8 @@ static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_dia
   s->ud = ud;
   atomic_init(&s->reconnects, 0);
   if (parse_url(s, opts->syslog_url) != PC_OK) {
-    pc__diag(diag, ud, PC_EINVAL,
-             "--syslog '%s': expected udp://HOST[:PORT] or tcp://HOST[:PORT]", opts->syslog_url);
+    pc__diag(diag, ud, PC_EINVAL, "--syslog '%s': expected udp://HOST[:PORT] or tcp://HOST[:PORT]",
+             opts->syslog_url);
     free(s);
     return PC_EINVAL;
   }
@@ -259,8 +257,7 @@ static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_dia
   /* RFC 5424 unless the user asked for RFC 3164, or for CEF, which SIEMs expect inside
    * an RFC 3164 line. */
   s->kind = PC_FORMAT_SYSLOG;
-  if (opts->format == PC_FORMAT_SYSLOG3164 || opts->format == PC_FORMAT_CEF)
-    s->kind = PC_FORMAT_SYSLOG3164;
+  if (opts->format == PC_FORMAT_SYSLOG3164 || opts->format == PC_FORMAT_CEF) s->kind = PC_FORMAT_SYSLOG3164;
   s->fo.cef_body = opts->format == PC_FORMAT_CEF;
   if (opts->host)
     snprintf(s->myhost, sizeof s->myhost, "%s", opts->host);
@@ -268,8 +265,8 @@ static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_dia
     pc__hostname(s->myhost, sizeof s->myhost);
   s->frame_cap = opts->queue_bytes + 24;
   s->frame = malloc(s->frame_cap);
-  pc_err err = s->frame ? pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms,
-                                          opts->retry_max_ms, &syslog_queue_ops, s)
+  pc_err err = s->frame ? pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms,
+                                          &syslog_queue_ops, s)
                         : PC_ENOMEM;
   if (err != PC_OK) {
     syslog_close(s, NULL);

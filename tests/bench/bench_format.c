@@ -37,8 +37,9 @@ int main(void) {
   f.process = "node.exe";
   f.rule_id = "C01";
   f.severity = "error";
-  f.explanation = "Port 50000 is inside an excluded port range (49913-50012, administered: no), "
-                  "reserved by Hyper-V/WinNAT.";
+  f.explanation =
+      "Port 50000 is inside an excluded port range (49913-50012, administered: no), "
+      "reserved by Hyper-V/WinNAT.";
   f.fixes = fixes;
   f.fix_count = 2;
   f.count = 1;

@@ -30,8 +30,7 @@ static int valid_utf8(const char *s, size_t n) {
   while (i < n) {
     uint32_t cp;
     size_t k = pc__utf8_next(u + i, n - i, &cp);
-    if (cp == 0xFFFD && !(k == 3 && u[i] == 0xEF && u[i + 1] == 0xBF && u[i + 2] == 0xBD))
-      return 0;
+    if (cp == 0xFFFD && !(k == 3 && u[i] == 0xEF && u[i + 1] == 0xBF && u[i + 2] == 0xBD)) return 0;
     i += k;
   }
   return 1;
@@ -167,9 +166,10 @@ static void check_5424(const char *out, size_t n, size_t cap) {
 }
 
 static const char *const cef_keys[] = {
-    "rt", "start", "end", "dvchost", "cat", "proto", "dpt", "dpid", "dproc", "cs1Label", "cs1",
-    "cn1Label", "cn1", "cs2Label", "cs2", "cn2Label", "cn2", "cs3Label", "cs3", "cs4Label",
-    "cs4", "msg", "cs5Label", "cs5", "cs6Label", "cs6", "deviceFacility", "cnt"};
+    "rt",       "start",    "end",      "dvchost", "cat",      "proto", "dpt",      "dpid", "dproc",
+    "cs1Label", "cs1",      "cn1Label", "cn1",     "cs2Label", "cs2",   "cn2Label", "cn2",  "cs3Label",
+    "cs3",      "cs4Label", "cs4",      "msg",     "cs5Label", "cs5",   "cs6Label", "cs6",  "deviceFacility",
+    "cnt"};
 
 static void check_cef(const char *out, size_t n) {
   check(no_controls(out, n, 0), "cef: control character or line break", out);

@@ -50,11 +50,12 @@ static pc_finding failure(const char *tag) {
 }
 
 static void print_stats(const pc_sink_stats *st) {
-  printf("stats submitted=%llu written=%llu dropped=%llu queued=%llu reconnects=%llu "
-         "drop_reports=%llu\n",
-         (unsigned long long)st->submitted, (unsigned long long)st->written,
-         (unsigned long long)st->dropped, (unsigned long long)st->queued,
-         (unsigned long long)st->reconnects, (unsigned long long)st->drop_reports);
+  printf(
+      "stats submitted=%llu written=%llu dropped=%llu queued=%llu reconnects=%llu "
+      "drop_reports=%llu\n",
+      (unsigned long long)st->submitted, (unsigned long long)st->written, (unsigned long long)st->dropped,
+      (unsigned long long)st->queued, (unsigned long long)st->reconnects,
+      (unsigned long long)st->drop_reports);
 }
 
 static void emit(void *ud, const pc_finding *f) {

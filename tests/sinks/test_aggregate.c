@@ -177,7 +177,7 @@ PC_TEST(emit_first_mode) {
   PC_CHECK_UINT(g.count[0], 1);
   pc_aggregator_advance(a, T(20 * SEC));
   PC_CHECK_UINT(g.n, 2);
-  PC_CHECK_UINT(g.count[1], 4); /* the repeats */
+  PC_CHECK_UINT(g.count[1], 4);            /* the repeats */
   pc_finding f = failure(81, T(30 * SEC)); /* a single one: no second finding */
   pc_aggregator_add(a, &f, f.ts);
   pc_aggregator_flush(a);

@@ -63,11 +63,11 @@ static pc_format_options opts(void) {
 
 static char buf[65536];
 
-#define CHECK_FMT(fn, f, o, expected)                                                      \
-  do {                                                                                     \
-    size_t n_ = fn(&(f), &(o), buf, sizeof buf);                                           \
-    PC_CHECK_STR(buf, expected);                                                           \
-    PC_CHECK_UINT(n_, strlen(expected));                                                   \
+#define CHECK_FMT(fn, f, o, expected)            \
+  do {                                           \
+    size_t n_ = fn(&(f), &(o), buf, sizeof buf); \
+    PC_CHECK_STR(buf, expected);                 \
+    PC_CHECK_UINT(n_, strlen(expected));         \
   } while (0)
 
 /* ---- JSON ---- */
@@ -130,13 +130,15 @@ PC_TEST(json_quotes_backslash_and_utf8) {
   /* quote, backslash, '/', 2/3/4-byte UTF-8, U+FFFD itself, and ill-formed input:
    * lone continuation, overlong C0 AF, surrogate ED A0 80, truncated E2 82 at the end,
    * F5 (never valid). One U+FFFD per maximal ill-formed subpart (Unicode §3.9). */
-  f.explanation = "q\"b\\s/ \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd|\x80|\xc0\xaf|"
-                  "\xed\xa0\x80|\xf5|\xe2\x82";
+  f.explanation =
+      "q\"b\\s/ \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd|\x80|\xc0\xaf|"
+      "\xed\xa0\x80|\xf5|\xe2\x82";
   pc_format_options o = opts();
   pc_format_json(&f, &o, buf, sizeof buf);
-  PC_CHECK(strstr(buf, "\"explanation\":\"q\\\"b\\\\s/ \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
-                       "\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
-                       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd\",") != NULL);
+  PC_CHECK(strstr(buf,
+                  "\"explanation\":\"q\\\"b\\\\s/ \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+                  "\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd|\xef\xbf\xbd\",") != NULL);
 }
 
 PC_TEST(json_truncation_reports_length) {
@@ -213,7 +215,9 @@ PC_TEST(text_unknown) {
 PC_TEST(text_hostile) {
   pc_finding f = unknown();
   f.event = "bind_failure";
-  f.process = "evil\x1b[2J\r\tx\xc2\x9b" "31m\xff";
+  f.process =
+      "evil\x1b[2J\r\tx\xc2\x9b"
+      "31m\xff";
   f.explanation = "line one\nline two\x07";
   pc_format_options o = opts();
   CHECK_FMT(pc_format_text, f, o,
@@ -248,7 +252,8 @@ PC_TEST(syslog5424_nil_and_options) {
   o.sd_id = "ex@1";
   o.app_name = "my app";
   CHECK_FMT(pc_format_syslog, f, o,
-            "<133>1 - - my_app - - [ex@1 count=\"1\"] \xef\xbb\xbf" "event");
+            "<133>1 - - my_app - - [ex@1 count=\"1\"] \xef\xbb\xbf"
+            "event");
   /* An SD-ID that is not an SD-NAME falls back to the default. */
   o.sd_id = "bad id";
   f.event = "port_at_risk";
@@ -259,8 +264,10 @@ PC_TEST(syslog5424_nil_and_options) {
 }
 
 PC_TEST(syslog5424_msgids) {
-  static const char *const ev[][2] = {{"bind_success", "BINDOK"},   {"events_lost", "EVLOST"},
-                                      {"output_dropped", "DROPS"}, {"some-new_thing2", "SOMENEWTHING2"},
+  static const char *const ev[][2] = {{"bind_success", "BINDOK"},
+                                      {"events_lost", "EVLOST"},
+                                      {"output_dropped", "DROPS"},
+                                      {"some-new_thing2", "SOMENEWTHING2"},
                                       {"-!-", "-"}};
   for (size_t i = 0; i < 5; i++) {
     pc_finding f = unknown();
@@ -277,7 +284,9 @@ PC_TEST(syslog5424_hostile) {
   pc_finding f = unknown();
   f.host = "evil host\n<1>1";
   f.event = "x";
-  f.process = "a\"b\\c]d\ne\x01" "f\xff";
+  f.process =
+      "a\"b\\c]d\ne\x01"
+      "f\xff";
   f.explanation = "m1\nm2 ] \" \\";
   pc_format_options o = opts();
   /* §6.3.3: '"', '\' and ']' MUST be escaped in PARAM-VALUE; controls become spaces. */
@@ -309,13 +318,17 @@ PC_TEST(syslog5424_cap_cuts_msg_at_utf8_boundary) {
   pc_format_options o = opts();
   o.procid = 0;
   o.max_bytes = 480;
-  char want[1024];
+  char want[9000];
   /* 409 'a' + 4-byte char: 69 + 409 + 4 = 482 > 480, so the character goes. */
-  pc_finding f = small_finding(rep('a', 409, "\xf0\x9f\x98\x80" "b"));
+  pc_finding f = small_finding(rep('a', 409,
+                                   "\xf0\x9f\x98\x80"
+                                   "b"));
   snprintf(want, sizeof want, SMALL_HEAD "%s", rep('a', 409, ""));
   CHECK_FMT(pc_format_syslog, f, o, want);
   /* 407 'a' + 4-byte char ends exactly at 480; the 'b' after it is cut. */
-  f = small_finding(rep('a', 407, "\xf0\x9f\x98\x80" "b"));
+  f = small_finding(rep('a', 407,
+                        "\xf0\x9f\x98\x80"
+                        "b"));
   snprintf(want, sizeof want, SMALL_HEAD "%s", rep('a', 407, "\xf0\x9f\x98\x80"));
   CHECK_FMT(pc_format_syslog, f, o, want);
   size_t n = pc_format_syslog(&f, &o, buf, sizeof buf);
@@ -339,7 +352,7 @@ PC_TEST(syslog5424_cap_shortens_sd_values) {
   pc_format_options o = opts();
   o.procid = 0;
   o.max_bytes = 480;
-  char want[1024];
+  char want[9000];
   /* A 3000-byte process name: MSG is dropped with its BOM, then the value is cut to fit:
    * 24 + 16 + 10 + 10 (' process="') + 408 + 1 + 10 + 1 = 480. */
   pc_finding f = small_finding("never shown");
@@ -404,8 +417,9 @@ PC_TEST(syslog3164_cef_body_and_cap) {
   o.max_bytes = 480;
   size_t n = pc_format_syslog3164(&f, &o, buf, sizeof buf);
   PC_CHECK(n <= 480);
-  const char *head = "<13>Nov 21 23:50:00 - portclash[4242]: CEF:0|portclash|portclash|0.1.0|R|x|5|"
-                     "rt=" T0_MS " cat=x cs4Label=ruleId cs4=R msg=\\=\\=";
+  const char *head =
+      "<13>Nov 21 23:50:00 - portclash[4242]: CEF:0|portclash|portclash|0.1.0|R|x|5|"
+      "rt=" T0_MS " cat=x cs4Label=ruleId cs4=R msg=\\=\\=";
   if (strncmp(buf, head, strlen(head)) != 0) pc__test_fail(__FILE__, __LINE__, "got %.200s", buf);
   /* The cut never leaves half of an escape pair at the end. */
   PC_CHECK(buf[n - 1] == '=' && buf[n - 2] == '\\');
@@ -418,7 +432,8 @@ PC_TEST(cef_full) {
   pc_format_options o = opts();
   CHECK_FMT(pc_format_cef, f, o,
             "CEF:0|portclash|portclash|0.1.0|C12|bind_failure WSAEADDRINUSE|7|"
-            "rt=" T0_MS " dvchost=WIN01 cat=bind_failure proto=tcp dpt=8080 dpid=1234 "
+            "rt=" T0_MS
+            " dvchost=WIN01 cat=bind_failure proto=tcp dpt=8080 dpid=1234 "
             "dproc=nginx.exe cs1Label=bindAddress cs1=0.0.0.0 cn1Label=errorCode cn1=10048 "
             "cs2Label=errorName cs2=WSAEADDRINUSE cn2Label=ownerPid cn2=4 "
             "cs3Label=ownerProcess cs3=System cs4Label=ruleId cs4=C12 "
@@ -439,8 +454,8 @@ PC_TEST(cef_unknown_and_count) {
   f.event = "bind_failure";
   f.severity = "info";
   CHECK_FMT(pc_format_cef, f, o,
-            "CEF:0|portclash|portclash|0|bind_failure|bind_failure|3|rt=" T0_MS
-            " start=" T0_MS " end=1795305009999 cat=bind_failure cnt=1000");
+            "CEF:0|portclash|portclash|0|bind_failure|bind_failure|3|rt=" T0_MS " start=" T0_MS
+            " end=1795305009999 cat=bind_failure cnt=1000");
 }
 
 PC_TEST(cef_hostile) {

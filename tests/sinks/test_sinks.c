@@ -2,7 +2,6 @@
  * collector, log rotation, a missing directory and a full disk, the console and the
  * status line. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pc_sink.h"
@@ -60,15 +60,16 @@ static pc_sink_options base_opts(void) {
   return o;
 }
 
-static char tmpdir[256];
-
+/* Scratch files live in one fixed directory under the build tree, emptied at start, so
+ * that repeated runs do not pile up directories. */
 static const char *scratch(const char *name) {
-  if (!tmpdir[0]) {
-    snprintf(tmpdir, sizeof tmpdir, "sinks-tmp-XXXXXX");
-    if (!mkdtemp(tmpdir)) abort();
+  static bool ready;
+  if (!ready) {
+    if (system("rm -rf sinks-tmp && mkdir sinks-tmp") != 0) abort();
+    ready = true;
   }
   static char path[512];
-  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  snprintf(path, sizeof path, "sinks-tmp/%s", name);
   return path;
 }
 
@@ -120,7 +121,7 @@ PC_TEST(dead_collector_million_findings_bounded) {
   PC_CHECK_UINT(st.submitted, N);
   PC_CHECK_UINT(st.written, 0);
   PC_CHECK_UINT(st.submitted, st.written + st.dropped + st.queued); /* at any moment */
-  PC_CHECK(st.queued * 200 <= o.queue_bytes);                     /* ~300-byte records */
+  PC_CHECK(st.queued * 200 <= o.queue_bytes);                       /* ~300-byte records */
   char line[256];
   pc_sinks_status_line(s, NULL, line, sizeof line);
   char want[128];
@@ -299,10 +300,11 @@ PC_TEST(console_text_blocks_and_colour) {
   size_t n = fread(text, 1, sizeof text - 1, out);
   text[n] = '\0';
   /* A file is not a terminal: no colour; blocks end with an empty line. */
-  PC_CHECK_STR(text, "[error] bind_failure 2026-11-21T23:50:07.000000Z\n"
-                     "  what:  svc.exe (pid 7) could not bind tcp 0.0.0.0:8080\n"
-                     "  why:   Port 8080 is held by another process.\n"
-                     "  host:  h, source fixture\n\n");
+  PC_CHECK_STR(text,
+               "[error] bind_failure 2026-11-21T23:50:07.000000Z\n"
+               "  what:  svc.exe (pid 7) could not bind tcp 0.0.0.0:8080\n"
+               "  why:   Port 8080 is held by another process.\n"
+               "  host:  h, source fixture\n\n");
   fclose(out);
 
   out = tmpfile();
@@ -317,6 +319,34 @@ PC_TEST(console_text_blocks_and_colour) {
   text[n] = '\0';
   PC_CHECK(n > 2 && text[0] == '{' && text[n - 2] == '}' && text[n - 1] == '\n');
   fclose(out);
+}
+
+PC_TEST(status_tick_and_summary) {
+  pc_sink_options o = base_opts();
+  FILE *st = tmpfile();
+  o.status_out = st;
+  o.status_interval_ms = 50;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_finding f = failure(1);
+  f.count = 5; /* an aggregated finding counts as 5 failures */
+  pc_sinks_write(s, &f);
+  f.event = "port_at_risk";
+  pc_sinks_write(s, &f);
+  pc_run_counts c = {.events_seen = 1234, .events_lost = 7};
+  struct timespec ms2 = {0, 60000000};
+  nanosleep(&ms2, NULL);
+  pc_sinks_tick(s, &c);
+  pc_sinks_tick(s, &c); /* too soon: nothing */
+  pc_sinks_close(s, &c, true);
+  rewind(st);
+  char text[512];
+  size_t n = fread(text, 1, sizeof text - 1, st);
+  text[n] = '\0';
+  PC_CHECK_STR(text,
+               "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n"
+               "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n");
+  fclose(st);
 }
 
 PC_TEST(bad_options_rejected) {
