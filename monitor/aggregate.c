@@ -21,6 +21,7 @@ struct pc_aggregator {
   entry **buckets;
   size_t nbuckets; /* power of two */
   entry *oldest, *newest;
+  pc_time last_now; /* newest known event time, for findings that come without one */
   pc_agg_stats st;
 };
 
@@ -76,6 +77,7 @@ pc_err pc_aggregator_create(const pc_aggregator_options *o, pc_agg_emit_fn emit,
   }
   a->emit = emit;
   a->ud = ud;
+  a->last_now = PC_TIME_UNKNOWN;
   *out = a;
   return PC_OK;
 }
@@ -164,6 +166,8 @@ static void retire(pc_aggregator *a, entry *e) {
 }
 
 void pc_aggregator_advance(pc_aggregator *a, pc_time now) {
+  if (now == PC_TIME_UNKNOWN) return;
+  if (a->last_now == PC_TIME_UNKNOWN || now > a->last_now) a->last_now = now;
   /* Entries are in creation order, and every window has the same length, so the first
    * entry that has not expired ends the scan. */
   while (a->oldest && now - a->oldest->start >= a->o.window) retire(a, a->oldest);
@@ -178,6 +182,7 @@ pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
     return PC_OK;
   }
   pc_aggregator_advance(a, now);
+  if (now == PC_TIME_UNKNOWN) now = a->last_now == PC_TIME_UNKNOWN ? 0 : a->last_now;
   uint64_t h = key_hash(f);
   for (entry *e = a->buckets[h & (a->nbuckets - 1)]; e; e = e->hnext) {
     if (e->hash != h || !same_key(&e->f, f)) continue;

@@ -24,7 +24,7 @@
  *                         or RFC 3164 with --format syslog3164, or RFC 3164 carrying a CEF
  *                         record with --format cef [off]
  *   --syslog-facility N   0..23 [1, user-level]
- *   --syslog-max-bytes N  record cap, >= 480 [2048; 1024 for RFC 3164]
+ *   --syslog-max-bytes N  record cap, 480..8191 [2048; 1024 for RFC 3164]
  *   --sd-id ID            RFC 5424 SD-ID of the key-field element [portclash@32473]
  *   --app-name NAME       syslog APP-NAME / TAG [portclash]
  *   --no-color            no ANSI colours on the console (also: NO_COLOR set, or stdout
@@ -138,7 +138,9 @@ typedef struct pc_sinks pc_sinks;
  * missing directory is NOT an error (it is retried). *out is owned by the caller. */
 pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud, pc_sinks **out);
 
-/* Writes f to every sink; never blocks on a destination. Returns the first error. */
+/* Writes f to every sink; never blocks on a network or file destination (the console
+ * writes synchronously). Returns the first error: PC_EFULL means a queued sink dropped
+ * the record, which is already counted and reported, so callers normally ignore it. */
 pc_err pc_sinks_write(pc_sinks *s, const pc_finding *f);
 
 /* Waits up to timeout_ms in total for the queued records of all sinks. */

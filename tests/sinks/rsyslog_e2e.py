@@ -36,6 +36,9 @@ def free_port(kind):
 
 
 def find_rsyslogd():
+    if "PC_RSYSLOGD" in os.environ:  # an explicit choice, e.g. PC_RSYSLOGD=none to skip
+        cand = os.environ["PC_RSYSLOGD"]
+        return cand if os.access(cand, os.X_OK) else None
     path = shutil.which("rsyslogd")
     for cand in (path, "/usr/sbin/rsyslogd", "/sbin/rsyslogd"):
         if cand and os.access(cand, os.X_OK):

@@ -184,3 +184,18 @@ PC_TEST(emit_first_mode) {
   PC_CHECK_UINT(g.n, 3);
   pc_aggregator_free(a);
 }
+
+PC_TEST(unknown_event_time_is_safe) {
+  got g = {0};
+  pc_aggregator *a;
+  pc_aggregator_create(NULL, collect, &g, &a);
+  pc_finding f = failure(80, PC_TIME_UNKNOWN);
+  pc_aggregator_add(a, &f, PC_TIME_UNKNOWN); /* no overflow in now - start */
+  pc_aggregator_add(a, &f, PC_TIME_UNKNOWN);
+  pc_aggregator_advance(a, PC_TIME_UNKNOWN);
+  PC_CHECK_UINT(g.n, 0);
+  pc_aggregator_flush(a);
+  PC_CHECK_UINT(g.n, 1);
+  PC_CHECK_UINT(g.count[0], 2);
+  pc_aggregator_free(a);
+}
