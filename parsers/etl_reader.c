@@ -331,9 +331,10 @@ static etl_slot *slot_get(pc_etl_reader *r, uint16_t cpu) {
 
 /* ---- sequence numbers and the horizon -------------------------------------------- */
 
+/* Sequence numbers come from the file, so every "+ 1" is guarded against overflow. */
 static void seq_advance(pc_etl_reader *r) {
   size_t i = 0;
-  while (i < r->npend && r->pend[i].seq <= r->cmax + 1) {
+  while (i < r->npend && r->cmax < INT64_MAX && r->pend[i].seq <= r->cmax + 1) {
     if (r->pend[i].seq == r->cmax + 1) {
       r->cmax++;
       if (r->pend[i].first_ts > r->horizon) r->horizon = r->pend[i].first_ts;
@@ -354,13 +355,13 @@ static void seq_skip_gap(pc_etl_reader *r) {
 }
 
 static void seq_note_read(pc_etl_reader *r, int64_t seq, int64_t first_ts) {
-  if (seq == r->cmax + 1 && r->cmax < INT64_MAX) {
+  if (seq <= r->cmax) return; /* a duplicate or a number given up on: nothing to wait for */
+  if (seq == r->cmax + 1) {
     r->cmax = seq;
     if (first_ts > r->horizon) r->horizon = first_ts;
     seq_advance(r);
     return;
   }
-  if (seq <= r->cmax) return; /* a duplicate or a number given up on: nothing to wait for */
   if (r->npend == MAX_HELD_BUFFERS) seq_skip_gap(r);
   if (seq <= r->cmax) return;
   size_t i = r->npend;
