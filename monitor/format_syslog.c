@@ -156,7 +156,8 @@ static void message(pc__out *o, const pc_finding *f) {
       msg_esc(o, f->fixes[i] ? f->fixes[i] : "?");
     }
   }
-  if (f->count > 1) {
+  /* For output_dropped the count is of lost records, already said in the explanation. */
+  if (f->count > 1 && !(f->event && strcmp(f->event, "output_dropped") == 0)) {
     pc__out_str(o, " (");
     pc__out_u64(o, f->count);
     pc__out_str(o, " times)");
@@ -263,7 +264,8 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char 
   add(p, &np, "rule_id", f->rule_id);
   add(p, &np, "severity", f->severity);
   add(p, &np, "count", u64_text(nb[4] + 24, f->count));
-  if (f->count > 1 && pc_time_format_rfc3339(f->ts_last, tl, sizeof tl)) add(p, &np, "ts_last", tl);
+  if (f->count > 1 && f->ts_last != f->ts && pc_time_format_rfc3339(f->ts_last, tl, sizeof tl))
+    add(p, &np, "ts_last", tl);
   add(p, &np, "source", f->source);
 
   const char *sd_id = opt && opt->sd_id && valid_sd_name(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;

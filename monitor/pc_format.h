@@ -84,10 +84,11 @@ size_t pc_format_json(const pc_finding *f, const pc_format_options *o, char *buf
  * BINDOK, port_at_risk PORTRISK, events_lost EVLOST, output_dropped DROPS, anything else
  * its letters and digits upper-cased. The SD element holds the known key fields (event,
  * error, error_name, proto, address, port, pid, process, owner_pid, owner_process, rule_id,
- * severity, count, ts_last when count > 1, source) with `"`, `\` and `]` escaped per
+ * severity, count, ts_last when count > 1 and it differs from ts, source) with `"`, `\` and `]` escaped per
  * §6.3.3; unknown fields are left out. MSG is the UTF-8 BOM and a one-line summary:
  * "P (pid N) could not bind tcp A:PORT: ERROR_NAME (ERROR) - EXPLANATION - fix: F1 | F2
- * (N times)", each part only when known.
+ * (N times)", each part only when known ("(N times)" when count > 1, except for
+ * output_dropped, whose count is of lost records).
  * Control characters in SD values and MSG become spaces. The record is cut to
  * min(o->max_bytes, cap - 1): first MSG is shortened at a UTF-8 boundary (and dropped
  * with its BOM if nothing of it fits), then the longest SD values are shortened, never
