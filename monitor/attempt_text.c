@@ -5,8 +5,8 @@
 #include "pc_compiler.h"
 #include "pc_ntstatus.h"
 
-const char *pc_proto_name(uint8_t proto) {
-  return proto == PC_PROTO_TCP ? "tcp" : proto == PC_PROTO_UDP ? "udp" : NULL;
+static const char *proto_text(uint8_t proto) {
+  return proto == PC_PROTO_TCP ? "tcp" : proto == PC_PROTO_UDP ? "udp" : "?";
 }
 
 typedef struct out {
@@ -38,8 +38,7 @@ size_t pc_attempt_format_line(const pc_bind_attempt *a, char *buf, size_t cap) {
   else
     put(&o, " pid=?");
   if (a->start_key) put(&o, " startkey=%llu", (unsigned long long)a->start_key);
-  const char *proto = pc_proto_name(a->proto);
-  put(&o, " %s", proto ? proto : "?");
+  put(&o, " %s", proto_text(a->proto));
   if (a->addr_known) {
     char ip[PC_ADDR_TEXT_MAX];
     pc_addr_format_ip(&a->local, ip, sizeof ip);

@@ -1,44 +1,74 @@
-/* portclash analyze FILE: run the pipeline over a capture and explain its bind failures. */
+/* portclash analyze FILE: run the same pipeline as the live monitor over a capture (an .etl
+ * file, or a record fixture) taken anywhere, with the customer's netsh/netstat/tasklist text
+ * as host state, and print the explained findings in any output format. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_attempt_text.h"
+#include "pc_aggregate.h"
 #include "pc_cli.h"
 #include "pc_error.h"
+#include "pc_etl.h"
+#include "pc_explainer.h"
 #include "pc_fixture.h"
 #include "pc_pipeline.h"
+#include "pc_run_options.h"
 
 #define FIXTURE_MAX_BYTES ((size_t)256 << 20)
 
 static void usage(FILE *out) {
-  fputs("usage: portclash analyze FILE [--summary]\n"
+  fputs("usage: portclash analyze FILE [OPTIONS]\n"
         "\n"
-        "Explains the socket bind failures recorded in FILE, on any OS.\n"
-        "FILE is a record fixture (text, see tests/FIXTURES.md).\n"
+        "Explains the socket bind failures recorded in FILE, on any OS. FILE is an ETL capture\n"
+        "(logman/wpr/xperf; XPRESS-compressed files too) or a record fixture (text, see\n"
+        "tests/FIXTURES.md). Give the customer's netsh/netstat/tasklist output so that\n"
+        "explanations can name excluded ranges and port owners.\n"
+        "\n",
+        out);
+  pc_run_options_help(out);
+  fputs("  -h, --help             this text\n"
         "\n"
-        "  --summary    also print what was read (records, decoding problems) to stderr\n"
-        "  -h, --help   this text\n"
-        "\n"
-        "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input.\n",
+        "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names\n"
+        "the file and line or byte offset; findings before the damage are still printed).\n",
         out);
 }
 
-typedef struct analyze_state {
-  FILE *out;
-  unsigned long failures;
-} analyze_state;
+typedef struct analyze_ctx {
+  pc_explainer *explainer;
+  pc_aggregator *aggregator; /* NULL = no aggregation */
+  pc_sinks *sinks;
+} analyze_ctx;
 
-static void on_attempt(const pc_bind_attempt *a, void *ud) {
-  analyze_state *st = ud;
-  char line[512];
-  pc_attempt_format_line(a, line, sizeof line);
-  fprintf(st->out, "%s\n", line);
-  if (a->failed) st->failures++;
+static void to_sinks(void *ud, const pc_finding *f) {
+  analyze_ctx *c = ud;
+  pc_sinks_write(c->sinks, f);
 }
 
-/* Feeds a text fixture through the pipeline; returns an exit code. */
-static int analyze_fixture(const char *path, pc_pipeline *p) {
+static void on_finding(void *ud, const pc_finding *f) {
+  analyze_ctx *c = ud;
+  if (c->aggregator)
+    pc_aggregator_add(c->aggregator, f, f->ts);
+  else
+    pc_sinks_write(c->sinks, f);
+}
+
+static void on_attempt(const pc_bind_attempt *a, void *ud) {
+  analyze_ctx *c = ud;
+  pc_explainer_attempt(c->explainer, a);
+}
+
+/* Streams an ETL file through the pipeline. Returns an exit code. */
+static int feed_etl(pc_etl_reader *r, const char *path, pc_pipeline *p) {
+  pc_record rec;
+  int rc;
+  while ((rc = pc_etl_next(r, &rec)) == PC_OK) pc_pipeline_push(p, &rec);
+  if (rc == 1) return PC_EXIT_OK;
+  fprintf(stderr, "portclash: %s: %s (findings before it were reported)\n", path, pc_etl_error(r));
+  return rc == PC_ENOMEM || rc == PC_EIO ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+}
+
+/* Feeds a text fixture through the pipeline. Returns an exit code. */
+static int feed_fixture(const char *path, pc_pipeline *p) {
   char *text;
   size_t len;
   int rc = pc_read_file(path, FIXTURE_MAX_BYTES, &text, &len);
@@ -57,7 +87,7 @@ static int analyze_fixture(const char *path, pc_pipeline *p) {
   pc_record r;
   while ((rc = pc_fixture_next(fx, &r)) != 1) {
     if (rc != PC_OK) {
-      /* Report and stop at the first bad line, after every good record before it. */
+      /* Stop at the first bad line, after every good record before it. */
       fprintf(stderr, "portclash: %s\n", pc_fixture_error(fx));
       exit_code = PC_EXIT_USAGE;
       break;
@@ -69,39 +99,114 @@ static int analyze_fixture(const char *path, pc_pipeline *p) {
   return exit_code;
 }
 
+/* A file that does not start like an ETL file and reads as text is taken as a fixture. */
+static bool looks_like_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  unsigned char buf[512];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; i++)
+    if (buf[i] == 0 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')) return false;
+  return true;
+}
+
+static const char *os_name_from_etl(const pc_etl_info *info) {
+  return info->os_major ? "windows" : "windows"; /* ETL captures come from Windows */
+}
+
 int pc_cmd_analyze(int argc, char **argv) {
   const char *path = NULL;
-  bool summary = false;
+  pc_run_options opt;
+  pc_run_options_init(&opt);
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(stdout);
       return PC_EXIT_OK;
-    } else if (strcmp(argv[i], "--summary") == 0) {
-      summary = true;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
+    }
+    int rc = pc_run_options_arg(&opt, argc, argv, &i);
+    if (rc == 1) continue;
+    if (rc == 2) return PC_EXIT_USAGE;
+    if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "portclash analyze: unknown option '%s' (see --help)\n", argv[i]);
       return PC_EXIT_USAGE;
-    } else if (!path) {
-      path = argv[i];
-    } else {
+    }
+    if (path) {
       fprintf(stderr, "portclash analyze: one FILE only (got '%s' too)\n", argv[i]);
       return PC_EXIT_USAGE;
     }
+    path = argv[i];
   }
   if (!path) {
     usage(stderr);
     return PC_EXIT_USAGE;
   }
-  analyze_state st = {stdout, 0};
-  pc_pipeline *p;
-  int rc = pc_pipeline_new(NULL, on_attempt, &st, &p);
+
+  /* Open the input first: a wrong path should fail before anything else is set up. */
+  char err[512] = "";
+  pc_etl_reader *etl = NULL;
+  int rc = pc_etl_open(path, &etl, err, sizeof err);
+  bool fixture = false;
   if (rc != PC_OK) {
-    fprintf(stderr, "portclash: %s\n", pc_strerror(rc));
-    return PC_EXIT_FAILURE;
+    if (rc == PC_ENOENT || rc == PC_EIO || !looks_like_text(path)) {
+      fprintf(stderr, "portclash: %s: %s\n", path, err[0] ? err : pc_strerror(rc));
+      return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+    }
+    fixture = true;
   }
-  int exit_code = analyze_fixture(path, p);
-  pc_pipeline_finish(p);
-  if (summary) pc_pipeline_write_summary(p, stderr);
-  pc_pipeline_free(p);
+
+  int exit_code = PC_EXIT_FAILURE;
+  pc_ruleset *rules = NULL;
+  pc_hoststate *hs = NULL;
+  analyze_ctx ctx = {0};
+  pc_pipeline *pipe = NULL;
+  if (pc_run_load_rules(opt.rules_dir, &rules) != PC_OK) {
+    exit_code = PC_EXIT_USAGE;
+    goto done;
+  }
+  if (!pc_hoststate_offline_empty(&opt.offline)) {
+    char hserr[PC_HOSTSTATE_ERR_MAX];
+    rc = pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
+    if (rc != PC_OK) {
+      fprintf(stderr, "portclash: %s\n", hserr);
+      exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+      goto done;
+    }
+  }
+  const pc_etl_info *info = etl ? pc_etl_get_info(etl) : NULL;
+  opt.sinks.os = "windows";
+  if (pc_sinks_open(&opt.sinks, NULL, NULL, &ctx.sinks) != PC_OK) {
+    exit_code = PC_EXIT_USAGE;
+    goto done;
+  }
+  if (opt.window > 0) {
+    pc_aggregator_options ao = {opt.window, 0, false};
+    if (pc_aggregator_create(&ao, to_sinks, &ctx, &ctx.aggregator) != PC_OK) goto done;
+  }
+  pc_explainer_options eo = {rules, hs, opt.sinks.host, info ? os_name_from_etl(info) : "windows",
+                             info ? info->os_build : 0, fixture ? "fixture" : "etl"};
+  if (pc_explainer_new(&eo, on_finding, &ctx, &ctx.explainer) != PC_OK) goto done;
+  if (pc_pipeline_new(NULL, on_attempt, &ctx, &pipe) != PC_OK) goto done;
+
+  exit_code = fixture ? feed_fixture(path, pipe) : feed_etl(etl, path, pipe);
+  pc_pipeline_finish(pipe);
+  if (ctx.aggregator) pc_aggregator_flush(ctx.aggregator);
+
+  pc_pipeline_stats ps;
+  pc_pipeline_get_stats(pipe, &ps);
+  pc_run_counts counts = {ps.records, info ? info->events_lost : 0};
+  if (opt.summary) pc_pipeline_write_summary(pipe, stderr);
+  pc_sinks_close(ctx.sinks, &counts, opt.summary);
+  ctx.sinks = NULL;
+
+done:
+  pc_pipeline_free(pipe);
+  pc_explainer_free(ctx.explainer);
+  pc_aggregator_free(ctx.aggregator);
+  pc_sinks_close(ctx.sinks, NULL, false);
+  pc_hoststate_close(hs);
+  pc_ruleset_free(rules);
+  pc_etl_close(etl);
   return exit_code;
 }

@@ -355,5 +355,7 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
     off_destroy(o);
     return rc;
   }
-  return pc__hoststate_create(&k_offline_ops, o, out, err, errcap);
+  rc = pc__hoststate_create(&k_offline_ops, o, out, err, errcap);
+  if (rc == PC_OK) pc__hoststate_set_known(*out, files->n_netsh_excluded > 0, files->n_netstat > 0);
+  return rc;
 }

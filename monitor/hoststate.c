@@ -22,6 +22,7 @@ struct pc_hoststate {
   size_t n_dynamic;
   bool unpriv_known;
   uint16_t unpriv;
+  bool excluded_known, owners_known; /* see pc__hoststate_set_known */
   pc_owner_row scratch[SCRATCH_ROWS];
   char error[PC_HOSTSTATE_ERR_MAX];
 };
@@ -45,6 +46,7 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
   }
   hs->ops = ops;
   hs->impl = impl;
+  hs->excluded_known = hs->owners_known = true;
   int rc = pc_hoststate_refresh(hs);
   if (rc != PC_OK) {
     if (err && errcap) snprintf(err, errcap, "%s", hs->error);
@@ -53,6 +55,11 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
   }
   *out = hs;
   return PC_OK;
+}
+
+void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known) {
+  hs->excluded_known = excluded_known;
+  hs->owners_known = owners_known;
 }
 
 void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t n_excluded,
@@ -285,6 +292,8 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
+  facts->ranges_known = hs->excluded_known;
+  facts->owners_known = hs->owners_known;
   hs->error[0] = '\0';
 
   if (a->pid_known) {
@@ -319,6 +328,7 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
       copy_str(facts->owner_name, sizeof facts->owner_name, o->process.name);
       copy_str(facts->owner_path, sizeof facts->owner_path, o->process.path);
       copy_str(facts->owner_service, sizeof facts->owner_service, o->process.service);
+      copy_str(facts->owner_user, sizeof facts->owner_user, o->process.user);
       facts->owner_state = o->state;
       facts->owner_kernel = o->kernel;
       facts->owner_addr = o->local;

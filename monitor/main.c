@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "pc_cli.h"
+#include "pc_cmd_etl_info.h"
+#include "pc_cmd_hoststate.h"
+#include "pc_rules.h"
 
 #define PC_VERSION "0.1.0"
 
@@ -12,8 +15,27 @@ typedef struct command {
   const char *summary;
 } command;
 
+/* "rules check ..." and "etl info ..." are two-word commands. */
+static int cmd_rules(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "check") == 0) return pc_rules_check_main(argc - 1, argv + 1);
+  fputs("usage: portclash rules check [DIR|FILE]   (lint rule files; no argument = the built-in catalog)\n",
+        argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
+  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK : PC_EXIT_USAGE;
+}
+
+static int cmd_etl(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "info") == 0) return pc_cmd_etl_info(argc - 1, argv + 1);
+  fputs("usage: portclash etl info FILE [--format text|json]   (header facts and event counts of a capture)\n",
+        argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
+  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK : PC_EXIT_USAGE;
+}
+
 static const command commands[] = {
-    {"analyze", pc_cmd_analyze, "explain the bind failures recorded in a capture (any OS)"},
+    {"analyze", pc_cmd_analyze, "explain the bind failures recorded in a capture (.etl, any OS)"},
+    {"explain", pc_cmd_explain, "can I bind PORT now? if not, why, and how to fix it"},
+    {"ranges", pc_cmd_ranges, "excluded and dynamic port ranges, and who holds ports in them"},
+    {"rules", cmd_rules, "rules check [DIR|FILE]: lint rule files"},
+    {"etl", cmd_etl, "etl info FILE: header facts and event counts of an ETL capture"},
     {"schema", pc_cmd_schema, "check a Windows schema dump against the built-in event layouts"},
 };
 

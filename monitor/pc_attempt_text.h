@@ -13,7 +13,4 @@
  * to cap-1. */
 size_t pc_attempt_format_line(const pc_bind_attempt *a, char *buf, size_t cap);
 
-/* "tcp", "udp" or NULL. */
-const char *pc_proto_name(uint8_t proto);
-
 #endif

@@ -198,6 +198,10 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
                          size_t errcap);
 
 /* Replaces the ranges; takes ownership of both arrays (heap, may be NULL when empty). */
+/* Says which kinds of data the back end really has (both true by default): the offline
+ * back end knows ranges only when netsh output was given, owners only with netstat. */
+void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known);
+
 void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t n_excluded,
                               pc_dynamic_range *dynamic, size_t n_dynamic, bool unpriv_known,
                               uint16_t unpriv);

@@ -9,12 +9,20 @@ target_include_directories(pc_pipeline PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_pipeline PUBLIC pc_parsers)
 pc_apply_warnings(pc_pipeline)
 
+# Findings: host state + rules + the public finding, and the options shared by the commands
+# that produce findings.
+add_library(pc_findings STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/explainer.c
+  ${CMAKE_CURRENT_LIST_DIR}/run_options.c)
+target_link_libraries(pc_findings PUBLIC pc_pipeline pc_rules pc_hoststate pc_sinks)
+pc_apply_warnings(pc_findings)
+
 # The program.
 add_executable(portclash
   ${CMAKE_CURRENT_LIST_DIR}/main.c
   ${CMAKE_CURRENT_LIST_DIR}/cli_util.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_analyze.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema.c)
-target_link_libraries(portclash PRIVATE pc_pipeline)
+target_link_libraries(portclash PRIVATE pc_findings pc_cmd_hoststate pc_cmd_etl)
 pc_apply_warnings(portclash)
 set_target_properties(portclash PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

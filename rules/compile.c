@@ -57,7 +57,7 @@ void pc__vdiag(pc__diag_sink *d, const char *origin, int line, int col, const ch
   d->msgs[d->n++] = s;
 }
 
-void pc__diag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, ...) {
+void pc__rules_diag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   pc__vdiag(d, origin, line, col, fmt, ap);
@@ -80,7 +80,7 @@ static int on_rule(void *ud, pc__rule *r) {
     pc__rule *old = c->rules[i];
     if (strcmp(old->id, r->id) != 0) continue;
     if (old->layer == r->layer) {
-      pc__diag(&c->diag, r->origin, r->line, r->id_col,
+      pc__rules_diag(&c->diag, r->origin, r->line, r->id_col,
                "duplicate rule id '%s' (first defined at %s:%d)", r->id, old->origin, old->line);
       pc__rule_free(r);
       return PC_ERULE;
@@ -197,7 +197,7 @@ static int add_file_layer(pc_rules_compiler *c, const char *path, int layer) {
   int rc = read_file(path, &text, &len);
   if (rc != PC_OK) {
     if (rc != PC_ENOMEM)
-      pc__diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
+      pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
     return rc;
   }
   rc = add_text(c, text, len, path, layer);
@@ -224,7 +224,7 @@ int pc_rules_compiler_add_dir(pc_rules_compiler *c, const char *dir) {
   DIR *d = opendir(dir);
   if (!d) {
     int err = errno == ENOENT ? PC_ENOENT : PC_EIO;
-    pc__diag(&c->diag, dir, 1, 1, "cannot open the directory: %s", pc_strerror(err));
+    pc__rules_diag(&c->diag, dir, 1, 1, "cannot open the directory: %s", pc_strerror(err));
     return err;
   }
   char **names = NULL;
@@ -255,7 +255,7 @@ int pc_rules_compiler_add_dir(pc_rules_compiler *c, const char *dir) {
   closedir(d);
   if (rc == PC_OK) {
     if (n == 0) {
-      pc__diag(&c->diag, dir, 1, 1, "no *.rules files in this directory");
+      pc__rules_diag(&c->diag, dir, 1, 1, "no *.rules files in this directory");
       rc = PC_ERULE;
     }
     qsort(names, n, sizeof *names, cmp_str);

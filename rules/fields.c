@@ -117,8 +117,10 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
   case PC__F_OWNER_EXCLUSIVE:
     return f->owner_known &&
            opt(f->owner_sockopts, f->owner_sockopts_known, PC_SOCKOPT_EXCLUSIVEADDRUSE, out);
-  /* pc_facts has no "excluded ranges were looked up" flag: excluded is always known. */
-  case PC__F_EXCLUDED: *out = f->excluded; return true;
+  /* "Not excluded" is only known when the excluded ranges were read. */
+  case PC__F_EXCLUDED: *out = f->excluded; return f->excluded || f->ranges_known;
+  case PC__F_RANGES_KNOWN: *out = f->ranges_known; return true;
+  case PC__F_OWNERS_KNOWN: *out = f->owners_known; return true;
   case PC__F_EXCLUDED_START: *out = f->excluded_start; return f->excluded;
   case PC__F_EXCLUDED_END: *out = f->excluded_end; return f->excluded;
   case PC__F_EXCLUDED_ADMINISTERED: *out = f->excluded_administered; return f->excluded;
@@ -169,6 +171,7 @@ const char *pc__field_str(pc__view *v, int id) {
   case PC__F_OWNER_PROCESS: return f->owner_known ? nonempty(f->owner_name) : NULL;
   case PC__F_OWNER_PATH: return f->owner_known ? nonempty(f->owner_path) : NULL;
   case PC__F_OWNER_SERVICE: return f->owner_known ? nonempty(f->owner_service) : NULL;
+  case PC__F_OWNER_USER: return f->owner_known ? nonempty(f->owner_user) : NULL;
   case PC__F_OWNER_STATE: return f->owner_known ? owner_state_name(f->owner_state) : NULL;
   case PC__F_OWNER_FAMILY: return f->owner_known ? family_name(f->owner_addr.family) : NULL;
   case PC__F_OWNER_ADDRESS:
@@ -327,7 +330,12 @@ static int set_bool(int id, pc_facts *f, const char *value) {
     f->owner_kernel = b;
     f->owner_known = true;
     return PC_OK;
-  case PC__F_EXCLUDED: f->excluded = b; return PC_OK;
+  case PC__F_EXCLUDED:
+    f->excluded = b;
+    f->ranges_known = true;
+    return PC_OK;
+  case PC__F_RANGES_KNOWN: f->ranges_known = b; return PC_OK;
+  case PC__F_OWNERS_KNOWN: f->owners_known = b; return PC_OK;
   case PC__F_EXCLUDED_ADMINISTERED:
     f->excluded_administered = b;
     f->excluded = true;
@@ -394,6 +402,9 @@ static int set_str(int id, pc_facts *f, const char *value) {
   case PC__F_OWNER_SERVICE:
     f->owner_known = true;
     return set_text(f->owner_service, sizeof f->owner_service, value);
+  case PC__F_OWNER_USER:
+    f->owner_known = true;
+    return set_text(f->owner_user, sizeof f->owner_user, value);
   case PC__F_OWNER_STATE:
     f->owner_known = true;
     for (uint8_t s = PC_OWNER_STATE_LISTEN; s <= PC_OWNER_STATE_OTHER; s++) {

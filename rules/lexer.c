@@ -69,7 +69,7 @@ static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int
     j++;
   }
   if (j >= len) {
-    pc__diag(d, origin, lineno, (int)i + 1,
+    pc__rules_diag(d, origin, lineno, (int)i + 1,
              "unterminated string: a string must end on the same line");
     return PC_ERULE;
   }
@@ -123,11 +123,11 @@ static int lex_number(pc__line *l, const char *line, size_t len, size_t *ip, int
   if ((hex && j == i + 2) || (j < len && is_ident(line[j]))) {
     size_t e = j;
     while (e < len && is_ident(line[e])) e++;
-    pc__diag(d, origin, lineno, (int)i + 1, "bad number '%.*s'", (int)(e - i), line + i);
+    pc__rules_diag(d, origin, lineno, (int)i + 1, "bad number '%.*s'", (int)(e - i), line + i);
     return PC_ERULE;
   }
   if (overflow) {
-    pc__diag(d, origin, lineno, (int)i + 1, "number '%.*s' is too large", (int)(j - i), line + i);
+    pc__rules_diag(d, origin, lineno, (int)i + 1, "number '%.*s' is too large", (int)(j - i), line + i);
     return PC_ERULE;
   }
   pc__token *t = add(l, PC__TK_NUM, line + i, j - i, (int)i + 1);
@@ -151,7 +151,7 @@ static int lex_op(pc__line *l, const char *line, size_t len, size_t *ip, int lin
       return PC_OK;
     }
   }
-  pc__diag(d, origin, lineno, (int)i + 1,
+  pc__rules_diag(d, origin, lineno, (int)i + 1,
            "unknown operator '%.*s' (use ==, !=, <, <=, >, >=, =~, !~ or in)", (int)n, line + i);
   return PC_ERULE;
 }
@@ -192,9 +192,9 @@ int pc__lex_line(pc__line *l, const char *line, size_t len, int lineno, const ch
       i++;
     } else {
       if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-        pc__diag(d, origin, lineno, (int)i + 1, "unexpected character '%c'", c);
+        pc__rules_diag(d, origin, lineno, (int)i + 1, "unexpected character '%c'", c);
       else
-        pc__diag(d, origin, lineno, (int)i + 1, "unexpected byte 0x%02X", (unsigned char)c);
+        pc__rules_diag(d, origin, lineno, (int)i + 1, "unexpected byte 0x%02X", (unsigned char)c);
       return PC_ERULE;
     }
     if (rc != PC_OK) return rc;

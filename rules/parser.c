@@ -461,9 +461,9 @@ static void finish_rule(parser *p) {
   if (!p->has_when) missing[nm++] = "when";
   if (!p->has_explain) missing[nm++] = "explain";
   for (int i = 0; i < nm; i++)
-    pc__diag(p->d, p->origin, r->line, 1, "rule '%s' has no '%s' line", r->id, missing[i]);
+    pc__rules_diag(p->d, p->origin, r->line, 1, "rule '%s' has no '%s' line", r->id, missing[i]);
   if (!p->has_fix)
-    pc__diag(p->d, p->origin, r->line, 1, "rule '%s' has no 'fix' line (give at least one)",
+    pc__rules_diag(p->d, p->origin, r->line, 1, "rule '%s' has no 'fix' line (give at least one)",
              r->id);
   if (nm || !p->has_fix) p->cur_bad = true;
   if (p->cur_bad) {

@@ -47,6 +47,9 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(OWNER_PROCESS, "owner_process", PC__FT_STR, 0)     \
   X(OWNER_PATH, "owner_path", PC__FT_STR, 0)           \
   X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)     \
+  X(OWNER_USER, "owner_user", PC__FT_STR, 0)           \
+  X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)      \
+  X(RANGES_KNOWN, "ranges_known", PC__FT_BOOL, 0)      \
   X(OWNER_STATE, "owner_state", PC__FT_STR, 0)         \
   X(OWNER_KERNEL, "owner_kernel", PC__FT_BOOL, 0)      \
   X(OWNER_ADDRESS, "owner_address", PC__FT_STR, 0)     \
@@ -105,7 +108,7 @@ const char *pc__field_str(pc__view *v, int id);
 typedef struct pc__diag_sink pc__diag_sink;
 /* Records "origin:line:col: message". Never fails loudly: on ENOMEM the message is counted but
  * dropped, so error counting (and hence build failure) stays right. */
-void pc__diag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, ...)
+void pc__rules_diag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif

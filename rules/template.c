@@ -51,7 +51,7 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
       out++;
       i += 2;
     } else if (c == '}') {
-      pc__diag(d, origin, line, cols[i],
+      pc__rules_diag(d, origin, line, cols[i],
                "unbalanced '}' in template (write '}}' for a literal brace)");
       bad = true;
       i++;
@@ -59,7 +59,7 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
       size_t j = i + 1;
       while (j < len && text[j] != '}' && text[j] != '{') j++;
       if (j >= len || text[j] == '{') {
-        pc__diag(d, origin, line, cols[i],
+        pc__rules_diag(d, origin, line, cols[i],
                  "unbalanced '{' in template: no closing '}' (write '{{' for a literal brace)");
         bad = true;
         break; /* the rest of the text cannot be segmented reliably */
@@ -73,9 +73,9 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
       if (ok_name) field = pc__field_lookup(text + i + 1, nlen);
       if (field < 0) {
         if (nlen == 0)
-          pc__diag(d, origin, line, cols[i], "empty field name in template");
+          pc__rules_diag(d, origin, line, cols[i], "empty field name in template");
         else
-          pc__diag(d, origin, line, cols[i + 1], "unknown field '%.*s' in template", (int)nlen,
+          pc__rules_diag(d, origin, line, cols[i + 1], "unknown field '%.*s' in template", (int)nlen,
                    text + i + 1);
         bad = true;
       } else {

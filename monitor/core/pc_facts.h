@@ -37,12 +37,19 @@ typedef struct pc_facts {
   char process_user[PC_NAME_MAX];
   char process_service[PC_NAME_MAX]; /* service hosted by the process, if any */
 
+  /* What host state was available at all: an empty answer from a source that was consulted
+   * ("no excluded range contains the port") differs from having no source (offline
+   * analysis without netsh output). */
+  bool ranges_known; /* excluded ranges were read */
+  bool owners_known; /* the table of sockets and owners was read */
+
   /* Who holds the port now (the first matching owner). */
   bool owner_known;
   uint32_t owner_pid;
   char owner_name[PC_NAME_MAX];
   char owner_path[PC_PATH_MAX];
   char owner_service[PC_NAME_MAX];
+  char owner_user[PC_NAME_MAX];
   uint8_t owner_state; /* pc_owner_state */
   bool owner_kernel;   /* PID 4 / System: HTTP.sys, SMB, WinNAT */
   pc_addr owner_addr;  /* the owner's local address */

@@ -1,0 +1,132 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_error.h"
+#include "pc_run_options.h"
+
+void pc_run_options_init(pc_run_options *o) {
+  memset(o, 0, sizeof *o);
+  pc_sink_options_init(&o->sinks);
+  o->window = 10 * PC_TIME_TICKS_PER_SEC;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+  if (!s || !*s) return false;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (*end || s[0] == '-') return false;
+  *out = v;
+  return true;
+}
+
+/* Takes the value of option argv[*i], from "--opt=value" or the next argument. */
+static const char *value_of(int argc, char **argv, int *i, const char *name) {
+  const char *a = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(a, name, n) == 0 && a[n] == '=') return a + n + 1;
+  if (*i + 1 >= argc) return NULL;
+  return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *name) {
+  size_t n = strlen(name);
+  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  char err[PC_HOSTSTATE_ERR_MAX];
+  int rc = pc_hoststate_offline_arg(&o->offline, argc, argv, i, err, sizeof err);
+  if (rc == 1) return 1;
+  if (rc < 0) {
+    fprintf(stderr, "portclash: %s\n", err);
+    return 2;
+  }
+  static const char *const valued[] = {"--format", "--log", "--log-format", "--log-max-bytes", "--log-keep",
+                                       "--syslog", "--syslog-facility", "--syslog-max-bytes", "--sd-id",
+                                       "--app-name", "--rules", "--window", "--host"};
+  for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+    if (!is_opt(a, valued[k])) continue;
+    const char *v = value_of(argc, argv, i, valued[k]);
+    uint64_t n = 0;
+    if (!v) {
+      fprintf(stderr, "portclash: %s needs a value\n", valued[k]);
+      return 2;
+    }
+    bool ok = true;
+    if (k == 0) ok = pc_format_kind_parse(v, &o->sinks.format) == PC_OK;
+    else if (k == 1) o->sinks.log_path = v;
+    else if (k == 2) ok = pc_format_kind_parse(v, &o->sinks.log_format) == PC_OK;
+    else if (k == 3) ok = parse_u64(v, &o->sinks.log_max_bytes);
+    else if (k == 4) ok = parse_u64(v, &n) && n <= 1000 && (o->sinks.log_keep = (unsigned)n, true);
+    else if (k == 5) o->sinks.syslog_url = v;
+    else if (k == 6) ok = parse_u64(v, &n) && n <= 23 && (o->sinks.syslog_facility = (unsigned)n, true);
+    else if (k == 7) ok = parse_u64(v, &n) && n >= 480 && n <= 65536 && (o->sinks.syslog_max_bytes = (size_t)n, true);
+    else if (k == 8) o->sinks.sd_id = v;
+    else if (k == 9) o->sinks.app_name = v;
+    else if (k == 10) o->rules_dir = v;
+    else if (k == 11) ok = parse_u64(v, &n) && n <= 86400 && (o->window = (pc_time)n * PC_TIME_TICKS_PER_SEC, true);
+    else if (k == 12) o->sinks.host = v;
+    if (!ok) {
+      fprintf(stderr, "portclash: bad value for %s: '%s' (see --help)\n", valued[k], v);
+      return 2;
+    }
+    return 1;
+  }
+  if (strcmp(a, "--no-color") == 0) {
+    o->sinks.color = PC_COLOR_NEVER;
+    return 1;
+  }
+  if (strcmp(a, "--quiet") == 0) {
+    o->sinks.console = false;
+    return 1;
+  }
+  if (strcmp(a, "--summary") == 0) {
+    o->summary = true;
+    return 1;
+  }
+  return 0;
+}
+
+void pc_run_options_help(FILE *out) {
+  fputs("Output:\n"
+        "  --format text|json|syslog|syslog3164|cef   console (and log) format [text]\n"
+        "  --log FILE             also write findings to FILE (rotated)\n"
+        "  --log-format FMT       format of FILE [same as --format]\n"
+        "  --log-max-bytes N      rotate before FILE exceeds N bytes [10485760]\n"
+        "  --log-keep N           keep N rotated files [5]\n"
+        "  --syslog URL           udp://HOST[:PORT] or tcp://HOST[:PORT] (RFC 5424; TCP octet counting)\n"
+        "  --syslog-facility N    0..23 [1]\n"
+        "  --syslog-max-bytes N   record size cap [2048]\n"
+        "  --sd-id ID             RFC 5424 SD-ID [portclash@32473]\n"
+        "  --app-name NAME        syslog APP-NAME [portclash]\n"
+        "  --host NAME            host name written in findings [this machine's]\n"
+        "  --no-color             no colours on the console (also when NO_COLOR is set)\n"
+        "  --quiet                no findings on stdout\n"
+        "  --window SECONDS       collapse identical failures within this window into one\n"
+        "                         finding with a count; 0 = report each [10]\n"
+        "  --summary              print what was read and dropped on stderr at the end\n"
+        "Rules:\n"
+        "  --rules DIR            add the *.rules files of DIR to the built-in catalog\n"
+        "                         (a rule with the same id replaces the built-in one)\n",
+        out);
+  fputs(pc_hoststate_offline_help(), out);
+}
+
+int pc_run_load_rules(const char *rules_dir, pc_ruleset **out) {
+  *out = NULL;
+  pc_rules_compiler *c;
+  int rc = pc_rules_compiler_new(&c);
+  if (rc != PC_OK) return rc;
+  pc_rules_compiler_add_defaults(c);
+  if (rules_dir) pc_rules_compiler_add_dir(c, rules_dir);
+  rc = pc_rules_compiler_build(c, out);
+  if (rc == PC_ERULE) {
+    for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++)
+      fprintf(stderr, "%s\n", pc_rules_compiler_error(c, i));
+    fprintf(stderr, "portclash: the rules have %zu error(s); check them with 'portclash rules check %s'\n",
+            pc_rules_compiler_error_count(c), rules_dir ? rules_dir : "");
+  }
+  pc_rules_compiler_free(c);
+  return rc;
+}
