@@ -19,6 +19,7 @@ struct pc_fixture {
   const pc_schema_set *schemas;
   unsigned line;
   pc_time base;
+  uint16_t default_ptr_flag; /* set by a "ptr 32|64" line */
   uint8_t payload[FIXTURE_PAYLOAD_MAX];
   char error[320];
 };
@@ -32,6 +33,7 @@ int pc_fixture_open(const char *text, size_t len, const char *origin, const pc_s
   fx->origin = origin;
   fx->schemas = schemas;
   fx->base = pc_time_from_unix(1767225600, 0); /* 2026-01-01T00:00:00Z unless "base" says otherwise */
+  fx->default_ptr_flag = PC_RECORD_FLAG_64BIT_HEADER;
   *out = fx;
   return PC_OK;
 }
@@ -219,6 +221,12 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
     fx->base = pc_time_from_unix(days * 86400 + h * 3600 + mi * 60 + s, 0);
     return 1;
   }
+  if (strcmp(tok, "ptr") == 0) {
+    char *v = next_tok(&save);
+    if (!v || (strcmp(v, "32") != 0 && strcmp(v, "64") != 0)) return fail(fx, "ptr needs 32 or 64");
+    fx->default_ptr_flag = strcmp(v, "32") == 0 ? PC_RECORD_FLAG_32BIT_HEADER : PC_RECORD_FLAG_64BIT_HEADER;
+    return 1;
+  }
   memset(r, 0, sizeof *r);
   if (!parse_time(tok, fx->base, &r->timestamp)) return fail(fx, "expected @SECONDS, got '%s'", tok);
   char *prov = next_tok(&save), *id = next_tok(&save),
@@ -229,7 +237,7 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
   if (!ver || ver[0] != 'v' || !parse_int(ver + 1, 0, 255, &verv)) return fail(fx, "expected vVERSION");
   r->id = (uint16_t)idv;
   r->version = (uint8_t)verv;
-  r->flags = PC_RECORD_FLAG_64BIT_HEADER;
+  r->flags = fx->default_ptr_flag;
   r->level = 4;
   long truncate_at = -1;
   given extra = {0};

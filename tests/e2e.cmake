@@ -25,3 +25,33 @@ pc_cli_case(rules_check_builtin 0 - - $<TARGET_FILE:portclash> rules check)
 pc_cli_case(analyze_bad_rules_dir 2 - "/nonexistent:1:1: cannot open the directory" $<TARGET_FILE:portclash> analyze ${demo}/bind-failures.records --rules /nonexistent)
 pc_cli_case(schema_check_builtin_identical 0 - - $<TARGET_FILE:portclash> schema check ${CMAKE_SOURCE_DIR}/parsers/schemas/builtin.schema)
 pc_cli_case(schema_check_edited_dump 1 ${e2e}/schema/edited-dump.expected - $<TARGET_FILE:portclash> schema check ${e2e}/schema/edited-dump.schema)
+
+# analyze on real ETL files: the demo capture written as ETL (64-bit, 32-bit, XPRESS-compressed,
+# records spread over CPUs) must give the same findings as the fixture, with source "etl".
+if(TARGET pc_etl_writer)
+  add_executable(records_to_etl e2e/records_to_etl.c)
+  target_link_libraries(records_to_etl PRIVATE pc_etl_writer pc_parsers)
+  pc_apply_warnings(records_to_etl)
+  foreach(variant "64;" "32;--ptr32" "xpress;--compress")
+    list(GET variant 0 name)
+    list(GET variant 1 flag)
+    set(etl ${CMAKE_CURRENT_BINARY_DIR}/demo-${name}.etl)
+    add_test(NAME etl_make_demo_${name} COMMAND records_to_etl ${demo}/bind-failures.records ${etl} ${flag})
+    set_tests_properties(etl_make_demo_${name} PROPERTIES FIXTURES_SETUP demo_etl_${name})
+    pc_cli_case(analyze_demo_etl_${name} 0 ${e2e}/demo-etl-json.expected - $<TARGET_FILE:portclash> analyze ${etl}
+      ${demo_hoststate} --host demo-host --format json)
+    set_tests_properties(cli_analyze_demo_etl_${name} PROPERTIES FIXTURES_REQUIRED demo_etl_${name})
+  endforeach()
+  # A capture cut in the middle: the findings before the damage are still printed, the
+  # error names the byte offset, exit status 2.
+  set(cut ${CMAKE_CURRENT_BINARY_DIR}/demo-cut.etl)
+  add_test(NAME etl_make_demo_cut COMMAND bash -c "head -c 150000 '${CMAKE_CURRENT_BINARY_DIR}/demo-64.etl' > '${cut}'")
+  set_tests_properties(etl_make_demo_cut PROPERTIES FIXTURES_REQUIRED demo_etl_64 FIXTURES_SETUP demo_etl_cut)
+  pc_cli_case(analyze_cut_etl_reports_offset 2 - "demo-cut.etl: byte 0x" $<TARGET_FILE:portclash> analyze ${cut} --format json)
+  set_tests_properties(cli_analyze_cut_etl_reports_offset PROPERTIES FIXTURES_REQUIRED demo_etl_cut)
+endif()
+if(PC_SHARED_DIR AND EXISTS ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl)
+  # A real Windows 7 capture of another provider: read to the end, nothing to report.
+  pc_cli_case(analyze_real_capture_without_binds 0 ${e2e}/empty.expected "records: 2041 (decoded 0, other providers 2041"
+    $<TARGET_FILE:portclash> analyze ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl --summary --format json)
+endif()
