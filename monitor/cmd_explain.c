@@ -10,6 +10,7 @@
 
 #include "pc_cli.h"
 #include "pc_cmd_hoststate.h"
+#include "pc_run_options.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
 
@@ -27,6 +28,7 @@ static void usage(FILE *out) {
       "  --proto P       tcp (default) or udp\n"
       "  --address A     the local address of the bind: 0.0.0.0 (default), ::, 127.0.0.1, ...\n"
       "  --format F      text (default) or json\n"
+      "  --rules DIR     add the *.rules files of DIR to the built-in catalog\n"
       "  --no-test-bind  do not try the bind\n"
       "  -h, --help      this text\n"
       "\n",
@@ -58,6 +60,10 @@ int pc__cmd_open_hoststate(const char *cmd, const pc_hoststate_offline_files *fi
 }
 
 void pc__json_string(FILE *out, const char *s) {
+  if (!s) {
+    fputs("null", out);
+    return;
+  }
   fputc('"', out);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\')
@@ -278,7 +284,7 @@ static void json_test(FILE *out, const char *key, const test_result *t) {
   fputc('}', out);
 }
 
-static void render_json(const pc_facts *f, const explain_extra *x, FILE *out) {
+static void render_json(const pc_facts *f, const explain_extra *x, const pc_rule_result *r, FILE *out) {
   const pc_bind_attempt *a = &f->attempt;
   char ip[PC_ADDR_TEXT_MAX];
   pc_addr_format_ip(&a->local, ip, sizeof ip);
@@ -346,16 +352,62 @@ static void render_json(const pc_facts *f, const explain_extra *x, FILE *out) {
   verdict(f, x, v, sizeof v);
   fputs(",\"verdict\":", out);
   pc__json_string(out, v);
-  fputs("}\n", out);
+  /* The rule that explains a blocked port (null when the port is free). */
+  fputs(",\"rule_id\":", out);
+  pc__json_string(out, r ? r->rule_id : NULL);
+  fputs(",\"severity\":", out);
+  pc__json_string(out, r ? r->severity : NULL);
+  fputs(",\"explanation\":", out);
+  pc__json_string(out, r ? r->explanation : NULL);
+  fputs(",\"fixes\":[", out);
+  for (size_t i = 0; r && i < r->fix_count; i++) {
+    if (i) fputc(',', out);
+    pc__json_string(out, r->fixes[i]);
+  }
+  fputs("]}\n", out);
 }
 
-/* Renders the explanation. Today: the enriched facts and a verdict from the strongest fact;
- * when the rule engine lands, the first matching rule's text and fixes go here. */
-static void explain_render(const pc_facts *f, const explain_extra *x, bool json, FILE *out) {
-  if (json)
-    render_json(f, x, out);
-  else
+/* Decides whether the hypothetical bind is blocked, and with which error, so that the rules
+ * can explain it as if it had failed: the test bind's errno when one was made (live), else
+ * the error Windows gives for the strongest fact (offline files come from Windows). Returns
+ * false when nothing blocks the port. */
+static bool blocked_error(pc_facts *f, const explain_extra *x) {
+  pc_bind_attempt *a = &f->attempt;
+  if (x->plain.done) {
+    if (x->plain.error == 0) return false;
+    a->error = (uint32_t)x->plain.error;
+    a->error_is_errno = true;
+    if (x->plain.stage && strcmp(x->plain.stage, "listen") == 0) a->stage = PC_STAGE_LISTEN;
+  } else if (f->excluded && f->os == PC_OS_WINDOWS) {
+    a->error = 10013; /* WSAEACCES */
+  } else if (f->owner_known) {
+    a->error = f->os == PC_OS_WINDOWS ? 10048u : (uint32_t)EADDRINUSE;
+    a->error_is_errno = f->os != PC_OS_WINDOWS;
+  } else {
+    return false;
+  }
+  a->error_known = true;
+  a->failed = true;
+  return true;
+}
+
+/* Renders the facts, then (when the port is blocked) the explanation and fixes of the first
+ * matching rule. */
+static void explain_render(pc_facts *f, const explain_extra *x, const pc_ruleset *rules, bool json, FILE *out) {
+  pc_rule_result r;
+  pc_rule_result_init(&r);
+  bool explained = rules && blocked_error(f, x) && pc_rules_eval(rules, f, &r) == PC_OK;
+  if (json) {
+    render_json(f, x, explained ? &r : NULL, out);
+  } else {
     render_text(f, x, out);
+    if (explained) {
+      fprintf(out, "\nwhy: %s (rule %s)\n", r.explanation, r.rule_id);
+      for (size_t i = 0; i < r.fix_count; i++)
+        fprintf(out, "%s %zu. %s\n", i ? "    " : "fix:", i + 1, r.fixes[i]);
+    }
+  }
+  pc_rule_result_free(&r);
 }
 
 /* Parses "1.2.3.4", "::", "[::1]", "fe80::1%3" into a (port keeps its value). */
@@ -388,7 +440,7 @@ static bool parse_address(const char *s, pc_addr *a) {
 int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
   pc_hoststate_offline_files files;
   memset(&files, 0, sizeof files);
-  const char *port_arg = NULL, *proto_arg = "tcp", *addr_arg = NULL, *format = "text";
+  const char *port_arg = NULL, *proto_arg = "tcp", *addr_arg = NULL, *format = "text", *rules_dir = NULL;
   bool test = true;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -416,6 +468,9 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
     } else if (strncmp(arg, "--format", 8) == 0 && (arg[8] == '\0' || arg[8] == '=')) {
       value = &format;
       opt = "--format";
+    } else if (strncmp(arg, "--rules", 7) == 0 && (arg[7] == '\0' || arg[7] == '=')) {
+      value = &rules_dir;
+      opt = "--rules";
     } else if (arg[0] == '-' && arg[1]) {
       fprintf(errout, "portclash explain: unknown option '%s' (see --help)\n", arg);
       return PC_EXIT_USAGE;
@@ -499,7 +554,13 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
       x.reuse.done =
           pc_hoststate_test_bind(hs, proto, &a->local, true, &x.reuse.error, &x.reuse.stage) == PC_OK;
   }
-  explain_render(&facts, &x, json, out);
+  pc_ruleset *rules = NULL;
+  if (pc_run_load_rules(rules_dir, &rules) != PC_OK) {
+    pc_hoststate_close(hs);
+    return PC_EXIT_USAGE;
+  }
+  explain_render(&facts, &x, rules, json, out);
+  pc_ruleset_free(rules);
   pc_hoststate_close(hs);
   return PC_EXIT_OK;
 }

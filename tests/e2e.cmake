@@ -55,3 +55,9 @@ if(PC_SHARED_DIR AND EXISTS ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl)
   pc_cli_case(analyze_real_capture_without_binds 0 ${e2e}/empty.expected "records: 2041 (decoded 0, other providers 2041"
     $<TARGET_FILE:portclash> analyze ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl --summary --format json)
 endif()
+
+# explain, offline from the demo's netsh/netstat/tasklist text: facts plus the rule's answer.
+pc_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - $<TARGET_FILE:portclash> explain 80
+  --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+pc_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - $<TARGET_FILE:portclash>
+  explain 50010 --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
