@@ -1,0 +1,120 @@
+# Windows (MinGW cross build) tests, run under Wine through CMAKE_CROSSCOMPILING_EMULATOR
+# (packaging/windows/test-windows.sh). Included by tests/CMakeLists.txt on every platform;
+# everything here is for WIN32 only.
+if(NOT WIN32)
+  return()
+endif()
+
+# ---- Portable tests and tools that cannot be built or run for Windows ----------------
+# One entry per name: "name|why". A listed target is left out of the default build
+# (EXCLUDE_FROM_ALL); a listed test, and any test whose executable is left out, is marked
+# DISABLED so ctest shows it as "Not Run (Disabled)" instead of failing. Remove an entry
+# when its reason goes away; the configure step prints the list so it is never silent.
+set(PC_WINDOWS_EXCLUDED
+  # Transports of the sinks are POSIX-only so far (sink_os-posix.c, sink_syslog-posix.c):
+  # gethostname/strerror_r/O_CLOEXEC and <netdb.h> do not exist for MinGW. Everything that
+  # links pc_sinks goes with it (found automatically below), including the program itself.
+  "pc_sinks|sink_os-posix.c and sink_syslog-posix.c are POSIX-only (no Windows transport yet)"
+  "test_sinks|includes <netinet/in.h>"
+  "sinks_rsyslog_e2e|needs a native rsyslogd and python driving syslog_driver"
+  # POSIX-only functions in the test sources.
+  "test_decoders|uses fmemopen and open_memstream (POSIX, not in msvcrt)"
+  "test_reconcile|uses open_memstream (POSIX, not in msvcrt)"
+  "test_rules_cases|defines a static 'dup', which clashes with dup() from MinGW's <io.h>"
+  "test_rules_engine|uses timespec_get/TIME_UTC (not in msvcrt as MinGW v10 declares it)"
+  # Benchmarks: POSIX timing APIs.
+  "pc_bench_gen|includes <sys/resource.h>"
+  "bench_etl|includes <sys/resource.h>"
+  "bench_rules|uses timespec_get/TIME_UTC"
+  "bench_format|uses clock_gettime (only in winpthreads, not linked)"
+  # Host-side scripts: they run on Linux and would call a Windows exe directly (no Wine) or
+  # need python/bash.
+  "schema_matches_manifests|python on the build machine, already run by the native build"
+  "manifest_vectors_generate|python on the build machine, already run by the native build"
+  "test_decoder_vectors|needs manifest_vectors_generate (python)"
+  "etl_make_demo_cut|bash on the build machine, feeds the cli_ tests only")
+# Every end-to-end CLI case: tests/e2e/cli_case.sh is a bash script calling portclash.exe
+# directly (not through Wine) and comparing LF output (Windows writes CRLF).
+set(PC_WINDOWS_EXCLUDED_TEST_REGEX "^cli_")
+
+# Wine may exit 0 after an unhandled exception in a stub (toolchain.md section 4, "Exit status
+# after a crash is unreliable"), so its crash messages fail a test whatever the exit code.
+set(PC_WINE_FAIL_REGEX "unimplemented function;Unhandled exception;Unhandled page fault;starting debugger")
+
+# ---- The Windows-only tests ----------------------------------------------------------
+if(TARGET pc_win)
+  pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_win)
+endif()
+
+# Every build-system target of the project (all directories are processed by then).
+function(pc__windows_collect_targets dir out)
+  get_property(here DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  get_property(subs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(s IN LISTS subs)
+    pc__windows_collect_targets(${s} more)
+    list(APPEND here ${more})
+  endforeach()
+  set(${out} ${here} PARENT_SCOPE)
+endfunction()
+
+# Runs once tests/CMakeLists.txt is done, so tests added after this file are covered too.
+function(pc__windows_finalize_tests)
+  set(excluded_names "")
+  foreach(entry IN LISTS PC_WINDOWS_EXCLUDED)
+    string(REPLACE "|" ";" parts "${entry}")
+    list(GET parts 0 name)
+    list(GET parts 1 why)
+    list(APPEND excluded_names ${name})
+    if(TARGET ${name})
+      set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+      message(STATUS "Windows build: not building ${name}: ${why}")
+    endif()
+  endforeach()
+  # Whatever links a left-out target is left out too (to a fixed point), and said so.
+  pc__windows_collect_targets(${CMAKE_SOURCE_DIR} all_targets)
+  set(changed TRUE)
+  while(changed)
+    set(changed FALSE)
+    foreach(tgt IN LISTS all_targets)
+      get_target_property(ex ${tgt} EXCLUDE_FROM_ALL)
+      if(ex)
+        continue()
+      endif()
+      get_target_property(libs ${tgt} LINK_LIBRARIES)
+      foreach(lib IN LISTS libs)
+        string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" lib "${lib}")
+        if(TARGET ${lib})
+          get_target_property(lib_ex ${lib} EXCLUDE_FROM_ALL)
+          if(lib_ex)
+            set_target_properties(${tgt} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+            message(STATUS "Windows build: not building ${tgt}: links ${lib}")
+            set(changed TRUE)
+            break()
+          endif()
+        endif()
+      endforeach()
+    endforeach()
+  endwhile()
+  get_property(all_tests DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} PROPERTY TESTS)
+  set(n_disabled 0)
+  foreach(t IN LISTS all_tests)
+    set(skip_it FALSE)
+    if(t IN_LIST excluded_names OR t MATCHES "${PC_WINDOWS_EXCLUDED_TEST_REGEX}")
+      set(skip_it TRUE)
+    elseif(TARGET ${t})
+      get_target_property(ex ${t} EXCLUDE_FROM_ALL)
+      if(ex)
+        set(skip_it TRUE)
+      endif()
+    endif()
+    if(skip_it)
+      set_tests_properties(${t} PROPERTIES DISABLED TRUE)
+      math(EXPR n_disabled "${n_disabled} + 1")
+    else()
+      set_property(TEST ${t} APPEND PROPERTY FAIL_REGULAR_EXPRESSION ${PC_WINE_FAIL_REGEX})
+      set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT "WINEDEBUG=-all")
+    endif()
+  endforeach()
+  message(STATUS "Windows build: ${n_disabled} test(s) disabled (POSIX-only or host-side), see tests/windows.cmake")
+endfunction()
+cmake_language(DEFER DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} CALL pc__windows_finalize_tests)
