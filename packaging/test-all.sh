@@ -28,5 +28,8 @@ cmake --build "$root/clang" -j "$jobs"
 step "clang tests and fuzz smoke runs"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/clang" --output-on-failure -j "$jobs"
 
+step "valgrind memcheck of the end-to-end commands"
+"$here/packaging/memcheck.sh" "$root/memcheck"
+
 echo
 echo "test-all: every step passed"
