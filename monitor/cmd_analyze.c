@@ -1,6 +1,7 @@
 /* portclash analyze FILE: run the same pipeline as the live monitor over a capture (an .etl
  * file, or a record fixture) taken anywhere, with the customer's netsh/netstat/tasklist text
  * as host state, and print the explained findings in any output format. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,26 @@ typedef struct analyze_ctx {
   pc_explainer *explainer;
   pc_aggregator *aggregator; /* NULL = no aggregation */
   pc_sinks *sinks;
+  uint64_t records;
 } analyze_ctx;
+
+/* Ctrl+C stops reading; what was read is still explained and the summary printed. */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+/* Every so many records: the periodic status line (printed by the sinks at most every
+ * status interval, so short runs print none). */
+#define STATUS_EVERY 65536
+
+static void pushed(analyze_ctx *c) {
+  if (++c->records % STATUS_EVERY == 0) {
+    pc_run_counts counts = {c->records, 0};
+    pc_sinks_tick(c->sinks, &counts);
+  }
+}
 
 static void to_sinks(void *ud, const pc_finding *f) {
   analyze_ctx *c = ud;
@@ -58,17 +78,20 @@ static void on_attempt(const pc_bind_attempt *a, void *ud) {
 }
 
 /* Streams an ETL file through the pipeline. Returns an exit code. */
-static int feed_etl(pc_etl_reader *r, const char *path, pc_pipeline *p) {
+static int feed_etl(pc_etl_reader *r, const char *path, pc_pipeline *p, analyze_ctx *c) {
   pc_record rec;
   int rc;
-  while ((rc = pc_etl_next(r, &rec)) == PC_OK) pc_pipeline_push(p, &rec);
-  if (rc == 1) return PC_EXIT_OK;
+  while (!interrupted && (rc = pc_etl_next(r, &rec)) == PC_OK) {
+    pc_pipeline_push(p, &rec);
+    pushed(c);
+  }
+  if (interrupted || rc == 1) return PC_EXIT_OK;
   fprintf(stderr, "portclash: %s: %s (findings before it were reported)\n", path, pc_etl_error(r));
   return rc == PC_ENOMEM || rc == PC_EIO ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
 }
 
 /* Feeds a text fixture through the pipeline. Returns an exit code. */
-static int feed_fixture(const char *path, pc_pipeline *p) {
+static int feed_fixture(const char *path, pc_pipeline *p, analyze_ctx *c) {
   char *text;
   size_t len;
   int rc = pc_read_file(path, FIXTURE_MAX_BYTES, &text, &len);
@@ -85,7 +108,7 @@ static int feed_fixture(const char *path, pc_pipeline *p) {
   }
   int exit_code = PC_EXIT_OK;
   pc_record r;
-  while ((rc = pc_fixture_next(fx, &r)) != 1) {
+  while (!interrupted && (rc = pc_fixture_next(fx, &r)) != 1) {
     if (rc != PC_OK) {
       /* Stop at the first bad line, after every good record before it. */
       fprintf(stderr, "portclash: %s\n", pc_fixture_error(fx));
@@ -93,6 +116,7 @@ static int feed_fixture(const char *path, pc_pipeline *p) {
       break;
     }
     pc_pipeline_push(p, &r);
+    pushed(c);
   }
   pc_fixture_close(fx);
   free(text);
@@ -189,7 +213,15 @@ int pc_cmd_analyze(int argc, char **argv) {
   if (pc_explainer_new(&eo, on_finding, &ctx, &ctx.explainer) != PC_OK) goto done;
   if (pc_pipeline_new(NULL, on_attempt, &ctx, &pipe) != PC_OK) goto done;
 
-  exit_code = fixture ? feed_fixture(path, pipe) : feed_etl(etl, path, pipe);
+  interrupted = 0;
+  signal(SIGINT, on_sigint);
+  exit_code = fixture ? feed_fixture(path, pipe, &ctx) : feed_etl(etl, path, pipe, &ctx);
+  signal(SIGINT, SIG_DFL);
+  if (interrupted) {
+    fprintf(stderr, "portclash: interrupted after %llu records; explaining what was read\n",
+            (unsigned long long)ctx.records);
+    opt.summary = true;
+  }
   pc_pipeline_finish(pipe);
   if (ctx.aggregator) pc_aggregator_flush(ctx.aggregator);
 
