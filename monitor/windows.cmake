@@ -11,3 +11,10 @@ endif()
 if(TARGET PkgConfig::PCRE2)
   set_property(TARGET PkgConfig::PCRE2 APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS PCRE2_STATIC)
 endif()
+
+# pc_win: the Windows sources and commands, as a library so the tests link the real code.
+add_library(pc_win STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/source_etw-win.c)
+target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(pc_win PUBLIC pc_parsers advapi32)
+pc_apply_warnings(pc_win)
