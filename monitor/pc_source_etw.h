@@ -19,6 +19,7 @@
 #include "compat/etw_compat.h"
 #include "pc_record.h"
 #include "pc_schema.h"
+#include "pc_schema_reconcile.h"
 
 /* ---- Options ---- */
 
@@ -178,5 +179,59 @@ void WINAPI pc__etw_event_callback(PEVENT_RECORD ev);
 
 /* The session's parameters as the OS sees them (after start), for tests. */
 const EVENT_TRACE_PROPERTIES *pc__etw_session_properties(const pc_etw_session *s);
+
+/* ---- The OS's own schemas (TDH), read once at start-up (schema_source-win.c) ---- */
+
+/* The TDH functions portclash uses, looked up at run time so the program still starts where
+ * the manifest functions are missing (before Windows 8.1). A NULL member is "missing". Tests
+ * fill the table with fakes: Wine's TDH functions are unimplemented and crash the process. */
+typedef struct pc_tdh_api {
+  /* TdhEnumerateManifestProviderEvents (Windows 8.1+): buffer is a PROVIDER_EVENT_INFO. */
+  ULONG(WINAPI *enumerate_manifest_provider_events)(LPGUID provider, PVOID buffer, ULONG *size);
+  /* TdhGetManifestEventInformation (Windows 8.1+). */
+  ULONG(WINAPI *get_manifest_event_information)(LPGUID provider, PEVENT_DESCRIPTOR ev, PTRACE_EVENT_INFO info,
+                                               ULONG *size);
+  /* TdhGetEventInformation (Vista+): the fallback, from a received event. */
+  ULONG(WINAPI *get_event_information)(PEVENT_RECORD ev, ULONG ctx_count, PTDH_CONTEXT ctx, PTRACE_EVENT_INFO info,
+                                       ULONG *size);
+} pc_tdh_api;
+
+/* Loads tdh.dll and looks the functions up. Returns PC_OK (some members may still be NULL)
+ * or PC_ENOTSUP when tdh.dll cannot be loaded. */
+int pc_tdh_api_load(pc_tdh_api *api);
+
+/* State behind a pc_schema_source reading the OS through api. Owned by the caller; create
+ * with pc_tdh_source_new, free with pc_tdh_source_free (NULL-safe). */
+typedef struct pc_tdh_source pc_tdh_source;
+
+/* src->list_events returns PC_ENOTSUP when the manifest functions are missing (the caller
+ * then falls back to pc_tdh_describe_record on the first event of each kind);
+ * src->get_event returns PC_ENOTSUP for layouts the schema model cannot express. api is
+ * copied. */
+int pc_tdh_source_new(const pc_tdh_api *api, pc_tdh_source **out, pc_schema_source *src);
+void pc_tdh_source_free(pc_tdh_source *t);
+
+/* Translates one TRACE_EVENT_INFO (size bytes, as TDH returned it) into *out: top-level
+ * properties in order, TDH in-types, a length property (PropertyParamLength) as the index
+ * of that property, fixed Binary lengths. Every offset is bounds-checked against size.
+ * Returns PC_OK; PC_ENOTSUP for a struct, an array (PropertyParamCount or count != 1), an
+ * in-type outside the model, a non-ASCII or over-long name, more than PC_SCHEMA_MAX_PROPS
+ * properties; PC_EPARSE when an offset or index is out of range. out->provider/id/version
+ * come from the EVENT_DESCRIPTOR in info. */
+int pc_tdh_translate(const TRACE_EVENT_INFO *info, size_t size, pc_schema_event *out);
+
+/* The fallback where the manifest functions are missing: describes the event of record r
+ * with TdhGetEventInformation (which needs an EVENT_RECORD: rebuilt from r). Call once per
+ * (provider, id, version), never per event. Returns what pc_tdh_translate returns, or
+ * PC_ENOENT / PC_EIO from TDH, or PC_ENOTSUP when the function is missing. */
+int pc_tdh_describe_record(const pc_tdh_api *api, const pc_record *r, pc_schema_event *out);
+
+/* ---- portclash schema dump (cmd_schema_dump-win.c) ---- */
+
+/* Writes the OS's layouts of every event portclash reads (the ids of the built-in schemas,
+ * all versions the OS has), with an os-build line, in the text form of pc_schema_set_write.
+ * api NULL = the real TDH. Events the OS cannot describe are named on err. Returns PC_OK,
+ * PC_ENOTSUP (no manifest functions on this Windows) or another error. */
+int pc_schema_dump_os(const pc_tdh_api *api, uint32_t os_build, FILE *out, FILE *err);
 
 #endif

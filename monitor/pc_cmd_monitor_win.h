@@ -1,0 +1,17 @@
+/* pc_cmd_monitor_win.h - the Windows-only subcommands (monitor/cmd_*-win.c).
+ *
+ * main.c dispatches to these on Windows. They follow the exit-code contract of DESIGN.md:
+ * 0 ok, 1 runtime failure, 2 bad usage, 3 missing privilege. */
+#ifndef PC_CMD_MONITOR_WIN_H
+#define PC_CMD_MONITOR_WIN_H
+
+/* portclash monitor [OPTIONS]: live ETW session -> pipeline -> one line per bind attempt,
+ * a status line on stderr every few seconds, a summary at exit (Ctrl+C). argv[0] is
+ * "monitor". */
+int pc_cmd_monitor(int argc, char **argv);
+
+/* portclash schema dump [--out FILE]: the running Windows' own layouts of the events
+ * portclash reads, in the schema text form. argv[0] is "dump". */
+int pc_cmd_schema_dump_win(int argc, char **argv);
+
+#endif
