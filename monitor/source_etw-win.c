@@ -209,7 +209,10 @@ struct pc_etw_session {
   LONG consumer_closed; /* CloseTrace ran on the consumer (exactly once) */
   volatile LONG64 delivered, queue_drops, oversize_drops, malformed_drops;
   HANDLE freed_event; /* set by pc_etw_session_free: the ctrl handler waits for it */
+  pc_etw_stats last;  /* the last successful QUERY (under lock): the summary after stop */
 };
+
+static int query_os(pc_etw_session *s);
 
 /* ---- EVENT_RECORD -> pc_record ---- */
 
@@ -550,21 +553,16 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
 
 void pc_etw_session_stop(pc_etw_session *s) {
   if (!s || InterlockedExchange(&s->stopped, 1)) return;
+  query_os(s); /* last look at the lost-event counters, for the summary */
   session_teardown(s);
   /* For an attached session ProcessTrace keeps running until our consumer closes; closing
    * it also ends the thread of an owned session whose STOP failed. */
   if (s->attached) close_consumer(s);
 }
 
-int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st) {
-  memset(st, 0, sizeof *st);
-  st->delivered = (uint64_t)InterlockedCompareExchange64(&s->delivered, 0, 0);
-  st->queue_drops = (uint64_t)InterlockedCompareExchange64(&s->queue_drops, 0, 0);
-  st->oversize_drops = (uint64_t)InterlockedCompareExchange64(&s->oversize_drops, 0, 0);
-  st->malformed_drops = (uint64_t)InterlockedCompareExchange64(&s->malformed_drops, 0, 0);
-  if (s->stopped) return PC_OK;
-  /* The properties block is shared with stop; queries come from the consumer thread only,
-   * and stop uses it once at the end, so a private copy avoids any race. */
+/* Asks the OS for the session's lost-event counters into s->last. */
+static int query_os(pc_etw_session *s) {
+  /* A private properties block: stop may use s->props on another thread (ctrl handler). */
   EVENT_TRACE_PROPERTIES *p = calloc(1, s->props_size);
   if (!p) return PC_ENOMEM;
   p->Wnode.BufferSize = (ULONG)s->props_size;
@@ -572,15 +570,30 @@ int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st) {
   if (s->log_file) p->LogFileNameOffset = (ULONG)(sizeof(EVENT_TRACE_PROPERTIES) + sizeof s->name);
   ULONG rc = s->api->control_trace(s->session, NULL, p, EVENT_TRACE_CONTROL_QUERY);
   if (rc == ERROR_SUCCESS) {
-    st->query_ok = true;
-    st->events_lost = p->EventsLost;
-    st->realtime_buffers_lost = p->RealTimeBuffersLost;
-    st->log_buffers_lost = p->LogBuffersLost;
+    AcquireSRWLockExclusive(&s->lock);
+    s->last.query_ok = true;
+    s->last.events_lost = p->EventsLost;
+    s->last.realtime_buffers_lost = p->RealTimeBuffersLost;
+    s->last.log_buffers_lost = p->LogBuffersLost;
+    ReleaseSRWLockExclusive(&s->lock);
   } else {
     s->os_error = rc;
   }
   free(p);
   return rc == ERROR_SUCCESS ? PC_OK : PC_EIO;
+}
+
+int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st) {
+  /* Once stopped, the session is gone: report the counters read just before the stop. */
+  int rc = s->stopped ? PC_OK : query_os(s);
+  AcquireSRWLockExclusive(&s->lock);
+  *st = s->last;
+  ReleaseSRWLockExclusive(&s->lock);
+  st->delivered = (uint64_t)InterlockedCompareExchange64(&s->delivered, 0, 0);
+  st->queue_drops = (uint64_t)InterlockedCompareExchange64(&s->queue_drops, 0, 0);
+  st->oversize_drops = (uint64_t)InterlockedCompareExchange64(&s->oversize_drops, 0, 0);
+  st->malformed_drops = (uint64_t)InterlockedCompareExchange64(&s->malformed_drops, 0, 0);
+  return rc;
 }
 
 uint32_t pc_etw_session_os_error(const pc_etw_session *s) { return s ? s->os_error : 0; }

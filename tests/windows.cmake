@@ -45,6 +45,7 @@ set(PC_WINE_FAIL_REGEX "unimplemented function;Unhandled exception;Unhandled pag
 if(TARGET pc_win)
   pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_win)
   pc_add_test(NAME test_win_tdh_source SOURCES windows/test_tdh_source.c LIBS pc_win)
+  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win)
 endif()
 
 # Every build-system target of the project (all directories are processed by then).
