@@ -93,12 +93,7 @@ int pc_cmd_schema(int argc, char **argv) {
     }
     return check(argv[2]);
   }
-  if (strcmp(argv[1], "dump") == 0) {
-    fputs("portclash schema dump: reads the layouts from the running Windows through TDH, so it only\n"
-          "works on Windows. To compare a dump taken there, copy it here and run 'portclash schema check FILE'.\n",
-          stderr);
-    return PC_EXIT_FAILURE;
-  }
+  if (strcmp(argv[1], "dump") == 0) return pc_cmd_schema_dump(argc - 1, argv + 1);
   fprintf(stderr, "portclash schema: unknown subcommand '%s' (see --help)\n", argv[1]);
   return PC_EXIT_USAGE;
 }

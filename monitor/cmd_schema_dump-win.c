@@ -72,7 +72,7 @@ done:
   return rc;
 }
 
-int pc_cmd_schema_dump_win(int argc, char **argv) {
+int pc_cmd_schema_dump(int argc, char **argv) {
   const char *out_path = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {

@@ -17,4 +17,8 @@ int pc_read_file(const char *path, size_t max, char **out, size_t *len);
 int pc_cmd_analyze(int argc, char **argv);
 int pc_cmd_schema(int argc, char **argv);
 
+/* portclash schema dump [--out FILE]: Windows only (cmd_schema_dump-win.c reads TDH); other
+ * platforms say so (cmd_schema_dump-none.c). argv[0] is "dump". */
+int pc_cmd_schema_dump(int argc, char **argv);
+
 #endif

@@ -12,6 +12,6 @@ int pc_cmd_monitor(int argc, char **argv);
 
 /* portclash schema dump [--out FILE]: the running Windows' own layouts of the events
  * portclash reads, in the schema text form. argv[0] is "dump". */
-int pc_cmd_schema_dump_win(int argc, char **argv);
+int pc_cmd_schema_dump(int argc, char **argv);
 
 #endif

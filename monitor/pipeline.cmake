@@ -24,5 +24,10 @@ add_executable(portclash
   ${CMAKE_CURRENT_LIST_DIR}/cmd_analyze.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema.c)
 target_link_libraries(portclash PRIVATE pc_findings pc_cmd_hoststate pc_cmd_etl)
+if(WIN32)
+  target_link_libraries(portclash PRIVATE pc_win)
+else()
+  target_sources(portclash PRIVATE ${CMAKE_CURRENT_LIST_DIR}/cmd_schema_dump-none.c)
+endif()
 pc_apply_warnings(portclash)
 set_target_properties(portclash PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "etl_internal.h"
+#include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_xpress.h"
 
@@ -104,7 +105,7 @@ struct pc_etl_reader {
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-static void fmt(char *dst, size_t cap, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t cap, const char *f, ...) PC_PRINTF(3, 4);
 static void fmt(char *dst, size_t cap, const char *f, ...) {
   va_list ap;
   va_start(ap, f);
