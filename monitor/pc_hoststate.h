@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_compiler.h"
 #include "pc_facts.h"
 #include "pc_hoststate_text.h"
 
@@ -212,7 +213,6 @@ void pc__hoststate_set_ranges(pc_hoststate *hs, pc_port_range *excluded, size_t 
 void pc__hoststate_keep_row(pc_owner_row *rows, size_t cap, size_t *n, const pc_owner_row *row);
 
 /* Records "message" as the handle's last error and returns code. */
-int pc__hoststate_fail(pc_hoststate *hs, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int pc__hoststate_fail(pc_hoststate *hs, int code, const char *fmt, ...) PC_PRINTF(3, 4);
 
 #endif

@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/pc_compiler.h"
 #include "core/pc_error.h"
 #include "core/pc_finding.h"
 #include "pc_format.h"
@@ -189,11 +190,7 @@ void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host
                       char *text, size_t text_cap);
 
 /* Reports through diag (or stderr). */
-void pc__diag(pc_sink_diag_fn diag, void *ud, pc_err err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
+void pc__diag(pc_sink_diag_fn diag, void *ud, pc_err err, const char *fmt, ...) PC_PRINTF(4, 5);
 
 /* The bounded queue with its writer thread (sink_queue.c). */
 typedef struct pc__queue pc__queue;
