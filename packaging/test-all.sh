@@ -2,7 +2,9 @@
 # Installs the test dependencies, then builds and runs every test:
 #   1. gcc, ASan+UBSan, -Werror: the whole ctest suite;
 #   2. clang, ASan+UBSan, -Werror, libFuzzer: the suite again (catches compiler-specific
-#      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each.
+#      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each;
+#   3. MinGW-w64 cross build with -Werror, its tests run under Wine;
+#   4. valgrind memcheck over the end-to-end commands.
 # Usage: packaging/test-all.sh [build-root]   (default: ./build-test)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,9 @@ cmake -S "$here" -B "$root/clang" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUIL
 cmake --build "$root/clang" -j "$jobs"
 step "clang tests and fuzz smoke runs"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$root/clang" --output-on-failure -j "$jobs"
+
+step "Windows: MinGW-w64 cross build (-Werror) and the tests under Wine"
+"$here/packaging/windows/test-windows.sh" "$root/windows"
 
 step "valgrind memcheck of the end-to-end commands"
 "$here/packaging/memcheck.sh" "$root/memcheck"
