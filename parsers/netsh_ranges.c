@@ -1,161 +1,15 @@
-/* netsh excludedportrange / dynamicport output, plus the text-input helpers shared by the
- * host-state text parsers (encoding normalization, line iteration, error messages).
+/* netsh excludedportrange / dynamicport output.
  *
  * netsh output is localized, so rows are recognized by shape: an excluded range is "digits
  * blanks digits [*]", a dynamic-range value is the number after the last colon of a line. The
  * protocol comes from the title, where netsh substitutes the untranslated "tcp"/"udp". */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_error.h"
 #include "pc_hoststate_text.h"
-
-/* ---- shared text helpers ---------------------------------------------------------------- */
-
-int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned line, int code, const char *fmt,
-                      ...) {
-  if (!err || errcap == 0) return code;
-  int n = snprintf(err, errcap, "%s:%u: ", origin ? origin : "<input>", line);
-  if (n < 0 || (size_t)n >= errcap) return code;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err + n, errcap - (size_t)n, fmt, ap);
-  va_end(ap);
-  return code;
-}
-
-void pc__lines_init(pc__lines *it, const char *text, size_t len) {
-  it->p = text;
-  it->end = text + len;
-  it->no = 0;
-}
-
-bool pc__lines_next(pc__lines *it, const char **s, size_t *len) {
-  if (it->p >= it->end) return false;
-  const char *start = it->p;
-  const char *nl = memchr(start, '\n', (size_t)(it->end - start));
-  const char *stop = nl ? nl : it->end;
-  it->p = nl ? nl + 1 : it->end;
-  it->no++;
-  /* CR (CRLF files, and the stray CR CR LF that some redirections produce) and trailing
-   * blanks are not part of the data. */
-  while (stop > start && (stop[-1] == '\r' || stop[-1] == ' ' || stop[-1] == '\t')) stop--;
-  *s = start;
-  *len = (size_t)(stop - start);
-  return true;
-}
-
-static void put_utf8(char *out, size_t *o, uint32_t cp) {
-  if (cp < 0x80) {
-    out[(*o)++] = (char)cp;
-  } else if (cp < 0x800) {
-    out[(*o)++] = (char)(0xC0 | cp >> 6);
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out[(*o)++] = (char)(0xE0 | cp >> 12);
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else {
-    out[(*o)++] = (char)(0xF0 | cp >> 18);
-    out[(*o)++] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  }
-}
-
-/* Decodes UTF-16 (big_endian or not) into UTF-8; unpaired surrogates and NUL become '?'. */
-static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **out, size_t *out_len) {
-  size_t units = len / 2;
-  /* One unit gives at most 3 bytes; a surrogate pair (2 units) gives 4. */
-  char *buf = malloc(units * 3 + 1);
-  if (!buf) return PC_ENOMEM;
-  size_t o = 0;
-  for (size_t i = 0; i < units; i++) {
-    uint32_t u =
-        big_endian ? (uint32_t)(b[2 * i] << 8 | b[2 * i + 1]) : (uint32_t)(b[2 * i + 1] << 8 | b[2 * i]);
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units) {
-      uint32_t lo = big_endian ? (uint32_t)(b[2 * i + 2] << 8 | b[2 * i + 3])
-                               : (uint32_t)(b[2 * i + 3] << 8 | b[2 * i + 2]);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(buf, &o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
-        i++;
-        continue;
-      }
-    }
-    if ((u >= 0xD800 && u <= 0xDFFF) || u == 0) u = '?';
-    put_utf8(buf, &o, u);
-  }
-  buf[o] = '\0';
-  *out = buf;
-  *out_len = o;
-  return PC_OK;
-}
-
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is invalid (overlong forms,
- * surrogates and code points above U+10FFFF included). */
-static size_t utf8_seq(const uint8_t *p, size_t avail) {
-  uint8_t c = p[0];
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0Fu;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (avail < n) return 0;
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = cp << 6 | (p[i] & 0x3Fu);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return n;
-}
-
-int pc_text_to_utf8(const void *data, size_t len, char **out, size_t *out_len) {
-  const uint8_t *b = data;
-  *out = NULL;
-  *out_len = 0;
-  if (len > PC_HOSTTEXT_MAX_BYTES) return PC_ELIMIT;
-  if (len >= 2 && b[0] == 0xFF && b[1] == 0xFE) return utf16_to_utf8(b + 2, len - 2, false, out, out_len);
-  if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) return utf16_to_utf8(b + 2, len - 2, true, out, out_len);
-  /* UTF-16LE without BOM (e.g. a file re-saved by a tool that dropped it): ASCII text then has
-   * a zero in every odd byte. Two leading characters are enough to tell; UTF-8 never has NULs. */
-  if (len >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0)
-    return utf16_to_utf8(b, len, false, out, out_len);
-  if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
-    b += 3;
-    len -= 3;
-  }
-  char *buf = malloc(len + 1);
-  if (!buf) return PC_ENOMEM;
-  size_t o = 0;
-  for (size_t i = 0; i < len;) {
-    size_t n = b[i] == 0 ? 0 : utf8_seq(b + i, len - i);
-    if (n == 0) {
-      buf[o++] = '?';
-      i++;
-      continue;
-    }
-    memcpy(buf + o, b + i, n);
-    o += n;
-    i += n;
-  }
-  buf[o] = '\0';
-  *out = buf;
-  *out_len = o;
-  return PC_OK;
-}
+#include "pc_text_input.h"
 
 /* ---- netsh-specific helpers ------------------------------------------------------------- */
 
@@ -251,47 +105,26 @@ static int check_proto(uint8_t from_text, uint8_t hint, const char *origin, unsi
   return PC_OK;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap) return PC_OK;
-  if (n >= PC_HOSTTEXT_MAX_ROWS) return PC_ELIMIT;
-  size_t ncap = *cap ? *cap * 2 : 16;
-  if (ncap > PC_HOSTTEXT_MAX_ROWS) ncap = PC_HOSTTEXT_MAX_ROWS;
-  void *p = realloc(*arr, ncap * elem);
-  if (!p) return PC_ENOMEM;
-  *arr = p;
-  *cap = ncap;
-  return PC_OK;
-}
-
 /* ---- excludedportrange ------------------------------------------------------------------ */
 
 int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, uint8_t proto_hint,
                             uint8_t family_hint, pc_port_range **out, size_t *n, char *err, size_t errcap) {
   *out = NULL;
   *n = 0;
-  if (err && errcap) err[0] = '\0';
   char *text;
   size_t tlen;
-  int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
-                             PC_HOSTTEXT_MAX_BYTES);
-  if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
+  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
+  if (rc != PC_OK) return rc;
 
   pc_port_range *rows = NULL;
   size_t count = 0, cap = 0;
   uint8_t proto = proto_hint;
   bool seen_separator = false;
   pc__lines it;
-  pc__lines_init(&it, text, tlen);
+  pc__lines_init(&it, text, tlen, origin, err, errcap);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
-    if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
-                             PC_HOSTTEXT_MAX_LINE);
-      goto fail;
-    }
     size_t i = skip_blanks(s, sl, 0);
     if (i == sl) continue;
     if (!is_digit(s[i])) {
@@ -330,7 +163,7 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
                              (unsigned)b);
       goto fail;
     }
-    if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != PC_OK) {
+    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
       rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
                              rc == PC_ELIMIT ? "too many rows" : pc_strerror(rc));
       goto fail;
@@ -344,6 +177,10 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
   bad_row:
     rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
                            "expected an excluded range row \"START END [*]\" (two port numbers)");
+    goto fail;
+  }
+  if (it.rc != PC_OK) {
+    rc = it.rc;
     goto fail;
   }
   if (count == 0 && !seen_separator) {
@@ -368,14 +205,10 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
                            uint8_t family_hint, pc_dynamic_range **out, size_t *n, char *err, size_t errcap) {
   *out = NULL;
   *n = 0;
-  if (err && errcap) err[0] = '\0';
   char *text;
   size_t tlen;
-  int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
-                             PC_HOSTTEXT_MAX_BYTES);
-  if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
+  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
+  if (rc != PC_OK) return rc;
 
   pc_dynamic_range *rows = NULL;
   size_t count = 0, cap = 0;
@@ -384,15 +217,10 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
   uint32_t start = 0;
   unsigned start_line = 0;
   pc__lines it;
-  pc__lines_init(&it, text, tlen);
+  pc__lines_init(&it, text, tlen, origin, err, errcap);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
-    if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
-                             PC_HOSTTEXT_MAX_LINE);
-      goto fail;
-    }
     size_t i = skip_blanks(s, sl, 0);
     if (i == sl || is_dashes(s, sl)) continue;
     uint32_t v;
@@ -419,7 +247,7 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
                                (unsigned)start);
         goto fail;
       }
-      if ((rc = grow((void **)&rows, &cap, count, sizeof *rows)) != PC_OK) {
+      if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
         rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
                                rc == PC_ELIMIT ? "too many sections" : pc_strerror(rc));
         goto fail;
@@ -446,6 +274,10 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
       if ((rc = check_proto(p, proto_hint, origin, it.no, err, errcap)) != PC_OK) goto fail;
       proto = p;
     }
+  }
+  if (it.rc != PC_OK) {
+    rc = it.rc;
+    goto fail;
   }
   if (have) {
     rc = pc__hosttext_fail(err, errcap, origin, start_line, PC_EPARSE,

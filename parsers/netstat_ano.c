@@ -9,6 +9,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate_text.h"
+#include "pc_text_input.h"
 
 #define MAX_TOKENS 12
 
@@ -149,27 +150,18 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
                      char *err, size_t errcap) {
   *out = NULL;
   *n = 0;
-  if (err && errcap) err[0] = '\0';
   char *text;
   size_t tlen;
-  int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
-                             PC_HOSTTEXT_MAX_BYTES);
-  if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
+  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
+  if (rc != PC_OK) return rc;
 
   pc_owner_row *rows = NULL;
   size_t count = 0, cap = 0;
   pc__lines it;
-  pc__lines_init(&it, text, tlen);
+  pc__lines_init(&it, text, tlen, origin, err, errcap);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
-    if (sl > PC_HOSTTEXT_MAX_LINE) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "line longer than %d bytes",
-                             PC_HOSTTEXT_MAX_LINE);
-      goto fail;
-    }
     token tok[MAX_TOKENS];
     size_t nt = tokenize(s, sl, tok);
     if (nt == 0) continue;
@@ -202,23 +194,18 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
       token st = {tok[3].s, (size_t)(tok[nt - 2].s + tok[nt - 2].len - tok[3].s)};
       row.state = map_state(st, &row.remote);
     }
-    if ((rc = (count < cap ? PC_OK : PC_ENOMEM)) != PC_OK) {
-      if (count >= PC_HOSTTEXT_MAX_ROWS) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ELIMIT, "more than %zu rows",
-                               PC_HOSTTEXT_MAX_ROWS);
-        goto fail;
-      }
-      size_t ncap = cap ? cap * 2 : 64;
-      if (ncap > PC_HOSTTEXT_MAX_ROWS) ncap = PC_HOSTTEXT_MAX_ROWS;
-      pc_owner_row *p = realloc(rows, ncap * sizeof *p);
-      if (!p) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_ENOMEM, "out of memory");
-        goto fail;
-      }
-      rows = p;
-      cap = ncap;
+    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
+      if (rc == PC_ELIMIT)
+        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "more than %zu rows", PC_HOSTTEXT_MAX_ROWS);
+      else
+        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "out of memory");
+      goto fail;
     }
     rows[count++] = row;
+  }
+  if (it.rc != PC_OK) {
+    rc = it.rc;
+    goto fail;
   }
   if (count == 0) {
     rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,

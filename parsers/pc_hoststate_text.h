@@ -132,21 +132,4 @@ typedef struct pc_process_row {
 int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_process_row **out, size_t *n,
                       char *err, size_t errcap);
 
-/* ---- shared by the three parsers (module-internal, defined in netsh_ranges.c) -------- */
-
-/* Iterates over the lines of a NUL-terminated UTF-8 buffer. */
-typedef struct pc__lines {
-  const char *p, *end;
-  unsigned no; /* 1-based number of the line last returned */
-} pc__lines;
-
-void pc__lines_init(pc__lines *it, const char *text, size_t len);
-/* Returns the next line without its line end and trailing blanks (*s not NUL-terminated),
- * false at the end of the text. */
-bool pc__lines_next(pc__lines *it, const char **s, size_t *len);
-
-/* Writes "origin:line: message" into err (when err and errcap are non-zero) and returns code. */
-int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned line, int code, const char *fmt,
-                      ...) __attribute__((format(printf, 6, 7)));
-
 #endif

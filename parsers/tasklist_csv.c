@@ -9,6 +9,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate_text.h"
+#include "pc_text_input.h"
 
 #define MAX_FIELDS 16
 #define FIELD_MAX PC_HOSTTEXT_MAX_LINE
@@ -142,14 +143,10 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
                       char *err, size_t errcap) {
   *out = NULL;
   *n = 0;
-  if (err && errcap) err[0] = '\0';
   char *text;
   size_t tlen;
-  int rc = pc_text_to_utf8(data, len, &text, &tlen);
-  if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
-                             PC_HOSTTEXT_MAX_BYTES);
-  if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
+  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
+  if (rc != PC_OK) return rc;
 
   /* Fields are big (4 KiB each); keep them off the stack. */
   field *f = malloc(MAX_FIELDS * sizeof *f);
@@ -211,21 +208,12 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
       row.mem_known = parse_mem(&f[4], &row.mem_kb);
       if (nf == 9 && !is_na(&f[6])) copy_utf8(row.user, sizeof row.user, f[6].text, f[6].len);
     }
-    if (count == cap) {
-      if (count >= PC_TASKLIST_MAX_ROWS) {
-        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ELIMIT, "more than %zu processes",
-                               PC_TASKLIST_MAX_ROWS);
-        goto fail;
-      }
-      size_t ncap = cap ? cap * 2 : 64;
-      if (ncap > PC_TASKLIST_MAX_ROWS) ncap = PC_TASKLIST_MAX_ROWS;
-      pc_process_row *p = realloc(rows, ncap * sizeof *p);
-      if (!p) {
-        rc = pc__hosttext_fail(err, errcap, origin, line, PC_ENOMEM, "out of memory");
-        goto fail;
-      }
-      rows = p;
-      cap = ncap;
+    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_TASKLIST_MAX_ROWS)) != PC_OK) {
+      if (rc == PC_ELIMIT)
+        rc = pc__hosttext_fail(err, errcap, origin, line, rc, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
+      else
+        rc = pc__hosttext_fail(err, errcap, origin, line, rc, "out of memory");
+      goto fail;
     }
     rows[count++] = row;
   }
