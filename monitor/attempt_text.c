@@ -3,6 +3,7 @@
 
 #include "pc_attempt_text.h"
 #include "pc_compiler.h"
+#include "pc_errnames.h"
 #include "pc_ntstatus.h"
 
 static const char *proto_text(uint8_t proto) {

@@ -10,6 +10,7 @@
 
 #include "pc_cli.h"
 #include "pc_cmd_hoststate.h"
+#include "pc_errnames.h"
 #include "pc_run_options.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
@@ -105,25 +106,12 @@ typedef struct explain_extra {
   size_t n_all; /* sockets on the port, conflicting or not */
 } explain_extra;
 
+/* The test bind runs on this (Linux) machine, so its errno is the kernel's number that
+ * pc_errno_name knows; 0 is a successful bind. */
 static const char *errno_name(int e) {
-  switch (e) {
-    case 0:
-      return "OK";
-    case EADDRINUSE:
-      return "EADDRINUSE";
-    case EACCES:
-      return "EACCES";
-    case EPERM:
-      return "EPERM";
-    case EADDRNOTAVAIL:
-      return "EADDRNOTAVAIL";
-    case EINVAL:
-      return "EINVAL";
-    case EAFNOSUPPORT:
-      return "EAFNOSUPPORT";
-    default:
-      return "error";
-  }
+  if (e == 0) return "OK";
+  const char *n = e > 0 ? pc_errno_name((uint32_t)e) : NULL;
+  return n ? n : "error";
 }
 
 static const char *match_name(uint8_t m) {

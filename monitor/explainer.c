@@ -2,9 +2,9 @@
 #include <string.h>
 
 #include "pc_attempt_text.h"
+#include "pc_errnames.h"
 #include "pc_error.h"
 #include "pc_explainer.h"
-#include "pc_ntstatus.h"
 #include "pc_sink.h"
 
 struct pc_explainer {
@@ -15,22 +15,6 @@ struct pc_explainer {
   pc_rule_result result;
   pc_explainer_stats stats;
 };
-
-/* Linux errno values are the same on every Linux architecture portclash targets for these
- * codes (asm-generic/errno-base.h, errno.h); spelled out so the table is portable. */
-const char *pc_errno_name(uint32_t err) {
-  switch (err) {
-    case 1: return "EPERM";
-    case 13: return "EACCES";
-    case 22: return "EINVAL";
-    case 98: return "EADDRINUSE";
-    case 99: return "EADDRNOTAVAIL";
-    case 97: return "EAFNOSUPPORT";
-    case 105: return "ENOBUFS";
-    case 24: return "EMFILE";
-    default: return NULL;
-  }
-}
 
 int pc_explainer_new(const pc_explainer_options *o, pc_finding_fn emit, void *ud, pc_explainer **out) {
   *out = NULL;

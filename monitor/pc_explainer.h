@@ -41,7 +41,4 @@ void pc_explainer_get_stats(const pc_explainer *e, pc_explainer_stats *out);
 
 void pc_explainer_free(pc_explainer *e);
 
-/* Symbolic name of a Linux errno value used for binds ("EADDRINUSE"), or NULL. */
-const char *pc_errno_name(uint32_t err);
-
 #endif

@@ -32,18 +32,6 @@ static const struct {
     {0xC00000B5u, 10060u, "STATUS_IO_TIMEOUT"},
 };
 
-static const struct {
-  uint32_t wsa;
-  const char *name;
-} wsa_table[] = {
-    {995u, "WSA_OPERATION_ABORTED"}, {10013u, "WSAEACCES"},       {10014u, "WSAEFAULT"},
-    {10022u, "WSAEINVAL"},           {10024u, "WSAEMFILE"},       {10035u, "WSAEWOULDBLOCK"},
-    {10036u, "WSAEINPROGRESS"},      {10038u, "WSAENOTSOCK"},     {10045u, "WSAEOPNOTSUPP"},
-    {10047u, "WSAEAFNOSUPPORT"},     {10048u, "WSAEADDRINUSE"},   {10049u, "WSAEADDRNOTAVAIL"},
-    {10050u, "WSAENETDOWN"},         {10051u, "WSAENETUNREACH"},  {10055u, "WSAENOBUFS"},
-    {10060u, "WSAETIMEDOUT"},        {10061u, "WSAECONNREFUSED"}, {10093u, "WSANOTINITIALISED"},
-};
-
 uint32_t pc_ntstatus_to_wsa(uint32_t status) {
   for (size_t i = 0; i < sizeof nt_table / sizeof nt_table[0]; i++)
     if (nt_table[i].status == status) return nt_table[i].wsa;
@@ -55,11 +43,5 @@ uint32_t pc_ntstatus_to_wsa(uint32_t status) {
 const char *pc_ntstatus_name(uint32_t status) {
   for (size_t i = 0; i < sizeof nt_table / sizeof nt_table[0]; i++)
     if (nt_table[i].status == status) return nt_table[i].name;
-  return NULL;
-}
-
-const char *pc_wsa_name(uint32_t wsa) {
-  for (size_t i = 0; i < sizeof wsa_table / sizeof wsa_table[0]; i++)
-    if (wsa_table[i].wsa == wsa) return wsa_table[i].name;
   return NULL;
 }

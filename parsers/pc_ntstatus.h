@@ -1,4 +1,5 @@
-/* pc_ntstatus.h - NTSTATUS to Winsock error mapping, and names for both.
+/* pc_ntstatus.h - NTSTATUS to Winsock error mapping, and NTSTATUS names. The WSA names
+ * (pc_wsa_name) live in pc_core's pc_errnames.h, included here for the callers that want both.
  *
  * The table follows etw-facts.md §4.2. Where public sources disagree (CONFLICTING and
  * TOO_MANY_ADDRESSES) it follows current libuv, which tracks what Windows' own mswsock
@@ -7,6 +8,8 @@
 #define PC_NTSTATUS_H
 
 #include <stdint.h>
+
+#include "pc_errnames.h"
 
 #define PC_STATUS_SUCCESS 0x00000000u
 #define PC_STATUS_PENDING 0x00000103u
@@ -34,8 +37,5 @@ uint32_t pc_ntstatus_to_wsa(uint32_t status);
 
 /* "STATUS_SHARING_VIOLATION", or NULL when the value is not in the table. */
 const char *pc_ntstatus_name(uint32_t status);
-
-/* "WSAEADDRINUSE", or NULL when unknown. */
-const char *pc_wsa_name(uint32_t wsa);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_errnames.h"
 #include "pc_error.h"
 #include "rules_internal.h"
 
@@ -29,38 +30,6 @@ const char *pc_rules_field_name(size_t i) { return i < PC__F_COUNT ? pc__fields[
 const char *pc_rules_field_type(size_t i) {
   static const char *const names[] = {"number", "text", "boolean"};
   return i < PC__F_COUNT ? names[pc__fields[i].type] : NULL;
-}
-
-/* Symbolic names of the errors a bind can report. Windows codes are WSA numbers; Linux codes
- * are errno values as the kernel (and so the eBPF source) numbers them on every architecture
- * portclash supports, independent of the build machine's <errno.h>. */
-typedef struct err_name {
-  uint32_t num;
-  const char *name;
-} err_name;
-
-static const err_name wsa_names[] = {
-    {10004, "WSAEINTR"},        {10009, "WSAEBADF"},         {10013, "WSAEACCES"},
-    {10014, "WSAEFAULT"},       {10022, "WSAEINVAL"},        {10024, "WSAEMFILE"},
-    {10035, "WSAEWOULDBLOCK"},  {10036, "WSAEINPROGRESS"},   {10038, "WSAENOTSOCK"},
-    {10043, "WSAEPROTONOSUPPORT"}, {10045, "WSAEOPNOTSUPP"}, {10047, "WSAEAFNOSUPPORT"},
-    {10048, "WSAEADDRINUSE"},   {10049, "WSAEADDRNOTAVAIL"}, {10050, "WSAENETDOWN"},
-    {10055, "WSAENOBUFS"},      {10056, "WSAEISCONN"},       {10093, "WSANOTINITIALISED"},
-};
-
-static const err_name errno_names[] = {
-    {1, "EPERM"},   {9, "EBADF"},       {12, "ENOMEM"},      {13, "EACCES"},
-    {22, "EINVAL"}, {24, "EMFILE"},     {88, "ENOTSOCK"},    {95, "EOPNOTSUPP"},
-    {97, "EAFNOSUPPORT"}, {98, "EADDRINUSE"}, {99, "EADDRNOTAVAIL"}, {105, "ENOBUFS"},
-};
-
-static const char *error_name(uint32_t err, bool is_errno) {
-  const err_name *t = is_errno ? errno_names : wsa_names;
-  size_t n = is_errno ? sizeof errno_names / sizeof errno_names[0]
-                      : sizeof wsa_names / sizeof wsa_names[0];
-  for (size_t i = 0; i < n; i++)
-    if (t[i].num == err) return t[i].name;
-  return NULL;
 }
 
 static const char *family_name(uint8_t fam) {
@@ -145,7 +114,7 @@ const char *pc__field_str(pc__view *v, int id) {
   case PC__F_ERROR_NAME:
     /* Most rules start with an error_name test: look the name up once per evaluation. */
     if (!v->err_done) {
-      v->err_name = a->error_known ? error_name(a->error, a->error_is_errno) : NULL;
+      v->err_name = a->error_known ? (a->error_is_errno ? pc_errno_name(a->error) : pc_wsa_name(a->error)) : NULL;
       v->err_done = true;
     }
     return v->err_name;
@@ -348,21 +317,15 @@ static int set_bool(int id, pc_facts *f, const char *value) {
   }
 }
 
+/* Names come from pc_core's one table, WSA and Linux errno alike. */
 static int set_error_name(pc_facts *f, const char *value) {
-  for (int is_errno = 0; is_errno < 2; is_errno++) {
-    const err_name *t = is_errno ? errno_names : wsa_names;
-    size_t n = is_errno ? sizeof errno_names / sizeof errno_names[0]
-                        : sizeof wsa_names / sizeof wsa_names[0];
-    for (size_t i = 0; i < n; i++) {
-      if (strcmp(t[i].name, value) == 0) {
-        f->attempt.error = t[i].num;
-        f->attempt.error_known = true;
-        f->attempt.error_is_errno = is_errno != 0;
-        return PC_OK;
-      }
-    }
-  }
-  return PC_EPARSE;
+  uint32_t num;
+  bool is_errno;
+  if (!pc_os_error_from_name(value, &num, &is_errno)) return PC_EPARSE;
+  f->attempt.error = num;
+  f->attempt.error_known = true;
+  f->attempt.error_is_errno = is_errno;
+  return PC_OK;
 }
 
 static int set_str(int id, pc_facts *f, const char *value) {
