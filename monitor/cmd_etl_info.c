@@ -9,6 +9,7 @@
 #include "pc_cmd_etl_info.h"
 #include "pc_error.h"
 #include "pc_etl.h"
+#include "pc_format.h"
 #include "pc_xpress.h"
 
 static const char USAGE[] =
@@ -40,25 +41,12 @@ static void time_text(pc_time t, char buf[40]) {
     snprintf(buf, 40, "%s", t == 0 ? "(not set)" : "(unknown)");
 }
 
-static void json_str(FILE *o, const char *s) {
-  fputc('"', o);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(o, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(o, "\\u%04x", *p);
-    else
-      fputc(*p, o);
-  }
-  fputc('"', o);
-}
-
 static void json_time(FILE *o, pc_time t) {
   char buf[40];
   if (t == 0 || !pc_time_format_rfc3339(t, buf, sizeof buf))
     fputs("null", o);
   else
-    json_str(o, buf);
+    pc_json_write_string(o, buf);
 }
 
 static void print_text(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc) {
@@ -111,13 +99,13 @@ static void print_text(FILE *o, const char *path, const pc_etl_info *in, const p
 static void print_json(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc,
                        int err, const char *msg, uint64_t off) {
   fputs("{\"file\":", o);
-  json_str(o, path);
+  pc_json_write_string(o, path);
   fprintf(o, ",\"os\":{\"major\":%u,\"minor\":%u,\"build\":%" PRIu32 "}", in->os_major, in->os_minor,
           in->os_build);
   fprintf(o, ",\"pointer_size\":%" PRIu32 ",\"cpus\":%" PRIu32 ",\"cpu_speed_mhz\":%" PRIu32,
           in->pointer_size, in->cpu_count, in->cpu_speed_mhz);
   fputs(",\"clock\":", o);
-  json_str(o, pc_etl_clock_name(in->clock_type));
+  pc_json_write_string(o, pc_etl_clock_name(in->clock_type));
   fprintf(o, ",\"perf_freq\":%" PRId64 ",\"start_time\":", in->perf_freq);
   json_time(o, in->start_time);
   fputs(",\"end_time\":", o);
@@ -125,13 +113,13 @@ static void print_json(FILE *o, const char *path, const pc_etl_info *in, const p
   fputs(",\"boot_time\":", o);
   json_time(o, in->boot_time);
   fputs(",\"logger\":", o);
-  json_str(o, in->logger_name);
+  pc_json_write_string(o, in->logger_name);
   fprintf(o,
           ",\"log_file_mode\":%" PRIu32 ",\"buffer_size\":%" PRIu32 ",\"buffers_read\":%" PRIu64
           ",\"buffers_written\":%" PRIu32,
           in->log_file_mode, in->buffer_size, in->buffers_read, in->buffers_written);
   fputs(",\"compression\":", o);
-  json_str(o, pc_compression_name(in->compression));
+  pc_json_write_string(o, pc_compression_name(in->compression));
   fprintf(o,
           ",\"events_lost\":%" PRIu32 ",\"buffers_lost\":%" PRIu32 ",\"events\":%" PRIu64
           ",\"events_late\":%" PRIu64 ",\"records_skipped\":%" PRIu64 ",\"first_event\":",
@@ -149,7 +137,7 @@ static void print_json(FILE *o, const char *path, const pc_etl_info *in, const p
     const char *name = provider_name(&c[i].provider);
     fprintf(o, "%s{\"guid\":\"%s\",\"name\":", i ? "," : "", g);
     if (name)
-      json_str(o, name);
+      pc_json_write_string(o, name);
     else
       fputs("null", o);
     fprintf(o, ",\"events\":%" PRIu64 ",\"ids\":[", total);
@@ -162,9 +150,9 @@ static void print_json(FILE *o, const char *path, const pc_etl_info *in, const p
   fputs("],\"error\":", o);
   if (err) {
     fputs("{\"code\":", o);
-    json_str(o, pc_errname(err));
+    pc_json_write_string(o, pc_errname(err));
     fputs(",\"message\":", o);
-    json_str(o, msg);
+    pc_json_write_string(o, msg);
     if (off != UINT64_MAX)
       fprintf(o, ",\"offset\":%" PRIu64 "}", off);
     else

@@ -13,6 +13,7 @@
 #include "pc_errnames.h"
 #include "pc_run_options.h"
 #include "pc_error.h"
+#include "pc_format.h"
 #include "pc_hoststate.h"
 
 #define OWNERS_SHOWN 8
@@ -58,23 +59,6 @@ int pc__cmd_open_hoststate(const char *cmd, const pc_hoststate_offline_files *fi
     default:
       return PC_EXIT_FAILURE;
   }
-}
-
-void pc__json_string(FILE *out, const char *s) {
-  if (!s) {
-    fputs("null", out);
-    return;
-  }
-  fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(out, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(out, "\\u%04x", *p);
-    else
-      fputc(*p, out);
-  }
-  fputc('"', out);
 }
 
 void pc__print_process(FILE *out, uint32_t pid, const pc_process_info *p) {
@@ -266,9 +250,9 @@ static void json_test(FILE *out, const char *key, const test_result *t) {
     return;
   }
   fprintf(out, "{\"ok\":%s,\"errno\":%d,\"error_name\":", t->error == 0 ? "true" : "false", t->error);
-  pc__json_string(out, errno_name(t->error));
+  pc_json_write_string(out, errno_name(t->error));
   fputs(",\"stage\":", out);
-  pc__json_string(out, t->stage);
+  pc_json_write_string(out, t->stage);
   fputc('}', out);
 }
 
@@ -277,13 +261,13 @@ static void render_json(const pc_facts *f, const explain_extra *x, const pc_rule
   char ip[PC_ADDR_TEXT_MAX];
   pc_addr_format_ip(&a->local, ip, sizeof ip);
   fprintf(out, "{\"port\":%u,\"proto\":", a->local.port);
-  pc__json_string(out, pc_proto_name(a->proto));
+  pc_json_write_string(out, pc_proto_name(a->proto));
   fputs(",\"address\":", out);
-  pc__json_string(out, ip);
+  pc_json_write_string(out, ip);
   fputs(",\"os\":", out);
-  pc__json_string(out, f->os == PC_OS_WINDOWS ? "windows" : f->os == PC_OS_LINUX ? "linux" : "unknown");
+  pc_json_write_string(out, f->os == PC_OS_WINDOWS ? "windows" : f->os == PC_OS_LINUX ? "linux" : "unknown");
   fputs(",\"source\":", out);
-  pc__json_string(out, x->backend);
+  pc_json_write_string(out, x->backend);
   fputc(',', out);
   json_test(out, "test_bind", &x->plain);
   fputc(',', out);
@@ -304,19 +288,19 @@ static void render_json(const pc_facts *f, const explain_extra *x, const pc_rule
     for (int k = 0; k < 4; k++) {
       fprintf(out, ",\"%s\":", strs[k][0]);
       if (strs[k][1][0])
-        pc__json_string(out, strs[k][1]);
+        pc_json_write_string(out, strs[k][1]);
       else
         fputs("null", out);
     }
     fputs(",\"state\":", out);
-    pc__json_string(out, pc_owner_state_name(o->state));
+    pc_json_write_string(out, pc_owner_state_name(o->state));
     fputs(",\"address\":", out);
-    pc__json_string(out, ip);
+    pc_json_write_string(out, ip);
     fprintf(out, ",\"kernel\":%s,\"match\":", o->kernel ? "true" : "false");
-    pc__json_string(out, o->match == PC_OWNER_MATCH_EXACT       ? "exact"
-                         : o->match == PC_OWNER_MATCH_WILDCARD  ? "wildcard"
-                         : o->match == PC_OWNER_MATCH_DUALSTACK ? "dualstack"
-                                                                : "any");
+    pc_json_write_string(out, o->match == PC_OWNER_MATCH_EXACT       ? "exact"
+                              : o->match == PC_OWNER_MATCH_WILDCARD  ? "wildcard"
+                              : o->match == PC_OWNER_MATCH_DUALSTACK ? "dualstack"
+                                                                     : "any");
     fputc('}', out);
   }
   fprintf(out, "],\"other_sockets\":%zu,\"excluded\":", x->n_all - x->n_conflicting);
@@ -339,18 +323,18 @@ static void render_json(const pc_facts *f, const explain_extra *x, const pc_rule
   char v[512];
   verdict(f, x, v, sizeof v);
   fputs(",\"verdict\":", out);
-  pc__json_string(out, v);
+  pc_json_write_string(out, v);
   /* The rule that explains a blocked port (null when the port is free). */
   fputs(",\"rule_id\":", out);
-  pc__json_string(out, r ? r->rule_id : NULL);
+  pc_json_write_string(out, r ? r->rule_id : NULL);
   fputs(",\"severity\":", out);
-  pc__json_string(out, r ? r->severity : NULL);
+  pc_json_write_string(out, r ? r->severity : NULL);
   fputs(",\"explanation\":", out);
-  pc__json_string(out, r ? r->explanation : NULL);
+  pc_json_write_string(out, r ? r->explanation : NULL);
   fputs(",\"fixes\":[", out);
   for (size_t i = 0; r && i < r->fix_count; i++) {
     if (i) fputc(',', out);
-    pc__json_string(out, r->fixes[i]);
+    pc_json_write_string(out, r->fixes[i]);
   }
   fputs("]}\n", out);
 }

@@ -7,6 +7,7 @@
 #include "pc_cli.h"
 #include "pc_cmd_hoststate.h"
 #include "pc_error.h"
+#include "pc_format.h"
 #include "pc_hoststate.h"
 
 /* Owner lookups are per port; wide ranges (a Linux reserved block, a 100-port WinNAT range)
@@ -75,9 +76,9 @@ static void json_owner(FILE *out, const pc_owner *o) {
   char ip[PC_ADDR_TEXT_MAX];
   pc_addr_format_ip(&o->local, ip, sizeof ip);
   fputs("{\"proto\":", out);
-  pc__json_string(out, pc_proto_name(o->proto));
+  pc_json_write_string(out, pc_proto_name(o->proto));
   fputs(",\"address\":", out);
-  pc__json_string(out, ip);
+  pc_json_write_string(out, ip);
   fprintf(out, ",\"port\":%u,\"pid\":", o->local.port);
   if (o->pid)
     fprintf(out, "%u", (unsigned)o->pid);
@@ -85,11 +86,11 @@ static void json_owner(FILE *out, const pc_owner *o) {
     fputs("null", out);
   fputs(",\"process\":", out);
   if (o->process.name[0])
-    pc__json_string(out, o->process.name);
+    pc_json_write_string(out, o->process.name);
   else
     fputs("null", out);
   fputs(",\"state\":", out);
-  pc__json_string(out, pc_owner_state_name(o->state));
+  pc_json_write_string(out, pc_owner_state_name(o->state));
   fprintf(out, ",\"kernel\":%s}", o->kernel ? "true" : "false");
 }
 
@@ -145,13 +146,13 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
 
   if (json) {
     fputs("{\"source\":", out);
-    pc__json_string(out, pc_hoststate_backend(hs));
+    pc_json_write_string(out, pc_hoststate_backend(hs));
     fputs(",\"excluded\":[", out);
     for (size_t i = 0; i < n_ex; i++) {
       fprintf(out, "%s{\"proto\":", i ? "," : "");
-      pc__json_string(out, pc_proto_name(ex[i].proto));
+      pc_json_write_string(out, pc_proto_name(ex[i].proto));
       fputs(",\"family\":", out);
-      pc__json_string(out, family_name(ex[i].family));
+      pc_json_write_string(out, family_name(ex[i].family));
       fprintf(out, ",\"start\":%u,\"end\":%u,\"administered\":%s,\"owners\":", ex[i].start, ex[i].end,
               ex[i].administered ? "true" : "false");
       if (!ro[i].checked) {
@@ -169,9 +170,9 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
     fputs("],\"dynamic\":[", out);
     for (size_t i = 0; i < n_dyn; i++) {
       fprintf(out, "%s{\"proto\":", i ? "," : "");
-      pc__json_string(out, pc_proto_name(dyn[i].proto));
+      pc_json_write_string(out, pc_proto_name(dyn[i].proto));
       fputs(",\"family\":", out);
-      pc__json_string(out, family_name(dyn[i].family));
+      pc_json_write_string(out, family_name(dyn[i].family));
       fprintf(out, ",\"start\":%u,\"end\":%u,\"count\":%u}", dyn[i].start,
               (unsigned)(dyn[i].start + dyn[i].count - 1), (unsigned)dyn[i].count);
     }

@@ -1,4 +1,6 @@
 /* format_json.c - one finding as one JSON object (RFC 8259) on one line. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pc_format.h"
@@ -37,6 +39,35 @@ static void json_string(pc__out *o, const char *str) {
     }
   }
   pc__out_ch(o, '"');
+}
+
+size_t pc_json_escape(const char *s, char *buf, size_t cap) {
+  pc__out o;
+  pc__out_init(&o, buf, cap);
+  json_string(&o, s);
+  return pc__out_finish(&o);
+}
+
+void pc_json_write_string(FILE *out, const char *s) {
+  if (!s) {
+    fputs("null", out);
+    return;
+  }
+  /* Most strings are short names; a longer one is escaped again into a buffer of its size. */
+  char small[256];
+  size_t n = pc_json_escape(s, small, sizeof small);
+  if (n < sizeof small) {
+    fwrite(small, 1, n, out);
+    return;
+  }
+  char *big = malloc(n + 1);
+  if (!big) {
+    fputs("null", out);
+    return;
+  }
+  pc_json_escape(s, big, n + 1);
+  fwrite(big, 1, n, out);
+  free(big);
 }
 
 static void key(pc__out *o, const char *k, bool first) {

@@ -30,9 +30,6 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout);
 int pc__cmd_open_hoststate(const char *cmd, const pc_hoststate_offline_files *files, pc_hoststate **out,
                            FILE *errout);
 
-/* Writes s as a JSON string (quotes included). */
-void pc__json_string(FILE *out, const char *s);
-
 /* Writes "name (pid N, service S, user U)" or "pid N" or "an unknown process". */
 void pc__print_process(FILE *out, uint32_t pid, const pc_process_info *p);
 

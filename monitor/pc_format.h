@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/pc_finding.h"
@@ -75,6 +76,17 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *o, char *buf
  * U+0000..U+001F and U+007F become \u00xx (lower-case hex), invalid UTF-8 becomes U+FFFD;
  * everything else is copied as UTF-8. o may be NULL. */
 size_t pc_format_json(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
+
+/* The JSON string escaper of pc_format_json, for other JSON writers: writes s as one JSON
+ * string, quotes included, escaped exactly as pc_format_json escapes its strings (so invalid
+ * UTF-8 becomes U+FFFD and the result is always valid JSON). Returns the length with the
+ * snprintf semantics of the formatters above. s must not be NULL. */
+size_t pc_json_escape(const char *s, char *buf, size_t cap);
+
+/* The same written to out, and `null` when s is NULL. The one function of this header that
+ * does I/O: it serves the commands that print JSON with stdio (explain, ranges, etl info).
+ * Writes `null` too when a string too long for the stack cannot get a heap buffer. */
+void pc_json_write_string(FILE *out, const char *s);
 
 /* RFC 5424: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD-ID k="v" ...] BOM MSG".
  * PRI = facility * 8 + severity (error 3, warning 4, info 6, otherwise 5 notice).
