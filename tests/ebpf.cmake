@@ -20,3 +20,8 @@ if(PC_HAVE_EBPF)
   # tests' binds do not interleave with its checks, and give loading time on a busy machine.
   set_tests_properties(ebpf_monitor_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 120)
 endif()
+
+# Benchmark (run by packaging/bench.sh like every tests/bench_* executable).
+if(PC_HAVE_EBPF)
+  include(${CMAKE_CURRENT_LIST_DIR}/ebpf/bench.cmake)
+endif()
