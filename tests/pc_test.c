@@ -52,6 +52,36 @@ static const char *env_path(const char *var, const char *rel, int must_exist) {
 const char *pc_test_shared_path(const char *rel) { return env_path("PC_SHARED_DIR", rel, 1); }
 const char *pc_test_source_path(const char *rel) { return env_path("PC_SOURCE_DIR", rel, 0); }
 
+/* Reads in growing chunks rather than by the size from fseek/ftell, so that it also works for
+ * files whose size is not known in advance (pipes, /proc). */
+char *pc_test_read_file(const char *path, size_t *len) {
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *p = malloc(cap);
+  while (p) {
+    n += fread(p + n, 1, cap - n, f);
+    if (n < cap) break;
+    char *np = realloc(p, cap * 2);
+    if (!np) {
+      free(p);
+      p = NULL;
+      break;
+    }
+    p = np;
+    cap *= 2;
+  }
+  if (p && ferror(f)) {
+    free(p);
+    p = NULL;
+  }
+  fclose(f);
+  if (!p) return NULL;
+  p[n] = '\0'; /* n < cap: the loop stops only when a read leaves room */
+  if (len) *len = n;
+  return p;
+}
+
 int main(int argc, char **argv) {
   int passed = 0, failed = 0, skipped = 0;
   const char *only = argc > 1 ? argv[1] : NULL;

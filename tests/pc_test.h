@@ -7,6 +7,7 @@
 #ifndef PC_TEST_H
 #define PC_TEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -60,5 +61,9 @@ int pc__test_failed_now(void);
 const char *pc_test_shared_path(const char *rel);
 /* Returns $PC_SOURCE_DIR/<rel> in a static buffer (tests run from the build tree). */
 const char *pc_test_source_path(const char *rel);
+/* Reads the whole file at path into a new NUL-terminated buffer (caller frees) and stores its
+ * length in *len when len is not NULL. Returns NULL when path is NULL, the file cannot be
+ * opened or read, or memory runs out. */
+char *pc_test_read_file(const char *path, size_t *len);
 
 #endif

@@ -30,33 +30,14 @@ static void collect(const pc_bind_attempt *a, void *ud) {
   }
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf) {
-    buf[n] = '\0';
-    *len = (size_t)n;
-  }
-  return buf;
-}
-
 /* Runs one case; returns 0 when the output matched. */
 static int run_case(const char *dir, const char *name) {
   char path[1024];
   size_t len, elen;
   snprintf(path, sizeof path, "%s/%s.records", dir, name);
-  char *text = read_file(path, &len);
+  char *text = pc_test_read_file(path, &len);
   snprintf(path, sizeof path, "%s/%s.expected", dir, name);
-  char *expected = read_file(path, &elen);
+  char *expected = pc_test_read_file(path, &elen);
   if (!text || !expected) {
     pc__test_fail(__FILE__, __LINE__, "%s: cannot read .records or .expected", name);
     free(text);

@@ -421,26 +421,3 @@ fail:
   free(z.p);
   return NULL;
 }
-
-uint8_t *pc_etl_test_slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *p = malloc(cap);
-  while (p) {
-    size_t got = fread(p + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) break;
-    uint8_t *np = realloc(p, cap * 2);
-    if (!np) {
-      free(p);
-      p = NULL;
-      break;
-    }
-    p = np;
-    cap *= 2;
-  }
-  fclose(f);
-  *len = n;
-  return p;
-}

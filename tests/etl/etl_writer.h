@@ -69,7 +69,4 @@ int64_t pc_etl_writer_raw_time(const pc_etl_writer_opts *opts, pc_time t);
  * Returns a malloc'd stream and its length in *out_len, or NULL. */
 uint8_t *pc_etl_test_xpress_compress(const uint8_t *in, size_t len, size_t *out_len);
 
-/* Reads a whole file into a malloc'd block; NULL on failure. */
-uint8_t *pc_etl_test_slurp(const char *path, size_t *len);
-
 #endif

@@ -27,7 +27,7 @@ static uint8_t *make_image(unsigned cpus, bool compress, int records, size_t *le
     pc_etl_writer_add(w, &r);
   }
   pc_etl_writer_close(w);
-  uint8_t *img = pc_etl_test_slurp(path, len);
+  uint8_t *img = (uint8_t *)pc_test_read_file(path, len);
   remove(path);
   return img;
 }

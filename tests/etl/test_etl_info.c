@@ -97,7 +97,7 @@ PC_TEST(info_usage_and_errors) {
   const char *path = make_file();
   if (!path) return;
   size_t len;
-  uint8_t *img = pc_etl_test_slurp(path, &len);
+  uint8_t *img = (uint8_t *)pc_test_read_file(path, &len);
   FILE *f = fopen(path, "wb");
   fwrite(img, 1, len - 100, f);
   fclose(f);

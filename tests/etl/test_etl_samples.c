@@ -227,7 +227,7 @@ static uint32_t fnv1a(const uint8_t *p, size_t n) {
 PC_TEST(compressed_sample_buffers_decompress) {
   SKIP_NO_SAMPLE("SelfDescribingSingleEvent.etl");
   size_t len;
-  uint8_t *f = pc_etl_test_slurp(pc_test_shared_path("samples/etl/SelfDescribingSingleEvent.etl"), &len);
+  uint8_t *f = (uint8_t *)pc_test_read_file(pc_test_shared_path("samples/etl/SelfDescribingSingleEvent.etl"), &len);
   PC_CHECK(f && len == 7403);
   if (!f || len != 7403) {
     free(f);
@@ -266,7 +266,7 @@ PC_TEST(samples_from_memory_match_files) {
     if (!path) continue;
     found++;
     size_t len;
-    uint8_t *img = pc_etl_test_slurp(path, &len);
+    uint8_t *img = (uint8_t *)pc_test_read_file(path, &len);
     pc_etl_reader *a = open_sample(names[k]), *b = NULL;
     char err[256];
     PC_CHECK_INT(pc_etl_open_memory(img, len, &b, err, sizeof err), PC_OK);

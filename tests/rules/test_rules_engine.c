@@ -10,22 +10,6 @@
 #include "pc_rules.h"
 #include "pc_test.h"
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  if (buf) buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 static void print_errors(const pc_rules_compiler *c) {
   for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++)
     fprintf(stderr, "    %s\n", pc_rules_compiler_error(c, i));
@@ -45,7 +29,7 @@ static pc_ruleset *build(const char *text, bool defaults, bool jit) {
 }
 
 PC_TEST(every_rules_block_in_format_md_compiles) {
-  char *md = slurp(pc_test_source_path("rules/FORMAT.md"));
+  char *md = pc_test_read_file(pc_test_source_path("rules/FORMAT.md"), NULL);
   PC_CHECK(md != NULL);
   if (!md) return;
   int blocks = 0;
@@ -73,7 +57,7 @@ PC_TEST(every_rules_block_in_format_md_compiles) {
 }
 
 PC_TEST(format_md_documents_every_field) {
-  char *md = slurp(pc_test_source_path("rules/FORMAT.md"));
+  char *md = pc_test_read_file(pc_test_source_path("rules/FORMAT.md"), NULL);
   PC_CHECK(md != NULL);
   if (!md) return;
   for (size_t i = 0; i < pc_rules_field_count(); i++) {

@@ -9,22 +9,6 @@
 #include "pc_rules.h"
 #include "pc_test.h"
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  if (buf) buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
 PC_TEST(bad_rules_file_gives_every_error_with_line_and_column) {
   char rules[4096], expected_path[4096];
   snprintf(rules, sizeof rules, "%s", pc_test_source_path("tests/rules/errors/bad.rules"));
@@ -33,7 +17,7 @@ PC_TEST(bad_rules_file_gives_every_error_with_line_and_column) {
   pc_rules_compiler *c;
   PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
   /* The origin is the short name so that the expected file does not depend on the checkout. */
-  char *text = slurp(rules);
+  char *text = pc_test_read_file(rules, NULL);
   PC_CHECK(text != NULL);
   if (!text) {
     pc_rules_compiler_free(c);
@@ -48,7 +32,7 @@ PC_TEST(bad_rules_file_gives_every_error_with_line_and_column) {
   got[0] = '\0';
   for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++)
     len += (size_t)snprintf(got + len, cap - len, "%s\n", pc_rules_compiler_error(c, i));
-  char *expected = slurp(expected_path);
+  char *expected = pc_test_read_file(expected_path, NULL);
   if (getenv("PC_RULES_ERRORS_PRINT")) fputs(got, stdout);
   PC_CHECK(expected != NULL);
   if (expected && strcmp(got, expected) != 0)

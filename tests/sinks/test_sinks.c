@@ -73,17 +73,6 @@ static const char *scratch(const char *name) {
   return path;
 }
 
-static char *slurp(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
-  char *data = malloc(1 << 22);
-  size_t n = fread(data, 1, (1 << 22) - 1, fp);
-  fclose(fp);
-  data[n] = '\0';
-  if (len) *len = n;
-  return data;
-}
-
 static long max_rss_kb(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -198,7 +187,7 @@ PC_TEST(log_rotation_keeps_n_files_whole_lines) {
     else
       snprintf(name, sizeof name, "%s", o.log_path);
     size_t len;
-    char *data = slurp(name, &len);
+    char *data = pc_test_read_file(name, &len);
     PC_CHECK(data != NULL);
     if (!data) continue;
     PC_CHECK(len <= 2000);
@@ -250,7 +239,7 @@ PC_TEST(missing_directory_reported_then_recovers) {
   PC_CHECK(st.dropped > 0);
   PC_CHECK_UINT(st.written + st.dropped, 100);
   PC_CHECK_UINT(st.drop_reports, 1);
-  char *data = slurp(path, NULL);
+  char *data = pc_test_read_file(path, NULL);
   PC_CHECK(data != NULL);
   if (!data) return;
   PC_CHECK_INT(count_lines(data, "\"event\":\"bind_failure\""), (int)st.written);
