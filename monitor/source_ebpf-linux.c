@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -198,7 +199,13 @@ static bool tracefs_usable(void) {
   char p[128];
   for (size_t i = 0; i < sizeof TRACEFS_DIRS / sizeof TRACEFS_DIRS[0]; i++) {
     snprintf(p, sizeof p, "%s/events/syscalls/sys_exit_bind/id", TRACEFS_DIRS[i]);
-    if (access(p, R_OK) == 0) return true;
+    /* open(), not access(): access() checks with the real uid and ignores capabilities,
+     * and a service user holds CAP_DAC_READ_SEARCH to read this root-only directory. */
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      return true;
+    }
   }
   return false;
 }
