@@ -227,7 +227,8 @@ static uint32_t fnv1a(const uint8_t *p, size_t n) {
 PC_TEST(compressed_sample_buffers_decompress) {
   SKIP_NO_SAMPLE("SelfDescribingSingleEvent.etl");
   size_t len;
-  uint8_t *f = (uint8_t *)pc_test_read_file(pc_test_shared_path("samples/etl/SelfDescribingSingleEvent.etl"), &len);
+  uint8_t *f =
+      (uint8_t *)pc_test_read_file(pc_test_shared_path("samples/etl/SelfDescribingSingleEvent.etl"), &len);
   PC_CHECK(f && len == 7403);
   if (!f || len != 7403) {
     free(f);
