@@ -32,13 +32,8 @@ static void cef_esc(pc__out *o, const char *str, bool ext) {
       char e[2] = {'\\', c == '\n' ? 'n' : 'r'};
       pc__out_mem(o, e, 2);
       i++;
-    } else if (c < 0x20 || c == 0x7F) {
-      pc__out_ch(o, ' ');
-      i++;
     } else {
-      uint32_t cp;
-      i += pc__utf8_next(s + i, n - i, &cp);
-      pc__out_cp(o, cp);
+      i += pc__out_char_or_space(o, s + i, n - i);
     }
   }
 }
@@ -69,27 +64,27 @@ static void ext_num(pc__out *o, const char *k, bool known, uint64_t v, bool *fir
   pc__out_u64(o, v);
 }
 
-/* A labelled custom field: "csNLabel=LABEL csN=VALUE", both only when the value is known. */
-static void ext_custom(pc__out *o, const char *k, const char *label, const char *v, bool *first) {
-  if (!v) return;
+/* The "csNLabel=LABEL" half of a labelled custom field (k is "csN", at most 9 bytes). */
+static void ext_label(pc__out *o, const char *k, const char *label, bool *first) {
   char lk[16];
   size_t kl = strlen(k);
   memcpy(lk, k, kl);
   memcpy(lk + kl, "Label", 6);
   ext_key(o, lk, first);
   pc__out_str(o, label);
+}
+
+/* A labelled custom field: "csNLabel=LABEL csN=VALUE", both only when the value is known. */
+static void ext_custom(pc__out *o, const char *k, const char *label, const char *v, bool *first) {
+  if (!v) return;
+  ext_label(o, k, label, first);
   ext_str(o, k, v, first);
 }
 
 static void ext_custom_num(pc__out *o, const char *k, const char *label, bool known, uint64_t v,
                            bool *first) {
   if (!known) return;
-  char lk[16];
-  size_t kl = strlen(k);
-  memcpy(lk, k, kl);
-  memcpy(lk + kl, "Label", 6);
-  ext_key(o, lk, first);
-  pc__out_str(o, label);
+  ext_label(o, k, label, first);
   ext_num(o, k, true, v, first);
 }
 

@@ -64,8 +64,7 @@ static void msgid(pc__out *o, const char *event) {
   if (n == 0) pc__out_ch(o, '-');
 }
 
-/* An SD-NAME is 1..32 PRINTUSASCII except '=', ' ', ']' and '"' (RFC 5424 §6.3.2). */
-static bool valid_sd_name(const char *s) {
+bool pc_format_sd_name_valid(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > 32) return false;
   for (size_t i = 0; i < n; i++) {
@@ -118,18 +117,12 @@ static void msg_esc(pc__out *o, const char *str) {
   const unsigned char *s = (const unsigned char *)str;
   size_t n = strlen(str), i = 0;
   while (i < n) {
-    size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x7F) run++;
-    if (run > i) {
-      pc__out_mem(o, s + i, run - i);
-      i = run;
-    } else if (s[i] < 0x20 || s[i] == 0x7F) {
-      pc__out_ch(o, ' ');
-      i++;
+    size_t run = pc__ascii_run(s + i, n - i);
+    if (run > 0) {
+      pc__out_mem(o, s + i, run);
+      i += run;
     } else {
-      uint32_t cp;
-      i += pc__utf8_next(s + i, n - i, &cp);
-      pc__out_cp(o, cp);
+      i += pc__out_char_or_space(o, s + i, n - i);
     }
   }
 }
@@ -268,7 +261,7 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char 
     add(p, &np, "ts_last", tl);
   add(p, &np, "source", f->source);
 
-  const char *sd_id = opt && opt->sd_id && valid_sd_name(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;
+  const char *sd_id = opt && opt->sd_id && pc_format_sd_name_valid(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;
   size_t head = o.len;
   if (head + 1 > limit) {
     buf[0] = '\0';

@@ -16,11 +16,10 @@ static void text_esc_cont(pc__out *o, const char *str, const char *cont) {
   const unsigned char *s = (const unsigned char *)str;
   size_t n = strlen(str), i = 0;
   while (i < n) {
-    size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x7F) run++;
-    if (run > i) {
-      pc__out_mem(o, s + i, run - i);
-      i = run;
+    size_t run = pc__ascii_run(s + i, n - i);
+    if (run > 0) {
+      pc__out_mem(o, s + i, run);
+      i += run;
       continue;
     }
     unsigned c = s[i];

@@ -168,3 +168,14 @@ unsigned pc__syslog_severity(const char *severity) {
   if (strcmp(severity, "info") == 0) return 6;
   return 5;
 }
+
+size_t pc__out_char_or_space(pc__out *o, const unsigned char *s, size_t n) {
+  if (s[0] < 0x20 || s[0] == 0x7F) {
+    pc__out_ch(o, ' ');
+    return 1;
+  }
+  uint32_t cp;
+  size_t used = pc__utf8_next(s, n, &cp);
+  pc__out_cp(o, cp);
+  return used;
+}

@@ -107,6 +107,11 @@ void pc_json_write_string(FILE *out, const char *s);
  * inside an escape pair or a character; the SD element always stays well-formed. */
 size_t pc_format_syslog(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
 
+/* True when s is a valid RFC 5424 SD-NAME (1..32 PRINTUSASCII except '=', ' ', ']' and
+ * '"'): the check pc_format_syslog makes on o->sd_id, for callers that reject a bad one
+ * up front. */
+bool pc_format_sd_name_valid(const char *s);
+
 /* RFC 3164: "<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG" (UTC, day space-padded; no
  * "[PID]" when o->procid is 0). HOSTNAME keeps PRINTUSASCII only; TAG keeps letters,
  * digits, '-', '_' and '.', at most 32. MSG is the same summary as RFC 5424 (no BOM), or
@@ -167,6 +172,19 @@ size_t pc__out_finish(pc__out *o);
  * an ill-formed sequence, and returns the bytes consumed (the maximal ill-formed subpart,
  * as Unicode §3.9 recommends, so that one bad byte never eats a good character). */
 size_t pc__utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* The length of the run of printable ASCII (0x20..0x7E) at the start of s[0..n): the bytes
+ * every escaper copies as they are, in one go. */
+static inline size_t pc__ascii_run(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n && s[i] >= 0x20 && s[i] < 0x7F) i++;
+  return i;
+}
+
+/* Writes the character at s[0..n) (n >= 1) where a format has no escape for controls: a C0
+ * control or DEL as a space, anything else as its UTF-8 character (U+FFFD when ill-formed).
+ * Returns the bytes consumed. */
+size_t pc__out_char_or_space(pc__out *o, const unsigned char *s, size_t n);
 
 /* Writes "P (pid N) could not bind tcp A:PORT" (or "EVENT: ..." for other events),
  * passing every untrusted string through esc. The shared one-line summary of text,

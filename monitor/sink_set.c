@@ -124,19 +124,9 @@ struct pc_sinks {
   uint64_t last_tick;
 };
 
-static bool sd_name_ok(const char *s) {
-  size_t n = strlen(s);
-  if (n == 0 || n > 32) return false;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 33 || c > 126 || c == '=' || c == ']' || c == '"') return false;
-  }
-  return true;
-}
-
 pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud, pc_sinks **out) {
   *out = NULL;
-  if (opts->sd_id && !sd_name_ok(opts->sd_id)) {
+  if (opts->sd_id && !pc_format_sd_name_valid(opts->sd_id)) {
     pc__diag(diag, ud, PC_EINVAL,
              "--sd-id '%s' is not an RFC 5424 SD-NAME (1-32 printable "
              "ASCII characters except '=', ']', '\"' and space)",
