@@ -261,7 +261,8 @@ size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char 
     add(p, &np, "ts_last", tl);
   add(p, &np, "source", f->source);
 
-  const char *sd_id = opt && opt->sd_id && pc_format_sd_name_valid(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;
+  const char *sd_id =
+      opt && opt->sd_id && pc_format_sd_name_valid(opt->sd_id) ? opt->sd_id : PC_FORMAT_DEFAULT_SD_ID;
   size_t head = o.len;
   if (head + 1 > limit) {
     buf[0] = '\0';
