@@ -14,6 +14,11 @@ set(PC_EBPF "AUTO" CACHE STRING "Build the eBPF live source: AUTO, ON or OFF")
 set(PC_HAVE_EBPF FALSE)
 set(pc_ebpf_missing "")
 
+# On Windows the monitor command is the ETW one (monitor/windows.cmake, library pc_win).
+if(WIN32)
+  return()
+endif()
+
 if(PC_EBPF AND NOT PC_EBPF STREQUAL "OFF")
   if(NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
     set(pc_ebpf_missing "a Linux target")
@@ -98,12 +103,3 @@ else()
 endif()
 target_include_directories(pc_cmd_monitor PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 pc_apply_warnings(pc_cmd_monitor)
-
-# The portclash executable is defined later in this directory (pipeline.cmake): link the
-# monitor command into it once the directory is complete. main.c dispatches to it.
-function(pc__link_monitor_into_portclash)
-  if(TARGET portclash)
-    target_link_libraries(portclash PRIVATE pc_cmd_monitor)
-  endif()
-endfunction()
-cmake_language(DEFER CALL pc__link_monitor_into_portclash)

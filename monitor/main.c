@@ -4,6 +4,7 @@
 
 #include "pc_cli.h"
 #include "pc_cmd_etl_info.h"
+#include "pc_cmd_monitor.h"
 #include "pc_cmd_hoststate.h"
 #include "pc_rules.h"
 
@@ -31,6 +32,7 @@ static int cmd_etl(int argc, char **argv) {
 }
 
 static const command commands[] = {
+    {"monitor", pc_cmd_monitor, "watch this machine live and explain bind failures (Linux: eBPF, Windows: ETW)"},
     {"analyze", pc_cmd_analyze, "explain the bind failures recorded in a capture (.etl, any OS)"},
     {"explain", pc_cmd_explain, "can I bind PORT now? if not, why, and how to fix it"},
     {"ranges", pc_cmd_ranges, "excluded and dynamic port ranges, and who holds ports in them"},

@@ -24,9 +24,12 @@ add_executable(portclash
   ${CMAKE_CURRENT_LIST_DIR}/cmd_analyze.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema.c)
 target_link_libraries(portclash PRIVATE pc_findings pc_cmd_hoststate pc_cmd_etl)
+# The live monitor: ETW on Windows (pc_win), eBPF on Linux or a stub that says what is
+# missing (pc_cmd_monitor, monitor/ebpf.cmake).
 if(WIN32)
   target_link_libraries(portclash PRIVATE pc_win)
 else()
+  target_link_libraries(portclash PRIVATE pc_cmd_monitor)
   target_sources(portclash PRIVATE ${CMAKE_CURRENT_LIST_DIR}/cmd_schema_dump-none.c)
 endif()
 pc_apply_warnings(portclash)
