@@ -74,7 +74,9 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     return opt(a->sockopts, a->sockopts_known, PC_SOCKOPT_EXCLUSIVEADDRUSE, out);
   case PC__F_REUSEPORT: return opt(a->sockopts, a->sockopts_known, PC_SOCKOPT_REUSEPORT, out);
   case PC__F_V6ONLY: return opt(a->sockopts, a->sockopts_known, PC_SOCKOPT_V6ONLY, out);
-  case PC__F_OWNER_PID: *out = f->owner_pid; return f->owner_known;
+  /* PID 0 is "holder not resolved" (another user's or namespace's socket, TIME_WAIT, a
+   * process that just exited), never a process to name in a fix. */
+  case PC__F_OWNER_PID: *out = f->owner_pid; return f->owner_known && f->owner_pid != 0;
   case PC__F_OWNER_KERNEL: *out = f->owner_kernel; return f->owner_known;
   case PC__F_OWNER_WILDCARD:
     if (!f->owner_known || !family_name(f->owner_addr.family)) return false;
