@@ -14,8 +14,12 @@ pc_apply_warnings(pc_format)
 # behind bounded queues. The formatters come from pc_format, so that a program linking both
 # (the commands' JSON and the sinks) has one copy of each object.
 find_package(Threads REQUIRED)
-set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-posix.c
-                        ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-posix.c)
+if(WIN32)
+  set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-win.c ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-win.c)
+else()
+  set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-posix.c
+                          ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-posix.c)
+endif()
 add_library(pc_sinks STATIC
   ${CMAKE_CURRENT_LIST_DIR}/aggregate.c
   ${CMAKE_CURRENT_LIST_DIR}/sink_queue.c
@@ -26,4 +30,7 @@ add_library(pc_sinks STATIC
 target_include_directories(pc_sinks PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(pc_sinks PRIVATE PC_VERSION_STRING="${PROJECT_VERSION}")
 target_link_libraries(pc_sinks PUBLIC pc_format Threads::Threads)
+if(WIN32)
+  target_link_libraries(pc_sinks PUBLIC ws2_32)
+endif()
 pc_apply_warnings(pc_sinks)

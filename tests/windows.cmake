@@ -11,12 +11,11 @@ endif()
 # DISABLED so ctest shows it as "Not Run (Disabled)" instead of failing. Remove an entry
 # when its reason goes away; the configure step prints the list so it is never silent.
 set(PC_WINDOWS_EXCLUDED
-  # Transports of the sinks are POSIX-only so far (sink_os-posix.c, sink_syslog-posix.c):
-  # gethostname/strerror_r/O_CLOEXEC and <netdb.h> do not exist for MinGW. Everything that
-  # links pc_sinks goes with it (found automatically below), including the program itself.
-  "pc_sinks|sink_os-posix.c and sink_syslog-posix.c are POSIX-only (no Windows transport yet)"
   "test_sinks|includes <netinet/in.h>"
   "sinks_rsyslog_e2e|needs a native rsyslogd and python driving syslog_driver"
+  # The Linux eBPF end-to-end helpers (tests/ebpf.cmake): Linux only.
+  "pc_bind_trigger|includes <arpa/inet.h>, drives the Linux eBPF end-to-end test only"
+  "pc_monitor_dev|the Linux eBPF monitor driver (Windows has its own monitor in pc_win)"
   # POSIX-only functions in the test sources.
   "test_decoders|uses fmemopen and open_memstream (POSIX, not in msvcrt)"
   "test_reconcile|uses open_memstream (POSIX, not in msvcrt)"
