@@ -11,7 +11,6 @@ endif()
 # DISABLED so ctest shows it as "Not Run (Disabled)" instead of failing. Remove an entry
 # when its reason goes away; the configure step prints the list so it is never silent.
 set(PC_WINDOWS_EXCLUDED
-  "test_sinks|includes <netinet/in.h>"
   "sinks_rsyslog_e2e|needs a native rsyslogd and python driving syslog_driver"
   # The Linux eBPF end-to-end helpers (tests/ebpf.cmake): Linux only.
   "pc_bind_trigger|includes <arpa/inet.h>, drives the Linux eBPF end-to-end test only"

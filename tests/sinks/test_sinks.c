@@ -2,15 +2,27 @@
  * collector, log rotation, a missing directory and a full disk, the console and the
  * status line. */
 #define _POSIX_C_SOURCE 200809L
+#ifdef _WIN32
+/* The Windows build (MinGW, run under Wine) has its own versions of the few helpers that
+ * use POSIX-only calls; the cases and their checks are the same. */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>
+#include <windows.h>
+#include <direct.h>
+#include <psapi.h>
+#else
 #include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pc_sink.h"
 #include "pc_test.h"
@@ -62,10 +74,15 @@ static pc_sink_options base_opts(void) {
 
 /* Scratch files live in one fixed directory under the build tree, emptied at start, so
  * that repeated runs do not pile up directories. */
+#ifdef _WIN32
+#define EMPTY_SCRATCH_DIR "(if exist sinks-tmp rmdir /s /q sinks-tmp) & mkdir sinks-tmp"
+#else
+#define EMPTY_SCRATCH_DIR "rm -rf sinks-tmp && mkdir sinks-tmp"
+#endif
 static const char *scratch(const char *name) {
   static bool ready;
   if (!ready) {
-    if (system("rm -rf sinks-tmp && mkdir sinks-tmp") != 0) abort();
+    if (system(EMPTY_SCRATCH_DIR) != 0) abort();
     ready = true;
   }
   static char path[512];
@@ -73,6 +90,29 @@ static const char *scratch(const char *name) {
   return path;
 }
 
+#ifdef _WIN32
+/* The peak working set is Windows' counterpart of the maximum resident set size. */
+static long max_rss_kb(void) {
+  PROCESS_MEMORY_COUNTERS pmc;
+  if (!GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc)) return 0;
+  return (long)(pmc.PeakWorkingSetSize / 1024);
+}
+
+static int dead_tcp_port(void) {
+  WSADATA wd;
+  WSAStartup(MAKEWORD(2, 2), &wd); /* counted; the sink starts Winsock on its own too */
+  SOCKET fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int sl = sizeof sa;
+  bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  getsockname(fd, (struct sockaddr *)&sa, &sl);
+  closesocket(fd); /* nothing listens there now: connect is refused */
+  return ntohs(sa.sin_port);
+}
+
+#define make_dir(d) _mkdir(d)
+#define sleep_60ms() Sleep(60)
+#else
 static long max_rss_kb(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -88,6 +128,13 @@ static int dead_tcp_port(void) {
   close(fd); /* nothing listens there now: connect is refused */
   return ntohs(sa.sin_port);
 }
+
+#define make_dir(d) mkdir(d, 0755)
+static void sleep_60ms(void) {
+  struct timespec ms60 = {0, 60000000};
+  nanosleep(&ms60, NULL);
+}
+#endif
 
 PC_TEST(dead_collector_million_findings_bounded) {
   diags d = {0};
@@ -230,7 +277,7 @@ PC_TEST(missing_directory_reported_then_recovers) {
   PC_CHECK_INT(pc_sinks_flush(s, 100), PC_ETIMEOUT);
   PC_CHECK_INT(d.errors, 1); /* reported once per outage, not per retry */
   PC_CHECK(strstr(d.last, "cannot open") != NULL);
-  mkdir(dir, 0755);
+  make_dir(dir);
   PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
   PC_CHECK_INT(d.recoveries, 1);
   pc_sink_stats st;
@@ -251,6 +298,9 @@ PC_TEST(missing_directory_reported_then_recovers) {
 }
 
 PC_TEST(disk_full_reported_no_crash) {
+#ifdef _WIN32
+  PC_SKIP("Windows has no /dev/full (a device whose every write fails with 'disk full')");
+#endif
   diags d = {0};
   pc_sink_options o = base_opts();
   o.log_path = "/dev/full"; /* every write fails with ENOSPC */
@@ -323,8 +373,7 @@ PC_TEST(status_tick_and_summary) {
   f.event = "port_at_risk";
   pc_sinks_write(s, &f);
   pc_run_counts c = {.events_seen = 1234, .events_lost = 7};
-  struct timespec ms2 = {0, 60000000};
-  nanosleep(&ms2, NULL);
+  sleep_60ms();
   pc_sinks_tick(s, &c);
   pc_sinks_tick(s, &c); /* too soon: nothing */
   pc_sinks_close(s, &c, true);
