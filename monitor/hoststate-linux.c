@@ -41,6 +41,7 @@ typedef struct cache_slot {
   bool used;
   uint8_t proto;
   uint16_t port;
+  uint64_t netns; /* the namespace the rows were read in */
   int64_t at_ms;
   size_t n; /* rows stored (only ports with at most CACHE_ROWS sockets are cached) */
   pc_owner_row rows[CACHE_ROWS];
@@ -268,14 +269,38 @@ static void resolve_pids(const char *proc, found *rows, size_t n) {
   closedir(d);
 }
 
+/* The namespace inode of pid (0 = ours): /proc/PID/ns/net is a link to "net:[INODE]". */
+static int lx_netns(void *impl, uint32_t pid, uint64_t *ino) {
+  linux_hs *lx = impl;
+  char path[256];
+  if (pid)
+    snprintf(path, sizeof path, "%s/%u/ns/net", lx->proc, (unsigned)pid);
+  else
+    snprintf(path, sizeof path, "%s/self/ns/net", lx->proc);
+  struct stat st;
+  if (stat(path, &st) != 0) return PC_ENOENT;
+  *ino = (uint64_t)st.st_ino;
+  return PC_OK;
+}
+
 static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
                       size_t cap, size_t *n) {
   linux_hs *lx = impl;
   *n = 0;
   int64_t now = now_ms();
+  /* /proc/PID/net shows the tables of PID's network namespace; fall back to ours when the
+   * process is gone or not visible. */
+  char netdir[128];
+  uint64_t netns = 0;
+  uint32_t view = pc__hoststate_view_pid(hs);
+  snprintf(netdir, sizeof netdir, "%s/net", lx->proc);
+  if (view && lx_netns(lx, view, &netns) == PC_OK)
+    snprintf(netdir, sizeof netdir, "%s/%u/net", lx->proc, (unsigned)view);
+  else if (lx_netns(lx, 0, &netns) != PC_OK)
+    netns = 0;
   for (size_t s = 0; s < CACHE_SLOTS; s++) {
     cache_slot *c = &lx->cache[s];
-    if (c->used && c->proto == proto && c->port == port && now - c->at_ms < CACHE_TTL_MS) {
+    if (c->used && c->proto == proto && c->port == port && c->netns == netns && now - c->at_ms < CACHE_TTL_MS) {
       for (size_t i = 0; i < c->n; i++) pc__hoststate_keep_row(rows, cap, n, &c->rows[i]);
       return PC_OK;
     }
@@ -287,7 +312,7 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
   const char *names[2] = {proto == PC_PROTO_UDP ? "udp" : "tcp", proto == PC_PROTO_UDP ? "udp6" : "tcp6"};
   char path[256];
   for (int i = 0; i < 2; i++) {
-    snprintf(path, sizeof path, "%s/net/%s", lx->proc, names[i]);
+    snprintf(path, sizeof path, "%s/%s", netdir, names[i]);
     scan_net(path, proto, port, fr, fcap, &nf);
   }
   size_t kept = nf < fcap ? nf : fcap;
@@ -301,6 +326,7 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
     c->used = true;
     c->proto = proto;
     c->port = port;
+    c->netns = netns;
     c->at_ms = now;
     c->n = nf;
     for (size_t i = 0; i < nf; i++) c->rows[i] = fr[i].row;
@@ -421,6 +447,7 @@ static const pc__hoststate_ops k_linux_ops = {
     .process = lx_process,
     .test_bind = lx_test_bind,
     .destroy = lx_destroy,
+    .netns = lx_netns,
 };
 
 int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap) {

@@ -23,6 +23,7 @@ struct pc_hoststate {
   bool unpriv_known;
   uint16_t unpriv;
   bool excluded_known, owners_known; /* see pc__hoststate_set_known */
+  uint32_t view_pid;                 /* see pc__hoststate_view_pid */
   pc_owner_row scratch[SCRATCH_ROWS];
   char error[PC_HOSTSTATE_ERR_MAX];
 };
@@ -56,6 +57,8 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
   *out = hs;
   return PC_OK;
 }
+
+uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) { return hs->view_pid; }
 
 void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known) {
   hs->excluded_known = excluded_known;
@@ -312,6 +315,16 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   uint8_t family = a->addr_known ? a->local.family : 0;
   uint16_t port = a->addr_known ? a->local.port : 0;
 
+  /* Ports are per network namespace: look from the failing process's (a container's sockets
+   * are invisible from the host's), and say when it is not ours. */
+  if (a->pid_known && hs->ops->netns) {
+    uint64_t mine, theirs;
+    if (hs->ops->netns(hs->impl, 0, &mine) == PC_OK && hs->ops->netns(hs->impl, a->pid, &theirs) == PC_OK) {
+      facts->netns_known = true;
+      facts->other_netns = mine != theirs;
+    }
+  }
+  hs->view_pid = a->pid_known ? a->pid : 0;
   int rc = PC_OK;
   /* Port 0 asks the kernel to pick one: no owner or exclusion can be about it. */
   if (proto != 0 && port != 0) {
@@ -343,6 +356,7 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
     }
   }
 
+  hs->view_pid = 0;
   pc_dynamic_range d;
   if (pc_hoststate_find_dynamic(hs, proto, family, &d)) {
     facts->dynamic_known = true;

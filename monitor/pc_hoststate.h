@@ -191,7 +191,14 @@ typedef struct pc__hoststate_ops {
   int (*test_bind)(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
                    int *os_error, const char **stage);
   void (*destroy)(void *impl);
+  /* The network namespace of pid (0 = this process) as an inode number; PC_ENOTSUP where the
+   * OS has none. May be NULL. */
+  int (*netns)(void *impl, uint32_t pid, uint64_t *ino);
 } pc__hoststate_ops;
+
+/* The process whose view of the network an owner lookup should take (its namespace), 0 for
+ * this process's own. Set by pc_hoststate_enrich around its lookups. */
+uint32_t pc__hoststate_view_pid(const pc_hoststate *hs);
 
 /* Wraps impl (ownership passes to the handle, freed by ops->destroy even on failure) and runs
  * the first refresh. On failure err holds the message. */

@@ -3,6 +3,7 @@ pc_add_test(NAME test_hoststate_text SOURCES hoststate/test_hoststate_text.c LIB
 pc_add_test(NAME test_hoststate_offline SOURCES hoststate/test_hoststate_offline.c LIBS pc_cmd_hoststate)
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   pc_add_test(NAME test_hoststate_live SOURCES hoststate/test_hoststate_live.c LIBS pc_cmd_hoststate)
+  pc_add_test(NAME test_hoststate_netns SOURCES hoststate/test_netns.c LIBS pc_hoststate)
 endif()
 
 pc_add_fuzz(NAME netsh SOURCES fuzz/fuzz_netsh.c LIBS pc_parsers)

@@ -73,6 +73,36 @@ typedef struct pc_facts {
   uint8_t os;          /* pc_os */
   uint32_t os_build;   /* Windows build number, 0 unknown */
   uint64_t repeat_count; /* identical failures in the aggregation window, including this one */
+
+  /* Linux: the failing process lives in another network namespace than portclash (a
+   * container); owners were looked up from its namespace. */
+  bool netns_known;
+  bool other_netns;
+
+  /* ---- port_at_risk warnings (monitor/pc_watcher.h); all zero for a bind failure ---- */
+  uint8_t event_kind;  /* pc_facts_event: what these facts describe */
+  uint8_t risk_reason; /* pc_risk_reason; PC_RISK_NONE for bind failures */
+  bool watched;        /* the port is on the watch list, not only learned (port_at_risk only) */
+  /* The process that used the port before (the learned holder); the new blocker, if a
+   * process, is in owner_*. */
+  bool previous_known;
+  uint32_t previous_pid; /* 0 = unknown even when previous_known (only the name was kept) */
+  char previous_process[PC_NAME_MAX];
 } pc_facts;
+
+/* What a pc_facts describes. Rules see it as the field "event". */
+typedef enum pc_facts_event {
+  PC_FACTS_BIND_FAILURE = 0, /* a bind attempt (failed, or successful when reported) */
+  PC_FACTS_PORT_AT_RISK = 1  /* a watched or learned port is about to be taken away */
+} pc_facts_event;
+
+/* Why a port is at risk. Rules see it as the field "risk_reason". */
+typedef enum pc_risk_reason {
+  PC_RISK_NONE = 0,
+  PC_RISK_RESERVATION_EVENT = 1, /* a TCPIP 1054/1519 global reservation covers it */
+  PC_RISK_EXCLUDED_RANGE = 2,    /* an excluded (reserved) range now covers it */
+  PC_RISK_DYNAMIC_RANGE = 3,     /* the dynamic range now covers it: outgoing connections may take it */
+  PC_RISK_NEW_HOLDER = 4         /* another process now listens on it */
+} pc_risk_reason;
 
 #endif
