@@ -46,6 +46,37 @@ if(TARGET pc_win)
   pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win)
 endif()
 
+# ---- portclash.exe end to end under Wine ------------------------------------------------
+# The native cli_ cases (tests/e2e.cmake) call the program directly from bash, so they are
+# disabled above; these run portclash.exe through Wine with the same inputs and compare with
+# the same expected files, CRLF turned into LF (tests/windows/wine_cli_case.sh).
+if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
+  set(wcase ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_cli_case.sh)
+  set(e2e ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+  set(demo ${CMAKE_SOURCE_DIR}/demo)
+  set(demo_hs --netsh-excluded ${demo}/netsh-excluded-udp.txt --netsh-excluded ${demo}/netsh-excluded-tcp.txt
+      --netsh-dynamic ${demo}/netsh-dynamic-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+  function(pc__wine_cli_case name exit_code stdout_file stderr_text)
+    add_test(NAME win_cli_${name}
+      COMMAND bash ${wcase} ${exit_code} ${stdout_file} ${stderr_text} -- ${CMAKE_CROSSCOMPILING_EMULATOR}
+              $<TARGET_FILE:portclash> ${ARGN})
+  endfunction()
+  pc__wine_cli_case(analyze_demo_json 0 ${e2e}/demo-json.expected - analyze ${demo}/bind-failures.records
+    ${demo_hs} --host demo-host --format json)
+  pc__wine_cli_case(analyze_demo_text 0 ${e2e}/demo.expected - analyze ${demo}/bind-failures.records
+    ${demo_hs} --host demo-host --no-color)
+  pc__wine_cli_case(analyze_demo_without_hoststate 0 ${e2e}/demo-no-hoststate.expected - analyze
+    ${demo}/bind-failures.records --host demo-host --format json)
+  pc__wine_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - explain 80
+    --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+  pc__wine_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - explain 50010
+    --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
+  pc__wine_cli_case(analyze_bad_line_names_file_and_line 2 - "bad-line.records:2: event 1030 v0 has no property 'Bogus'"
+    analyze ${e2e}/bad-line.records)
+  pc__wine_cli_case(rules_check_builtin 0 - - rules check)
+  pc__wine_cli_case(help 0 - - --help)
+endif()
+
 # Every build-system target of the project (all directories are processed by then).
 function(pc__windows_collect_targets dir out)
   get_property(here DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
