@@ -49,6 +49,21 @@ static const char *owner_state_name(uint8_t s) {
   }
 }
 
+/* "event" and "risk_reason" (pc_facts_event, pc_risk_reason), also used by the setters. */
+static const char *event_name(uint8_t k) {
+  return k == PC_FACTS_BIND_FAILURE ? "bind_failure" : k == PC_FACTS_PORT_AT_RISK ? "port_at_risk" : NULL;
+}
+
+static const char *risk_reason_name(uint8_t r) {
+  switch (r) {
+  case PC_RISK_RESERVATION_EVENT: return "reservation_event";
+  case PC_RISK_EXCLUDED_RANGE: return "excluded_range";
+  case PC_RISK_DYNAMIC_RANGE: return "dynamic_range";
+  case PC_RISK_NEW_HOLDER: return "new_holder";
+  default: return NULL;
+  }
+}
+
 static bool opt(uint32_t bits, uint32_t known, uint32_t which, uint64_t *out) {
   if (!(known & which)) return false;
   *out = (bits & which) != 0;
@@ -103,6 +118,8 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     return f->unprivileged_start_known;
   case PC__F_OS_BUILD: *out = f->os_build; return f->os_build != 0;
   case PC__F_REPEAT_COUNT: *out = f->repeat_count ? f->repeat_count : 1; return true;
+  case PC__F_WATCHED: *out = f->watched; return f->event_kind == PC_FACTS_PORT_AT_RISK;
+  case PC__F_PREVIOUS_PID: *out = f->previous_pid; return f->previous_known && f->previous_pid != 0;
   default: return false;
   }
 }
@@ -153,6 +170,9 @@ const char *pc__field_str(pc__view *v, int id) {
     }
     return nonempty(v->owner_addr);
   case PC__F_OS: return f->os == PC_OS_WINDOWS ? "windows" : f->os == PC_OS_LINUX ? "linux" : NULL;
+  case PC__F_EVENT: return event_name(f->event_kind);
+  case PC__F_RISK_REASON: return risk_reason_name(f->risk_reason);
+  case PC__F_PREVIOUS_PROCESS: return f->previous_known ? nonempty(f->previous_process) : NULL;
   default: return NULL;
   }
 }
@@ -272,6 +292,11 @@ static int set_num(int id, pc_facts *f, uint64_t v) {
     f->os_build = (uint32_t)v;
     return PC_OK;
   case PC__F_REPEAT_COUNT: f->repeat_count = v; return PC_OK;
+  case PC__F_PREVIOUS_PID:
+    if (v > UINT32_MAX) return PC_EPARSE;
+    f->previous_pid = (uint32_t)v;
+    f->previous_known = true;
+    return PC_OK;
   default: return PC_EINVAL;
   }
 }
@@ -314,6 +339,10 @@ static int set_bool(int id, pc_facts *f, const char *value) {
   case PC__F_IN_DYNAMIC:
     f->in_dynamic = b;
     f->dynamic_known = true;
+    return PC_OK;
+  case PC__F_WATCHED:
+    f->watched = b;
+    f->event_kind = PC_FACTS_PORT_AT_RISK;
     return PC_OK;
   default: return PC_EINVAL; /* derived: wildcard, owner_wildcard */
   }
@@ -391,6 +420,26 @@ static int set_str(int id, pc_facts *f, const char *value) {
     else if (strcmp(value, "linux") == 0) f->os = PC_OS_LINUX;
     else return PC_EPARSE;
     return PC_OK;
+  case PC__F_EVENT:
+    for (uint8_t k = PC_FACTS_BIND_FAILURE; k <= PC_FACTS_PORT_AT_RISK; k++) {
+      if (strcmp(event_name(k), value) == 0) {
+        f->event_kind = k;
+        return PC_OK;
+      }
+    }
+    return PC_EPARSE;
+  case PC__F_RISK_REASON:
+    for (uint8_t r = PC_RISK_RESERVATION_EVENT; r <= PC_RISK_NEW_HOLDER; r++) {
+      if (strcmp(risk_reason_name(r), value) == 0) {
+        f->risk_reason = r;
+        f->event_kind = PC_FACTS_PORT_AT_RISK;
+        return PC_OK;
+      }
+    }
+    return PC_EPARSE;
+  case PC__F_PREVIOUS_PROCESS:
+    f->previous_known = true;
+    return set_text(f->previous_process, sizeof f->previous_process, value);
   default: return PC_EINVAL; /* derived: owner_family */
   }
 }

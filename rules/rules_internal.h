@@ -67,7 +67,12 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(UNPRIVILEGED_PORT_START, "unprivileged_port_start", PC__FT_NUM, 0) \
   X(OS, "os", PC__FT_STR, 0)                           \
   X(OS_BUILD, "os_build", PC__FT_NUM, 0)               \
-  X(REPEAT_COUNT, "count", PC__FT_NUM, 0)
+  X(REPEAT_COUNT, "count", PC__FT_NUM, 0)                \
+  X(EVENT, "event", PC__FT_STR, 0)                        \
+  X(RISK_REASON, "risk_reason", PC__FT_STR, 0)            \
+  X(WATCHED, "watched", PC__FT_BOOL, 0)                   \
+  X(PREVIOUS_PID, "previous_pid", PC__FT_NUM, 0)          \
+  X(PREVIOUS_PROCESS, "previous_process", PC__FT_STR, 0)
 
 typedef enum pc__field_id {
 #define PC__FIELD_ENUM(id, name, type, hex) PC__F_##id,
