@@ -1,21 +1,21 @@
 # The Linux live source (issue 7): conversion unit test, end-to-end test with real failing
-# binds (root + BPF; skips with 77 otherwise), and the live-source benchmark.
-add_executable(pc_monitor_dev ${CMAKE_CURRENT_LIST_DIR}/ebpf/monitor_main.c)
-target_link_libraries(pc_monitor_dev PRIVATE pc_cmd_monitor)
-pc_apply_warnings(pc_monitor_dev)
+# binds (root + BPF; skips with 77 otherwise), and the live-source benchmark. Linux only.
+if(NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  return()
+endif()
 
 if(PC_HAVE_EBPF)
   pc_add_test(NAME test_ebpf_convert SOURCES ebpf/test_ebpf_convert.c LIBS pc_source_ebpf)
 endif()
 
-# End-to-end: real failures against the real binary (portclash, or pc_monitor_dev while
-# main.c does not dispatch `monitor` yet). Root + BPF, else skipped (77) with the reason.
+# End-to-end: real failures against the real binary. Root + BPF, else skipped (77) with the
+# reason.
 add_executable(pc_bind_trigger ${CMAKE_CURRENT_LIST_DIR}/ebpf/bind_trigger.c)
 pc_apply_warnings(pc_bind_trigger)
 if(PC_HAVE_EBPF)
   add_test(NAME ebpf_monitor_e2e
     COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ebpf/monitor_e2e.sh $<TARGET_FILE:portclash>
-            $<TARGET_FILE:pc_monitor_dev> $<TARGET_FILE:pc_bind_trigger>)
+            $<TARGET_FILE:portclash> $<TARGET_FILE:pc_bind_trigger>)
   # The test attaches system-wide hooks and makes real failures: run it alone so that other
   # tests' binds do not interleave with its checks, and give loading time on a busy machine.
   set_tests_properties(ebpf_monitor_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 120)

@@ -7,7 +7,7 @@
 # SO_REUSEPORT across users (UDP), and listen() EADDRINUSE.
 # Needs root and a kernel with BPF + BTF; otherwise it exits 77 (skipped) and says why.
 set -u
-portclash=$1 dev=$2 trigger=$3
+portclash=$1 trigger=$3 # $2: kept for the argument order (the same binary)
 pass=0 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -22,7 +22,7 @@ skip() {
   exit 77
 }
 
-if "$portclash" monitor --help >/dev/null 2>&1; then bin=$portclash; else bin=$dev; fi
+bin=$portclash
 echo "binary: $bin"
 work=$(mktemp -d)
 mon_pid=""
