@@ -93,6 +93,11 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
    * process that just exited), never a process to name in a fix. */
   case PC__F_OWNER_PID: *out = f->owner_pid; return f->owner_known && f->owner_pid != 0;
   case PC__F_OWNER_KERNEL: *out = f->owner_kernel; return f->owner_known;
+  case PC__F_OWNER_SAME_USER:
+    if (!f->owner_known || !f->owner_user[0] || !f->process_user[0]) return false;
+    *out = strcmp(f->owner_user, f->process_user) == 0;
+    return true;
+  case PC__F_OTHER_NETNS: *out = f->other_netns; return f->netns_known;
   case PC__F_OWNER_WILDCARD:
     if (!f->owner_known || !family_name(f->owner_addr.family)) return false;
     *out = pc_addr_is_wildcard(&f->owner_addr);
@@ -160,6 +165,17 @@ const char *pc__field_str(pc__view *v, int id) {
   case PC__F_OWNER_PATH: return f->owner_known ? nonempty(f->owner_path) : NULL;
   case PC__F_OWNER_SERVICE: return f->owner_known ? nonempty(f->owner_service) : NULL;
   case PC__F_OWNER_USER: return f->owner_known ? nonempty(f->owner_user) : NULL;
+  case PC__F_ENDPOINT:
+    /* address:port, with IPv6 in brackets ("[::1]:8080"), as people type it. */
+    if (!a->addr_known || !family_name(a->local.family)) return NULL;
+    if (!v->endpoint_done) {
+      char ip[PC_ADDR_TEXT_MAX];
+      pc_addr_format_ip(&a->local, ip, sizeof ip);
+      snprintf(v->endpoint, sizeof v->endpoint, a->local.family == PC_AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
+               (unsigned)a->local.port);
+      v->endpoint_done = true;
+    }
+    return v->endpoint;
   case PC__F_OWNER_STATE: return f->owner_known ? owner_state_name(f->owner_state) : NULL;
   case PC__F_OWNER_FAMILY: return f->owner_known ? family_name(f->owner_addr.family) : NULL;
   case PC__F_OWNER_ADDRESS:
@@ -329,6 +345,10 @@ static int set_bool(int id, pc_facts *f, const char *value) {
   case PC__F_EXCLUDED:
     f->excluded = b;
     f->ranges_known = true;
+    return PC_OK;
+  case PC__F_OTHER_NETNS:
+    f->other_netns = b;
+    f->netns_known = true;
     return PC_OK;
   case PC__F_RANGES_KNOWN: f->ranges_known = b; return PC_OK;
   case PC__F_OWNERS_KNOWN: f->owners_known = b; return PC_OK;

@@ -32,6 +32,7 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(PROTO, "proto", PC__FT_STR, 0)                     \
   X(FAMILY, "family", PC__FT_STR, 0)                   \
   X(ADDRESS, "address", PC__FT_STR, 0)                 \
+  X(ENDPOINT, "endpoint", PC__FT_STR, 0)               \
   X(WILDCARD, "wildcard", PC__FT_BOOL, 0)              \
   X(PORT, "port", PC__FT_NUM, 0)                       \
   X(PID, "pid", PC__FT_NUM, 0)                         \
@@ -48,6 +49,8 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(OWNER_PATH, "owner_path", PC__FT_STR, 0)           \
   X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)     \
   X(OWNER_USER, "owner_user", PC__FT_STR, 0)           \
+  X(OWNER_SAME_USER, "owner_same_user", PC__FT_BOOL, 0) \
+  X(OTHER_NETNS, "other_netns", PC__FT_BOOL, 0)        \
   X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)      \
   X(RANGES_KNOWN, "ranges_known", PC__FT_BOOL, 0)      \
   X(OWNER_STATE, "owner_state", PC__FT_STR, 0)         \
@@ -96,9 +99,10 @@ int pc__field_lookup(const char *name, size_t len);
  * and cached here, so a rule set that never looks at addresses never formats one. */
 typedef struct pc__view {
   const pc_facts *f;
-  bool addr_done, owner_addr_done, err_done;
+  bool addr_done, owner_addr_done, err_done, endpoint_done;
   const char *err_name; /* error_name, looked up once per evaluation */
   char addr[PC_ADDR_TEXT_MAX];
+  char endpoint[PC_ADDR_TEXT_MAX + 8];
   char owner_addr[PC_ADDR_TEXT_MAX];
 } pc__view;
 
