@@ -2,6 +2,8 @@
 # (hoststate.c, the offline back end) plus the live back end of the platform.
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   set(PC_HOSTSTATE_LIVE ${CMAKE_CURRENT_LIST_DIR}/hoststate-linux.c)
+elseif(WIN32)
+  set(PC_HOSTSTATE_LIVE ${CMAKE_CURRENT_LIST_DIR}/hoststate-win.c) # its libraries: monitor/windows.cmake
 else()
   set(PC_HOSTSTATE_LIVE ${CMAKE_CURRENT_LIST_DIR}/hoststate-none.c)
 endif()

@@ -21,3 +21,9 @@ add_library(pc_win STATIC
 target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_win PUBLIC pc_pipeline advapi32)
 pc_apply_warnings(pc_win)
+
+# The live host state (hoststate-win.c, chosen in hoststate.cmake): IP Helper tables, Winsock
+# for the test bind, the service manager and process tokens (advapi32).
+if(TARGET pc_hoststate)
+  target_link_libraries(pc_hoststate PUBLIC iphlpapi ws2_32 advapi32)
+endif()
