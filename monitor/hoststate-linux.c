@@ -359,6 +359,19 @@ static void systemd_unit(const char *proc, uint32_t pid, char *out, size_t cap) 
   }
 }
 
+/* Account name of uid (its number when it has none), the same spelling for the failing
+ * process and the holder so that rules can compare them. */
+static int lx_user_name(void *impl, uint32_t uid, char *buf, size_t cap) {
+  (void)impl;
+  struct passwd pw, *res = NULL;
+  char pwbuf[1024];
+  if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+    snprintf(buf, cap, "%s", res->pw_name);
+  else
+    snprintf(buf, cap, "%u", (unsigned)uid);
+  return PC_OK;
+}
+
 static int lx_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_info *out) {
   (void)hs;
   linux_hs *lx = impl;
@@ -375,14 +388,7 @@ static int lx_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_inf
   if (read_small(path, buf, sizeof buf) > 0) {
     const char *u = strstr(buf, "\nUid:");
     unsigned uid;
-    if (u && sscanf(u + 5, "%u", &uid) == 1) {
-      struct passwd pw, *res = NULL;
-      char pwbuf[1024];
-      if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
-        snprintf(out->user, sizeof out->user, "%s", res->pw_name);
-      else
-        snprintf(out->user, sizeof out->user, "%u", uid);
-    }
+    if (u && sscanf(u + 5, "%u", &uid) == 1) lx_user_name(lx, uid, out->user, sizeof out->user);
   }
   systemd_unit(lx->proc, pid, out->service, sizeof out->service);
   return PC_OK;
@@ -448,6 +454,7 @@ static const pc__hoststate_ops k_linux_ops = {
     .test_bind = lx_test_bind,
     .destroy = lx_destroy,
     .netns = lx_netns,
+    .user_name = lx_user_name,
 };
 
 int pc_hoststate_open_linux_at(const char *proc_root, pc_hoststate **out, char *err, size_t errcap) {

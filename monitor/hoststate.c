@@ -308,6 +308,10 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
       copy_str(facts->process_service, sizeof facts->process_service, pi.service);
     }
   }
+  /* A process that failed and exited before this lookup: the live source saw its effective
+   * uid (the one the kernel compares for SO_REUSEPORT sharing). */
+  if (!facts->process_user[0] && a->uid_known && hs->ops->user_name)
+    hs->ops->user_name(hs->impl, a->euid, facts->process_user, sizeof facts->process_user);
 
   uint8_t proto = a->proto;
   if (proto == PC_PROTO_UNKNOWN)

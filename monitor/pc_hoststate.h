@@ -194,6 +194,9 @@ typedef struct pc__hoststate_ops {
   /* The network namespace of pid (0 = this process) as an inode number; PC_ENOTSUP where the
    * OS has none. May be NULL. */
   int (*netns)(void *impl, uint32_t pid, uint64_t *ino);
+  /* The account name of a numeric user id (Linux uid), for a process that is already gone
+   * when only the live source saw its uid. May be NULL. */
+  int (*user_name)(void *impl, uint32_t uid, char *buf, size_t cap);
 } pc__hoststate_ops;
 
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for
