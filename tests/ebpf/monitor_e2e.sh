@@ -127,7 +127,7 @@ def find(case, proto):
 expect = [  # case, proto, errno name, rule ids accepted, owner must be the holder
     ("inuse", "tcp", "EADDRINUSE", ["L04"], True),
     ("eacces", "tcp", "EACCES", ["L01"], False),
-    ("reuseport-other-user", "udp", "EADDRINUSE", None, True),
+    ("reuseport-other-user", "udp", "EADDRINUSE", ["L06"], True),
     ("listen-inuse", "tcp", "EADDRINUSE", None, False),
     ("inuse6", "tcp", "EADDRINUSE", ["L04"], True),
 ]
