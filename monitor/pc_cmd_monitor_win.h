@@ -14,4 +14,9 @@ int pc_cmd_monitor(int argc, char **argv);
  * portclash reads, in the schema text form. argv[0] is "dump". */
 int pc_cmd_schema_dump(int argc, char **argv);
 
+/* portclash service install|uninstall|run (monitor/service-win.c): portclash monitor as a
+ * Windows service. install/uninstall need an elevated console (exit 3 otherwise); run is the
+ * service manager's entry point. argv[0] is "service". */
+int pc_cmd_service(int argc, char **argv);
+
 #endif

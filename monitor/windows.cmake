@@ -17,7 +17,8 @@ add_library(pc_win STATIC
   ${CMAKE_CURRENT_LIST_DIR}/source_etw-win.c
   ${CMAKE_CURRENT_LIST_DIR}/schema_source-win.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema_dump-win.c
-  ${CMAKE_CURRENT_LIST_DIR}/cmd_monitor-win.c)
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_monitor-win.c
+  ${CMAKE_CURRENT_LIST_DIR}/service-win.c)
 target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_win PUBLIC pc_pipeline advapi32)
 pc_apply_warnings(pc_win)

@@ -46,6 +46,14 @@ if(TARGET pc_win)
   pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win)
   # The live host state against real sockets of the test process (hoststate-win.c).
   pc_add_test(NAME test_win_hoststate SOURCES windows/test_hoststate_win.c LIBS pc_hoststate ws2_32)
+  # Service mode against the service manager (Wine's SCM here): install, query, start, stop,
+  # uninstall a check-mode service run by pc_service_driver (pc_cmd_service without main.c).
+  add_executable(pc_service_driver windows/service_driver.c)
+  target_link_libraries(pc_service_driver PRIVATE pc_win pc_findings)
+  pc_apply_warnings(pc_service_driver)
+  pc_add_test(NAME test_win_service SOURCES windows/test_service_win.c LIBS advapi32)
+  add_dependencies(test_win_service pc_service_driver)
+  set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
 endif()
 
 # ---- portclash.exe end to end under Wine ------------------------------------------------
