@@ -87,6 +87,18 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
   pc__wine_cli_case(help 0 - - --help)
 endif()
 
+# ---- The MSI (packaging/windows/build-msi.sh) -----------------------------------------------
+# Built with wixl, checked with msiinfo/msiextract, installed and uninstalled with Wine's
+# msiexec (packaging/windows/test-msi.sh). Serial: it registers a service in the prefix.
+find_program(PC_WIXL wixl)
+find_program(PC_MSIINFO msiinfo)
+if(TARGET portclash AND PC_WIXL AND PC_MSIINFO)
+  add_test(NAME win_msi COMMAND bash ${CMAKE_SOURCE_DIR}/packaging/windows/test-msi.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(win_msi PROPERTIES RUN_SERIAL TRUE TIMEOUT 120)
+else()
+  message(STATUS "Windows build: no MSI test (wixl and msiinfo are in packaging/deps/tests-windows.txt)")
+endif()
+
 # Every build-system target of the project (all directories are processed by then).
 function(pc__windows_collect_targets dir out)
   get_property(here DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
