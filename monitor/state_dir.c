@@ -1,0 +1,108 @@
+/* state_dir.c - the portable half of pc_state_dir.h: the directory policy and whole-file
+ * reads and atomic replacements (the platform half creates directories and renames). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_error.h"
+#include "pc_state_dir.h"
+
+static bool set(const char *s) { return s && s[0]; }
+
+static int join(char *buf, size_t cap, const char *a, const char *b) {
+  int n = snprintf(buf, cap, "%s%s", a, b);
+  if (n < 0 || (size_t)n >= cap) {
+    if (cap) buf[0] = '\0';
+    return PC_EOVERFLOW;
+  }
+  return PC_OK;
+}
+
+int pc_state_dir_resolve(const char *pc_state_dir, const char *xdg_state_home, const char *home,
+                         const char *program_data, char *buf, size_t cap) {
+  if (cap) buf[0] = '\0';
+  if (set(pc_state_dir)) return join(buf, cap, pc_state_dir, "");
+  if (set(program_data)) return join(buf, cap, program_data, "\\portclash");
+  if (set(xdg_state_home)) return join(buf, cap, xdg_state_home, "/portclash");
+  if (set(home)) return join(buf, cap, home, "/.local/state/portclash");
+  return PC_ENOENT;
+}
+
+static int path_of(char *buf, size_t cap, const char *dir, const char *name, const char *suffix) {
+  int n = snprintf(buf, cap, "%s%c%s%s", dir, pc__state_sep(), name, suffix);
+  return n < 0 || (size_t)n >= cap ? PC_EOVERFLOW : PC_OK;
+}
+
+int pc_state_read(const char *dir, const char *name, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  char path[4096];
+  if (path_of(path, sizeof path, dir, name, "") != PC_OK) return PC_EOVERFLOW;
+  FILE *f = fopen(path, "rb");
+  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  int rc = buf ? PC_OK : PC_ENOMEM;
+  while (rc == PC_OK) {
+    if (n == cap) {
+      if (cap >= PC_STATE_FILE_MAX) {
+        rc = PC_ELIMIT;
+        break;
+      }
+      size_t ncap = cap * 2 > PC_STATE_FILE_MAX ? PC_STATE_FILE_MAX : cap * 2;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        rc = PC_ENOMEM;
+        break;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) rc = PC_EIO;
+      break;
+    }
+  }
+  fclose(f);
+  if (rc != PC_OK) {
+    free(buf);
+    return rc;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return PC_OK;
+}
+
+int pc_state_write(const char *dir, const char *name, const char *data, size_t len, char *err, size_t errcap) {
+  char path[4096], tmp[4096];
+  if (path_of(path, sizeof path, dir, name, "") != PC_OK || path_of(tmp, sizeof tmp, dir, name, ".tmp") != PC_OK) {
+    snprintf(err, errcap, "state directory path too long: %s", dir);
+    return PC_EIO;
+  }
+  int rc = pc__state_mkdirs(dir);
+  if (rc != PC_OK) {
+    snprintf(err, errcap, "cannot create the state directory %s (%s)", dir, pc_strerror(rc));
+    return rc;
+  }
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    snprintf(err, errcap, "cannot write %s (%s)", tmp, strerror(errno));
+    return errno == EACCES || errno == EPERM ? PC_EPRIV : PC_EIO;
+  }
+  if (len && fwrite(data, 1, len, f) != len) {
+    fclose(f);
+    remove(tmp);
+    snprintf(err, errcap, "cannot write %s (disk full?)", tmp);
+    return PC_EIO;
+  }
+  rc = pc__state_commit(f, tmp, path);
+  if (rc != PC_OK) {
+    remove(tmp);
+    snprintf(err, errcap, "cannot replace %s (%s)", path, pc_strerror(rc));
+  }
+  return rc;
+}
