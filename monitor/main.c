@@ -38,7 +38,8 @@ static const command commands[] = {
     {"ranges", pc_cmd_ranges, "excluded and dynamic port ranges, and who holds ports in them"},
     {"rules", cmd_rules, "rules check [DIR|FILE]: lint rule files"},
     {"etl", cmd_etl, "etl info FILE: header facts and event counts of an ETL capture"},
-    {"schema", pc_cmd_schema, "check a Windows schema dump against the built-in event layouts"},
+    {"schema", pc_cmd_schema, "schema check FILE | schema dump: compare or dump the ETW event layouts"},
+    {"service", pc_cmd_service, "install|uninstall|run the Windows service (Linux: packaging/linux/portclash.service)"},
 };
 
 static void usage(FILE *out) {

@@ -21,4 +21,8 @@ int pc_cmd_schema(int argc, char **argv);
  * platforms say so (cmd_schema_dump-none.c). argv[0] is "dump". */
 int pc_cmd_schema_dump(int argc, char **argv);
 
+/* portclash service install|uninstall|run: Windows only (service-win.c); elsewhere a
+ * message pointing at the systemd unit (cmd_service-none.c). argv[0] is "service". */
+int pc_cmd_service(int argc, char **argv);
+
 #endif
