@@ -42,11 +42,17 @@ void pc_learned_free(pc_learned *l) {
   free(l);
 }
 
-size_t pc_learned_count(const pc_learned *l) { return l ? l->n : 0; }
+size_t pc_learned_count(const pc_learned *l) {
+  return l ? l->n : 0;
+}
 
-const pc_learned_port *pc_learned_at(const pc_learned *l, size_t i) { return l && i < l->n ? &l->e[i] : NULL; }
+const pc_learned_port *pc_learned_at(const pc_learned *l, size_t i) {
+  return l && i < l->n ? &l->e[i] : NULL;
+}
 
-bool pc_learned_dirty(const pc_learned *l) { return l && l->dirty; }
+bool pc_learned_dirty(const pc_learned *l) {
+  return l && l->dirty;
+}
 
 const pc_learned_port *pc_learned_find(const pc_learned *l, uint8_t proto, uint16_t port) {
   if (!l) return NULL;
@@ -66,7 +72,8 @@ static void copy_name(char *dst, size_t cap, const char *src) {
   dst[i] = '\0';
 }
 
-int pc_learned_record(pc_learned *l, uint8_t proto, uint16_t port, uint32_t pid, const char *process, pc_time ts) {
+int pc_learned_record(pc_learned *l, uint8_t proto, uint16_t port, uint32_t pid, const char *process,
+                      pc_time ts) {
   if (!l || port == 0 || (proto != PC_PROTO_TCP && proto != PC_PROTO_UDP)) return PC_EINVAL;
   pc_learned_port *e = (pc_learned_port *)pc_learned_find(l, proto, port);
   if (!e) {
@@ -143,9 +150,12 @@ static int parse_line(const char *line, size_t len, pc_learned_port *out) {
   uint64_t v;
   memset(out, 0, sizeof *out);
   if (!token(&c, &t, &tl)) return PC_EPARSE;
-  if (tl == 3 && memcmp(t, "tcp", 3) == 0) out->proto = PC_PROTO_TCP;
-  else if (tl == 3 && memcmp(t, "udp", 3) == 0) out->proto = PC_PROTO_UDP;
-  else return PC_EPARSE;
+  if (tl == 3 && memcmp(t, "tcp", 3) == 0)
+    out->proto = PC_PROTO_TCP;
+  else if (tl == 3 && memcmp(t, "udp", 3) == 0)
+    out->proto = PC_PROTO_UDP;
+  else
+    return PC_EPARSE;
   if (!token(&c, &t, &tl) || !parse_u64(t, tl, 65535, &v) || v == 0) return PC_EPARSE;
   out->port = (uint16_t)v;
   if (!token(&c, &t, &tl) || !parse_u64(t, tl, UINT32_MAX, &v)) return PC_EPARSE;
@@ -165,7 +175,8 @@ static int parse_line(const char *line, size_t len, pc_learned_port *out) {
   return PC_OK;
 }
 
-int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *origin, char *err, size_t errcap) {
+int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *origin, char *err,
+                     size_t errcap) {
   l->n = 0;
   l->dirty = false;
   if (!origin) origin = "learned ports";
@@ -215,9 +226,9 @@ int pc_learned_format(const pc_learned *l, char **out, size_t *len) {
   size_t n = (size_t)snprintf(buf, cap, "%s\n", HEADER);
   for (size_t i = 0; i < l->n; i++) {
     const pc_learned_port *e = &l->e[i];
-    n += (size_t)snprintf(buf + n, cap - n, "%s %u %lu %lld %lld %s\n", e->proto == PC_PROTO_UDP ? "udp" : "tcp",
-                          (unsigned)e->port, (unsigned long)e->pid, (long long)e->first_seen,
-                          (long long)e->last_seen, e->process);
+    n += (size_t)snprintf(buf + n, cap - n, "%s %u %lu %lld %lld %s\n",
+                          e->proto == PC_PROTO_UDP ? "udp" : "tcp", (unsigned)e->port, (unsigned long)e->pid,
+                          (long long)e->first_seen, (long long)e->last_seen, e->process);
   }
   *out = buf;
   *len = n;

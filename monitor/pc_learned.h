@@ -21,9 +21,9 @@
 #define PC_LEARNED_ERR_MAX 512
 
 typedef struct pc_learned_port {
-  uint8_t proto; /* PC_PROTO_TCP or PC_PROTO_UDP */
-  uint16_t port; /* 1..65535 */
-  uint32_t pid;  /* last PID seen using it; 0 unknown */
+  uint8_t proto;             /* PC_PROTO_TCP or PC_PROTO_UDP */
+  uint16_t port;             /* 1..65535 */
+  uint32_t pid;              /* last PID seen using it; 0 unknown */
   char process[PC_NAME_MAX]; /* image name; "" unknown */
   pc_time first_seen, last_seen;
 } pc_learned_port;
@@ -40,7 +40,8 @@ const pc_learned_port *pc_learned_find(const pc_learned *l, uint8_t proto, uint1
 /* Records that pid (process name, may be NULL or "") uses (proto, port) at time ts: updates
  * the entry (pid, name when known, last_seen) or adds one, evicting the least recently seen
  * entry when full. PC_OK, PC_EINVAL (port 0 or a protocol other than TCP/UDP). */
-int pc_learned_record(pc_learned *l, uint8_t proto, uint16_t port, uint32_t pid, const char *process, pc_time ts);
+int pc_learned_record(pc_learned *l, uint8_t proto, uint16_t port, uint32_t pid, const char *process,
+                      pc_time ts);
 
 /* Entries in no particular order (i < count). */
 size_t pc_learned_count(const pc_learned *l);
@@ -52,7 +53,8 @@ bool pc_learned_dirty(const pc_learned *l);
 /* Replaces the content with the text form (as written by pc_learned_format). On bad
  * content the store is left empty, PC_ECORRUPT is returned and err says "origin:line: what".
  * Entries beyond the capacity keep the most recently seen ones. */
-int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *origin, char *err, size_t errcap);
+int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *origin, char *err,
+                     size_t errcap);
 
 /* The text form (*out heap, NUL-terminated, caller frees): a version line, then one line
  * per entry "tcp 8080 1234 FIRST LAST name" with times in pc_time ticks. */

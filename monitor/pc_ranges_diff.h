@@ -20,8 +20,8 @@
 /* The ranges at one moment. Arrays are heap-owned by the snapshot and sorted (excluded by
  * proto, family, start, end; dynamic by proto, family), so equal snapshots compare equal. */
 typedef struct pc_range_snapshot {
-  pc_time taken;   /* wall-clock time it was taken; PC_TIME_UNKNOWN when not known */
-  char source[32]; /* pc_hoststate_backend() of the host state it came from */
+  pc_time taken;       /* wall-clock time it was taken; PC_TIME_UNKNOWN when not known */
+  char source[32];     /* pc_hoststate_backend() of the host state it came from */
   bool excluded_known; /* the excluded ranges were read (ranges_known of the host state) */
   pc_port_range *excluded;
   size_t n_excluded;
@@ -44,15 +44,16 @@ bool pc_range_snapshot_equal(const pc_range_snapshot *a, const pc_range_snapshot
  * (PROTO tcp|udp|any, FAMILY ipv4|ipv6|any). Formatting: *out heap, caller frees. Parsing:
  * PC_ECORRUPT with err "origin:line: what" on bad content (out left empty). */
 int pc_range_snapshot_format(const pc_range_snapshot *s, char **out, size_t *len);
-int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc_range_snapshot *out, char *err,
-                            size_t errcap);
+int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc_range_snapshot *out,
+                            char *err, size_t errcap);
 
 /* The snapshot file name for a back end ("ranges-linux.state"), into buf. */
 void pc_range_snapshot_file(const char *source, char *buf, size_t cap);
 
 /* Loads the last snapshot of back end source from dir. PC_OK, PC_ENOENT (none yet), or
  * PC_ECORRUPT / PC_EIO with err set ("...; ignoring it"). */
-int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapshot *out, char *err, size_t errcap);
+int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapshot *out, char *err,
+                           size_t errcap);
 
 /* Saves s as the last snapshot of its source (atomically). */
 int pc_range_snapshot_save(const char *dir, const pc_range_snapshot *s, char *err, size_t errcap);
@@ -62,9 +63,10 @@ int pc_range_snapshot_save(const char *dir, const pc_range_snapshot *s, char *er
  * the administered flag, the dynamic range) with the snapshot's time, as text or one JSON
  * object ({"source","since","now","first_run","excluded_added","excluded_removed",
  * "excluded_changed","dynamic_changed","changes"}; ranges as {"start","end","administered",
- * "proto","family"}, dynamic changes as {"proto","family","before","after"}), then saves the current ranges as the new snapshot. Returns an exit code (0 ok,
- * 1 runtime failure) after printing "portclash ranges: message" to err on failure; a damaged
- * snapshot is a warning on err, and the diff is then against nothing. */
+ * "proto","family"}, dynamic changes as {"proto","family","before","after"}), then saves the current ranges
+ * as the new snapshot. Returns an exit code (0 ok, 1 runtime failure) after printing "portclash ranges:
+ * message" to err on failure; a damaged snapshot is a warning on err, and the diff is then against nothing.
+ */
 int pc_ranges_diff(pc_hoststate *hs, const char *state_dir, bool json, FILE *out, FILE *err);
 
 /* The same at a given wall-clock time (tests). */

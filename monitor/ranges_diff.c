@@ -83,8 +83,12 @@ bool pc_range_snapshot_equal(const pc_range_snapshot *a, const pc_range_snapshot
   return true;
 }
 
-static const char *proto_word(uint8_t p) { return p == PC_PROTO_TCP ? "tcp" : p == PC_PROTO_UDP ? "udp" : "any"; }
-static const char *family_word(uint8_t f) { return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any"; }
+static const char *proto_word(uint8_t p) {
+  return p == PC_PROTO_TCP ? "tcp" : p == PC_PROTO_UDP ? "udp" : "any";
+}
+static const char *family_word(uint8_t f) {
+  return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any";
+}
 
 int pc_range_snapshot_format(const pc_range_snapshot *s, char **out, size_t *len) {
   *out = NULL;
@@ -92,17 +96,19 @@ int pc_range_snapshot_format(const pc_range_snapshot *s, char **out, size_t *len
   size_t cap = 256 + (s->n_excluded + s->n_dynamic) * 64;
   char *buf = malloc(cap);
   if (!buf) return PC_ENOMEM;
-  size_t n = (size_t)snprintf(buf, cap, "%s\nsource %s\ntaken %lld\nexcluded_known %d\n", HEADER,
-                              s->source[0] ? s->source : "unknown", (long long)s->taken, s->excluded_known ? 1 : 0);
+  size_t n =
+      (size_t)snprintf(buf, cap, "%s\nsource %s\ntaken %lld\nexcluded_known %d\n", HEADER,
+                       s->source[0] ? s->source : "unknown", (long long)s->taken, s->excluded_known ? 1 : 0);
   for (size_t i = 0; i < s->n_excluded; i++) {
     const pc_port_range *r = &s->excluded[i];
     n += (size_t)snprintf(buf + n, cap - n, "excluded %u %u %s %s %s\n", (unsigned)r->start, (unsigned)r->end,
-                          r->administered ? "administered" : "dynamic", proto_word(r->proto), family_word(r->family));
+                          r->administered ? "administered" : "dynamic", proto_word(r->proto),
+                          family_word(r->family));
   }
   for (size_t i = 0; i < s->n_dynamic; i++) {
     const pc_dynamic_range *r = &s->dynamic[i];
-    n += (size_t)snprintf(buf + n, cap - n, "dynamic %u %lu %s %s\n", (unsigned)r->start, (unsigned long)r->count,
-                          proto_word(r->proto), family_word(r->family));
+    n += (size_t)snprintf(buf + n, cap - n, "dynamic %u %lu %s %s\n", (unsigned)r->start,
+                          (unsigned long)r->count, proto_word(r->proto), family_word(r->family));
   }
   *out = buf;
   *len = n;
@@ -142,18 +148,26 @@ static bool num(const char *s, uint64_t max, uint64_t *out) {
 }
 
 static bool proto_of(const char *s, uint8_t *out) {
-  if (strcmp(s, "tcp") == 0) *out = PC_PROTO_TCP;
-  else if (strcmp(s, "udp") == 0) *out = PC_PROTO_UDP;
-  else if (strcmp(s, "any") == 0) *out = 0;
-  else return false;
+  if (strcmp(s, "tcp") == 0)
+    *out = PC_PROTO_TCP;
+  else if (strcmp(s, "udp") == 0)
+    *out = PC_PROTO_UDP;
+  else if (strcmp(s, "any") == 0)
+    *out = 0;
+  else
+    return false;
   return true;
 }
 
 static bool family_of(const char *s, uint8_t *out) {
-  if (strcmp(s, "ipv4") == 0) *out = PC_AF_INET;
-  else if (strcmp(s, "ipv6") == 0) *out = PC_AF_INET6;
-  else if (strcmp(s, "any") == 0) *out = 0;
-  else return false;
+  if (strcmp(s, "ipv4") == 0)
+    *out = PC_AF_INET;
+  else if (strcmp(s, "ipv6") == 0)
+    *out = PC_AF_INET6;
+  else if (strcmp(s, "any") == 0)
+    *out = 0;
+  else
+    return false;
   return true;
 }
 
@@ -193,14 +207,17 @@ static const char *parse_line(char *line, pc_range_snapshot *s, size_t *cap_e, s
     if (!num(t[1], 65535, &a) || !num(t[2], 65535, &b) || a > b) return "bad port range";
     r.start = (uint16_t)a;
     r.end = (uint16_t)b;
-    if (strcmp(t[3], "administered") == 0) r.administered = true;
-    else if (strcmp(t[3], "dynamic") != 0) return "expected 'administered' or 'dynamic'";
+    if (strcmp(t[3], "administered") == 0)
+      r.administered = true;
+    else if (strcmp(t[3], "dynamic") != 0)
+      return "expected 'administered' or 'dynamic'";
     if (!proto_of(t[4], &r.proto) || !family_of(t[5], &r.family)) return "bad protocol or family";
     *rc = push((void **)&s->excluded, &s->n_excluded, cap_e, sizeof r, &r);
     if (*rc != PC_OK) return *rc == PC_ELIMIT ? "too many ranges" : "out of memory";
   } else if (strcmp(t[0], "dynamic") == 0 && n == 5) {
     pc_dynamic_range r = {0};
-    if (!num(t[1], 65535, &a) || !num(t[2], 65536, &b) || b == 0 || a + b - 1 > 65535) return "bad dynamic range";
+    if (!num(t[1], 65535, &a) || !num(t[2], 65536, &b) || b == 0 || a + b - 1 > 65535)
+      return "bad dynamic range";
     r.start = (uint16_t)a;
     r.count = (uint32_t)b;
     if (!proto_of(t[3], &r.proto) || !family_of(t[4], &r.family)) return "bad protocol or family";
@@ -212,8 +229,8 @@ static const char *parse_line(char *line, pc_range_snapshot *s, size_t *cap_e, s
   return NULL;
 }
 
-int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc_range_snapshot *out, char *err,
-                            size_t errcap) {
+int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc_range_snapshot *out,
+                            char *err, size_t errcap) {
   memset(out, 0, sizeof *out);
   out->taken = PC_TIME_UNKNOWN;
   if (!origin) origin = "range snapshot";
@@ -268,7 +285,8 @@ void pc_range_snapshot_file(const char *source, char *buf, size_t cap) {
   snprintf(buf, cap, "ranges-%s.state", i ? clean : "unknown");
 }
 
-int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapshot *out, char *err, size_t errcap) {
+int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapshot *out, char *err,
+                           size_t errcap) {
   memset(out, 0, sizeof *out);
   out->taken = PC_TIME_UNKNOWN;
   char name[64], origin[4096];
@@ -330,8 +348,9 @@ typedef struct diff_out {
 } diff_out;
 
 static void json_excl(FILE *out, const pc_port_range *r) {
-  fprintf(out, "{\"start\":%u,\"end\":%u,\"administered\":%s,\"proto\":\"%s\",\"family\":\"%s\"}", (unsigned)r->start,
-          (unsigned)r->end, r->administered ? "true" : "false", proto_word(r->proto), family_word(r->family));
+  fprintf(out, "{\"start\":%u,\"end\":%u,\"administered\":%s,\"proto\":\"%s\",\"family\":\"%s\"}",
+          (unsigned)r->start, (unsigned)r->end, r->administered ? "true" : "false", proto_word(r->proto),
+          family_word(r->family));
 }
 
 static void text_excl(FILE *out, char mark, const pc_port_range *r, const char *tail) {
@@ -394,7 +413,8 @@ static void dynamic_changes(diff_out *d, const pc_range_snapshot *was, const pc_
       d->changes++;
       if (d->json) {
         list_sep(d);
-        fprintf(d->out, "{\"proto\":\"%s\",\"family\":\"%s\",\"before\":", proto_word(r->proto), family_word(r->family));
+        fprintf(d->out, "{\"proto\":\"%s\",\"family\":\"%s\",\"before\":", proto_word(r->proto),
+                family_word(r->family));
         json_dyn(d->out, before);
         fputs(",\"after\":", d->out);
         json_dyn(d->out, after);
@@ -402,12 +422,14 @@ static void dynamic_changes(diff_out *d, const pc_range_snapshot *was, const pc_
       } else {
         fprintf(d->out, "  ~ dynamic %s %s: ", proto_word(r->proto), family_word(r->family));
         if (before)
-          fprintf(d->out, "%u-%lu", (unsigned)before->start, (unsigned long)(before->start + before->count - 1));
+          fprintf(d->out, "%u-%lu", (unsigned)before->start,
+                  (unsigned long)(before->start + before->count - 1));
         else
           fputs("(none)", d->out);
         fputs(" -> ", d->out);
         if (after)
-          fprintf(d->out, "%u-%lu\n", (unsigned)after->start, (unsigned long)(after->start + after->count - 1));
+          fprintf(d->out, "%u-%lu\n", (unsigned)after->start,
+                  (unsigned long)(after->start + after->count - 1));
         else
           fputs("(none)\n", d->out);
       }
@@ -415,7 +437,9 @@ static void dynamic_changes(diff_out *d, const pc_range_snapshot *was, const pc_
   }
 }
 
-static pc_time wall_now(void) { return pc_time_from_unix((int64_t)time(NULL), 0); }
+static pc_time wall_now(void) {
+  return pc_time_from_unix((int64_t)time(NULL), 0);
+}
 
 static int resolve_dir(const char *state_dir, char *buf, size_t cap) {
   if (state_dir && state_dir[0]) {
@@ -462,12 +486,16 @@ int pc_ranges_diff_at(pc_hoststate *hs, const char *state_dir, bool json, pc_tim
     fputs("{\"source\":", out);
     pc_json_write_string(out, cur.source);
     fputs(",\"since\":", out);
-    if (since[0]) pc_json_write_string(out, since);
-    else fputs("null", out);
+    if (since[0])
+      pc_json_write_string(out, since);
+    else
+      fputs("null", out);
     fputs(",\"now\":", out);
     char nowtxt[40] = "";
-    if (pc_time_format_rfc3339(now, nowtxt, sizeof nowtxt)) pc_json_write_string(out, nowtxt);
-    else fputs("null", out);
+    if (pc_time_format_rfc3339(now, nowtxt, sizeof nowtxt))
+      pc_json_write_string(out, nowtxt);
+    else
+      fputs("null", out);
     fprintf(out, ",\"first_run\":%s", have ? "false" : "true");
     const char *keys[3] = {"excluded_added", "excluded_removed", "excluded_changed"};
     for (int k = 0; k < 3; k++) {
@@ -493,8 +521,8 @@ int pc_ranges_diff_at(pc_hoststate *hs, const char *state_dir, bool json, pc_tim
     dynamic_changes(&d, &was, &cur);
     if (d.changes == 0) fputs("  no changes\n", out);
     if (was.excluded_known != cur.excluded_known)
-      fprintf(out, "  note: the excluded ranges were %s then and %s now\n", was.excluded_known ? "read" : "not read",
-              cur.excluded_known ? "read" : "not read");
+      fprintf(out, "  note: the excluded ranges were %s then and %s now\n",
+              was.excluded_known ? "read" : "not read", cur.excluded_known ? "read" : "not read");
   }
   int code = 0;
   if (pc_range_snapshot_save(dir, &cur, msg, sizeof msg) != PC_OK) {

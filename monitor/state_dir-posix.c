@@ -13,12 +13,17 @@
 #include "pc_state_dir.h"
 
 int pc_state_dir_default(char *buf, size_t cap) {
-  return pc_state_dir_resolve(getenv("PC_STATE_DIR"), getenv("XDG_STATE_HOME"), getenv("HOME"), NULL, buf, cap);
+  return pc_state_dir_resolve(getenv("PC_STATE_DIR"), getenv("XDG_STATE_HOME"), getenv("HOME"), NULL, buf,
+                              cap);
 }
 
-char pc__state_sep(void) { return '/'; }
+char pc__state_sep(void) {
+  return '/';
+}
 
-static int err_code(int e) { return e == EACCES || e == EPERM || e == EROFS ? PC_EPRIV : PC_EIO; }
+static int err_code(int e) {
+  return e == EACCES || e == EPERM || e == EROFS ? PC_EPRIV : PC_EIO;
+}
 
 int pc__state_mkdirs(const char *dir) {
   char path[4096];

@@ -13,9 +13,13 @@ int pc_state_dir_default(char *buf, size_t cap) {
   return pc_state_dir_resolve(getenv("PC_STATE_DIR"), NULL, NULL, getenv("ProgramData"), buf, cap);
 }
 
-char pc__state_sep(void) { return '\\'; }
+char pc__state_sep(void) {
+  return '\\';
+}
 
-static int err_code(DWORD e) { return e == ERROR_ACCESS_DENIED ? PC_EPRIV : PC_EIO; }
+static int err_code(DWORD e) {
+  return e == ERROR_ACCESS_DENIED ? PC_EPRIV : PC_EIO;
+}
 
 int pc__state_mkdirs(const char *dir) {
   char path[4096];

@@ -8,7 +8,9 @@
 #include "pc_error.h"
 #include "pc_state_dir.h"
 
-static bool set(const char *s) { return s && s[0]; }
+static bool set(const char *s) {
+  return s && s[0];
+}
 
 static int join(char *buf, size_t cap, const char *a, const char *b) {
   int n = snprintf(buf, cap, "%s%s", a, b);
@@ -77,9 +79,11 @@ int pc_state_read(const char *dir, const char *name, char **out, size_t *len) {
   return PC_OK;
 }
 
-int pc_state_write(const char *dir, const char *name, const char *data, size_t len, char *err, size_t errcap) {
+int pc_state_write(const char *dir, const char *name, const char *data, size_t len, char *err,
+                   size_t errcap) {
   char path[4096], tmp[4096];
-  if (path_of(path, sizeof path, dir, name, "") != PC_OK || path_of(tmp, sizeof tmp, dir, name, ".tmp") != PC_OK) {
+  if (path_of(path, sizeof path, dir, name, "") != PC_OK ||
+      path_of(tmp, sizeof tmp, dir, name, ".tmp") != PC_OK) {
     snprintf(err, errcap, "state directory path too long: %s", dir);
     return PC_EIO;
   }

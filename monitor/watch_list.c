@@ -26,20 +26,27 @@ void pc_watch_free(pc_watch_list *w) {
   free(w);
 }
 
-size_t pc_watch_count(const pc_watch_list *w) { return w ? w->n : 0; }
+size_t pc_watch_count(const pc_watch_list *w) {
+  return w ? w->n : 0;
+}
 
-const pc_watch_entry *pc_watch_entries(const pc_watch_list *w) { return w ? w->e : NULL; }
+const pc_watch_entry *pc_watch_entries(const pc_watch_list *w) {
+  return w ? w->e : NULL;
+}
 
 bool pc_watch_contains(const pc_watch_list *w, uint8_t proto, uint16_t port) {
   if (!w) return false;
-  uint8_t want = proto == PC_PROTO_TCP ? PC_WATCH_TCP : proto == PC_PROTO_UDP ? PC_WATCH_UDP
-                                                                              : PC_WATCH_TCP | PC_WATCH_UDP;
+  uint8_t want = proto == PC_PROTO_TCP   ? PC_WATCH_TCP
+                 : proto == PC_PROTO_UDP ? PC_WATCH_UDP
+                                         : PC_WATCH_TCP | PC_WATCH_UDP;
   for (size_t i = 0; i < w->n; i++)
     if ((w->e[i].protos & want) && port >= w->e[i].lo && port <= w->e[i].hi) return true;
   return false;
 }
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 /* Parses a decimal port in s[0..len): 1..65535, digits only. */
 static bool parse_port(const char *s, size_t len, uint16_t *out) {
@@ -66,7 +73,9 @@ static bool word_is(const char *s, size_t len, const char *w) {
 }
 
 /* Quotes at most 40 bytes of user text in messages, so a hostile list cannot make them huge. */
-static int quoted_len(size_t len) { return (int)(len > 40 ? 40 : len); }
+static int quoted_len(size_t len) {
+  return (int)(len > 40 ? 40 : len);
+}
 
 /* Parses one item s[0..len) (blanks already trimmed). */
 static int parse_item(const char *s, size_t len, const char *origin, pc_watch_entry *out, char *err,
@@ -82,11 +91,13 @@ static int parse_item(const char *s, size_t len, const char *origin, pc_watch_en
     body = (size_t)(slash - s);
     const char *p = slash + 1;
     size_t plen = len - body - 1;
-    if (word_is(p, plen, "tcp")) out->protos = PC_WATCH_TCP;
-    else if (word_is(p, plen, "udp")) out->protos = PC_WATCH_UDP;
+    if (word_is(p, plen, "tcp"))
+      out->protos = PC_WATCH_TCP;
+    else if (word_is(p, plen, "udp"))
+      out->protos = PC_WATCH_UDP;
     else {
-      snprintf(err, errcap, "%s: '%.*s' is not a protocol (tcp or udp) in '%.*s'", origin, quoted_len(plen), p,
-               quoted_len(len), s);
+      snprintf(err, errcap, "%s: '%.*s' is not a protocol (tcp or udp) in '%.*s'", origin, quoted_len(plen),
+               p, quoted_len(len), s);
       return PC_EPARSE;
     }
   }

@@ -49,11 +49,19 @@ struct pc_watcher {
   pc_watcher_stats stats;
 };
 
-static int proto_index(uint8_t proto) { return proto == PC_PROTO_TCP ? 0 : proto == PC_PROTO_UDP ? 1 : -1; }
-static uint8_t index_proto(int i) { return i == 0 ? PC_PROTO_TCP : PC_PROTO_UDP; }
+static int proto_index(uint8_t proto) {
+  return proto == PC_PROTO_TCP ? 0 : proto == PC_PROTO_UDP ? 1 : -1;
+}
+static uint8_t index_proto(int i) {
+  return i == 0 ? PC_PROTO_TCP : PC_PROTO_UDP;
+}
 
-static bool bit(const uint8_t *map, uint16_t port) { return (map[port >> 3] >> (port & 7)) & 1u; }
-static void set_bit(uint8_t *map, uint16_t port) { map[port >> 3] = (uint8_t)(map[port >> 3] | (1u << (port & 7))); }
+static bool bit(const uint8_t *map, uint16_t port) {
+  return (map[port >> 3] >> (port & 7)) & 1u;
+}
+static void set_bit(uint8_t *map, uint16_t port) {
+  map[port >> 3] = (uint8_t)(map[port >> 3] | (1u << (port & 7)));
+}
 
 static uint8_t os_id(const char *os) {
   if (!os) return PC_OS_UNKNOWN;
@@ -86,7 +94,9 @@ static void rebuild_learned_bits(pc_watcher *w) {
   w->learned_bits_stale = false;
 }
 
-static bool is_watched(const pc_watcher *w, int pi, uint16_t port) { return bit(w->watched[pi], port); }
+static bool is_watched(const pc_watcher *w, int pi, uint16_t port) {
+  return bit(w->watched[pi], port);
+}
 
 static bool is_interesting(pc_watcher *w, int pi, uint16_t port) {
   if (port == 0) return false;
@@ -130,7 +140,9 @@ int pc_watcher_new(const pc_watcher_options *o, pc_finding_fn emit, void *ud, pc
                         : PC_EOVERFLOW)
                  : pc_state_dir_default(w->state_dir, sizeof w->state_dir);
     if (rc != PC_OK) {
-      warnf(w, "no state directory (set PC_STATE_DIR): learned ports and range snapshots are not kept across runs");
+      warnf(w,
+            "no state directory (set PC_STATE_DIR): learned ports and range snapshots are not kept across "
+            "runs");
       w->persist = false;
       w->stats.state_errors++;
     }
@@ -175,11 +187,17 @@ void pc_watcher_set_hoststate(pc_watcher *w, pc_hoststate *hs) {
   if (!w->o.os && hs) w->os = pc_hoststate_os(hs);
 }
 
-bool pc_watcher_ranges_stale(const pc_watcher *w) { return w && w->ranges_stale; }
+bool pc_watcher_ranges_stale(const pc_watcher *w) {
+  return w && w->ranges_stale;
+}
 
-const pc_learned *pc_watcher_learned(const pc_watcher *w) { return w ? w->learned : NULL; }
+const pc_learned *pc_watcher_learned(const pc_watcher *w) {
+  return w ? w->learned : NULL;
+}
 
-void pc_watcher_get_stats(const pc_watcher *w, pc_watcher_stats *out) { *out = w->stats; }
+void pc_watcher_get_stats(const pc_watcher *w, pc_watcher_stats *out) {
+  *out = w->stats;
+}
 
 /* ---- findings -------------------------------------------------------------------------------- */
 
@@ -291,7 +309,8 @@ static void remember_reservation(pc_watcher *w, uint8_t proto, uint16_t start, u
 static bool reported_by_event(pc_watcher *w, const pc_port_range *r) {
   for (size_t i = 0; i < RECENT_RESERVATIONS; i++) {
     recent_range *x = &w->recent[i];
-    if (x->used && x->start == r->start && x->end == r->end && (x->proto == 0 || r->proto == 0 || x->proto == r->proto))
+    if (x->used && x->start == r->start && x->end == r->end &&
+        (x->proto == 0 || r->proto == 0 || x->proto == r->proto))
       return true;
   }
   return false;
@@ -368,16 +387,19 @@ void pc_watcher_on_event(pc_watcher *w, const pc_event *ev) {
 void pc_watcher_on_attempt(pc_watcher *w, const pc_bind_attempt *a) {
   if (!w || !a || a->failed || !a->addr_known || a->local.port == 0) return;
   uint8_t proto = a->proto;
-  if (proto == PC_PROTO_UNKNOWN) proto = a->socktype == 1 ? PC_PROTO_TCP : a->socktype == 2 ? PC_PROTO_UDP : 0;
+  if (proto == PC_PROTO_UNKNOWN)
+    proto = a->socktype == 1 ? PC_PROTO_TCP : a->socktype == 2 ? PC_PROTO_UDP : 0;
   if (proto_index(proto) < 0) return;
   holder h;
   memset(&h, 0, sizeof h);
   h.pid = a->pid_known ? a->pid : 0;
-  if (a->comm[0]) snprintf(h.name, sizeof h.name, "%s", a->comm);
-  else fill_process(w->o.hoststate, h.pid, h.name, sizeof h.name);
+  if (a->comm[0])
+    snprintf(h.name, sizeof h.name, "%s", a->comm);
+  else
+    fill_process(w->o.hoststate, h.pid, h.name, sizeof h.name);
   h.addr = a->local;
   h.addr_known = true;
-  h.state = proto == PC_PROTO_UDP ? PC_OWNER_STATE_UDP
+  h.state = proto == PC_PROTO_UDP         ? PC_OWNER_STATE_UDP
             : a->stage == PC_STAGE_LISTEN ? PC_OWNER_STATE_LISTEN
                                           : PC_OWNER_STATE_BOUND;
   w->budget_left = PC_WATCHER_MAX_FINDINGS;
@@ -419,7 +441,7 @@ static bool exposed(const pc_range_snapshot *s, uint8_t os, uint8_t proto, uint1
 }
 
 typedef struct change {
-  const pc_port_range *ex;    /* newly covering excluded range, or NULL */
+  const pc_port_range *ex;     /* newly covering excluded range, or NULL */
   const pc_dynamic_range *dyn; /* newly exposing dynamic range, or NULL */
 } change;
 
@@ -444,8 +466,13 @@ static void emit_dynamic(pc_watcher *w, uint8_t proto, uint16_t port, const pc_d
   emit(w, &f, ts);
 }
 
-static void diff_ranges(pc_watcher *w, const pc_range_snapshot *was, const pc_range_snapshot *now, pc_time ts) {
+static void diff_ranges(pc_watcher *w, const pc_range_snapshot *was, const pc_range_snapshot *now,
+                        pc_time ts) {
   w->budget_left = PC_WATCHER_MAX_FINDINGS;
+  /* A kind of range that was not read before (offline files added, a back end that failed)
+   * is not "new": every range of it would look added. */
+  bool excluded_comparable = was->excluded_known && now->excluded_known;
+  bool dynamic_comparable = was->n_dynamic > 0 && now->n_dynamic > 0;
   for (uint32_t p = 1; p <= 65535; p++) {
     uint16_t port = (uint16_t)p;
     bool any = false;
@@ -455,9 +482,12 @@ static void diff_ranges(pc_watcher *w, const pc_range_snapshot *was, const pc_ra
       if (!is_interesting(w, pi, port)) continue;
       uint8_t proto = index_proto(pi);
       const pc_port_range *ex_new = snap_excluded(now, proto, port);
-      if (ex_new && !snap_excluded(was, proto, port) && !reported_by_event(w, ex_new)) c[pi].ex = ex_new;
+      if (excluded_comparable && ex_new && !snap_excluded(was, proto, port) && !reported_by_event(w, ex_new))
+        c[pi].ex = ex_new;
       const pc_dynamic_range *d_new, *d_old;
-      if (exposed(now, w->os, proto, port, &d_new) && !exposed(was, w->os, proto, port, &d_old)) c[pi].dyn = d_new;
+      if (dynamic_comparable && exposed(now, w->os, proto, port, &d_new) &&
+          !exposed(was, w->os, proto, port, &d_old))
+        c[pi].dyn = d_new;
       any = any || c[pi].ex || c[pi].dyn;
     }
     if (!any) continue;

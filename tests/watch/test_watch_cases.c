@@ -116,7 +116,8 @@ static int open_hoststate(run *r, char *args, int lineno) {
   static char bufs[64][1024];
   int argc = 0;
   for (char *t = strtok(args, " "); t && argc < 64; t = strtok(NULL, " ")) {
-    if (t[0] == '-') argv[argc++] = t;
+    if (t[0] == '-')
+      argv[argc++] = t;
     else {
       with_dir(r->case_dir, t, bufs[argc], sizeof bufs[argc]);
       argv[argc] = bufs[argc];
@@ -145,7 +146,9 @@ static int open_hoststate(run *r, char *args, int lineno) {
   return 0;
 }
 
-static void on_attempt(const pc_bind_attempt *a, void *ud) { pc_watcher_on_attempt(((run *)ud)->w, a); }
+static void on_attempt(const pc_bind_attempt *a, void *ud) {
+  pc_watcher_on_attempt(((run *)ud)->w, a);
+}
 
 static int feed_records(run *r, const char *file, int lineno) {
   char path[1024];
@@ -182,7 +185,9 @@ static int feed_records(run *r, const char *file, int lineno) {
   return 0;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void dump_learned(run *r) {
   const pc_learned *l = pc_watcher_learned(r->w);
@@ -229,8 +234,10 @@ static void copy_state(run *r, const char *file, const char *name, int lineno) {
 
 static void step(run *r, char *line, int lineno) {
   char *arg = strchr(line, ' ');
-  if (arg) *arg++ = '\0';
-  else arg = line + strlen(line);
+  if (arg)
+    *arg++ = '\0';
+  else
+    arg = line + strlen(line);
   char err[PC_WATCH_ERR_MAX];
   if (strcmp(line, "os") == 0) {
     r->o.os = strcmp(arg, "linux") == 0 ? "linux" : "windows";

@@ -47,7 +47,8 @@ PC_TEST(watch_list_errors_name_the_bad_item_and_add_nothing) {
       {"80,,81", "--watch: empty item (two commas in a row, or a comma at an end)", PC_EPARSE},
       {"80,", "--watch: empty item (two commas in a row, or a comma at an end)", PC_EPARSE},
       {"", "--watch: empty item (two commas in a row, or a comma at an end)", PC_EPARSE},
-      {"3010-3000", "--watch: '3010-3000' is not a range (the first port is larger than the last)", PC_EPARSE},
+      {"3010-3000", "--watch: '3010-3000' is not a range (the first port is larger than the last)",
+       PC_EPARSE},
       {"3000-", "--watch: '' is not a port (1-65535)", PC_EPARSE},
       {"3000-70000/tcp", "--watch: '70000' is not a port (1-65535)", PC_EPARSE},
       {"53/sctp", "--watch: 'sctp' is not a protocol (tcp or udp) in '53/sctp'", PC_EPARSE},
@@ -75,7 +76,8 @@ PC_TEST(watch_list_is_bounded) {
   size_t cap = PC_WATCH_MAX_ENTRIES * 7 + 16;
   char *text = malloc(cap);
   size_t n = 0;
-  for (int i = 0; i < PC_WATCH_MAX_ENTRIES; i++) n += (size_t)snprintf(text + n, cap - n, "%s%d", i ? "," : "", 1 + i);
+  for (int i = 0; i < PC_WATCH_MAX_ENTRIES; i++)
+    n += (size_t)snprintf(text + n, cap - n, "%s%d", i ? "," : "", 1 + i);
   PC_CHECK_INT(add(w, text, err), PC_OK);
   PC_CHECK_INT(pc_watch_count(w), PC_WATCH_MAX_ENTRIES);
   PC_CHECK_INT(add(w, "9", err), PC_ELIMIT);
@@ -132,12 +134,13 @@ PC_TEST(learned_store_round_trips_and_evicts_the_least_recently_seen) {
   PC_CHECK_INT(pc_learned_record(l, 6, 8080, 42, "System Idle Process", 300), PC_OK);
   PC_CHECK_INT(pc_learned_record(l, 6, 0, 1, "x", 1), PC_EINVAL);
   PC_CHECK_INT(pc_learned_record(l, 1, 80, 1, "x", 1), PC_EINVAL);
-  PC_CHECK_STR(pc_learned_find(l, 17, 5353)->process, "mdns?x"); /* control characters replaced */
+  PC_CHECK_STR(pc_learned_find(l, 17, 5353)->process, "mdns?x");       /* control characters replaced */
   PC_CHECK_INT(pc_learned_record(l, 6, 3000, 7778, NULL, 400), PC_OK); /* touch: now the newest */
-  PC_CHECK_INT(pc_learned_record(l, 6, 9000, 1, "new", 500), PC_OK);  /* evicts 5353 (seen at 200) */
+  PC_CHECK_INT(pc_learned_record(l, 6, 9000, 1, "new", 500), PC_OK);   /* evicts 5353 (seen at 200) */
   PC_CHECK(pc_learned_find(l, 17, 5353) == NULL);
   const pc_learned_port *e = pc_learned_find(l, 6, 3000);
-  PC_CHECK(e && e->pid == 7778 && strcmp(e->process, "node.exe") == 0 && e->first_seen == 100 && e->last_seen == 400);
+  PC_CHECK(e && e->pid == 7778 && strcmp(e->process, "node.exe") == 0 && e->first_seen == 100 &&
+           e->last_seen == 400);
 
   char *text;
   size_t len;
@@ -161,10 +164,14 @@ PC_TEST(learned_store_rejects_damaged_text_and_stays_empty) {
   } bad[] = {
       {"", "t: empty file"},
       {"garbage\n", "t:1: not a portclash learned-ports file (expected 'portclash learned ports 1')"},
-      {"portclash learned ports 1\ntcp 80 1 1 1 x\nsctp 80 1 1 1 x\n", "t:3: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
-      {"portclash learned ports 1\ntcp 70000 1 1 1 x\n", "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
-      {"portclash learned ports 1\ntcp 80 1 1\n", "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
-      {"portclash learned ports 1\ntcp 80 1 99999999999999999999 1 x\n", "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
+      {"portclash learned ports 1\ntcp 80 1 1 1 x\nsctp 80 1 1 1 x\n",
+       "t:3: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
+      {"portclash learned ports 1\ntcp 70000 1 1 1 x\n",
+       "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
+      {"portclash learned ports 1\ntcp 80 1 1\n",
+       "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
+      {"portclash learned ports 1\ntcp 80 1 99999999999999999999 1 x\n",
+       "t:2: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     pc_learned *l;
@@ -182,15 +189,20 @@ PC_TEST(range_snapshot_text_round_trips_and_rejects_garbage) {
   pc_port_range ex[2] = {{.start = 50000, .end = 50059, .administered = true, .proto = 6},
                          {.start = 1000, .end = 1099, .proto = 17, .family = PC_AF_INET6}};
   pc_dynamic_range dy[1] = {{.start = 49152, .count = 16384, .proto = 6}};
-  pc_range_snapshot s = {.taken = 123456789, .excluded_known = true, .excluded = ex, .n_excluded = 2,
-                         .dynamic = dy, .n_dynamic = 1};
+  pc_range_snapshot s = {.taken = 123456789,
+                         .excluded_known = true,
+                         .excluded = ex,
+                         .n_excluded = 2,
+                         .dynamic = dy,
+                         .n_dynamic = 1};
   snprintf(s.source, sizeof s.source, "offline");
   char *text;
   size_t len;
   PC_CHECK_INT(pc_range_snapshot_format(&s, &text, &len), PC_OK);
-  PC_CHECK_STR(text, "portclash ranges 1\nsource offline\ntaken 123456789\nexcluded_known 1\n"
-                     "excluded 50000 50059 administered tcp any\nexcluded 1000 1099 dynamic udp ipv6\n"
-                     "dynamic 49152 16384 tcp any\n");
+  PC_CHECK_STR(text,
+               "portclash ranges 1\nsource offline\ntaken 123456789\nexcluded_known 1\n"
+               "excluded 50000 50059 administered tcp any\nexcluded 1000 1099 dynamic udp ipv6\n"
+               "dynamic 49152 16384 tcp any\n");
   pc_range_snapshot t;
   char err[512];
   PC_CHECK_INT(pc_range_snapshot_parse(text, len, "t", &t, err, sizeof err), PC_OK);
@@ -215,7 +227,8 @@ PC_TEST(range_snapshot_text_round_trips_and_rejects_garbage) {
       {"portclash ranges 1\nexcluded 1 2 dynamic tcp any extra\n", "t:2: unknown line"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    PC_CHECK_INT(pc_range_snapshot_parse(bad[i].text, strlen(bad[i].text), "t", &t, err, sizeof err), PC_ECORRUPT);
+    PC_CHECK_INT(pc_range_snapshot_parse(bad[i].text, strlen(bad[i].text), "t", &t, err, sizeof err),
+                 PC_ECORRUPT);
     PC_CHECK_STR(err, bad[i].msg);
     PC_CHECK_INT(t.n_excluded + t.n_dynamic, 0);
   }

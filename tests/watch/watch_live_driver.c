@@ -36,11 +36,13 @@ static void on_finding(void *ud, const pc_finding *f) {
   char buf[8192];
   pc_format_json(f, NULL, buf, sizeof buf);
   printf("%s\n", buf);
-  if (f->port == s->p1 && f->rule_id && strcmp(f->rule_id, "W06") == 0) s->got_p1++;
+  if (f->port == s->p1 && f->rule_id && strcmp(f->rule_id, "W06") == 0)
+    s->got_p1++;
   else if (f->port == s->p2 && f->rule_id && strcmp(f->rule_id, "W07") == 0 && f->owner_pid_known &&
            f->owner_pid == s->child)
     s->got_p2++;
-  else s->other++;
+  else
+    s->other++;
 }
 
 /* A port the kernel considers free right now (bind to 0, read it back). */
@@ -48,7 +50,8 @@ static uint16_t free_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET};
   socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &len) != 0)
     return 0;
   close(fd);
   return ntohs(a.sin_port);
