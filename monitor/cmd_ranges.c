@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pc_cli.h"
 #include "pc_cmd_hoststate.h"
 #include "pc_error.h"
 #include "pc_format.h"
+#include "pc_ranges_diff.h"
 #include "pc_hoststate.h"
 
 /* Owner lookups are per port; wide ranges (a Linux reserved block, a 100-port WinNAT range)
@@ -17,11 +19,13 @@
 
 static void usage(FILE *out) {
   fputs(
-      "usage: portclash ranges [--format text|json] [host-state files]\n"
+      "usage: portclash ranges [--diff] [--format text|json] [host-state files]\n"
       "\n"
       "Lists the excluded (reserved) port ranges and the dynamic port range, TCP and UDP, and who\n"
       "holds ports inside the excluded ranges. Without host-state files it reads this machine.\n"
       "\n"
+      "  --diff       what changed in the ranges since the last run (\"it worked yesterday\");\n"
+      "               every run saves the ranges in the state directory for the next --diff\n"
       "  --format F   text (default) or json\n"
       "  -h, --help   this text\n"
       "\n",
@@ -98,6 +102,7 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
   pc_hoststate_offline_files files;
   memset(&files, 0, sizeof files);
   const char *format = "text";
+  bool diff = false;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     char err[256] = "";
@@ -110,6 +115,8 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
       usage(out);
       return PC_EXIT_OK;
+    } else if (strcmp(arg, "--diff") == 0) {
+      diff = true;
     } else if (strncmp(arg, "--format=", 9) == 0) {
       format = arg + 9;
     } else if (strcmp(arg, "--format") == 0 && i + 1 < argc) {
@@ -127,6 +134,11 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
   pc_hoststate *hs;
   int code = pc__cmd_open_hoststate("ranges", &files, &hs, errout);
   if (code != PC_EXIT_OK) return code;
+  if (diff) {
+    code = pc_ranges_diff(hs, NULL, json, out, errout);
+    pc_hoststate_close(hs);
+    return code;
+  }
 
   const pc_port_range *ex;
   size_t n_ex = pc_hoststate_excluded(hs, &ex);
@@ -209,6 +221,8 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
       fprintf(out, "Unprivileged port start: %u (lower ports need CAP_NET_BIND_SERVICE)\n", unpriv);
   }
   free(ro);
+  /* Every run leaves a baseline for a later --diff; failing to save is not this run's error. */
+  (void)pc_ranges_snapshot_update(hs, NULL, pc_time_from_unix((int64_t)time(NULL), 0));
   pc_hoststate_close(hs);
   return PC_EXIT_OK;
 }

@@ -19,5 +19,5 @@ pc_apply_warnings(pc_hoststate)
 add_library(pc_cmd_hoststate STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cmd_explain.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_ranges.c)
-target_link_libraries(pc_cmd_hoststate PUBLIC pc_hoststate pc_findings pc_format)
+target_link_libraries(pc_cmd_hoststate PUBLIC pc_hoststate pc_findings pc_watch pc_format)
 pc_apply_warnings(pc_cmd_hoststate)

@@ -3,6 +3,8 @@ set(cli ${CMAKE_CURRENT_SOURCE_DIR}/e2e/cli_case.sh)
 set(e2e ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
 function(pc_cli_case name exit_code stdout_file stderr_text)
   add_test(NAME cli_${name} COMMAND bash ${cli} ${exit_code} ${stdout_file} ${stderr_text} -- ${ARGN})
+  # Commands that remember state (ranges snapshots, learned ports) keep it in the build tree.
+  set_tests_properties(cli_${name} PROPERTIES ENVIRONMENT "PC_STATE_DIR=${CMAKE_BINARY_DIR}/test-state")
 endfunction()
 
 set(demo ${CMAKE_SOURCE_DIR}/demo)
@@ -61,3 +63,14 @@ pc_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - $<TAR
   --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
 pc_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - $<TARGET_FILE:portclash>
   explain 50010 --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
+
+# ranges --diff: a first run saves the TCP ranges, the second (with the UDP file too) reports
+# exactly the two UDP ranges that appeared.
+set(diff_state ${CMAKE_CURRENT_BINARY_DIR}/ranges-diff-state)
+add_test(NAME cli_ranges_diff
+  COMMAND bash -c "rm -rf '${diff_state}' && export PC_STATE_DIR='${diff_state}' && \
+'$<TARGET_FILE:portclash>' ranges --netsh-excluded '${demo}/netsh-excluded-tcp.txt' >/dev/null && \
+'$<TARGET_FILE:portclash>' ranges --diff --format json --netsh-excluded '${demo}/netsh-excluded-udp.txt' \
+--netsh-excluded '${demo}/netsh-excluded-tcp.txt' | python3 -c \"import json,sys; d=json.load(sys.stdin); \
+a=[(r['proto'],r['start'],r['end']) for r in d['excluded_added']]; \
+assert a==[('udp',50000,50059),('udp',50060,50159)], a; assert not d['excluded_removed'], d; print('1 passed, 0 failed')\"")
