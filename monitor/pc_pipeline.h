@@ -18,6 +18,10 @@ typedef struct pc_pipeline pc_pipeline;
 
 typedef struct pc_pipeline_options {
   bool report_success; /* pass successful binds on too (learned ports) */
+  /* Optional: every decoded event, before correlation (the watch list uses the reservation
+   * and listener events). The event is borrowed for the call. */
+  void (*on_event)(const pc_event *ev, void *ud);
+  void *event_ud;
 } pc_pipeline_options;
 
 /* opts may be NULL. on_attempt receives every finished attempt (borrowed). */

@@ -4,6 +4,8 @@
 #include "pc_pipeline.h"
 
 struct pc_pipeline {
+  void (*on_event)(const pc_event *ev, void *ud);
+  void *event_ud;
   pc_decoder *decoder;
   pc_correlator *correlator;
   uint64_t records;
@@ -15,7 +17,11 @@ int pc_pipeline_new(const pc_pipeline_options *opts, pc_attempt_fn on_attempt, v
   if (!p) return PC_ENOMEM;
   pc_correlator_config cfg;
   pc_correlator_config_default(&cfg);
-  if (opts) cfg.report_success = opts->report_success;
+  if (opts) {
+    cfg.report_success = opts->report_success;
+    p->on_event = opts->on_event;
+    p->event_ud = opts->event_ud;
+  }
   int rc = pc_decoder_new(NULL, &p->decoder);
   if (rc == PC_OK) rc = pc_correlator_new(&cfg, on_attempt, ud, &p->correlator);
   if (rc != PC_OK) {
@@ -29,8 +35,12 @@ int pc_pipeline_new(const pc_pipeline_options *opts, pc_attempt_fn on_attempt, v
 void pc_pipeline_push(pc_pipeline *p, const pc_record *r) {
   pc_event ev;
   p->records++;
-  if (pc_decoder_decode(p->decoder, r, &ev) == PC_OK) pc_correlator_feed(p->correlator, &ev);
-  else pc_correlator_advance(p->correlator, r->timestamp);
+  if (pc_decoder_decode(p->decoder, r, &ev) == PC_OK) {
+    if (p->on_event) p->on_event(&ev, p->event_ud);
+    pc_correlator_feed(p->correlator, &ev);
+  } else {
+    pc_correlator_advance(p->correlator, r->timestamp);
+  }
 }
 
 void pc_pipeline_advance(pc_pipeline *p, pc_time now) { pc_correlator_advance(p->correlator, now); }
