@@ -49,5 +49,13 @@ else
     exit 1
   }
   touch "$WINEPREFIX/.portclash-booted"
+  # Restart the wineserver and boot the new prefix the way the warm path does: on the server
+  # that created the prefix, Wine's service manager refuses service operations made by later
+  # processes (seen: OpenService failing right after CreateService in test_win_service, on
+  # every try, until the server was restarted).
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+  wineserver -p || true
+  wine wineboot </dev/null >/dev/null 2>&1
 fi
 say "ready ($(wine --version 2>/dev/null), $(wine cmd /c ver 2>/dev/null | tr -d '\r' | grep -m1 . || echo 'version ?'))"
