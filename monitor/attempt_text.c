@@ -57,7 +57,10 @@ size_t pc_attempt_format_line(const pc_bind_attempt *a, char *buf, size_t cap) {
     const char *n = pc_ntstatus_name(a->ntstatus);
     put(&o, " status=%s(0x%08x)", n ? n : "NTSTATUS", (unsigned)a->ntstatus);
   }
-  put(&o, " stage=%s", a->stage == PC_STAGE_LISTEN ? "listen" : a->stage == PC_STAGE_CREATE ? "create" : "bind");
+  put(&o, " stage=%s",
+      a->stage == PC_STAGE_LISTEN   ? "listen"
+      : a->stage == PC_STAGE_CREATE ? "create"
+                                    : "bind");
   put(&o, " seen=");
   const char *sep = "";
   if (a->seen_by & PC_SEEN_AFD) put(&o, "%safd", sep), sep = "+";

@@ -21,8 +21,12 @@ struct pc_bmap {
   unsigned char *slots;
 };
 
-static slot_head *slot_at(const pc_bmap *m, size_t i) { return (slot_head *)(m->slots + i * m->slot_size); }
-static void *value_of(slot_head *s) { return (unsigned char *)s + sizeof(slot_head); }
+static slot_head *slot_at(const pc_bmap *m, size_t i) {
+  return (slot_head *)(m->slots + i * m->slot_size);
+}
+static void *value_of(slot_head *s) {
+  return (unsigned char *)s + sizeof(slot_head);
+}
 
 static size_t hash(uint64_t k1, uint64_t k2) {
   uint64_t h = k1 * 0x9E3779B97F4A7C15ull ^ (k2 + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
@@ -56,7 +60,9 @@ void pc_bmap_free(pc_bmap *m) {
   free(m);
 }
 
-size_t pc_bmap_count(const pc_bmap *m) { return m->count; }
+size_t pc_bmap_count(const pc_bmap *m) {
+  return m->count;
+}
 
 static slot_head *find(const pc_bmap *m, uint64_t k1, uint64_t k2, size_t *pos) {
   for (size_t i = hash(k1, k2) & m->mask;; i = (i + 1) & m->mask) {

@@ -11,10 +11,10 @@
 #include "pc_cli.h"
 #include "pc_cmd_hoststate.h"
 #include "pc_errnames.h"
-#include "pc_run_options.h"
 #include "pc_error.h"
 #include "pc_format.h"
 #include "pc_hoststate.h"
+#include "pc_run_options.h"
 
 #define OWNERS_SHOWN 8
 
@@ -365,7 +365,8 @@ static bool blocked_error(pc_facts *f, const explain_extra *x) {
 
 /* Renders the facts, then (when the port is blocked) the explanation and fixes of the first
  * matching rule. */
-static void explain_render(pc_facts *f, const explain_extra *x, const pc_ruleset *rules, bool json, FILE *out) {
+static void explain_render(pc_facts *f, const explain_extra *x, const pc_ruleset *rules, bool json,
+                           FILE *out) {
   pc_rule_result r;
   pc_rule_result_init(&r);
   bool explained = rules && blocked_error(f, x) && pc_rules_eval(rules, f, &r) == PC_OK;

@@ -9,8 +9,8 @@
 #include "pc_cmd_hoststate.h"
 #include "pc_error.h"
 #include "pc_format.h"
-#include "pc_ranges_diff.h"
 #include "pc_hoststate.h"
+#include "pc_ranges_diff.h"
 
 /* Owner lookups are per port; wide ranges (a Linux reserved block, a 100-port WinNAT range)
  * would make this slow on a live machine, so only this many ports are checked in total. */

@@ -9,16 +9,17 @@
 #include "pc_schema.h"
 
 static void usage(FILE *out) {
-  fputs("usage: portclash schema check FILE\n"
-        "       portclash schema dump [--out FILE]   (Windows only)\n"
-        "\n"
-        "check  compares FILE (the text written by 'schema dump', see parsers/schemas/FORMAT.md)\n"
-        "       with the layouts built into portclash and prints every difference.\n"
-        "dump   writes the running Windows' own layouts of the events portclash reads.\n"
-        "\n"
-        "Exit status: 0 no differences, 1 differences found (or runtime failure),\n"
-        "2 bad usage or a malformed FILE (the message names FILE:LINE).\n",
-        out);
+  fputs(
+      "usage: portclash schema check FILE\n"
+      "       portclash schema dump [--out FILE]   (Windows only)\n"
+      "\n"
+      "check  compares FILE (the text written by 'schema dump', see parsers/schemas/FORMAT.md)\n"
+      "       with the layouts built into portclash and prints every difference.\n"
+      "dump   writes the running Windows' own layouts of the events portclash reads.\n"
+      "\n"
+      "Exit status: 0 no differences, 1 differences found (or runtime failure),\n"
+      "2 bad usage or a malformed FILE (the message names FILE:LINE).\n",
+      out);
 }
 
 static void describe(const pc_schema_event *e, char *buf, size_t cap) {

@@ -51,8 +51,8 @@ int pc_schema_dump_os(const pc_tdh_api *api, uint32_t os_build, FILE *out, FILE 
       pc_schema_event ev;
       int erc = src.get_event(src.ud, g, ids[i], versions[i], &ev);
       if (erc != PC_OK) {
-        fprintf(err, "portclash: %s event %u v%u: not dumped (%s)\n", pc_provider_name(g), ids[i], versions[i],
-                pc_strerror(erc));
+        fprintf(err, "portclash: %s event %u v%u: not dumped (%s)\n", pc_provider_name(g), ids[i],
+                versions[i], pc_strerror(erc));
         continue;
       }
       ev.provider = *g;
@@ -78,13 +78,15 @@ int pc_cmd_schema_dump(int argc, char **argv) {
     if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
       out_path = argv[++i];
     } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs("usage: portclash schema dump [--out FILE]\n"
-            "Writes this Windows' own layouts of the events portclash reads (from TDH), in the\n"
-            "text form 'portclash schema check FILE' reads on any machine.\n",
-            stdout);
+      fputs(
+          "usage: portclash schema dump [--out FILE]\n"
+          "Writes this Windows' own layouts of the events portclash reads (from TDH), in the\n"
+          "text form 'portclash schema check FILE' reads on any machine.\n",
+          stdout);
       return PC_EXIT_OK;
     } else {
-      fprintf(stderr, "portclash schema dump: unexpected '%s' (usage: portclash schema dump [--out FILE])\n", argv[i]);
+      fprintf(stderr, "portclash schema dump: unexpected '%s' (usage: portclash schema dump [--out FILE])\n",
+              argv[i]);
       return PC_EXIT_USAGE;
     }
   }
@@ -101,8 +103,9 @@ int pc_cmd_schema_dump(int argc, char **argv) {
   int rc = pc_schema_dump_os(NULL, v.build, out, stderr);
   if (out != stdout && fclose(out) != 0 && rc == PC_OK) rc = PC_EIO;
   if (rc == PC_ENOTSUP) {
-    fprintf(stderr, "portclash: this Windows (%u.%u.%u) has no TdhEnumerateManifestProviderEvents (Windows 8.1+); "
-                    "nothing to dump\n",
+    fprintf(stderr,
+            "portclash: this Windows (%u.%u.%u) has no TdhEnumerateManifestProviderEvents (Windows 8.1+); "
+            "nothing to dump\n",
             (unsigned)v.major, (unsigned)v.minor, (unsigned)v.build);
     return PC_EXIT_FAILURE;
   }

@@ -77,9 +77,9 @@ struct pc_correlator {
   pc_attempt_fn emit;
   void *ud;
   pc_time now;
-  pc_bmap *afd_sockets; /* key (endpoint, 0) */
-  pc_bmap *ws_sockets;  /* key (socket handle, pid) */
-  pc_bmap *processes;   /* key (EPROCESS, 0) */
+  pc_bmap *afd_sockets;  /* key (endpoint, 0) */
+  pc_bmap *ws_sockets;   /* key (socket handle, pid) */
+  pc_bmap *processes;    /* key (EPROCESS, 0) */
   pc_bind_attempt *open; /* ring of attempts waiting for more evidence, oldest first */
   size_t open_head, open_count;
   pc_correlator_stats stats;
@@ -436,7 +436,8 @@ static void on_winsock(pc_correlator *c, const pc_event *ev) {
       if (ev->wsa_known && ev->wsa_error != 0) return; /* the option did not take effect */
       uint32_t bit = 0;
       if (ev->opt_level == WS_SOL_SOCKET && ev->opt_name == WS_SO_REUSEADDR) bit = PC_SOCKOPT_REUSEADDR;
-      if (ev->opt_level == WS_SOL_SOCKET && ev->opt_name == WS_SO_EXCLUSIVEADDRUSE) bit = PC_SOCKOPT_EXCLUSIVEADDRUSE;
+      if (ev->opt_level == WS_SOL_SOCKET && ev->opt_name == WS_SO_EXCLUSIVEADDRUSE)
+        bit = PC_SOCKOPT_EXCLUSIVEADDRUSE;
       if (ev->opt_level == WS_IPPROTO_IPV6 && ev->opt_name == WS_IPV6_V6ONLY) bit = PC_SOCKOPT_V6ONLY;
       if (!bit) return;
       sock_info *s = pc_bmap_put(c->ws_sockets, ev->endpoint, ev->header_pid, c->now, &evicted);

@@ -300,7 +300,8 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
     netns = 0;
   for (size_t s = 0; s < CACHE_SLOTS; s++) {
     cache_slot *c = &lx->cache[s];
-    if (c->used && c->proto == proto && c->port == port && c->netns == netns && now - c->at_ms < CACHE_TTL_MS) {
+    if (c->used && c->proto == proto && c->port == port && c->netns == netns &&
+        now - c->at_ms < CACHE_TTL_MS) {
       for (size_t i = 0; i < c->n; i++) pc__hoststate_keep_row(rows, cap, n, &c->rows[i]);
       return PC_OK;
     }

@@ -29,15 +29,14 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#include <windows.h>
 #include <iphlpapi.h>
-#include <tlhelp32.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tlhelp32.h>
+#include <windows.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
@@ -126,7 +125,8 @@ static char *run_netsh(const wchar_t *args, size_t *len) {
   if (!CreatePipe(&rd, &wr, &sa, 0)) return NULL;
   /* Only the child's end is inherited. */
   SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
-  HANDLE nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+  HANDLE nul =
+      CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
 
   /* The attribute list limits inheritance to these handles, so that a service or a program
    * with other inheritable handles open does not leak them into netsh
@@ -310,7 +310,8 @@ static int win_refresh(pc_hoststate *hs, void *impl) {
     /* Once per process: `monitor` refreshes on every reservation event. */
     static LONG said;
     if (InterlockedExchange(&said, 1) == 0)
-      fprintf(stderr, "portclash: note: the port ranges are unknown (%s); nothing is said about excluded%s ranges\n",
+      fprintf(stderr,
+              "portclash: note: the port ranges are unknown (%s); nothing is said about excluded%s ranges\n",
               why, n_dyn ? "" : " or dynamic");
   }
   pc__hoststate_set_ranges(hs, excl, n_excl, dyn, n_dyn, false, 0);
@@ -389,8 +390,8 @@ static void set_v6(pc_addr *a, const UCHAR bytes[16], DWORD scope, DWORD port_dw
   a->port = ntohs((u_short)(port_dw & 0xFFFF));
 }
 
-static int win_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows, size_t cap,
-                       size_t *n) {
+static int win_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
+                       size_t cap, size_t *n) {
   win_hs *w = impl;
   *n = 0;
   int base = proto == PC_PROTO_UDP ? 2 : 0;
@@ -512,8 +513,8 @@ static void services_of(win_hs *w, uint32_t pid, char *out, size_t cap) {
     DWORD need = 0, count = 0, resume = 0, size = 0;
     BYTE *buf = NULL;
     for (int tries = 0; tries < 4; tries++) {
-      if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf, size, &need, &count,
-                                &resume, NULL)) {
+      if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf, size, &need,
+                                &count, &resume, NULL)) {
         w->services = (ENUM_SERVICE_STATUS_PROCESSW *)buf;
         w->n_services = count;
         buf = NULL;

@@ -58,7 +58,9 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
   return PC_OK;
 }
 
-uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) { return hs->view_pid; }
+uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) {
+  return hs->view_pid;
+}
 
 void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known) {
   hs->excluded_known = excluded_known;

@@ -17,12 +17,12 @@
 #include "pc_event.h"
 
 typedef struct pc_correlator_config {
-  pc_time merge_window;    /* evidence this close to an attempt's first event can merge (100 ms) */
-  pc_time hold;            /* an attempt is emitted once event time passes first + hold (200 ms) */
-  size_t max_endpoints;    /* AFD endpoints and Winsock sockets tracked (65536) */
-  size_t max_processes;    /* EPROCESS → PID entries (16384) */
-  size_t max_open;         /* attempts waiting for more evidence (1024); the oldest is emitted early when full */
-  bool report_success;     /* also emit successful binds (for learned ports); off by default */
+  pc_time merge_window; /* evidence this close to an attempt's first event can merge (100 ms) */
+  pc_time hold;         /* an attempt is emitted once event time passes first + hold (200 ms) */
+  size_t max_endpoints; /* AFD endpoints and Winsock sockets tracked (65536) */
+  size_t max_processes; /* EPROCESS → PID entries (16384) */
+  size_t max_open;      /* attempts waiting for more evidence (1024); the oldest is emitted early when full */
+  bool report_success;  /* also emit successful binds (for learned ports); off by default */
 } pc_correlator_config;
 
 /* Fills cfg with the defaults above. */
@@ -55,11 +55,11 @@ typedef struct pc_correlator_stats {
   uint64_t events;
   uint64_t attempts_emitted;
   uint64_t failures_emitted;
-  uint64_t merged;            /* evidence folded into an existing attempt */
+  uint64_t merged; /* evidence folded into an existing attempt */
   uint64_t exits_without_enter;
   uint64_t endpoints_evicted; /* table full: the oldest entry was dropped */
   uint64_t processes_evicted;
-  uint64_t early_emits;       /* open-attempt list full: the oldest was emitted before its hold */
+  uint64_t early_emits; /* open-attempt list full: the oldest was emitted before its hold */
   size_t endpoints_tracked;
 } pc_correlator_stats;
 

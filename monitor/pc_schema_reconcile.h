@@ -31,9 +31,9 @@ typedef struct pc_schema_source {
 typedef struct pc_reconcile_stats {
   unsigned providers_missing;
   unsigned identical;
-  unsigned replaced;     /* the OS layout differs: decoded with the OS's */
-  unsigned added;        /* a version we did not know: decoded with the OS's */
-  unsigned unreadable;   /* the OS could not describe it: built-in kept */
+  unsigned replaced;   /* the OS layout differs: decoded with the OS's */
+  unsigned added;      /* a version we did not know: decoded with the OS's */
+  unsigned unreadable; /* the OS could not describe it: built-in kept */
 } pc_reconcile_stats;
 
 /* Reconciles every provider the decoder has schemas for. Warnings (one line each) go to

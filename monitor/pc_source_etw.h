@@ -102,8 +102,8 @@ int pc_etw_plan_build(const pc_os_version *os, const pc_schema_set *schemas, pc_
 typedef struct pc_etw_api {
   ULONG(WINAPI *start_trace)(PTRACEHANDLE, LPCWSTR, PEVENT_TRACE_PROPERTIES);
   ULONG(WINAPI *control_trace)(TRACEHANDLE, LPCWSTR, PEVENT_TRACE_PROPERTIES, ULONG);
-  ULONG(WINAPI *enable_trace_ex2)(TRACEHANDLE, LPCGUID, ULONG, UCHAR, ULONGLONG, ULONGLONG, ULONG,
-                                  PENABLE_TRACE_PARAMETERS);
+  ULONG(WINAPI *enable_trace_ex2)
+  (TRACEHANDLE, LPCGUID, ULONG, UCHAR, ULONGLONG, ULONGLONG, ULONG, PENABLE_TRACE_PARAMETERS);
   TRACEHANDLE(WINAPI *open_trace)(PEVENT_TRACE_LOGFILEW);
   ULONG(WINAPI *process_trace)(PTRACEHANDLE, ULONG, LPFILETIME, LPFILETIME);
   ULONG(WINAPI *close_trace)(TRACEHANDLE);
@@ -117,12 +117,12 @@ extern const pc_etw_api pc_etw_api_system;
 typedef struct pc_etw_session pc_etw_session;
 
 typedef struct pc_etw_stats {
-  uint64_t delivered;       /* callbacks received */
-  uint64_t queue_drops;     /* queue full: the consumer fell behind */
-  uint64_t oversize_drops;  /* user data larger than a queue slot */
-  uint64_t malformed_drops; /* UserData NULL with a non-zero length */
-  bool query_ok;            /* the counters below come from ControlTrace(QUERY) */
-  uint32_t events_lost;     /* EVENT_TRACE_PROPERTIES.EventsLost */
+  uint64_t delivered;             /* callbacks received */
+  uint64_t queue_drops;           /* queue full: the consumer fell behind */
+  uint64_t oversize_drops;        /* user data larger than a queue slot */
+  uint64_t malformed_drops;       /* UserData NULL with a non-zero length */
+  bool query_ok;                  /* the counters below come from ControlTrace(QUERY) */
+  uint32_t events_lost;           /* EVENT_TRACE_PROPERTIES.EventsLost */
   uint32_t realtime_buffers_lost; /* RealTimeBuffersLost */
   uint32_t log_buffers_lost;      /* LogBuffersLost (--record) */
 } pc_etw_stats;
@@ -136,8 +136,8 @@ typedef struct pc_etw_stats {
  *   PC_EIO     another OS failure (msg names the call and the Win32 error);
  *   PC_ENOMEM.
  * On failure nothing is left running: a session this call started is stopped again. */
-int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api, FILE *msg,
-                         pc_etw_session **out);
+int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api,
+                         FILE *msg, pc_etw_session **out);
 
 /* Pops the next record into *r, copying its user data into buf[cap] (r->user_data points
  * there). Waits up to timeout_ms. Returns PC_OK, PC_ETIMEOUT, or PC_ENOENT once the session
@@ -189,11 +189,11 @@ typedef struct pc_tdh_api {
   /* TdhEnumerateManifestProviderEvents (Windows 8.1+): buffer is a PROVIDER_EVENT_INFO. */
   ULONG(WINAPI *enumerate_manifest_provider_events)(LPGUID provider, PVOID buffer, ULONG *size);
   /* TdhGetManifestEventInformation (Windows 8.1+). */
-  ULONG(WINAPI *get_manifest_event_information)(LPGUID provider, PEVENT_DESCRIPTOR ev, PTRACE_EVENT_INFO info,
-                                               ULONG *size);
+  ULONG(WINAPI *get_manifest_event_information)
+  (LPGUID provider, PEVENT_DESCRIPTOR ev, PTRACE_EVENT_INFO info, ULONG *size);
   /* TdhGetEventInformation (Vista+): the fallback, from a received event. */
-  ULONG(WINAPI *get_event_information)(PEVENT_RECORD ev, ULONG ctx_count, PTDH_CONTEXT ctx, PTRACE_EVENT_INFO info,
-                                       ULONG *size);
+  ULONG(WINAPI *get_event_information)
+  (PEVENT_RECORD ev, ULONG ctx_count, PTDH_CONTEXT ctx, PTRACE_EVENT_INFO info, ULONG *size);
 } pc_tdh_api;
 
 /* Loads tdh.dll and looks the functions up. Returns PC_OK (some members may still be NULL)

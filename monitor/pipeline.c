@@ -43,9 +43,13 @@ void pc_pipeline_push(pc_pipeline *p, const pc_record *r) {
   }
 }
 
-void pc_pipeline_advance(pc_pipeline *p, pc_time now) { pc_correlator_advance(p->correlator, now); }
+void pc_pipeline_advance(pc_pipeline *p, pc_time now) {
+  pc_correlator_advance(p->correlator, now);
+}
 
-void pc_pipeline_finish(pc_pipeline *p) { pc_correlator_flush(p->correlator); }
+void pc_pipeline_finish(pc_pipeline *p) {
+  pc_correlator_flush(p->correlator);
+}
 
 void pc_pipeline_get_stats(const pc_pipeline *p, pc_pipeline_stats *out) {
   out->records = p->records;
@@ -56,19 +60,23 @@ void pc_pipeline_get_stats(const pc_pipeline *p, pc_pipeline_stats *out) {
 void pc_pipeline_write_summary(const pc_pipeline *p, FILE *out) {
   pc_pipeline_stats s;
   pc_pipeline_get_stats(p, &s);
-  fprintf(out, "records: %llu (decoded %llu, other providers %llu, unknown event versions %llu, malformed %llu)\n",
-          (unsigned long long)s.records, (unsigned long long)s.decoder.decoded, (unsigned long long)s.decoder.foreign,
-          (unsigned long long)s.decoder.unknown, (unsigned long long)s.decoder.malformed);
+  fprintf(out,
+          "records: %llu (decoded %llu, other providers %llu, unknown event versions %llu, malformed %llu)\n",
+          (unsigned long long)s.records, (unsigned long long)s.decoder.decoded,
+          (unsigned long long)s.decoder.foreign, (unsigned long long)s.decoder.unknown,
+          (unsigned long long)s.decoder.malformed);
   pc_decoder_write_summary(p->decoder, out);
   fprintf(out, "bind failures: %llu (evidence merged across providers: %llu)\n",
           (unsigned long long)s.correlator.failures_emitted, (unsigned long long)s.correlator.merged);
   if (s.correlator.endpoints_evicted || s.correlator.processes_evicted || s.correlator.early_emits)
     fprintf(out, "tables full: %llu sockets and %llu processes forgotten, %llu attempts emitted early\n",
-            (unsigned long long)s.correlator.endpoints_evicted, (unsigned long long)s.correlator.processes_evicted,
-            (unsigned long long)s.correlator.early_emits);
+            (unsigned long long)s.correlator.endpoints_evicted,
+            (unsigned long long)s.correlator.processes_evicted, (unsigned long long)s.correlator.early_emits);
 }
 
-pc_decoder *pc_pipeline_decoder(pc_pipeline *p) { return p->decoder; }
+pc_decoder *pc_pipeline_decoder(pc_pipeline *p) {
+  return p->decoder;
+}
 
 void pc_pipeline_free(pc_pipeline *p) {
   if (!p) return;

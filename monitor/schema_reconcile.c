@@ -9,7 +9,8 @@ static const pc_guid *const providers[] = {&PC_GUID_AFD, &PC_GUID_TCPIP, &PC_GUI
 
 /* Does the built-in set decode this event id at all (any version)? Only those ids are
  * worth a look: the OS lists hundreds we do not read. */
-static const pc_schema_event *builtin_any_version(const pc_schema_set *set, const pc_guid *prov, uint16_t id) {
+static const pc_schema_event *builtin_any_version(const pc_schema_set *set, const pc_guid *prov,
+                                                  uint16_t id) {
   for (size_t i = 0; i < set->count; i++)
     if (set->events[i].id == id && pc_guid_equal(&set->events[i].provider, prov)) return &set->events[i];
   return NULL;
@@ -61,17 +62,22 @@ static void reconcile_provider(pc_decoder *dec, const pc_schema_source *src, con
     }
     if (ours) {
       st->replaced++;
-      fprintf(warn, "portclash: %s event %u v%u differs from the built-in layout (%s); decoding it with the system's layout\n",
+      fprintf(warn,
+              "portclash: %s event %u v%u differs from the built-in layout (%s); decoding it with the "
+              "system's layout\n",
               pname, ids[i], versions[i], diff);
     } else {
       st->added++;
-      fprintf(warn, "portclash: %s event %u v%u is a version portclash does not know; decoding it with the system's layout\n",
+      fprintf(warn,
+              "portclash: %s event %u v%u is a version portclash does not know; decoding it with the "
+              "system's layout\n",
               pname, ids[i], versions[i]);
     }
   }
 }
 
-void pc_schema_reconcile(pc_decoder *dec, const pc_schema_source *src, FILE *warn, pc_reconcile_stats *stats) {
+void pc_schema_reconcile(pc_decoder *dec, const pc_schema_source *src, FILE *warn,
+                         pc_reconcile_stats *stats) {
   pc_reconcile_stats st;
   memset(&st, 0, sizeof st);
   for (size_t p = 0; p < sizeof providers / sizeof providers[0]; p++)

@@ -48,7 +48,8 @@ int pc_tdh_api_load(pc_tdh_api *api) {
 
 /* Copies the UTF-16 string at offset off of the info block into an ASCII token (spaces
  * become '_', so it stays one word in the text form). */
-static int read_name(const TRACE_EVENT_INFO *info, size_t size, ULONG off, char *dst, size_t cap, bool token) {
+static int read_name(const TRACE_EVENT_INFO *info, size_t size, ULONG off, char *dst, size_t cap,
+                     bool token) {
   if (off < sizeof(TRACE_EVENT_INFO) - sizeof(EVENT_PROPERTY_INFO) || off >= size || (size - off) < 2)
     return PC_EPARSE;
   const unsigned char *p = (const unsigned char *)info + off;
@@ -169,7 +170,8 @@ static int tdh_alloc(tdh_call call, void *ctx, void **buf, ULONG *out_size) {
   free(*buf);
   *buf = NULL;
   if (rc == ERROR_SUCCESS || rc == ERROR_EMPTY) return PC_ENOENT; /* nothing to describe */
-  if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_NOT_FOUND || rc == ERROR_RESOURCE_TYPE_NOT_FOUND) return PC_ENOENT;
+  if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_NOT_FOUND || rc == ERROR_RESOURCE_TYPE_NOT_FOUND)
+    return PC_ENOENT;
   if (rc == ERROR_NOT_ENOUGH_MEMORY || rc == ERROR_OUTOFMEMORY) return PC_ENOMEM;
   return PC_EIO;
 }
@@ -210,7 +212,8 @@ static provider_event_info *provider_events(pc_tdh_source *t, const pc_guid *g, 
   if (*rc != PC_OK) return NULL;
   provider_event_info *pei = buf;
   if (size < offsetof(provider_event_info, EventDescriptorsArray) ||
-      (size - offsetof(provider_event_info, EventDescriptorsArray)) / sizeof(EVENT_DESCRIPTOR) < pei->NumberOfEvents) {
+      (size - offsetof(provider_event_info, EventDescriptorsArray)) / sizeof(EVENT_DESCRIPTOR) <
+          pei->NumberOfEvents) {
     free(buf);
     *rc = PC_EPARSE;
     return NULL;
@@ -243,7 +246,8 @@ static int tdh_list_events(void *ud, const pc_guid *provider, uint16_t *ids, uin
   return PC_OK;
 }
 
-static int tdh_get_event(void *ud, const pc_guid *provider, uint16_t id, uint8_t version, pc_schema_event *out) {
+static int tdh_get_event(void *ud, const pc_guid *provider, uint16_t id, uint8_t version,
+                         pc_schema_event *out) {
   pc_tdh_source *t = ud;
   if (!t->api.get_manifest_event_information) return PC_ENOTSUP;
   int rc;
@@ -291,7 +295,7 @@ int pc_tdh_describe_record(const pc_tdh_api *api, const pc_record *r, pc_schema_
   memset(&ev, 0, sizeof ev);
   memcpy(&ev.EventHeader.ProviderId, &r->provider, sizeof(GUID));
   ev.EventHeader.Size = sizeof(EVENT_HEADER);
-  ev.EventHeader.Flags = r->flags & (USHORT) ~EVENT_HEADER_FLAG_EXTENDED_INFO; /* no items are passed */
+  ev.EventHeader.Flags = r->flags & (USHORT)~EVENT_HEADER_FLAG_EXTENDED_INFO; /* no items are passed */
   ev.EventHeader.EventDescriptor.Id = r->id;
   ev.EventHeader.EventDescriptor.Version = r->version;
   ev.EventHeader.EventDescriptor.Channel = r->channel;

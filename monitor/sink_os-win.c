@@ -12,14 +12,13 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <windows.h>
-
 #include <io.h>
 #include <limits.h>
 #include <process.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <windows.h>
 
 #include "pc_sink.h"
 
@@ -145,7 +144,8 @@ void pc__hostname(char *buf, size_t cap) {
   wchar_t w[256];
   DWORD n = sizeof w / sizeof w[0];
   if (!GetComputerNameExW(ComputerNameDnsHostname, w, &n)) return;
-  int len = WideCharToMultiByte(CP_UTF8, 0, w, (int)n, buf, cap > INT_MAX ? INT_MAX : (int)(cap - 1), NULL, NULL);
+  int len =
+      WideCharToMultiByte(CP_UTF8, 0, w, (int)n, buf, cap > INT_MAX ? INT_MAX : (int)(cap - 1), NULL, NULL);
   buf[len > 0 ? len : 0] = '\0';
 }
 
@@ -171,8 +171,8 @@ void pc__os_error(char *buf, size_t cap) {
   DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, w,
                            sizeof w / sizeof w[0], NULL);
   while (n > 0 && (w[n - 1] == L'\r' || w[n - 1] == L'\n' || w[n - 1] == L' ' || w[n - 1] == L'.')) n--;
-  int len = n ? WideCharToMultiByte(CP_UTF8, 0, w, (int)n, buf, cap > INT_MAX ? INT_MAX : (int)(cap - 1), NULL,
-                                    NULL)
+  int len = n ? WideCharToMultiByte(CP_UTF8, 0, w, (int)n, buf, cap > INT_MAX ? INT_MAX : (int)(cap - 1),
+                                    NULL, NULL)
               : 0;
   if (len <= 0)
     snprintf(buf, cap, "error %lu", (unsigned long)e);
@@ -231,8 +231,8 @@ pc_err pc__file_open(const char *path, pc__file **out, uint64_t *size) {
     return PC_EIO;
   }
   f->h = CreateFileW(w, FILE_APPEND_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
-                     NULL);
+                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+                     FILE_ATTRIBUTE_NORMAL, NULL);
   free_keep_error(w);
   if (f->h == INVALID_HANDLE_VALUE) {
     DWORD e = GetLastError();
@@ -281,8 +281,8 @@ pc_err pc__file_append(pc__file *f, const void *p, size_t n) {
 bool pc__file_is_current(pc__file *f, const char *path) {
   wchar_t *w = widen(path);
   if (!w) return false;
-  HANDLE h = CreateFileW(w, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                         OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+  HANDLE h = CreateFileW(w, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
   free(w);
   if (h == INVALID_HANDLE_VALUE) return false;
   BY_HANDLE_FILE_INFORMATION a, b;

@@ -23,14 +23,13 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#include <windows.h>
-
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <windows.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
 
 #include "pc_sink.h"
 
@@ -140,7 +139,8 @@ static int connect_tcp(SOCKET fd, const struct sockaddr *sa, int len) {
       FD_ZERO(&ex);
       FD_SET(fd, &wr);
       FD_SET(fd, &ex);
-      struct timeval tv = {.tv_sec = CONNECT_TIMEOUT_MS / 1000, .tv_usec = (CONNECT_TIMEOUT_MS % 1000) * 1000};
+      struct timeval tv = {.tv_sec = CONNECT_TIMEOUT_MS / 1000,
+                           .tv_usec = (CONNECT_TIMEOUT_MS % 1000) * 1000};
       int rc = select(0, NULL, &wr, &ex, &tv);
       if (rc == 0) {
         e = WSAETIMEDOUT;

@@ -48,7 +48,8 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
   if (strcmp(opt, "--session") == 0) {
     size_t n = val ? strlen(val) : 0;
     if (n == 0 || n >= sizeof o->session_name) {
-      snprintf(err, errcap, "--session needs a name of 1 to %u characters", (unsigned)sizeof o->session_name - 1);
+      snprintf(err, errcap, "--session needs a name of 1 to %u characters",
+               (unsigned)sizeof o->session_name - 1);
       return PC_EINVAL;
     }
     for (size_t i = 0; i < n; i++)
@@ -60,9 +61,12 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
     return PC_OK;
   }
   if (strcmp(opt, "--stale") == 0) {
-    if (val && strcmp(val, "stop") == 0) o->stale = PC_ETW_STALE_STOP;
-    else if (val && strcmp(val, "attach") == 0) o->stale = PC_ETW_STALE_ATTACH;
-    else if (val && strcmp(val, "fail") == 0) o->stale = PC_ETW_STALE_FAIL;
+    if (val && strcmp(val, "stop") == 0)
+      o->stale = PC_ETW_STALE_STOP;
+    else if (val && strcmp(val, "attach") == 0)
+      o->stale = PC_ETW_STALE_ATTACH;
+    else if (val && strcmp(val, "fail") == 0)
+      o->stale = PC_ETW_STALE_FAIL;
     else {
       snprintf(err, errcap, "--stale must be stop, attach or fail (got '%s')", val ? val : "");
       return PC_EINVAL;
@@ -204,8 +208,8 @@ struct pc_etw_session {
   CONDITION_VARIABLE nonempty;
   slot *slots;
   uint32_t cap, head, count;
-  bool ended;   /* ProcessTrace returned */
-  LONG stopped; /* pc_etw_session_stop ran (InterlockedExchange) */
+  bool ended;           /* ProcessTrace returned */
+  LONG stopped;         /* pc_etw_session_stop ran (InterlockedExchange) */
   LONG consumer_closed; /* CloseTrace ran on the consumer (exactly once) */
   volatile LONG64 delivered, queue_drops, oversize_drops, malformed_drops;
   HANDLE freed_event; /* set by pc_etw_session_free: the ctrl handler waits for it */
@@ -241,7 +245,8 @@ int pc_etw_record_from_event(const EVENT_RECORD *ev, pc_record *r) {
   if ((h->Flags & EVENT_HEADER_FLAG_EXTENDED_INFO) && ev->ExtendedData) {
     for (USHORT i = 0; i < ev->ExtendedDataCount; i++) {
       const EVENT_HEADER_EXTENDED_DATA_ITEM *it = &ev->ExtendedData[i];
-      if (it->ExtType != EVENT_HEADER_EXT_TYPE_PROCESS_START_KEY || it->DataSize < 8 || !it->DataPtr) continue;
+      if (it->ExtType != EVENT_HEADER_EXT_TYPE_PROCESS_START_KEY || it->DataSize < 8 || !it->DataPtr)
+        continue;
       const void *p = (const void *)(uintptr_t)it->DataPtr;
       memcpy(&r->process_start_key, p, 8);
       r->ext_present |= PC_RECORD_EXT_PROCESS_START_KEY;
@@ -285,8 +290,7 @@ void WINAPI pc__etw_event_callback(PEVENT_RECORD ev) {
 
 int pc_etw_session_next(pc_etw_session *s, pc_record *r, uint8_t *buf, size_t cap, uint32_t timeout_ms) {
   AcquireSRWLockExclusive(&s->lock);
-  if (s->count == 0 && !s->ended)
-    SleepConditionVariableSRW(&s->nonempty, &s->lock, timeout_ms, 0);
+  if (s->count == 0 && !s->ended) SleepConditionVariableSRW(&s->nonempty, &s->lock, timeout_ms, 0);
   if (s->count == 0) {
     bool ended = s->ended;
     ReleaseSRWLockExclusive(&s->lock);
@@ -369,8 +373,8 @@ static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, b
   }
   GUID g;
   memcpy(&g, &p->guid, sizeof g);
-  return s->api->enable_trace_ex2(s->session, &g, EVENT_CONTROL_CODE_ENABLE_PROVIDER, p->level, p->any_keyword, 0, 0,
-                                  &params);
+  return s->api->enable_trace_ex2(s->session, &g, EVENT_CONTROL_CODE_ENABLE_PROVIDER, p->level,
+                                  p->any_keyword, 0, 0, &params);
 }
 
 /* CloseTrace exactly once, whichever of stop and free comes first. */
@@ -413,8 +417,8 @@ static void session_destroy(pc_etw_session *s) {
   free(s);
 }
 
-int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api, FILE *msg,
-                         pc_etw_session **out) {
+int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api,
+                         FILE *msg, pc_etw_session **out) {
   *out = NULL;
   pc_etw_session *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
@@ -464,37 +468,42 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
   ULONG rc = s->api->start_trace(&s->session, s->name, s->props);
   if (rc == ERROR_ALREADY_EXISTS) {
     switch (s->stale) {
-    case PC_ETW_STALE_FAIL:
-      if (msg)
-        fprintf(msg,
-                "portclash: an ETW session named '%s' already exists (another portclash, or one left by a crash).\n"
-                "portclash: stop it with: logman stop %s -ets   (or run with --stale stop)\n",
-                opts->session_name, opts->session_name);
-      s->session = 0;
-      session_destroy(s);
-      return PC_EEXIST;
-    case PC_ETW_STALE_STOP:
-      if (msg) fprintf(msg, "portclash: stopping the existing ETW session '%s' and starting a new one\n", opts->session_name);
-      props_reset(s, NULL);
-      rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_STOP);
-      if (rc != ERROR_SUCCESS && rc != ERROR_WMI_INSTANCE_NOT_FOUND) {
-        int e = fail(s, msg, "ControlTrace(STOP) of the stale session", rc);
+      case PC_ETW_STALE_FAIL:
+        if (msg)
+          fprintf(msg,
+                  "portclash: an ETW session named '%s' already exists (another portclash, or one left by a "
+                  "crash).\n"
+                  "portclash: stop it with: logman stop %s -ets   (or run with --stale stop)\n",
+                  opts->session_name, opts->session_name);
+        s->session = 0;
         session_destroy(s);
-        return e;
-      }
-      s->session = 0;
-      props_reset(s, opts);
-      rc = s->api->start_trace(&s->session, s->name, s->props);
-      break;
-    case PC_ETW_STALE_ATTACH:
-      if (msg) fprintf(msg, "portclash: using the existing ETW session '%s' (it stays running at exit)\n", opts->session_name);
-      props_reset(s, NULL);
-      rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_QUERY);
-      if (rc == ERROR_SUCCESS) {
-        s->session = (TRACEHANDLE)s->props->Wnode.HistoricalContext;
-        s->attached = true;
-      }
-      break;
+        return PC_EEXIST;
+      case PC_ETW_STALE_STOP:
+        if (msg)
+          fprintf(msg, "portclash: stopping the existing ETW session '%s' and starting a new one\n",
+                  opts->session_name);
+        props_reset(s, NULL);
+        rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_STOP);
+        if (rc != ERROR_SUCCESS && rc != ERROR_WMI_INSTANCE_NOT_FOUND) {
+          int e = fail(s, msg, "ControlTrace(STOP) of the stale session", rc);
+          session_destroy(s);
+          return e;
+        }
+        s->session = 0;
+        props_reset(s, opts);
+        rc = s->api->start_trace(&s->session, s->name, s->props);
+        break;
+      case PC_ETW_STALE_ATTACH:
+        if (msg)
+          fprintf(msg, "portclash: using the existing ETW session '%s' (it stays running at exit)\n",
+                  opts->session_name);
+        props_reset(s, NULL);
+        rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_QUERY);
+        if (rc == ERROR_SUCCESS) {
+          s->session = (TRACEHANDLE)s->props->Wnode.HistoricalContext;
+          s->attached = true;
+        }
+        break;
     }
   }
   if (rc != ERROR_SUCCESS) {
@@ -510,12 +519,17 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
     if (rc == ERROR_INVALID_PARAMETER && p->use_id_filter) {
       /* Defensive [inferred]: an OS that rejects the scope filter (or the start-key
        * property) still gets the provider, filtered in user mode by the decoder. */
-      if (msg) fprintf(msg, "portclash: %s: the kernel event-ID filter was refused; filtering in portclash instead\n", p->name);
+      if (msg)
+        fprintf(msg,
+                "portclash: %s: the kernel event-ID filter was refused; filtering in portclash instead\n",
+                p->name);
       rc = enable_provider(s, p, false);
     }
     if (rc != ERROR_SUCCESS) {
       if (p->optional) {
-        if (msg) fprintf(msg, "portclash: %s could not be enabled (Win32 error %lu); continuing without it\n", p->name, (unsigned long)rc);
+        if (msg)
+          fprintf(msg, "portclash: %s could not be enabled (Win32 error %lu); continuing without it\n",
+                  p->name, (unsigned long)rc);
         continue;
       }
       int e = fail(s, msg, "EnableTraceEx2", rc);
@@ -596,9 +610,13 @@ int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st) {
   return rc;
 }
 
-uint32_t pc_etw_session_os_error(const pc_etw_session *s) { return s ? s->os_error : 0; }
+uint32_t pc_etw_session_os_error(const pc_etw_session *s) {
+  return s ? s->os_error : 0;
+}
 
-const EVENT_TRACE_PROPERTIES *pc__etw_session_properties(const pc_etw_session *s) { return s->props; }
+const EVENT_TRACE_PROPERTIES *pc__etw_session_properties(const pc_etw_session *s) {
+  return s->props;
+}
 
 static pc_etw_session *volatile ctrl_session;
 

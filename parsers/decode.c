@@ -157,7 +157,9 @@ static uint32_t index_key(uint8_t provider, uint16_t id, uint8_t version) {
   return (uint32_t)provider << 24 | (uint32_t)id << 8 | version;
 }
 
-static uint32_t index_hash(uint32_t key) { return (key * 2654435761u) >> 22; /* 10 bits */ }
+static uint32_t index_hash(uint32_t key) {
+  return (key * 2654435761u) >> 22; /* 10 bits */
+}
 
 static void bind_schema(binding *b, const pc_schema_event *ev, uint8_t provider) {
   memset(b, 0, sizeof *b);
@@ -237,7 +239,9 @@ int pc_decoder_set_schema(pc_decoder *d, const pc_schema_event *ev) {
   return rc == PC_OK ? rebuild(d) : rc;
 }
 
-const pc_schema_set *pc_decoder_schemas(const pc_decoder *d) { return d->schemas; }
+const pc_schema_set *pc_decoder_schemas(const pc_decoder *d) {
+  return d->schemas;
+}
 
 static const binding *lookup(const pc_decoder *d, uint8_t prov, uint16_t id, uint8_t version) {
   uint32_t key = index_key(prov, id, version);
@@ -295,7 +299,7 @@ static int decode_address(const binding *b, const pc_field *f, const uint8_t *da
     memcpy(ev->addr.bytes, data + af->offset, 16);
   } else if (ap->intype == PC_IN_BINARY) {
     int rc = pc_sockaddr_decode(data + af->offset, af->length, &ev->addr);
-    if (rc == PC_ENOENT) return PC_OK; /* "AddressLen may be 0" (NetBlame): no address */
+    if (rc == PC_ENOENT) return PC_OK;  /* "AddressLen may be 0" (NetBlame): no address */
     if (rc == PC_ENOTSUP) return PC_OK; /* another family (AF_UNIX, Hyper-V): not a port bind */
     if (rc != PC_OK) return rc;
     ev->addr_known = true;
@@ -376,7 +380,9 @@ int pc_decoder_decode(pc_decoder *d, const pc_record *r, pc_event *ev) {
   return PC_OK;
 }
 
-void pc_decoder_get_stats(const pc_decoder *d, pc_decoder_stats *out) { *out = d->stats; }
+void pc_decoder_get_stats(const pc_decoder *d, pc_decoder_stats *out) {
+  *out = d->stats;
+}
 
 static const char *provider_short(uint8_t prov) {
   return prov == PC_SEEN_AFD ? "Winsock-AFD" : prov == PC_SEEN_TCPIP ? "TCPIP" : "Winsock-Sockets";
@@ -385,8 +391,8 @@ static const char *provider_short(uint8_t prov) {
 void pc_decoder_write_summary(const pc_decoder *d, FILE *out) {
   for (size_t i = 0; i < d->problem_count; i++) {
     const problem *p = &d->problems[i];
-    const char *why = p->reason == PC_EUNKNOWN ? "no schema for this (id, version): not decoded"
-                                               : pc_strerror(p->reason);
+    const char *why =
+        p->reason == PC_EUNKNOWN ? "no schema for this (id, version): not decoded" : pc_strerror(p->reason);
     fprintf(out, "decoder: %s event %u v%u: %llu x %s\n", provider_short(p->provider), p->id, p->version,
             (unsigned long long)p->count, why);
   }
@@ -396,10 +402,24 @@ void pc_decoder_write_summary(const pc_decoder *d, FILE *out) {
 }
 
 const char *pc_event_kind_name(uint8_t kind) {
-  static const char *const names[PC_EV_KIND_COUNT] = {
-      "none",          "socket_create",  "socket_close",   "bind",           "bind_fail",
-      "bind_ok",       "listen",         "listen_fail",    "listen_ok",      "listen_close",
-      "sockopt",       "endpoint_create", "endpoint_close", "create_fail",   "connect_port_fail",
-      "port_reservation", "global_reservation", "port_acquire", "bind_deferred"};
+  static const char *const names[PC_EV_KIND_COUNT] = {"none",
+                                                      "socket_create",
+                                                      "socket_close",
+                                                      "bind",
+                                                      "bind_fail",
+                                                      "bind_ok",
+                                                      "listen",
+                                                      "listen_fail",
+                                                      "listen_ok",
+                                                      "listen_close",
+                                                      "sockopt",
+                                                      "endpoint_create",
+                                                      "endpoint_close",
+                                                      "create_fail",
+                                                      "connect_port_fail",
+                                                      "port_reservation",
+                                                      "global_reservation",
+                                                      "port_acquire",
+                                                      "bind_deferred"};
   return kind < PC_EV_KIND_COUNT ? names[kind] : "?";
 }

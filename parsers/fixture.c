@@ -38,9 +38,13 @@ int pc_fixture_open(const char *text, size_t len, const char *origin, const pc_s
   return PC_OK;
 }
 
-void pc_fixture_close(pc_fixture *fx) { free(fx); }
+void pc_fixture_close(pc_fixture *fx) {
+  free(fx);
+}
 
-const char *pc_fixture_error(const pc_fixture *fx) { return fx->error; }
+const char *pc_fixture_error(const pc_fixture *fx) {
+  return fx->error;
+}
 
 static int fail(pc_fixture *fx, const char *fmt, ...) PC_PRINTF(2, 3);
 static int fail(pc_fixture *fx, const char *fmt, ...) {
@@ -165,10 +169,14 @@ static int parse_value(pc_fixture *fx, const pc_schema_prop *p, const char *v, g
 }
 
 static bool parse_provider(const char *tok, pc_guid *g) {
-  if (strcmp(tok, "afd") == 0) *g = PC_GUID_AFD;
-  else if (strcmp(tok, "tcpip") == 0) *g = PC_GUID_TCPIP;
-  else if (strcmp(tok, "winsock") == 0) *g = PC_GUID_WINSOCK_SOCKETS;
-  else return pc_guid_parse(tok, strlen(tok), g) == PC_OK;
+  if (strcmp(tok, "afd") == 0)
+    *g = PC_GUID_AFD;
+  else if (strcmp(tok, "tcpip") == 0)
+    *g = PC_GUID_TCPIP;
+  else if (strcmp(tok, "winsock") == 0)
+    *g = PC_GUID_WINSOCK_SOCKETS;
+  else
+    return pc_guid_parse(tok, strlen(tok), g) == PC_OK;
   return true;
 }
 
@@ -181,7 +189,8 @@ static bool parse_time(const char *s, pc_time base, pc_time *out) {
   int64_t frac = 0;
   int digits = 0;
   if (*endp == '.') {
-    for (endp++; isdigit((unsigned char)*endp) && digits < 7; endp++, digits++) frac = frac * 10 + (*endp - '0');
+    for (endp++; isdigit((unsigned char)*endp) && digits < 7; endp++, digits++)
+      frac = frac * 10 + (*endp - '0');
     if (digits == 0) return false;
     for (int i = digits; i < 7; i++) frac *= 10;
   }
@@ -229,10 +238,10 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
   }
   memset(r, 0, sizeof *r);
   if (!parse_time(tok, fx->base, &r->timestamp)) return fail(fx, "expected @SECONDS, got '%s'", tok);
-  char *prov = next_tok(&save), *id = next_tok(&save),
-       *ver = next_tok(&save);
+  char *prov = next_tok(&save), *id = next_tok(&save), *ver = next_tok(&save);
   uint64_t idv, verv;
-  if (!prov || !parse_provider(prov, &r->provider)) return fail(fx, "expected a provider (afd, tcpip, winsock, {GUID})");
+  if (!prov || !parse_provider(prov, &r->provider))
+    return fail(fx, "expected a provider (afd, tcpip, winsock, {GUID})");
   if (!id || !parse_int(id, 0, 65535, &idv)) return fail(fx, "expected an event id");
   if (!ver || ver[0] != 'v' || !parse_int(ver + 1, 0, 255, &verv)) return fail(fx, "expected vVERSION");
   r->id = (uint16_t)idv;
@@ -248,19 +257,29 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
     *eq = '\0';
     const char *v = eq + 1;
     uint64_t n;
-    if (strcmp(tok, "pid") == 0 && parse_int(v, 0, UINT32_MAX, &n)) r->pid = (uint32_t)n;
-    else if (strcmp(tok, "tid") == 0 && parse_int(v, 0, UINT32_MAX, &n)) r->tid = (uint32_t)n;
-    else if (strcmp(tok, "ptr") == 0 && (strcmp(v, "32") == 0 || strcmp(v, "64") == 0 || strcmp(v, "none") == 0))
-      r->flags = strcmp(v, "32") == 0 ? PC_RECORD_FLAG_32BIT_HEADER : strcmp(v, "64") == 0 ? PC_RECORD_FLAG_64BIT_HEADER : 0;
+    if (strcmp(tok, "pid") == 0 && parse_int(v, 0, UINT32_MAX, &n))
+      r->pid = (uint32_t)n;
+    else if (strcmp(tok, "tid") == 0 && parse_int(v, 0, UINT32_MAX, &n))
+      r->tid = (uint32_t)n;
+    else if (strcmp(tok, "ptr") == 0 &&
+             (strcmp(v, "32") == 0 || strcmp(v, "64") == 0 || strcmp(v, "none") == 0))
+      r->flags = strcmp(v, "32") == 0   ? PC_RECORD_FLAG_32BIT_HEADER
+                 : strcmp(v, "64") == 0 ? PC_RECORD_FLAG_64BIT_HEADER
+                                        : 0;
     else if (strcmp(tok, "startkey") == 0 && parse_int(v, 0, UINT64_MAX, &n)) {
       r->process_start_key = n;
       r->ext_present |= PC_RECORD_EXT_PROCESS_START_KEY;
-    } else if (strcmp(tok, "opcode") == 0 && parse_int(v, 0, 255, &n)) r->opcode = (uint8_t)n;
-    else if (strcmp(tok, "level") == 0 && parse_int(v, 0, 255, &n)) r->level = (uint8_t)n;
-    else if (strcmp(tok, "truncate") == 0 && parse_int(v, 0, FIXTURE_PAYLOAD_MAX, &n)) truncate_at = (long)n;
+    } else if (strcmp(tok, "opcode") == 0 && parse_int(v, 0, 255, &n))
+      r->opcode = (uint8_t)n;
+    else if (strcmp(tok, "level") == 0 && parse_int(v, 0, 255, &n))
+      r->level = (uint8_t)n;
+    else if (strcmp(tok, "truncate") == 0 && parse_int(v, 0, FIXTURE_PAYLOAD_MAX, &n))
+      truncate_at = (long)n;
     else if (strcmp(tok, "append") == 0 && strncmp(v, "hex:", 4) == 0 &&
-             decode_hex(v + 4, extra.blob, sizeof extra.blob, &extra.blob_len) == PC_OK) extra.set = true;
-    else return fail(fx, "bad header option '%s=%s'", tok, v);
+             decode_hex(v + 4, extra.blob, sizeof extra.blob, &extra.blob_len) == PC_OK)
+      extra.set = true;
+    else
+      return fail(fx, "bad header option '%s=%s'", tok, v);
   }
   const pc_schema_event *sch = pc_schema_set_find(fx->schemas, &r->provider, r->id, r->version);
   unsigned ptr = pc_record_pointer_size(r) ? pc_record_pointer_size(r) : 8;
@@ -290,14 +309,17 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
         size_t n = g[i].blob_len;
         if (p->length_prop == PC_SCHEMA_NO_LENGTH_PROP && !g[i].set) n = p->length;
         if (len + n > FIXTURE_PAYLOAD_MAX) return fail(fx, "payload too large");
-        if (g[i].set) memcpy(fx->payload + len, g[i].blob, n);
-        else memset(fx->payload + len, 0, n);
+        if (g[i].set)
+          memcpy(fx->payload + len, g[i].blob, n);
+        else
+          memset(fx->payload + len, 0, n);
         len += n;
         continue;
       }
       if (g[i].is_blob) return fail(fx, "%s is not a blob", p->name);
       size_t n = pc_intype_fixed_size(p->intype, ptr);
-      if (n == 0 || n > 8 || p->intype == PC_IN_FLOAT || p->intype == PC_IN_DOUBLE) return fail(fx, "%s: type %s cannot be written in a fixture", p->name, pc_intype_name(p->intype));
+      if (n == 0 || n > 8 || p->intype == PC_IN_FLOAT || p->intype == PC_IN_DOUBLE)
+        return fail(fx, "%s: type %s cannot be written in a fixture", p->name, pc_intype_name(p->intype));
       if (len + n > FIXTURE_PAYLOAD_MAX) return fail(fx, "payload too large");
       for (size_t k = 0; k < n; k++) fx->payload[len + k] = (uint8_t)(g[i].num >> (8 * k));
       len += n;
@@ -307,7 +329,8 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
     while ((tok = next_tok(&save))) {
       if (strncmp(tok, "data=hex:", 9) != 0 || len)
         return fail(fx, "no schema for %s %u v%u: give the payload as data=hex:...", prov, r->id, r->version);
-      if (decode_hex(tok + 9, fx->payload, FIXTURE_PAYLOAD_MAX, &len) != PC_OK) return fail(fx, "bad hex payload");
+      if (decode_hex(tok + 9, fx->payload, FIXTURE_PAYLOAD_MAX, &len) != PC_OK)
+        return fail(fx, "bad hex payload");
     }
   }
   if (extra.set) {

@@ -247,7 +247,8 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
                                (unsigned)start);
         goto fail;
       }
-      if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
+      if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) !=
+          PC_OK) {
         rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
                                rc == PC_ELIMIT ? "too many sections" : pc_strerror(rc));
         goto fail;

@@ -12,25 +12,25 @@
 #include "pc_time.h"
 
 typedef enum pc_event_kind {
-  PC_EV_NONE = 0,         /* understood but carries nothing we use (Start events) */
-  PC_EV_SOCKET_CREATE,    /* AFD 1000/1, Winsock-Sockets 2 */
-  PC_EV_SOCKET_CLOSE,     /* AFD 1001/1002/13/14, Winsock-Sockets 4 */
-  PC_EV_BIND,             /* AFD 1030/1029/2/3 (enter or exit), Winsock-Sockets 12 */
-  PC_EV_BIND_FAIL,        /* AFD 40, TCPIP 1005-1007, 1393-1395 */
-  PC_EV_BIND_OK,          /* TCPIP 1008, 1396 */
-  PC_EV_LISTEN,           /* AFD 1037, Winsock-Sockets 16 */
-  PC_EV_LISTEN_FAIL,      /* TCPIP 1121/1122 */
-  PC_EV_LISTEN_OK,        /* TCPIP 1123 */
-  PC_EV_LISTEN_CLOSE,     /* TCPIP 1124 */
-  PC_EV_SOCKOPT,          /* AFD 1035/29, Winsock-Sockets 8 */
-  PC_EV_ENDPOINT_CREATE,  /* TCPIP 1001, 1013 */
-  PC_EV_ENDPOINT_CLOSE,   /* TCPIP 1009, 1397, 1398 */
-  PC_EV_CREATE_FAIL,      /* TCPIP 1010-1012, 1562, 1563 */
-  PC_EV_CONNECT_PORT_FAIL, /* TCPIP 1050 */
-  PC_EV_PORT_RESERVATION, /* TCPIP 1052/1053 (per endpoint) */
+  PC_EV_NONE = 0,           /* understood but carries nothing we use (Start events) */
+  PC_EV_SOCKET_CREATE,      /* AFD 1000/1, Winsock-Sockets 2 */
+  PC_EV_SOCKET_CLOSE,       /* AFD 1001/1002/13/14, Winsock-Sockets 4 */
+  PC_EV_BIND,               /* AFD 1030/1029/2/3 (enter or exit), Winsock-Sockets 12 */
+  PC_EV_BIND_FAIL,          /* AFD 40, TCPIP 1005-1007, 1393-1395 */
+  PC_EV_BIND_OK,            /* TCPIP 1008, 1396 */
+  PC_EV_LISTEN,             /* AFD 1037, Winsock-Sockets 16 */
+  PC_EV_LISTEN_FAIL,        /* TCPIP 1121/1122 */
+  PC_EV_LISTEN_OK,          /* TCPIP 1123 */
+  PC_EV_LISTEN_CLOSE,       /* TCPIP 1124 */
+  PC_EV_SOCKOPT,            /* AFD 1035/29, Winsock-Sockets 8 */
+  PC_EV_ENDPOINT_CREATE,    /* TCPIP 1001, 1013 */
+  PC_EV_ENDPOINT_CLOSE,     /* TCPIP 1009, 1397, 1398 */
+  PC_EV_CREATE_FAIL,        /* TCPIP 1010-1012, 1562, 1563 */
+  PC_EV_CONNECT_PORT_FAIL,  /* TCPIP 1050 */
+  PC_EV_PORT_RESERVATION,   /* TCPIP 1052/1053 (per endpoint) */
   PC_EV_GLOBAL_RESERVATION, /* TCPIP 1054/1519: a range was reserved system-wide */
-  PC_EV_PORT_ACQUIRE,     /* TCPIP 1191-1195 */
-  PC_EV_BIND_DEFERRED,    /* TCPIP 1366 */
+  PC_EV_PORT_ACQUIRE,       /* TCPIP 1191-1195 */
+  PC_EV_BIND_DEFERRED,      /* TCPIP 1366 */
   PC_EV_KIND_COUNT
 } pc_event_kind;
 

@@ -29,7 +29,9 @@
 #define PC_WSAENOBUFS 10055u
 
 /* True for NTSTATUS values of severity error or warning (the top two bits). */
-static inline int pc_ntstatus_failed(uint32_t st) { return (st >> 30) >= 2; }
+static inline int pc_ntstatus_failed(uint32_t st) {
+  return (st >> 30) >= 2;
+}
 
 /* Maps a failing NTSTATUS to the WSA error Winsock would return; 0 for success, for
  * non-failure codes and for codes with no known mapping. */

@@ -19,8 +19,8 @@ int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned lin
 /* The first step of every parser: clears err, then converts data[0..len) to NUL-terminated
  * UTF-8 in *text (caller frees; NULL on failure). Returns PC_OK, or PC_ELIMIT / PC_ENOMEM with
  * err set to "origin:0: ...". */
-int pc__hosttext_open(const void *data, size_t len, const char *origin, char **text, size_t *text_len, char *err,
-                      size_t errcap);
+int pc__hosttext_open(const void *data, size_t len, const char *origin, char **text, size_t *text_len,
+                      char *err, size_t errcap);
 
 /* Iterates over the lines of a NUL-terminated UTF-8 buffer. origin, err and errcap are where an
  * over-long line is reported. */
@@ -33,7 +33,8 @@ typedef struct pc__lines {
   size_t errcap;
 } pc__lines;
 
-void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *origin, char *err, size_t errcap);
+void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *origin, char *err,
+                    size_t errcap);
 /* Returns the next line without its line end and trailing blanks (*s not NUL-terminated).
  * Returns false at the end of the text, and also at a line longer than PC_HOSTTEXT_MAX_LINE:
  * then it->rc is PC_ELIMIT and err says which line, so callers check it->rc after the loop. */

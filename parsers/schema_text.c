@@ -11,9 +11,9 @@
 #define PC_SCHEMA_MAX_EVENTS 4096
 
 static const char *const intype_names[] = {
-    "NULL",  "UnicodeString", "AnsiString", "Int8",   "UInt8",  "Int16",    "UInt16",     "Int32",
-    "UInt32", "Int64",        "UInt64",     "Float",  "Double", "Boolean",  "Binary",     "GUID",
-    "Pointer", "FILETIME",    "SYSTEMTIME", "SID",    "HexInt32", "HexInt64"};
+    "NULL",    "UnicodeString", "AnsiString", "Int8",  "UInt8",    "Int16",   "UInt16", "Int32",
+    "UInt32",  "Int64",         "UInt64",     "Float", "Double",   "Boolean", "Binary", "GUID",
+    "Pointer", "FILETIME",      "SYSTEMTIME", "SID",   "HexInt32", "HexInt64"};
 
 const char *pc_intype_name(uint8_t intype) {
   return intype < sizeof intype_names / sizeof intype_names[0] ? intype_names[intype] : "?";
@@ -126,7 +126,8 @@ static int parse_prop(cursor *c, pc_schema_event *ev, const char *origin, unsign
                       size_t errcap) {
   const char *tok = NULL, *typ = NULL;
   size_t len = 0, tlen = 0;
-  if (!next_token(c, &tok, &len) || !valid_name(tok, len)) return fail(err, errcap, origin, line, "bad property name");
+  if (!next_token(c, &tok, &len) || !valid_name(tok, len))
+    return fail(err, errcap, origin, line, "bad property name");
   if (ev->prop_count >= PC_SCHEMA_MAX_PROPS)
     return fail(err, errcap, origin, line, "more than %d properties", PC_SCHEMA_MAX_PROPS);
   for (unsigned i = 0; i < ev->prop_count; i++)
@@ -231,8 +232,8 @@ int pc_schema_set_parse(const char *text, size_t len, const char *origin, pc_sch
         break;
       }
       if (!next_token(&c, &id, &il) || !parse_uint(id, il, 65535, &idv) || !next_token(&c, &ver, &vl) ||
-          vl < 2 || ver[0] != 'v' || !parse_uint(ver + 1, vl - 1, 255, &verv) || !next_token(&c, &name, &nl) ||
-          !valid_name(name, nl)) {
+          vl < 2 || ver[0] != 'v' || !parse_uint(ver + 1, vl - 1, 255, &verv) ||
+          !next_token(&c, &name, &nl) || !valid_name(name, nl)) {
         rc = fail(err, errcap, origin, line, "expected: event ID vVERSION NAME");
         break;
       }

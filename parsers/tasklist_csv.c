@@ -210,7 +210,8 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
     }
     if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_TASKLIST_MAX_ROWS)) != PC_OK) {
       if (rc == PC_ELIMIT)
-        rc = pc__hosttext_fail(err, errcap, origin, line, rc, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
+        rc =
+            pc__hosttext_fail(err, errcap, origin, line, rc, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
       else
         rc = pc__hosttext_fail(err, errcap, origin, line, rc, "out of memory");
       goto fail;

@@ -22,7 +22,8 @@ int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned lin
   return code;
 }
 
-void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *origin, char *err, size_t errcap) {
+void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *origin, char *err,
+                    size_t errcap) {
   it->p = text;
   it->end = text + len;
   it->no = 0;
@@ -46,8 +47,8 @@ bool pc__lines_next(pc__lines *it, const char **s, size_t *len) {
   *len = (size_t)(stop - start);
   if (*len > PC_HOSTTEXT_MAX_LINE) {
     it->p = it->end;
-    it->rc = pc__hosttext_fail(it->err, it->errcap, it->origin, it->no, PC_ELIMIT, "line longer than %d bytes",
-                               PC_HOSTTEXT_MAX_LINE);
+    it->rc = pc__hosttext_fail(it->err, it->errcap, it->origin, it->no, PC_ELIMIT,
+                               "line longer than %d bytes", PC_HOSTTEXT_MAX_LINE);
     return false;
   }
   return true;
@@ -163,12 +164,13 @@ int pc_text_to_utf8(const void *data, size_t len, char **out, size_t *out_len) {
   return PC_OK;
 }
 
-int pc__hosttext_open(const void *data, size_t len, const char *origin, char **text, size_t *text_len, char *err,
-                      size_t errcap) {
+int pc__hosttext_open(const void *data, size_t len, const char *origin, char **text, size_t *text_len,
+                      char *err, size_t errcap) {
   if (err && errcap) err[0] = '\0';
   int rc = pc_text_to_utf8(data, len, text, text_len);
   if (rc == PC_ELIMIT)
-    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes", PC_HOSTTEXT_MAX_BYTES);
+    return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
+                             PC_HOSTTEXT_MAX_BYTES);
   if (rc != PC_OK) return pc__hosttext_fail(err, errcap, origin, 0, rc, "%s", pc_strerror(rc));
   return PC_OK;
 }

@@ -35,8 +35,7 @@ struct pc_rules_compiler {
   bool built;
 };
 
-void pc__vdiag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt,
-               va_list ap) {
+void pc__vdiag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, va_list ap) {
   d->count++;
   if (d->n >= MAX_STORED_DIAGS) return;
   char msg[512];
@@ -64,7 +63,9 @@ void pc__rules_diag(pc__diag_sink *d, const char *origin, int line, int col, con
   va_end(ap);
 }
 
-size_t pc_rules_compiler_error_count(const pc_rules_compiler *c) { return c ? c->diag.count : 0; }
+size_t pc_rules_compiler_error_count(const pc_rules_compiler *c) {
+  return c ? c->diag.count : 0;
+}
 
 const char *pc_rules_compiler_error(const pc_rules_compiler *c, size_t i) {
   if (!c) return NULL;
@@ -81,7 +82,7 @@ static int on_rule(void *ud, pc__rule *r) {
     if (strcmp(old->id, r->id) != 0) continue;
     if (old->layer == r->layer) {
       pc__rules_diag(&c->diag, r->origin, r->line, r->id_col,
-               "duplicate rule id '%s' (first defined at %s:%d)", r->id, old->origin, old->line);
+                     "duplicate rule id '%s' (first defined at %s:%d)", r->id, old->origin, old->line);
       pc__rule_free(r);
       return PC_ERULE;
     }
@@ -109,8 +110,7 @@ static int on_rule(void *ud, pc__rule *r) {
   return PC_OK;
 }
 
-static int add_text(pc_rules_compiler *c, const char *text, size_t len, const char *origin,
-                    int layer) {
+static int add_text(pc_rules_compiler *c, const char *text, size_t len, const char *origin, int layer) {
   pc__parse_out out = {.on_rule = on_rule, .ud = c, .diag = &c->diag, .jit = c->jit};
   return pc__parse(text, len, origin, layer, &out);
 }
@@ -124,8 +124,7 @@ int pc_rules_compiler_new(pc_rules_compiler **out) {
   /* The fallbacks are layer 0, so any later source can replace them by id. */
   c->loading_builtin = true;
   for (size_t i = 0; i < pc__builtin_rules_count; i++) {
-    int rc = add_text(c, pc__builtin_rules[i].text, pc__builtin_rules[i].len,
-                      pc__builtin_rules[i].name, 0);
+    int rc = add_text(c, pc__builtin_rules[i].text, pc__builtin_rules[i].len, pc__builtin_rules[i].name, 0);
     if (rc == PC_ENOMEM) {
       pc_rules_compiler_free(c);
       return PC_ENOMEM;
@@ -149,8 +148,7 @@ void pc_rules_compiler_set_jit(pc_rules_compiler *c, bool on) {
   if (c) c->jit = on;
 }
 
-int pc_rules_compiler_add_string(pc_rules_compiler *c, const char *text, size_t len,
-                                 const char *origin) {
+int pc_rules_compiler_add_string(pc_rules_compiler *c, const char *text, size_t len, const char *origin) {
   if (!c || !text || c->built) return PC_EINVAL;
   if (len == (size_t)-1) len = strlen(text);
   return add_text(c, text, len, origin ? origin : "(string)", ++c->layer);
@@ -196,8 +194,7 @@ static int add_file_layer(pc_rules_compiler *c, const char *path, int layer) {
   size_t len = 0;
   int rc = read_file(path, &text, &len);
   if (rc != PC_OK) {
-    if (rc != PC_ENOMEM)
-      pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
+    if (rc != PC_ENOMEM) pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
     return rc;
   }
   rc = add_text(c, text, len, path, layer);
@@ -274,8 +271,8 @@ int pc_rules_compiler_add_defaults(pc_rules_compiler *c) {
   if (!c || c->built) return PC_EINVAL;
   int layer = ++c->layer, rc = PC_OK;
   for (size_t i = 0; i < pc__default_rules_count && rc != PC_ENOMEM; i++) {
-    int r = add_text(c, pc__default_rules[i].text, pc__default_rules[i].len,
-                     pc__default_rules[i].name, layer);
+    int r =
+        add_text(c, pc__default_rules[i].text, pc__default_rules[i].len, pc__default_rules[i].name, layer);
     if (r != PC_OK && rc == PC_OK) rc = r;
   }
   return rc;
@@ -320,7 +317,9 @@ void pc_ruleset_free(pc_ruleset *rs) {
   free(rs);
 }
 
-size_t pc_ruleset_count(const pc_ruleset *rs) { return rs ? rs->count : 0; }
+size_t pc_ruleset_count(const pc_ruleset *rs) {
+  return rs ? rs->count : 0;
+}
 
 const char *pc_ruleset_rule_id(const pc_ruleset *rs, size_t i) {
   return rs && i < rs->count ? rs->rules[i]->id : NULL;

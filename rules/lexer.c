@@ -1,8 +1,9 @@
 /* lexer.c - tokens of one rule line: identifiers, numbers, strings, operators, punctuation. */
+#include "lexer.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "lexer.h"
 #include "pc_error.h"
 
 static const char *const op_texts[] = {"==", "!=", "<", "<=", ">", ">=", "=~", "!~"};
@@ -44,9 +45,15 @@ static pc__token *add(pc__line *l, int kind, const char *p, size_t len, int col)
   return t;
 }
 
-static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_ident(char c) { return is_alpha(c) || is_digit(c) || c == '-'; }
+static int is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+static int is_ident(char c) {
+  return is_alpha(c) || is_digit(c) || c == '-';
+}
 
 static int hexval(char c) {
   if (is_digit(c)) return c - '0';
@@ -58,8 +65,8 @@ static int hexval(char c) {
 /* Decodes the string starting at line[i] (a quote). Double quotes understand \\ \" \n \t and
  * keep any other backslash pair as written, so regexes like "\d+" need no doubling; single
  * quotes take every byte literally. */
-static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int lineno,
-                      const char *origin, pc__diag_sink *d) {
+static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int lineno, const char *origin,
+                      pc__diag_sink *d) {
   size_t i = *ip;
   char q = line[i];
   size_t j = i + 1;
@@ -69,8 +76,7 @@ static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int
     j++;
   }
   if (j >= len) {
-    pc__rules_diag(d, origin, lineno, (int)i + 1,
-             "unterminated string: a string must end on the same line");
+    pc__rules_diag(d, origin, lineno, (int)i + 1, "unterminated string: a string must end on the same line");
     return PC_ERULE;
   }
   pc__token *t = add(l, PC__TK_STR, line + i, j + 1 - i, (int)i + 1);
@@ -85,9 +91,12 @@ static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int
     int col = (int)k + 1;
     if (q == '"' && c == '\\') {
       char e = line[k + 1];
-      if (e == '\\' || e == '"') c = e, k++;
-      else if (e == 'n') c = '\n', k++;
-      else if (e == 't') c = '\t', k++;
+      if (e == '\\' || e == '"')
+        c = e, k++;
+      else if (e == 'n')
+        c = '\n', k++;
+      else if (e == 't')
+        c = '\t', k++;
     }
     t->scols[n] = col;
     t->s[n++] = c;
@@ -99,8 +108,8 @@ static int lex_string(pc__line *l, const char *line, size_t len, size_t *ip, int
   return PC_OK;
 }
 
-static int lex_number(pc__line *l, const char *line, size_t len, size_t *ip, int lineno,
-                      const char *origin, pc__diag_sink *d) {
+static int lex_number(pc__line *l, const char *line, size_t len, size_t *ip, int lineno, const char *origin,
+                      pc__diag_sink *d) {
   size_t i = *ip, j = i;
   uint64_t v = 0;
   bool hex = line[i] == '0' && i + 1 < len && (line[i + 1] == 'x' || line[i + 1] == 'X');
@@ -137,8 +146,8 @@ static int lex_number(pc__line *l, const char *line, size_t len, size_t *ip, int
   return PC_OK;
 }
 
-static int lex_op(pc__line *l, const char *line, size_t len, size_t *ip, int lineno,
-                  const char *origin, pc__diag_sink *d) {
+static int lex_op(pc__line *l, const char *line, size_t len, size_t *ip, int lineno, const char *origin,
+                  pc__diag_sink *d) {
   size_t i = *ip, j = i;
   while (j < len && line[j] && strchr("=!<>~", line[j])) j++;
   size_t n = j - i;
@@ -152,7 +161,7 @@ static int lex_op(pc__line *l, const char *line, size_t len, size_t *ip, int lin
     }
   }
   pc__rules_diag(d, origin, lineno, (int)i + 1,
-           "unknown operator '%.*s' (use ==, !=, <, <=, >, >=, =~, !~ or in)", (int)n, line + i);
+                 "unknown operator '%.*s' (use ==, !=, <, <=, >, >=, =~, !~ or in)", (int)n, line + i);
   return PC_ERULE;
 }
 
@@ -183,7 +192,7 @@ int pc__lex_line(pc__line *l, const char *line, size_t len, int lineno, const ch
       if (!add(l, PC__TK_DOTDOT, line + i, 2, (int)i + 1)) return PC_ENOMEM;
       i += 2;
     } else if (c && strchr("()[],", c)) {
-      int kind = c == '(' ? PC__TK_LPAREN
+      int kind = c == '('   ? PC__TK_LPAREN
                  : c == ')' ? PC__TK_RPAREN
                  : c == '[' ? PC__TK_LBRACK
                  : c == ']' ? PC__TK_RBRACK

@@ -32,8 +32,8 @@ typedef enum pc__tok_op {
   PC__TOP_LE,
   PC__TOP_GT,
   PC__TOP_GE,
-  PC__TOP_MATCH,  /* =~ */
-  PC__TOP_NMATCH  /* !~ */
+  PC__TOP_MATCH, /* =~ */
+  PC__TOP_NMATCH /* !~ */
 } pc__tok_op;
 
 typedef struct pc__token {
@@ -55,8 +55,7 @@ typedef struct pc__line {
 
 /* Tokenizes line[0..len) (no newline). Returns PC_OK, PC_ERULE (the error was reported and
  * the line should be skipped) or PC_ENOMEM. Earlier tokens are released first. */
-int pc__lex_line(pc__line *l, const char *line, size_t len, int lineno, const char *origin,
-                 pc__diag_sink *d);
+int pc__lex_line(pc__line *l, const char *line, size_t len, int lineno, const char *origin, pc__diag_sink *d);
 
 /* Releases the tokens' memory; the line can be reused. */
 void pc__line_clear(pc__line *l);

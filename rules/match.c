@@ -35,12 +35,18 @@ void pc_rule_result_free(pc_rule_result *r) {
 
 static bool cmp_num(uint64_t a, int op, uint64_t b) {
   switch (op) {
-  case PC__OP_EQ: return a == b;
-  case PC__OP_NE: return a != b;
-  case PC__OP_LT: return a < b;
-  case PC__OP_LE: return a <= b;
-  case PC__OP_GT: return a > b;
-  default: return a >= b;
+    case PC__OP_EQ:
+      return a == b;
+    case PC__OP_NE:
+      return a != b;
+    case PC__OP_LT:
+      return a < b;
+    case PC__OP_LE:
+      return a <= b;
+    case PC__OP_GT:
+      return a > b;
+    default:
+      return a >= b;
   }
 }
 
@@ -56,52 +62,60 @@ static bool regex(eval_ctx *c, const pc__node *n) {
   int rc = pcre2_match(n->re, (PCRE2_SPTR)s, strlen(s), 0, 0, c->s->md, c->rs->mctx);
   if (rc >= 0) return !n->op;
   if (rc == PCRE2_ERROR_NOMATCH) return n->op;
-  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-      rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
-      rc == PCRE2_ERROR_NOMEMORY)
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
+      rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_NOMEMORY)
     c->out->limit_errors++;
   return false;
 }
 
 static bool eval(eval_ctx *c, const pc__node *n) {
   switch (n->kind) {
-  case PC__N_TRUE: return true;
-  case PC__N_FALSE: return false;
-  case PC__N_AND: return eval(c, n->left) && eval(c, n->right);
-  case PC__N_OR: return eval(c, n->left) || eval(c, n->right);
-  case PC__N_NOT: return !eval(c, n->left);
-  case PC__N_KNOWN: return is_known(c, n->field);
-  case PC__N_UNKNOWN: return !is_known(c, n->field);
-  case PC__N_NUM: {
-    uint64_t v;
-    return pc__field_num(&c->view, n->field, &v) && cmp_num(v, n->op, n->num);
-  }
-  case PC__N_NUM_FIELD: {
-    uint64_t a, b;
-    return pc__field_num(&c->view, n->field, &a) && pc__field_num(&c->view, (int)n->num, &b) &&
-           cmp_num(a, n->op, b);
-  }
-  case PC__N_NUM_IN: {
-    uint64_t v;
-    if (!pc__field_num(&c->view, n->field, &v)) return false;
-    for (size_t i = 0; i < n->count; i++)
-      if (v >= n->ranges[2 * i] && v <= n->ranges[2 * i + 1]) return true;
-    return false;
-  }
-  case PC__N_STR: {
-    const char *s = pc__field_str(&c->view, n->field);
-    if (!s) return false;
-    return (strcmp(s, n->str) == 0) == (n->op == PC__OP_EQ);
-  }
-  case PC__N_STR_IN: {
-    const char *s = pc__field_str(&c->view, n->field);
-    if (!s) return false;
-    for (size_t i = 0; i < n->count; i++)
-      if (strcmp(s, n->strs[i]) == 0) return true;
-    return false;
-  }
-  case PC__N_REGEX: return regex(c, n);
-  default: return false;
+    case PC__N_TRUE:
+      return true;
+    case PC__N_FALSE:
+      return false;
+    case PC__N_AND:
+      return eval(c, n->left) && eval(c, n->right);
+    case PC__N_OR:
+      return eval(c, n->left) || eval(c, n->right);
+    case PC__N_NOT:
+      return !eval(c, n->left);
+    case PC__N_KNOWN:
+      return is_known(c, n->field);
+    case PC__N_UNKNOWN:
+      return !is_known(c, n->field);
+    case PC__N_NUM: {
+      uint64_t v;
+      return pc__field_num(&c->view, n->field, &v) && cmp_num(v, n->op, n->num);
+    }
+    case PC__N_NUM_FIELD: {
+      uint64_t a, b;
+      return pc__field_num(&c->view, n->field, &a) && pc__field_num(&c->view, (int)n->num, &b) &&
+             cmp_num(a, n->op, b);
+    }
+    case PC__N_NUM_IN: {
+      uint64_t v;
+      if (!pc__field_num(&c->view, n->field, &v)) return false;
+      for (size_t i = 0; i < n->count; i++)
+        if (v >= n->ranges[2 * i] && v <= n->ranges[2 * i + 1]) return true;
+      return false;
+    }
+    case PC__N_STR: {
+      const char *s = pc__field_str(&c->view, n->field);
+      if (!s) return false;
+      return (strcmp(s, n->str) == 0) == (n->op == PC__OP_EQ);
+    }
+    case PC__N_STR_IN: {
+      const char *s = pc__field_str(&c->view, n->field);
+      if (!s) return false;
+      for (size_t i = 0; i < n->count; i++)
+        if (strcmp(s, n->strs[i]) == 0) return true;
+      return false;
+    }
+    case PC__N_REGEX:
+      return regex(c, n);
+    default:
+      return false;
   }
 }
 

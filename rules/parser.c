@@ -65,7 +65,9 @@ static char *dupn(const char *s, size_t n) {
   return d;
 }
 
-static pc__token *peek(parser *p) { return &p->line.toks[p->pos]; }
+static pc__token *peek(parser *p) {
+  return &p->line.toks[p->pos];
+}
 static pc__token *next(parser *p) {
   pc__token *t = &p->line.toks[p->pos];
   if (t->kind != PC__TK_EOL) p->pos++;
@@ -81,7 +83,8 @@ static bool is_word(const pc__token *t, const char *w) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void fail(parser *p, int col, const char *fmt, ...) {
+static void
+fail(parser *p, int col, const char *fmt, ...) {
   if (p->err) return;
   p->err = PC_ERULE;
   va_list ap;
@@ -100,12 +103,16 @@ static const char *desc(const pc__token *t, char what[48]) {
   return what;
 }
 
-static void nomem(parser *p) { p->err = PC_ENOMEM; }
+static void nomem(parser *p) {
+  p->err = PC_ENOMEM;
+}
 
 static pc__node *new_node(parser *p, int kind) {
   pc__node *n = calloc(1, sizeof *n);
-  if (!n) nomem(p);
-  else n->kind = (uint8_t)kind;
+  if (!n)
+    nomem(p);
+  else
+    n->kind = (uint8_t)kind;
   return n;
 }
 
@@ -118,8 +125,7 @@ static pc__node *parse_or(parser *p);
 static pc__node *compile_regex(parser *p, int field, const pc__token *v, bool negate) {
   int errcode = 0;
   PCRE2_SIZE off = 0;
-  pcre2_code *re =
-      pcre2_compile((PCRE2_SPTR)v->s, v->slen, 0, &errcode, &off, NULL);
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)v->s, v->slen, 0, &errcode, &off, NULL);
   if (!re) {
     if (errcode == PCRE2_ERROR_NOMEMORY) {
       nomem(p);
@@ -170,8 +176,7 @@ static pc__node *parse_in(parser *p, int field, const pc__token *ft) {
     }
     if (type == PC__FT_NUM && t->kind != PC__TK_NUM) {
       if (t->kind == PC__TK_STR)
-        fail(p, t->col, "type mismatch: '%s' is a number but this list item is text",
-             pc__fields[field].name);
+        fail(p, t->col, "type mismatch: '%s' is a number but this list item is text", pc__fields[field].name);
       else
         fail(p, t->col, "expected a number in the list, found %s", desc(t, w));
       break;
@@ -244,13 +249,12 @@ static pc__node *parse_compare(parser *p, int field, const pc__token *ft) {
     int other = pc__field_lookup(v->p, v->len);
     if (other < 0) {
       char w[48];
-      fail(p, v->col, "unknown field %s after '%s' (strings need quotes)", desc(v, w),
-           pc__op_text(op));
+      fail(p, v->col, "unknown field %s after '%s' (strings need quotes)", desc(v, w), pc__op_text(op));
       return NULL;
     }
     if (type != PC__FT_NUM || pc__fields[other].type != PC__FT_NUM || op > PC__TOP_GE) {
-      fail(p, v->col, "only number fields can be compared with each other ('%s' is %s, '%s' is %s)",
-           fname, type_word(type), pc__fields[other].name, type_word(pc__fields[other].type));
+      fail(p, v->col, "only number fields can be compared with each other ('%s' is %s, '%s' is %s)", fname,
+           type_word(type), pc__fields[other].name, type_word(pc__fields[other].type));
       return NULL;
     }
     pc__node *n = new_node(p, PC__N_NUM_FIELD);
@@ -263,15 +267,13 @@ static pc__node *parse_compare(parser *p, int field, const pc__token *ft) {
   }
   if (v->kind != PC__TK_NUM && v->kind != PC__TK_STR && !is_null && !is_bool) {
     char w[48];
-    fail(p, v->col,
-         "expected a value after '%s' (a number, a \"string\", true, false or null), found %s",
+    fail(p, v->col, "expected a value after '%s' (a number, a \"string\", true, false or null), found %s",
          pc__op_text(op), desc(v, w));
     return NULL;
   }
   if (is_null) {
     if (op != PC__TOP_EQ && op != PC__TOP_NE) {
-      fail(p, opt->col, "null can only be compared with == or != (found '%s')",
-           pc__op_text(op));
+      fail(p, opt->col, "null can only be compared with == or != (found '%s')", pc__op_text(op));
       return NULL;
     }
     pc__node *n = new_node(p, op == PC__TOP_EQ ? PC__N_UNKNOWN : PC__N_KNOWN);
@@ -344,12 +346,15 @@ static pc__node *parse_primary(parser *p) {
     }
     return n;
   }
-  if (is_word(t, "true") || is_word(t, "false")) return new_node(p, is_word(t, "true") ? PC__N_TRUE : PC__N_FALSE);
+  if (is_word(t, "true") || is_word(t, "false"))
+    return new_node(p, is_word(t, "true") ? PC__N_TRUE : PC__N_FALSE);
   bool known = is_word(t, "known");
   if (known) t = next(p);
   if (t->kind != PC__TK_IDENT) {
-    if (known) fail(p, t->col, "expected a field name after 'known', found %s", desc(t, w));
-    else fail(p, t->col, "expected a condition (a field, 'not', 'known' or '('), found %s", desc(t, w));
+    if (known)
+      fail(p, t->col, "expected a field name after 'known', found %s", desc(t, w));
+    else
+      fail(p, t->col, "expected a condition (a field, 'not', 'known' or '('), found %s", desc(t, w));
     return NULL;
   }
   int field = pc__field_lookup(t->p, t->len);
@@ -381,8 +386,8 @@ static pc__node *parse_primary(parser *p) {
     }
     return n;
   }
-  fail(p, t->col, "'%s' is %s: compare it with an operator (e.g. port == 80)",
-       pc__fields[field].name, type_word(pc__fields[field].type));
+  fail(p, t->col, "'%s' is %s: compare it with an operator (e.g. port == 80)", pc__fields[field].name,
+       type_word(pc__fields[field].type));
   return NULL;
 }
 
@@ -396,8 +401,10 @@ static pc__node *parse_unary(parser *p) {
     next(p);
     pc__node *k = parse_unary(p);
     r = k ? new_node(p, PC__N_NOT) : NULL;
-    if (r) r->left = k;
-    else pc__node_free(k);
+    if (r)
+      r->left = k;
+    else
+      pc__node_free(k);
   } else {
     r = parse_primary(p);
   }
@@ -463,8 +470,7 @@ static void finish_rule(parser *p) {
   for (int i = 0; i < nm; i++)
     pc__rules_diag(p->d, p->origin, r->line, 1, "rule '%s' has no '%s' line", r->id, missing[i]);
   if (!p->has_fix)
-    pc__rules_diag(p->d, p->origin, r->line, 1, "rule '%s' has no 'fix' line (give at least one)",
-             r->id);
+    pc__rules_diag(p->d, p->origin, r->line, 1, "rule '%s' has no 'fix' line (give at least one)", r->id);
   if (nm || !p->has_fix) p->cur_bad = true;
   if (p->cur_bad) {
     p->rc = PC_ERULE;
@@ -472,8 +478,10 @@ static void finish_rule(parser *p) {
     r->broken = true;
   }
   int rc = p->out->on_rule(p->out->ud, r);
-  if (rc == PC_ENOMEM) p->rc = PC_ENOMEM;
-  else if (rc != PC_OK && p->rc == PC_OK) p->rc = PC_ERULE;
+  if (rc == PC_ENOMEM)
+    p->rc = PC_ENOMEM;
+  else if (rc != PC_OK && p->rc == PC_OK)
+    p->rc = PC_ERULE;
 }
 
 static void start_rule(parser *p, pc__token *kw) {
@@ -514,8 +522,7 @@ static pc__token *string_arg(parser *p, const pc__token *kw) {
   pc__token *t = next(p);
   if (t->kind != PC__TK_STR) {
     char w[48];
-    fail(p, t->col, "expected a quoted string after '%.*s', found %s", (int)kw->len, kw->p,
-         desc(t, w));
+    fail(p, t->col, "expected a quoted string after '%.*s', found %s", (int)kw->len, kw->p, desc(t, w));
     return NULL;
   }
   return expect_eol(p) ? t : NULL;
@@ -550,22 +557,25 @@ static void statement(parser *p) {
   pc__token *kw = next(p);
   if (kw->kind == PC__TK_EOL) return;
   if (kw->kind != PC__TK_IDENT) {
-    fail(p, kw->col, "expected a keyword (rule, title, severity, priority, when, explain, fix, "
-                    "ref), found %s", desc(kw, w));
+    fail(p, kw->col,
+         "expected a keyword (rule, title, severity, priority, when, explain, fix, "
+         "ref), found %s",
+         desc(kw, w));
     return;
   }
   if (is_word(kw, "rule")) {
     start_rule(p, kw);
     return;
   }
-  static const char *const words[] = {"title", "severity", "priority", "when",
-                                      "explain", "fix", "ref"};
+  static const char *const words[] = {"title", "severity", "priority", "when", "explain", "fix", "ref"};
   int k = -1;
   for (int i = 0; i < 7; i++)
     if (is_word(kw, words[i])) k = i;
   if (k < 0) {
-    fail(p, kw->col, "unknown keyword %s (expected rule, title, severity, priority, when, "
-                    "explain, fix or ref)", desc(kw, w));
+    fail(p, kw->col,
+         "unknown keyword %s (expected rule, title, severity, priority, when, "
+         "explain, fix or ref)",
+         desc(kw, w));
     return;
   }
   pc__rule *r = p->cur;
@@ -574,90 +584,92 @@ static void statement(parser *p) {
     return;
   }
   switch (k) {
-  case 0: /* title */
-    if (p->has_title) {
-      fail(p, kw->col, "duplicate 'title' in rule '%s'", r->id);
+    case 0: /* title */
+      if (p->has_title) {
+        fail(p, kw->col, "duplicate 'title' in rule '%s'", r->id);
+        return;
+      }
+      p->has_title = true;
+      template_arg(p, kw, &r->title, false);
+      return;
+    case 1: { /* severity */
+      pc__token *t = next(p);
+      if (p->has_sev) {
+        fail(p, kw->col, "duplicate 'severity' in rule '%s'", r->id);
+        return;
+      }
+      p->has_sev = true; /* a bad value is reported once, not again as "no severity" */
+      int sev = is_word(t, "error")     ? PC_RULE_ERROR
+                : is_word(t, "warning") ? PC_RULE_WARNING
+                : is_word(t, "info")    ? PC_RULE_INFO
+                                        : -1;
+      if (sev < 0) {
+        fail(p, t->col, "bad severity %s (expected error, warning or info)", desc(t, w));
+        return;
+      }
+      if (!expect_eol(p)) return;
+      r->severity = (uint8_t)sev;
       return;
     }
-    p->has_title = true;
-    template_arg(p, kw, &r->title, false);
-    return;
-  case 1: { /* severity */
-    pc__token *t = next(p);
-    if (p->has_sev) {
-      fail(p, kw->col, "duplicate 'severity' in rule '%s'", r->id);
+    case 2: { /* priority */
+      pc__token *t = next(p);
+      if (t->kind != PC__TK_NUM || t->num > MAX_PRIORITY) {
+        fail(p, t->col, "bad priority %s (expected a number from 0 to 1000000)", desc(t, w));
+        return;
+      }
+      if (!expect_eol(p)) return;
+      r->priority = (long)t->num;
       return;
     }
-    p->has_sev = true; /* a bad value is reported once, not again as "no severity" */
-    int sev = is_word(t, "error") ? PC_RULE_ERROR
-              : is_word(t, "warning") ? PC_RULE_WARNING
-              : is_word(t, "info") ? PC_RULE_INFO
-                                   : -1;
-    if (sev < 0) {
-      fail(p, t->col, "bad severity %s (expected error, warning or info)", desc(t, w));
+    case 3: { /* when */
+      p->has_when = true;
+      p->depth = 0;
+      pc__node *n = parse_or(p);
+      if (n && !expect_eol(p)) {
+        pc__node_free(n);
+        n = NULL;
+      }
+      if (!n) {
+        if (!p->err) nomem(p);
+        return;
+      }
+      if (r->cond) {
+        n = binary(p, PC__N_AND, r->cond, n);
+        r->cond = n;
+        if (!n) return;
+      } else {
+        r->cond = n;
+      }
+      p->has_when = true;
       return;
     }
-    if (!expect_eol(p)) return;
-    r->severity = (uint8_t)sev;
-    return;
-  }
-  case 2: { /* priority */
-    pc__token *t = next(p);
-    if (t->kind != PC__TK_NUM || t->num > MAX_PRIORITY) {
-      fail(p, t->col, "bad priority %s (expected a number from 0 to 1000000)", desc(t, w));
+    case 4: /* explain */
+      p->has_explain = true;
+      template_arg(p, kw, &r->explain, true);
+      return;
+    case 5: /* fix */
+      if (r->fix_count == PC_RULES_MAX_FIXES) {
+        fail(p, kw->col, "too many 'fix' lines in rule '%s' (at most %d)", r->id, PC_RULES_MAX_FIXES);
+        return;
+      }
+      p->has_fix = true;
+      template_arg(p, kw, &r->fixes[r->fix_count], false);
+      if (!p->err) r->fix_count++;
+      return;
+    default: { /* ref */
+      if (r->ref_count == PC_RULES_MAX_REFS) {
+        fail(p, kw->col, "too many 'ref' lines in rule '%s' (at most %d)", r->id, PC_RULES_MAX_REFS);
+        return;
+      }
+      pc__token *t = string_arg(p, kw);
+      if (!t) return;
+      r->refs[r->ref_count] = dupn(t->s, t->slen);
+      if (!r->refs[r->ref_count])
+        nomem(p);
+      else
+        r->ref_count++;
       return;
     }
-    if (!expect_eol(p)) return;
-    r->priority = (long)t->num;
-    return;
-  }
-  case 3: { /* when */
-    p->has_when = true;
-    p->depth = 0;
-    pc__node *n = parse_or(p);
-    if (n && !expect_eol(p)) {
-      pc__node_free(n);
-      n = NULL;
-    }
-    if (!n) {
-      if (!p->err) nomem(p);
-      return;
-    }
-    if (r->cond) {
-      n = binary(p, PC__N_AND, r->cond, n);
-      r->cond = n;
-      if (!n) return;
-    } else {
-      r->cond = n;
-    }
-    p->has_when = true;
-    return;
-  }
-  case 4: /* explain */
-    p->has_explain = true;
-    template_arg(p, kw, &r->explain, true);
-    return;
-  case 5: /* fix */
-    if (r->fix_count == PC_RULES_MAX_FIXES) {
-      fail(p, kw->col, "too many 'fix' lines in rule '%s' (at most %d)", r->id, PC_RULES_MAX_FIXES);
-      return;
-    }
-    p->has_fix = true;
-    template_arg(p, kw, &r->fixes[r->fix_count], false);
-    if (!p->err) r->fix_count++;
-    return;
-  default: { /* ref */
-    if (r->ref_count == PC_RULES_MAX_REFS) {
-      fail(p, kw->col, "too many 'ref' lines in rule '%s' (at most %d)", r->id, PC_RULES_MAX_REFS);
-      return;
-    }
-    pc__token *t = string_arg(p, kw);
-    if (!t) return;
-    r->refs[r->ref_count] = dupn(t->s, t->slen);
-    if (!r->refs[r->ref_count]) nomem(p);
-    else r->ref_count++;
-    return;
-  }
   }
 }
 
@@ -671,11 +683,16 @@ static void mark_seen(parser *p, const char *line, size_t len) {
   const char *w = line + i;
   size_t n = j - i;
 #define PC__IS(word) (n == sizeof word - 1 && memcmp(w, word, n) == 0)
-  if (PC__IS("title")) p->has_title = true;
-  else if (PC__IS("severity")) p->has_sev = true;
-  else if (PC__IS("when")) p->has_when = true;
-  else if (PC__IS("explain")) p->has_explain = true;
-  else if (PC__IS("fix")) p->has_fix = true;
+  if (PC__IS("title"))
+    p->has_title = true;
+  else if (PC__IS("severity"))
+    p->has_sev = true;
+  else if (PC__IS("when"))
+    p->has_when = true;
+  else if (PC__IS("explain"))
+    p->has_explain = true;
+  else if (PC__IS("fix"))
+    p->has_fix = true;
 #undef PC__IS
 }
 
@@ -689,20 +706,24 @@ int pc__parse(const char *text, size_t len, const char *origin, int layer, pc__p
     p.err = PC_OK;
     p.pos = 0;
     int rc = pc__lex_line(&p.line, text + i, e - i, p.lineno, origin, p.d);
-    if (rc == PC_OK) statement(&p);
+    if (rc == PC_OK)
+      statement(&p);
     else {
       p.err = rc;
       mark_seen(&p, text + i, e - i);
     }
-    if (p.err == PC_ENOMEM) p.rc = PC_ENOMEM;
+    if (p.err == PC_ENOMEM)
+      p.rc = PC_ENOMEM;
     else if (p.err) {
       p.rc = PC_ERULE;
       if (p.cur) p.cur_bad = true;
     }
     i = e + 1;
   }
-  if (p.rc != PC_ENOMEM) finish_rule(&p);
-  else pc__rule_free(p.cur);
+  if (p.rc != PC_ENOMEM)
+    finish_rule(&p);
+  else
+    pc__rule_free(p.cur);
   pc__line_free(&p.line);
   return p.rc;
 }

@@ -31,11 +31,7 @@ typedef struct pc_ruleset pc_ruleset;
 #define PC_RULES_MAX_REFS 8
 #define PC_RULES_TEXT_MAX 4096
 
-typedef enum pc_rule_severity {
-  PC_RULE_ERROR = 0,
-  PC_RULE_WARNING = 1,
-  PC_RULE_INFO = 2
-} pc_rule_severity;
+typedef enum pc_rule_severity { PC_RULE_ERROR = 0, PC_RULE_WARNING = 1, PC_RULE_INFO = 2 } pc_rule_severity;
 
 /* Creates an empty compiler that already holds the built-in fallback rules. Returns PC_OK or
  * PC_ENOMEM. The caller owns *out and frees it with pc_rules_compiler_free. */
@@ -53,8 +49,7 @@ void pc_rules_compiler_set_jit(pc_rules_compiler *c, bool on);
  * (size_t)-1 for a NUL-terminated text. Returns PC_OK, PC_ERULE when this text had errors
  * (they are collected; later add_* calls still work, so every file can be checked in one run),
  * or PC_ENOMEM. */
-int pc_rules_compiler_add_string(pc_rules_compiler *c, const char *text, size_t len,
-                                 const char *origin);
+int pc_rules_compiler_add_string(pc_rules_compiler *c, const char *text, size_t len, const char *origin);
 
 /* Reads and adds one file (diagnostics name it by path). PC_ENOENT/PC_EIO are also recorded
  * as a diagnostic "path:1:1: cannot read the file: ...". */
@@ -96,12 +91,12 @@ typedef struct pc_rule_result {
   const char *title;    /* rendered */
   const char *severity; /* "error", "warning", "info" (static) */
   pc_rule_severity severity_level;
-  bool fallback;        /* a built-in fallback rule explained it */
-  bool truncated;       /* the rendered text did not fit PC_RULES_TEXT_MAX */
-  const char *explanation;                /* rendered */
-  const char *fixes[PC_RULES_MAX_FIXES];  /* rendered, fix_count of them */
+  bool fallback;                         /* a built-in fallback rule explained it */
+  bool truncated;                        /* the rendered text did not fit PC_RULES_TEXT_MAX */
+  const char *explanation;               /* rendered */
+  const char *fixes[PC_RULES_MAX_FIXES]; /* rendered, fix_count of them */
   size_t fix_count;
-  const char *refs[PC_RULES_MAX_REFS];    /* borrowed from the ruleset */
+  const char *refs[PC_RULES_MAX_REFS]; /* borrowed from the ruleset */
   size_t ref_count;
   /* Regex matches stopped by the match, depth or heap limit since init; each counts as "no
    * match". A rising number means a rule has a catastrophic pattern. */

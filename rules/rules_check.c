@@ -11,19 +11,20 @@
 #include "rules_internal.h"
 
 static void usage(FILE *f) {
-  fputs("usage: portclash rules check [--with-defaults] [DIR|FILE]\n"
-        "\n"
-        "Compiles rule files and reports every mistake as file:line:col: message.\n"
-        "  (no argument)     check the default catalog embedded in portclash\n"
-        "  DIR               check every *.rules file in DIR (one layer)\n"
-        "  FILE              check one rule file\n"
-        "  --with-defaults   load the default catalog first, so that DIR or FILE is checked\n"
-        "                    as it would be used with --rules (ids replace default rules)\n"
-        "  --help            show this help\n"
-        "\n"
-        "Exit status: 0 when every rule compiles, 2 on errors or bad usage.\n"
-        "The rule language is described in rules/FORMAT.md.\n",
-        f);
+  fputs(
+      "usage: portclash rules check [--with-defaults] [DIR|FILE]\n"
+      "\n"
+      "Compiles rule files and reports every mistake as file:line:col: message.\n"
+      "  (no argument)     check the default catalog embedded in portclash\n"
+      "  DIR               check every *.rules file in DIR (one layer)\n"
+      "  FILE              check one rule file\n"
+      "  --with-defaults   load the default catalog first, so that DIR or FILE is checked\n"
+      "                    as it would be used with --rules (ids replace default rules)\n"
+      "  --help            show this help\n"
+      "\n"
+      "Exit status: 0 when every rule compiles, 2 on errors or bad usage.\n"
+      "The rule language is described in rules/FORMAT.md.\n",
+      f);
 }
 
 int pc_rules_check_main(int argc, char **argv) {
@@ -57,8 +58,10 @@ int pc_rules_check_main(int argc, char **argv) {
   if (!path || with_defaults) rc = pc_rules_compiler_add_defaults(c);
   if (path && rc != PC_ENOMEM) {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) rc = pc_rules_compiler_add_dir(c, path);
-    else rc = pc_rules_compiler_add_file(c, path);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+      rc = pc_rules_compiler_add_dir(c, path);
+    else
+      rc = pc_rules_compiler_add_file(c, path);
   }
   pc_ruleset *rs = NULL;
   if (rc != PC_ENOMEM) rc = pc_rules_compiler_build(c, &rs);

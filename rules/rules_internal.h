@@ -22,59 +22,59 @@
 typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__ftype;
 
 /* X-macro: id suffix, name, type, shown in hex. The order is the documentation order. */
-#define PC__FIELDS(X)                                  \
-  X(ERROR, "error", PC__FT_NUM, 0)                     \
-  X(ERROR_NAME, "error_name", PC__FT_STR, 0)           \
-  X(NTSTATUS, "ntstatus", PC__FT_NUM, 1)               \
-  X(FAILED, "failed", PC__FT_BOOL, 0)                  \
-  X(STAGE, "stage", PC__FT_STR, 0)                     \
-  X(TCPIP_EVENT, "tcpip_event", PC__FT_NUM, 0)         \
-  X(PROTO, "proto", PC__FT_STR, 0)                     \
-  X(FAMILY, "family", PC__FT_STR, 0)                   \
-  X(ADDRESS, "address", PC__FT_STR, 0)                 \
-  X(ENDPOINT, "endpoint", PC__FT_STR, 0)               \
-  X(WILDCARD, "wildcard", PC__FT_BOOL, 0)              \
-  X(PORT, "port", PC__FT_NUM, 0)                       \
-  X(PID, "pid", PC__FT_NUM, 0)                         \
-  X(PROCESS, "process", PC__FT_STR, 0)                 \
-  X(PROCESS_PATH, "process_path", PC__FT_STR, 0)       \
-  X(PROCESS_USER, "process_user", PC__FT_STR, 0)       \
-  X(PROCESS_SERVICE, "process_service", PC__FT_STR, 0) \
-  X(REUSEADDR, "reuseaddr", PC__FT_BOOL, 0)            \
-  X(EXCLUSIVEADDRUSE, "exclusiveaddruse", PC__FT_BOOL, 0) \
-  X(REUSEPORT, "reuseport", PC__FT_BOOL, 0)            \
-  X(V6ONLY, "v6only", PC__FT_BOOL, 0)                  \
-  X(OWNER_PID, "owner_pid", PC__FT_NUM, 0)             \
-  X(OWNER_PROCESS, "owner_process", PC__FT_STR, 0)     \
-  X(OWNER_PATH, "owner_path", PC__FT_STR, 0)           \
-  X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)     \
-  X(OWNER_USER, "owner_user", PC__FT_STR, 0)           \
-  X(OWNER_SAME_USER, "owner_same_user", PC__FT_BOOL, 0) \
-  X(OTHER_NETNS, "other_netns", PC__FT_BOOL, 0)        \
-  X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)      \
-  X(RANGES_KNOWN, "ranges_known", PC__FT_BOOL, 0)      \
-  X(OWNER_STATE, "owner_state", PC__FT_STR, 0)         \
-  X(OWNER_KERNEL, "owner_kernel", PC__FT_BOOL, 0)      \
-  X(OWNER_ADDRESS, "owner_address", PC__FT_STR, 0)     \
-  X(OWNER_FAMILY, "owner_family", PC__FT_STR, 0)       \
-  X(OWNER_WILDCARD, "owner_wildcard", PC__FT_BOOL, 0)  \
-  X(OWNER_REUSEADDR, "owner_reuseaddr", PC__FT_BOOL, 0) \
-  X(OWNER_EXCLUSIVE, "owner_exclusive", PC__FT_BOOL, 0) \
-  X(EXCLUDED, "excluded", PC__FT_BOOL, 0)              \
-  X(EXCLUDED_START, "excluded_start", PC__FT_NUM, 0)   \
-  X(EXCLUDED_END, "excluded_end", PC__FT_NUM, 0)       \
-  X(EXCLUDED_ADMINISTERED, "excluded_administered", PC__FT_BOOL, 0) \
-  X(DYNAMIC_START, "dynamic_start", PC__FT_NUM, 0)     \
-  X(DYNAMIC_END, "dynamic_end", PC__FT_NUM, 0)         \
-  X(IN_DYNAMIC, "in_dynamic", PC__FT_BOOL, 0)          \
+#define PC__FIELDS(X)                                                  \
+  X(ERROR, "error", PC__FT_NUM, 0)                                     \
+  X(ERROR_NAME, "error_name", PC__FT_STR, 0)                           \
+  X(NTSTATUS, "ntstatus", PC__FT_NUM, 1)                               \
+  X(FAILED, "failed", PC__FT_BOOL, 0)                                  \
+  X(STAGE, "stage", PC__FT_STR, 0)                                     \
+  X(TCPIP_EVENT, "tcpip_event", PC__FT_NUM, 0)                         \
+  X(PROTO, "proto", PC__FT_STR, 0)                                     \
+  X(FAMILY, "family", PC__FT_STR, 0)                                   \
+  X(ADDRESS, "address", PC__FT_STR, 0)                                 \
+  X(ENDPOINT, "endpoint", PC__FT_STR, 0)                               \
+  X(WILDCARD, "wildcard", PC__FT_BOOL, 0)                              \
+  X(PORT, "port", PC__FT_NUM, 0)                                       \
+  X(PID, "pid", PC__FT_NUM, 0)                                         \
+  X(PROCESS, "process", PC__FT_STR, 0)                                 \
+  X(PROCESS_PATH, "process_path", PC__FT_STR, 0)                       \
+  X(PROCESS_USER, "process_user", PC__FT_STR, 0)                       \
+  X(PROCESS_SERVICE, "process_service", PC__FT_STR, 0)                 \
+  X(REUSEADDR, "reuseaddr", PC__FT_BOOL, 0)                            \
+  X(EXCLUSIVEADDRUSE, "exclusiveaddruse", PC__FT_BOOL, 0)              \
+  X(REUSEPORT, "reuseport", PC__FT_BOOL, 0)                            \
+  X(V6ONLY, "v6only", PC__FT_BOOL, 0)                                  \
+  X(OWNER_PID, "owner_pid", PC__FT_NUM, 0)                             \
+  X(OWNER_PROCESS, "owner_process", PC__FT_STR, 0)                     \
+  X(OWNER_PATH, "owner_path", PC__FT_STR, 0)                           \
+  X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)                     \
+  X(OWNER_USER, "owner_user", PC__FT_STR, 0)                           \
+  X(OWNER_SAME_USER, "owner_same_user", PC__FT_BOOL, 0)                \
+  X(OTHER_NETNS, "other_netns", PC__FT_BOOL, 0)                        \
+  X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)                      \
+  X(RANGES_KNOWN, "ranges_known", PC__FT_BOOL, 0)                      \
+  X(OWNER_STATE, "owner_state", PC__FT_STR, 0)                         \
+  X(OWNER_KERNEL, "owner_kernel", PC__FT_BOOL, 0)                      \
+  X(OWNER_ADDRESS, "owner_address", PC__FT_STR, 0)                     \
+  X(OWNER_FAMILY, "owner_family", PC__FT_STR, 0)                       \
+  X(OWNER_WILDCARD, "owner_wildcard", PC__FT_BOOL, 0)                  \
+  X(OWNER_REUSEADDR, "owner_reuseaddr", PC__FT_BOOL, 0)                \
+  X(OWNER_EXCLUSIVE, "owner_exclusive", PC__FT_BOOL, 0)                \
+  X(EXCLUDED, "excluded", PC__FT_BOOL, 0)                              \
+  X(EXCLUDED_START, "excluded_start", PC__FT_NUM, 0)                   \
+  X(EXCLUDED_END, "excluded_end", PC__FT_NUM, 0)                       \
+  X(EXCLUDED_ADMINISTERED, "excluded_administered", PC__FT_BOOL, 0)    \
+  X(DYNAMIC_START, "dynamic_start", PC__FT_NUM, 0)                     \
+  X(DYNAMIC_END, "dynamic_end", PC__FT_NUM, 0)                         \
+  X(IN_DYNAMIC, "in_dynamic", PC__FT_BOOL, 0)                          \
   X(UNPRIVILEGED_PORT_START, "unprivileged_port_start", PC__FT_NUM, 0) \
-  X(OS, "os", PC__FT_STR, 0)                           \
-  X(OS_BUILD, "os_build", PC__FT_NUM, 0)               \
-  X(REPEAT_COUNT, "count", PC__FT_NUM, 0)                \
-  X(EVENT, "event", PC__FT_STR, 0)                        \
-  X(RISK_REASON, "risk_reason", PC__FT_STR, 0)            \
-  X(WATCHED, "watched", PC__FT_BOOL, 0)                   \
-  X(PREVIOUS_PID, "previous_pid", PC__FT_NUM, 0)          \
+  X(OS, "os", PC__FT_STR, 0)                                           \
+  X(OS_BUILD, "os_build", PC__FT_NUM, 0)                               \
+  X(REPEAT_COUNT, "count", PC__FT_NUM, 0)                              \
+  X(EVENT, "event", PC__FT_STR, 0)                                     \
+  X(RISK_REASON, "risk_reason", PC__FT_STR, 0)                         \
+  X(WATCHED, "watched", PC__FT_BOOL, 0)                                \
+  X(PREVIOUS_PID, "previous_pid", PC__FT_NUM, 0)                       \
   X(PREVIOUS_PROCESS, "previous_process", PC__FT_STR, 0)
 
 typedef enum pc__field_id {
@@ -122,8 +122,7 @@ void pc__rules_diag(pc__diag_sink *d, const char *origin, int line, int col, con
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
-void pc__vdiag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt,
-               va_list ap)
+void pc__vdiag(pc__diag_sink *d, const char *origin, int line, int col, const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 0)))
 #endif
@@ -137,29 +136,29 @@ typedef enum pc__node_kind {
   PC__N_AND,
   PC__N_OR,
   PC__N_NOT,
-  PC__N_KNOWN,   /* field is known (also "field != null") */
-  PC__N_UNKNOWN, /* field == null */
-  PC__N_NUM,     /* number/boolean field <op> num */
+  PC__N_KNOWN,     /* field is known (also "field != null") */
+  PC__N_UNKNOWN,   /* field == null */
+  PC__N_NUM,       /* number/boolean field <op> num */
   PC__N_NUM_FIELD, /* number field <op> number field (id in num) */
-  PC__N_NUM_IN,  /* number field in ranges */
-  PC__N_STR,     /* text field ==/!= str */
-  PC__N_STR_IN,  /* text field in strings */
-  PC__N_REGEX    /* text field =~ / !~ regex */
+  PC__N_NUM_IN,    /* number field in ranges */
+  PC__N_STR,       /* text field ==/!= str */
+  PC__N_STR_IN,    /* text field in strings */
+  PC__N_REGEX      /* text field =~ / !~ regex */
 } pc__node_kind;
 
 typedef enum pc__op { PC__OP_EQ, PC__OP_NE, PC__OP_LT, PC__OP_LE, PC__OP_GT, PC__OP_GE } pc__op;
 
 typedef struct pc__node {
-  uint8_t kind;  /* pc__node_kind */
-  uint8_t op;    /* pc__op for NUM/STR; for REGEX: 1 = negated (!~) */
+  uint8_t kind; /* pc__node_kind */
+  uint8_t op;   /* pc__op for NUM/STR; for REGEX: 1 = negated (!~) */
   uint16_t field;
   struct pc__node *left, *right; /* AND/OR; NOT uses left */
   uint64_t num;
-  char *str;                     /* STR: the literal */
-  size_t count;                  /* NUM_IN: ranges; STR_IN: strings */
-  uint64_t *ranges;              /* NUM_IN: lo, hi pairs */
-  char **strs;                   /* STR_IN */
-  pcre2_code *re;                /* REGEX */
+  char *str;        /* STR: the literal */
+  size_t count;     /* NUM_IN: ranges; STR_IN: strings */
+  uint64_t *ranges; /* NUM_IN: lo, hi pairs */
+  char **strs;      /* STR_IN */
+  pcre2_code *re;   /* REGEX */
 } pc__node;
 
 void pc__node_free(pc__node *n);
@@ -167,7 +166,7 @@ void pc__node_free(pc__node *n);
 /* ---- templates (template.c) ---- */
 
 typedef struct pc__seg {
-  int field;       /* -1 for literal text */
+  int field;        /* -1 for literal text */
   const char *text; /* literal text, or the default for an unknown field (may be NULL) */
   size_t len;
 } pc__seg;
@@ -181,8 +180,8 @@ typedef struct pc__template {
 /* Compiles template text (already unescaped from its string literal). cols[i] is the source
  * column of text[i] (cols[len] the column just after), used to place errors. Returns PC_OK,
  * PC_ERULE (errors reported) or PC_ENOMEM. */
-int pc__template_compile(pc__template *t, const char *text, size_t len, const int *cols,
-                         pc__diag_sink *d, const char *origin, int line);
+int pc__template_compile(pc__template *t, const char *text, size_t len, const int *cols, pc__diag_sink *d,
+                         const char *origin, int line);
 void pc__template_free(pc__template *t);
 
 /* Appends src to dst with sep between (when dst is not empty); src is consumed either way on
@@ -201,7 +200,7 @@ typedef struct pc__rule {
   int line, id_col;
   int layer;
   bool fallback;
-  bool broken; /* had errors: kept only to detect duplicate ids */
+  bool broken;      /* had errors: kept only to detect duplicate ids */
   uint8_t severity; /* pc_rule_severity */
   long priority;
   size_t seq; /* load order, for stable ties */

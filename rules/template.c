@@ -31,8 +31,8 @@ static int push(pc__template *t, size_t *cap, int field, const char *text, size_
   return PC_OK;
 }
 
-int pc__template_compile(pc__template *t, const char *text, size_t len, const int *cols,
-                         pc__diag_sink *d, const char *origin, int line) {
+int pc__template_compile(pc__template *t, const char *text, size_t len, const int *cols, pc__diag_sink *d,
+                         const char *origin, int line) {
   memset(t, 0, sizeof *t);
   t->buf = malloc(len + 1);
   if (!t->buf) return PC_ENOMEM;
@@ -51,8 +51,7 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
       out++;
       i += 2;
     } else if (c == '}') {
-      pc__rules_diag(d, origin, line, cols[i],
-               "unbalanced '}' in template (write '}}' for a literal brace)");
+      pc__rules_diag(d, origin, line, cols[i], "unbalanced '}' in template (write '}}' for a literal brace)");
       bad = true;
       i++;
     } else if (c == '{') {
@@ -60,7 +59,7 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
       while (j < len && text[j] != '}' && text[j] != '{') j++;
       if (j >= len || text[j] == '{') {
         pc__rules_diag(d, origin, line, cols[i],
-                 "unbalanced '{' in template: no closing '}' (write '{{' for a literal brace)");
+                       "unbalanced '{' in template: no closing '}' (write '{{' for a literal brace)");
         bad = true;
         break; /* the rest of the text cannot be segmented reliably */
       }
@@ -76,7 +75,7 @@ int pc__template_compile(pc__template *t, const char *text, size_t len, const in
           pc__rules_diag(d, origin, line, cols[i], "empty field name in template");
         else
           pc__rules_diag(d, origin, line, cols[i + 1], "unknown field '%.*s' in template", (int)nlen,
-                   text + i + 1);
+                         text + i + 1);
         bad = true;
       } else {
         const char *def = NULL;

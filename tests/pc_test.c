@@ -1,9 +1,9 @@
+#include "pc_test.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-
-#include "pc_test.h"
 
 #define PC_TEST_MAX 1024
 
@@ -37,7 +37,9 @@ void pc__test_skip(const char *reason) {
   current_skipped = 1;
 }
 
-int pc__test_failed_now(void) { return current_failed; }
+int pc__test_failed_now(void) {
+  return current_failed;
+}
 
 static const char *env_path(const char *var, const char *rel, int must_exist) {
   static char buf[4096];
@@ -49,8 +51,12 @@ static const char *env_path(const char *var, const char *rel, int must_exist) {
   return buf;
 }
 
-const char *pc_test_shared_path(const char *rel) { return env_path("PC_SHARED_DIR", rel, 1); }
-const char *pc_test_source_path(const char *rel) { return env_path("PC_SOURCE_DIR", rel, 0); }
+const char *pc_test_shared_path(const char *rel) {
+  return env_path("PC_SHARED_DIR", rel, 1);
+}
+const char *pc_test_source_path(const char *rel) {
+  return env_path("PC_SOURCE_DIR", rel, 0);
+}
 
 /* Reads in growing chunks rather than by the size from fseek/ftell, so that it also works for
  * files whose size is not known in advance (pipes, /proc). */

@@ -19,42 +19,44 @@ void pc__test_fail(const char *file, int line, const char *fmt, ...) PC_PRINTF(3
 void pc__test_skip(const char *reason);
 int pc__test_failed_now(void);
 
-#define PC_TEST(name)                                                                      \
-  static void name(void);                                                                  \
-  __attribute__((constructor)) static void pc__reg_##name(void) { pc__test_register(#name, name); } \
+#define PC_TEST(name)                                             \
+  static void name(void);                                         \
+  __attribute__((constructor)) static void pc__reg_##name(void) { \
+    pc__test_register(#name, name);                               \
+  }                                                               \
   static void name(void)
 
-#define PC_CHECK(cond)                                                                     \
-  do {                                                                                     \
-    if (!(cond)) pc__test_fail(__FILE__, __LINE__, "check failed: %s", #cond);             \
+#define PC_CHECK(cond)                                                         \
+  do {                                                                         \
+    if (!(cond)) pc__test_fail(__FILE__, __LINE__, "check failed: %s", #cond); \
   } while (0)
 
-#define PC_CHECK_INT(a, b)                                                                 \
-  do {                                                                                     \
-    long long pc__a = (long long)(a), pc__b = (long long)(b);                              \
-    if (pc__a != pc__b)                                                                    \
+#define PC_CHECK_INT(a, b)                                                                        \
+  do {                                                                                            \
+    long long pc__a = (long long)(a), pc__b = (long long)(b);                                     \
+    if (pc__a != pc__b)                                                                           \
       pc__test_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, pc__a, #b, pc__b); \
   } while (0)
 
-#define PC_CHECK_UINT(a, b)                                                                \
-  do {                                                                                     \
-    unsigned long long pc__a = (unsigned long long)(a), pc__b = (unsigned long long)(b);   \
-    if (pc__a != pc__b)                                                                    \
+#define PC_CHECK_UINT(a, b)                                                                 \
+  do {                                                                                      \
+    unsigned long long pc__a = (unsigned long long)(a), pc__b = (unsigned long long)(b);    \
+    if (pc__a != pc__b)                                                                     \
       pc__test_fail(__FILE__, __LINE__, "%s == 0x%llx, expected 0x%llx", #a, pc__a, pc__b); \
   } while (0)
 
-#define PC_CHECK_STR(a, b)                                                                 \
-  do {                                                                                     \
-    const char *pc__a = (a), *pc__b = (b);                                                 \
-    if (!pc__a || !pc__b || strcmp(pc__a, pc__b) != 0)                                     \
-      pc__test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a,               \
-                    pc__a ? pc__a : "(null)", pc__b ? pc__b : "(null)");                   \
+#define PC_CHECK_STR(a, b)                                                                             \
+  do {                                                                                                 \
+    const char *pc__a = (a), *pc__b = (b);                                                             \
+    if (!pc__a || !pc__b || strcmp(pc__a, pc__b) != 0)                                                 \
+      pc__test_fail(__FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, pc__a ? pc__a : "(null)", \
+                    pc__b ? pc__b : "(null)");                                                         \
   } while (0)
 
-#define PC_SKIP(reason)                                                                    \
-  do {                                                                                     \
-    pc__test_skip(reason);                                                                 \
-    return;                                                                                \
+#define PC_SKIP(reason)    \
+  do {                     \
+    pc__test_skip(reason); \
+    return;                \
   } while (0)
 
 /* Returns $PC_SHARED_DIR/<rel> in a static buffer when the file exists, else NULL. */

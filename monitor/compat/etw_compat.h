@@ -12,12 +12,12 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+#include <evntcons.h>
+#include <evntrace.h>
+#include <tdh.h>
+#include <windows.h>
 #include <winsock2.h>
 #include <ws2tcpip.h>
-#include <windows.h>
-#include <evntrace.h>
-#include <evntcons.h>
-#include <tdh.h>
 
 /* EVENT_FILTER_DESCRIPTOR.Type values and EVENT_FILTER_EVENT_ID ("EVENT_FILTER_EVENT_ID
  * structure (evntprov.h)": Windows 8.1 / Server 2012 R2 and later). */

@@ -22,8 +22,8 @@ static const err_name k_wsa[] = {
 
 /* asm-generic/errno-base.h and asm-generic/errno.h: the same on x86, arm and arm64. */
 static const err_name k_errno[] = {
-    {1u, "EPERM"},         {9u, "EBADF"},       {12u, "ENOMEM"},       {13u, "EACCES"},
-    {22u, "EINVAL"},       {24u, "EMFILE"},     {88u, "ENOTSOCK"},     {95u, "EOPNOTSUPP"},
+    {1u, "EPERM"},         {9u, "EBADF"},       {12u, "ENOMEM"},        {13u, "EACCES"},
+    {22u, "EINVAL"},       {24u, "EMFILE"},     {88u, "ENOTSOCK"},      {95u, "EOPNOTSUPP"},
     {97u, "EAFNOSUPPORT"}, {98u, "EADDRINUSE"}, {99u, "EADDRNOTAVAIL"}, {105u, "ENOBUFS"},
 };
 

@@ -40,10 +40,10 @@ typedef struct pc_bind_attempt {
   uint64_t endpoint; /* AFD endpoint (kernel address) or socket handle; 0 when unknown */
   pc_addr local;     /* requested local address and port */
   bool addr_known;
-  uint8_t proto;    /* pc_proto */
-  int32_t socktype; /* 1 stream, 2 dgram, 0 unknown */
-  uint8_t stage;    /* pc_stage */
-  bool failed;      /* false for a successful bind (sources report those too) */
+  uint8_t proto;     /* pc_proto */
+  int32_t socktype;  /* 1 stream, 2 dgram, 0 unknown */
+  uint8_t stage;     /* pc_stage */
+  bool failed;       /* false for a successful bind (sources report those too) */
   uint32_t ntstatus; /* 0 when unknown or success */
   bool ntstatus_known;
   uint32_t error; /* WSA error on Windows (10048), errno on Linux; 0 = success */
@@ -59,11 +59,11 @@ typedef struct pc_bind_attempt {
   bool uid_known;
   uint32_t uid, euid;
   uint64_t cgroup_id;
-  uint32_t netns;       /* network namespace inode */
+  uint32_t netns; /* network namespace inode */
   bool caps_known;
   uint64_t cap_effective; /* bit 10 = CAP_NET_BIND_SERVICE */
-  char comm[16];        /* task comm, NUL-terminated */
-  char bound_device[16]; /* SO_BINDTODEVICE, NUL-terminated */
+  char comm[16];          /* task comm, NUL-terminated */
+  char bound_device[16];  /* SO_BINDTODEVICE, NUL-terminated */
 } pc_bind_attempt;
 
 #endif

@@ -9,26 +9,26 @@
 
 /* X-macro: name, number, message. The message says what went wrong in words a user can
  * act on; call sites add the file/offset context. */
-#define PC_ERR_MAP(X)                                                                      \
-  X(PC_OK, 0, "success")                                                                   \
-  X(PC_ENOMEM, -1, "out of memory")                                                        \
-  X(PC_EINVAL, -2, "invalid argument")                                                     \
-  X(PC_ETRUNC, -3, "input is truncated")                                                   \
-  X(PC_EPARSE, -4, "malformed input")                                                      \
-  X(PC_ENOTSUP, -5, "not supported here")                                                  \
-  X(PC_EIO, -6, "input/output error")                                                      \
-  X(PC_ENOENT, -7, "no such file or entry")                                                \
-  X(PC_ERULE, -8, "rule file has errors")                                                  \
-  X(PC_ELIMIT, -9, "a size or match limit was reached")                                    \
-  X(PC_EPRIV, -10, "missing privilege")                                                    \
-  X(PC_ECORRUPT, -11, "corrupt file")                                                      \
-  X(PC_EUNKNOWN, -12, "unknown event (provider, id, version)")                             \
-  X(PC_EAGAIN, -13, "temporarily unavailable, try again")                                  \
-  X(PC_EOVERFLOW, -14, "value does not fit")                                               \
-  X(PC_EFULL, -15, "queue or table is full")                                               \
-  X(PC_ENET, -16, "network error")                                                         \
-  X(PC_EEXIST, -17, "already exists")                                                      \
-  X(PC_ETIMEOUT, -18, "timed out")                                                         \
+#define PC_ERR_MAP(X)                                          \
+  X(PC_OK, 0, "success")                                       \
+  X(PC_ENOMEM, -1, "out of memory")                            \
+  X(PC_EINVAL, -2, "invalid argument")                         \
+  X(PC_ETRUNC, -3, "input is truncated")                       \
+  X(PC_EPARSE, -4, "malformed input")                          \
+  X(PC_ENOTSUP, -5, "not supported here")                      \
+  X(PC_EIO, -6, "input/output error")                          \
+  X(PC_ENOENT, -7, "no such file or entry")                    \
+  X(PC_ERULE, -8, "rule file has errors")                      \
+  X(PC_ELIMIT, -9, "a size or match limit was reached")        \
+  X(PC_EPRIV, -10, "missing privilege")                        \
+  X(PC_ECORRUPT, -11, "corrupt file")                          \
+  X(PC_EUNKNOWN, -12, "unknown event (provider, id, version)") \
+  X(PC_EAGAIN, -13, "temporarily unavailable, try again")      \
+  X(PC_EOVERFLOW, -14, "value does not fit")                   \
+  X(PC_EFULL, -15, "queue or table is full")                   \
+  X(PC_ENET, -16, "network error")                             \
+  X(PC_EEXIST, -17, "already exists")                          \
+  X(PC_ETIMEOUT, -18, "timed out")                             \
   X(PC_ETRAILING, -19, "payload is longer than its schema")
 
 typedef enum pc_err {

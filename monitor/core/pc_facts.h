@@ -70,8 +70,8 @@ typedef struct pc_facts {
   bool unprivileged_start_known;
   uint16_t unprivileged_start;
 
-  uint8_t os;          /* pc_os */
-  uint32_t os_build;   /* Windows build number, 0 unknown */
+  uint8_t os;            /* pc_os */
+  uint32_t os_build;     /* Windows build number, 0 unknown */
   uint64_t repeat_count; /* identical failures in the aggregation window, including this one */
 
   /* Linux: the failing process lives in another network namespace than portclash (a

@@ -36,7 +36,7 @@ typedef struct pc_finding {
   const char *explanation;
   const char *const *fixes;
   size_t fix_count;
-  uint64_t count; /* >= 1 */
+  uint64_t count;     /* >= 1 */
   const char *source; /* "etw", "etl", "ebpf", "fixture" */
 } pc_finding;
 

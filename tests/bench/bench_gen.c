@@ -1,10 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-#include <stdbool.h>
 
 #include "pc_bench_gen.h"
 

@@ -37,7 +37,8 @@ static void on_attempt(const pc_bind_attempt *a, void *ud) {
   ctx *c = ud;
   double t0 = c->explain_ns ? pc_bench_now() : 0;
   pc_explainer_attempt(c->explainer, a);
-  if (c->explain_ns && c->n_explain < c->cap_explain) c->explain_ns[c->n_explain++] = (pc_bench_now() - t0) * 1e9;
+  if (c->explain_ns && c->n_explain < c->cap_explain)
+    c->explain_ns[c->n_explain++] = (pc_bench_now() - t0) * 1e9;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -49,7 +50,8 @@ static int cmp_double(const void *a, const void *b) {
 static double run(const pc_bench_stream *s, const pc_ruleset *rules, ctx *c) {
   pc_explainer_options eo = {rules, NULL, "bench-host", "windows", 22631, "etl"};
   pc_pipeline *p;
-  if (pc_explainer_new(&eo, on_finding, c, &c->explainer) != 0 || pc_pipeline_new(NULL, on_attempt, c, &p) != 0)
+  if (pc_explainer_new(&eo, on_finding, c, &c->explainer) != 0 ||
+      pc_pipeline_new(NULL, on_attempt, c, &p) != 0)
     exit(1);
   double t0 = pc_bench_now();
   for (size_t i = 0; i < s->count; i++) pc_pipeline_push(p, &s->records[i]);
@@ -100,8 +102,8 @@ int main(int argc, char **argv) {
   double rps = (double)s.count / best;
   printf("replay pipeline: decode + correlate + rules (%zu, default catalog) + JSON to /dev/null\n",
          pc_ruleset_count(rules));
-  printf("seed %llu, %zu records, %u/1000 binds failing -> %zu failed binds generated\n", (unsigned long long)seed,
-         s.count, permille, s.failures);
+  printf("seed %llu, %zu records, %u/1000 binds failing -> %zu failed binds generated\n",
+         (unsigned long long)seed, s.count, permille, s.failures);
   printf("%-44s %12s %12s\n", "measure", "value", "budget");
   printf("%-44s %12.2f %12s\n", "records/s, millions (best of 3, one core)", rps / 1e6, ">= 3.00");
   printf("%-44s %12.1f %12s\n", "ns/record", 1e9 / rps, "<= 333");
@@ -109,7 +111,8 @@ int main(int argc, char **argv) {
   printf("%-44s %12.0f %12s\n", "explain one failure: p99 ns", p99, "-");
   printf("%-44s %12zu %12zu\n", "findings written (must equal failures)", findings, s.failures);
   printf("%-44s %12ld %12s\n", "peak RSS KiB (all)", pc_bench_peak_rss_kib(), "-");
-  printf("%-44s %12ld %12s\n", "peak RSS KiB minus the generated input", pc_bench_peak_rss_kib() - rss_input, "bounded");
+  printf("%-44s %12ld %12s\n", "peak RSS KiB minus the generated input", pc_bench_peak_rss_kib() - rss_input,
+         "bounded");
   bool ok = findings == s.failures && rps >= 3e6 && median < 2000;
   free(c.explain_ns);
   fclose(c.devnull);

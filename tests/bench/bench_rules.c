@@ -39,8 +39,8 @@ static void run(const char *label, const pc_ruleset *rs, const pc_facts *fs, siz
     t[b] = (now_ns() - t0) / BATCH;
   }
   qsort(t, nb, sizeof *t, cmp_ll);
-  printf("%-34s rules=%5zu  median %6lld ns  p99 %6lld ns  (%.1f M evals/s)\n", label,
-         pc_ruleset_count(rs), t[nb / 2], t[nb * 99 / 100], 1e3 / (double)(t[nb / 2] ? t[nb / 2] : 1));
+  printf("%-34s rules=%5zu  median %6lld ns  p99 %6lld ns  (%.1f M evals/s)\n", label, pc_ruleset_count(rs),
+         t[nb / 2], t[nb * 99 / 100], 1e3 / (double)(t[nb / 2] ? t[nb / 2] : 1));
   pc_rule_result_free(&r);
   free(t);
 }

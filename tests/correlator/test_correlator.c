@@ -67,7 +67,8 @@ static int run_case(const char *dir, const char *name) {
     pc_event ev;
     rc = pc_decoder_decode(dec, &r, &ev);
     if (rc != PC_OK) {
-      pc__test_fail(__FILE__, __LINE__, "%s: record %u v%u did not decode: %s", name, r.id, r.version, pc_strerror(rc));
+      pc__test_fail(__FILE__, __LINE__, "%s: record %u v%u did not decode: %s", name, r.id, r.version,
+                    pc_strerror(rc));
       failed = 1;
       continue;
     }

@@ -95,7 +95,8 @@ PC_TEST(manifest_vectors_decode_field_by_field) {
     /* The decoder accepts the whole payload. */
     pc_event ev;
     rc = pc_decoder_decode(dec, &r, &ev);
-    if (rc != PC_OK) pc__test_fail(__FILE__, __LINE__, "%u v%u ptr%u: decode: %s", id, ver, ptr, pc_strerror(rc));
+    if (rc != PC_OK)
+      pc__test_fail(__FILE__, __LINE__, "%u v%u ptr%u: decode: %s", id, ver, ptr, pc_strerror(rc));
     /* Truncated by one byte: rejected, never read past the end (ASan watches). */
     if (len > 0) {
       uint8_t *cut = malloc(len - 1 ? len - 1 : 1);
@@ -104,7 +105,8 @@ PC_TEST(manifest_vectors_decode_field_by_field) {
       r.user_data_len = (uint32_t)(len - 1);
       rc = pc_decoder_decode(dec, &r, &ev);
       if (rc != PC_ETRUNC && rc != PC_EPARSE)
-        pc__test_fail(__FILE__, __LINE__, "%u v%u ptr%u: truncated payload gave %s", id, ver, ptr, pc_errname(rc));
+        pc__test_fail(__FILE__, __LINE__, "%u v%u ptr%u: truncated payload gave %s", id, ver, ptr,
+                      pc_errname(rc));
       free(cut);
     }
     /* One byte too many: a layout we do not know, rejected. */
@@ -112,7 +114,8 @@ PC_TEST(manifest_vectors_decode_field_by_field) {
     r.user_data = payload;
     r.user_data_len = (uint32_t)(len + 1);
     rc = pc_decoder_decode(dec, &r, &ev);
-    if (rc != PC_ETRAILING) pc__test_fail(__FILE__, __LINE__, "%u v%u: oversized payload gave %s", id, ver, pc_errname(rc));
+    if (rc != PC_ETRAILING)
+      pc__test_fail(__FILE__, __LINE__, "%u v%u: oversized payload gave %s", id, ver, pc_errname(rc));
     /* A length property claiming more bytes than exist. */
     for (unsigned i = 0; i < sch->prop_count; i++) {
       uint8_t lp = sch->props[i].length_prop;
@@ -124,7 +127,8 @@ PC_TEST(manifest_vectors_decode_field_by_field) {
       r.user_data = bad;
       r.user_data_len = (uint32_t)len;
       rc = pc_decoder_decode(dec, &r, &ev);
-      if (rc != PC_EPARSE) pc__test_fail(__FILE__, __LINE__, "%u v%u: bad length gave %s", id, ver, pc_errname(rc));
+      if (rc != PC_EPARSE)
+        pc__test_fail(__FILE__, __LINE__, "%u v%u: bad length gave %s", id, ver, pc_errname(rc));
     }
     /* No pointer size in the header: refused, not guessed. */
     bool has_ptr = false;
@@ -134,7 +138,8 @@ PC_TEST(manifest_vectors_decode_field_by_field) {
       r.user_data_len = (uint32_t)len;
       r.flags = 0;
       rc = pc_decoder_decode(dec, &r, &ev);
-      if (rc != PC_EINVAL) pc__test_fail(__FILE__, __LINE__, "%u v%u: no pointer size gave %s", id, ver, pc_errname(rc));
+      if (rc != PC_EINVAL)
+        pc__test_fail(__FILE__, __LINE__, "%u v%u: no pointer size gave %s", id, ver, pc_errname(rc));
     }
     vectors++;
   }

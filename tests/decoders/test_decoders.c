@@ -27,8 +27,8 @@ static void le(buf *p, uint64_t v, size_t n) {
 
 static const uint8_t SA_127_8080[16] = {2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
 /* AF_INET6 (23), port 443, flowinfo 0, fe80::1, scope 5 */
-static const uint8_t SA6_FE80_443[28] = {23, 0, 0x01, 0xbb, 0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0, 0, 0,
-                                         0,  0, 0,    0,    0, 0, 0, 1, 5,    0,    0, 0};
+static const uint8_t SA6_FE80_443[28] = {23, 0, 0x01, 0xbb, 0, 0, 0, 0, 0xfe, 0x80, 0, 0, 0, 0,
+                                         0,  0, 0,    0,    0, 0, 0, 0, 0,    1,    5, 0, 0, 0};
 
 static int decode(const pc_guid *prov, uint16_t id, uint8_t ver, unsigned ptr, const buf *p, pc_event *ev) {
   static pc_decoder *dec;
@@ -47,12 +47,12 @@ static int decode(const pc_guid *prov, uint16_t id, uint8_t ver, unsigned ptr, c
 
 static void afd_1030(unsigned ptr, uint32_t addr_len) {
   buf p = {.n = 0};
-  le(&p, 1, 4);                      /* EnterExit: completed */
-  le(&p, 7022, 4);                   /* Location */
+  le(&p, 1, 4);                       /* EnterExit: completed */
+  le(&p, 7022, 4);                    /* Location */
   le(&p, 0xffffa00000001000ull, ptr); /* Process (truncated to 32 bits when ptr = 4) */
   le(&p, 0xffffb00000002000ull, ptr); /* Endpoint */
-  le(&p, 0xC0000043u, 4);            /* Status */
-  le(&p, addr_len, 4);               /* AddressLen */
+  le(&p, 0xC0000043u, 4);             /* Status */
+  le(&p, addr_len, 4);                /* AddressLen */
   u8s(&p, SA_127_8080, addr_len);
   pc_event ev;
   PC_CHECK_INT(decode(&PC_GUID_AFD, 1030, 0, ptr, &p, &ev), PC_OK);
@@ -88,9 +88,9 @@ PC_TEST(afd_create_gives_user_mode_pid) {
     le(&p, 1012, 4);
     le(&p, 0x1000, ptr);
     le(&p, 0x2000, ptr);
-    le(&p, 23, 4); /* AddressFamily AF_INET6 */
-    le(&p, 2, 4);  /* SOCK_DGRAM */
-    le(&p, 17, 4); /* IPPROTO_UDP */
+    le(&p, 23, 4);     /* AddressFamily AF_INET6 */
+    le(&p, 2, 4);      /* SOCK_DGRAM */
+    le(&p, 17, 4);     /* IPPROTO_UDP */
     le(&p, 5678, ptr); /* ProcessId is pointer-sized */
     le(&p, 0, 4);
     pc_event ev;
@@ -132,9 +132,9 @@ PC_TEST(tcpip_1122_v1_listener_with_start_key) {
   le(&p, 16, 4);
   u8s(&p, SA_127_8080, 16);
   le(&p, 0xC000020Au, 4);
-  le(&p, 4321, 4);  /* ProcessId */
-  le(&p, 1, 4);     /* CompartmentId */
-  le(&p, 2, 4);     /* AddressFamily */
+  le(&p, 4321, 4);                /* ProcessId */
+  le(&p, 1, 4);                   /* CompartmentId */
+  le(&p, 2, 4);                   /* AddressFamily */
   le(&p, 0x20000000000123ull, 8); /* ProcessStartKey */
   pc_event ev;
   PC_CHECK_INT(decode(&PC_GUID_TCPIP, 1122, 1, 4, &p, &ev), PC_OK);
@@ -211,7 +211,7 @@ PC_TEST(afd_legacy_bind_events_2_and_3) {
   le(&p, 0x1000, 8);
   le(&p, 0x2000, 8);
   const uint8_t ip[4] = {192, 168, 1, 2};
-  u8s(&p, ip, 4);                     /* Address: IPv4 in network order */
+  u8s(&p, ip, 4);                       /* Address: IPv4 in network order */
   const uint8_t port[2] = {0x1f, 0x90}; /* Port: win:Port, network order = 8080 */
   u8s(&p, port, 2);
   le(&p, 0xC0000043u, 4);
@@ -316,7 +316,8 @@ PC_TEST(schema_text_round_trip_and_errors) {
   PC_CHECK_INT(pc_schema_set_parse(text, len, "dump", &again, err, sizeof err), PC_OK);
   PC_CHECK_INT(again->count, set->count);
   for (size_t i = 0; i < set->count; i++) {
-    const pc_schema_event *b = pc_schema_set_find(again, &set->events[i].provider, set->events[i].id, set->events[i].version);
+    const pc_schema_event *b =
+        pc_schema_set_find(again, &set->events[i].provider, set->events[i].id, set->events[i].version);
     char diff[256];
     PC_CHECK(b && pc_schema_event_same(&set->events[i], b, diff, sizeof diff));
   }
@@ -329,11 +330,16 @@ PC_TEST(schema_text_round_trip_and_errors) {
   } bad[] = {
       {"event 1 v0 X\n", "t:1: event before any provider line"},
       {"provider P {zz}\n", "t:1: expected: provider NAME {GUID}"},
-      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Binary\n", "t:3: Binary needs length=PROP or length=N"},
-      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Binary length=L\n", "t:3: length refers to 'L', which is not an earlier property"},
-      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Strange\n", "t:3: unknown type 'Strange'"},
-      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A UInt32\n  A UInt32\n", "t:4: duplicate property 'A'"},
-      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\nevent 1 v0 Y\n", "t:3: event 1 v0 is defined twice"},
+      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Binary\n",
+       "t:3: Binary needs length=PROP or length=N"},
+      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Binary length=L\n",
+       "t:3: length refers to 'L', which is not an earlier property"},
+      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A Strange\n",
+       "t:3: unknown type 'Strange'"},
+      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\n  A UInt32\n  A UInt32\n",
+       "t:4: duplicate property 'A'"},
+      {"provider P {e53c6823-7bb8-44bb-90dc-3f86090d48a6}\nevent 1 v0 X\nevent 1 v0 Y\n",
+       "t:3: event 1 v0 is defined twice"},
       {"  A UInt32\n", "t:1: property outside an event"},
       {"bogus\n", "t:1: unknown keyword 'bogus'"},
   };

@@ -14,7 +14,8 @@ typedef struct fake_os {
   int get_calls;
 } fake_os;
 
-static int fake_list(void *ud, const pc_guid *prov, uint16_t *ids, uint8_t *versions, size_t cap, size_t *count) {
+static int fake_list(void *ud, const pc_guid *prov, uint16_t *ids, uint8_t *versions, size_t cap,
+                     size_t *count) {
   fake_os *os = ud;
   if (pc_guid_equal(prov, &PC_GUID_WINSOCK_SOCKETS) && !os->has_winsock_sockets) return PC_ENOENT;
   *count = 0;
@@ -120,8 +121,9 @@ PC_TEST(identical_schemas_keep_builtin_and_say_nothing) {
 
 PC_TEST(field_added_is_warned_and_decoded_with_os_layout) {
   fake_os os;
-  make_os(&os, "event 1006 v1 TcpBindEndpointPortFailure_V1\n  Endpoint Pointer\n  LocalAddressLength UInt32\n"
-               "  LocalAddress Binary length=LocalAddressLength\n  Status UInt32\n",
+  make_os(&os,
+          "event 1006 v1 TcpBindEndpointPortFailure_V1\n  Endpoint Pointer\n  LocalAddressLength UInt32\n"
+          "  LocalAddress Binary length=LocalAddressLength\n  Status UInt32\n",
           "event 1006 v1 TcpBindEndpointPortFailure_V1\n  Endpoint Pointer\n  LocalAddressLength UInt32\n"
           "  LocalAddress Binary length=LocalAddressLength\n  Status UInt32\n  ProcessId UInt32\n");
   pc_decoder *dec;
@@ -132,8 +134,10 @@ PC_TEST(field_added_is_warned_and_decoded_with_os_layout) {
   PC_CHECK_INT(decode(dec, 1006, 1, p, n, &ev), PC_ETRAILING); /* before: our layout rejects it */
   pc_reconcile_stats st;
   char *out = run(&os, dec, &st);
-  PC_CHECK_STR(out, "portclash: Microsoft-Windows-TCPIP event 1006 v1 differs from the built-in layout (built in 4 "
-                    "properties, here 5 (added 'ProcessId UInt32')); decoding it with the system's layout\n");
+  PC_CHECK_STR(
+      out,
+      "portclash: Microsoft-Windows-TCPIP event 1006 v1 differs from the built-in layout (built in 4 "
+      "properties, here 5 (added 'ProcessId UInt32')); decoding it with the system's layout\n");
   PC_CHECK_INT(st.replaced, 1);
   PC_CHECK_INT(decode(dec, 1006, 1, p, n, &ev), PC_OK);
   PC_CHECK(ev.pid_known && ev.pid == 12345); /* the new field is picked up by name */
@@ -145,16 +149,19 @@ PC_TEST(field_added_is_warned_and_decoded_with_os_layout) {
 
 PC_TEST(type_change_is_warned_and_decoded_with_os_layout) {
   fake_os os;
-  make_os(&os, "event 1006 v0 TcpBindEndpointPortFailure\n  LocalAddressLength UInt32\n"
-               "  LocalAddress Binary length=LocalAddressLength\n  Status UInt32\n",
+  make_os(&os,
+          "event 1006 v0 TcpBindEndpointPortFailure\n  LocalAddressLength UInt32\n"
+          "  LocalAddress Binary length=LocalAddressLength\n  Status UInt32\n",
           "event 1006 v0 TcpBindEndpointPortFailure\n  LocalAddressLength UInt32\n"
           "  LocalAddress Binary length=LocalAddressLength\n  Status UInt16\n");
   pc_decoder *dec;
   PC_CHECK_INT(pc_decoder_new(NULL, &dec), PC_OK);
   pc_reconcile_stats st;
   char *out = run(&os, dec, &st);
-  PC_CHECK_STR(out, "portclash: Microsoft-Windows-TCPIP event 1006 v0 differs from the built-in layout (property 3: "
-                    "built in 'Status UInt32', here 'Status UInt16'); decoding it with the system's layout\n");
+  PC_CHECK_STR(
+      out,
+      "portclash: Microsoft-Windows-TCPIP event 1006 v0 differs from the built-in layout (property 3: "
+      "built in 'Status UInt32', here 'Status UInt16'); decoding it with the system's layout\n");
   uint8_t p[64];
   size_t n = payload_1006(p, false, 2, false);
   pc_event ev;
@@ -167,9 +174,10 @@ PC_TEST(type_change_is_warned_and_decoded_with_os_layout) {
 
 PC_TEST(unknown_version_is_added) {
   fake_os os;
-  make_os(&os, "event 1007 v0", "event 1006 v2 TcpBindEndpointPortFailure_V2\n  Endpoint Pointer\n"
-                                "  LocalAddressLength UInt32\n  LocalAddress Binary length=LocalAddressLength\n"
-                                "  Status UInt32\n  ProcessId UInt32\nevent 1007 v0");
+  make_os(&os, "event 1007 v0",
+          "event 1006 v2 TcpBindEndpointPortFailure_V2\n  Endpoint Pointer\n"
+          "  LocalAddressLength UInt32\n  LocalAddress Binary length=LocalAddressLength\n"
+          "  Status UInt32\n  ProcessId UInt32\nevent 1007 v0");
   pc_decoder *dec;
   PC_CHECK_INT(pc_decoder_new(NULL, &dec), PC_OK);
   uint8_t p[64];
@@ -178,8 +186,9 @@ PC_TEST(unknown_version_is_added) {
   PC_CHECK_INT(decode(dec, 1006, 2, p, n, &ev), PC_EUNKNOWN);
   pc_reconcile_stats st;
   char *out = run(&os, dec, &st);
-  PC_CHECK_STR(out, "portclash: Microsoft-Windows-TCPIP event 1006 v2 is a version portclash does not know; "
-                    "decoding it with the system's layout\n");
+  PC_CHECK_STR(out,
+               "portclash: Microsoft-Windows-TCPIP event 1006 v2 is a version portclash does not know; "
+               "decoding it with the system's layout\n");
   PC_CHECK_INT(st.added, 1);
   PC_CHECK_INT(decode(dec, 1006, 2, p, n, &ev), PC_OK);
   PC_CHECK_INT(ev.kind, PC_EV_BIND_FAIL); /* the meaning of id 1006 carries over to the new version */
@@ -197,7 +206,9 @@ PC_TEST(missing_provider_is_reported_once_and_skipped) {
   PC_CHECK_INT(pc_decoder_new(NULL, &dec), PC_OK);
   pc_reconcile_stats st;
   char *out = run(&os, dec, &st);
-  PC_CHECK_STR(out, "portclash: Microsoft-Windows-Winsock-Sockets is not on this system; its events will not be seen\n");
+  PC_CHECK_STR(
+      out,
+      "portclash: Microsoft-Windows-Winsock-Sockets is not on this system; its events will not be seen\n");
   PC_CHECK_INT(st.providers_missing, 1);
   PC_CHECK_INT(st.identical, 66); /* 76 minus the 10 Winsock-Sockets schemas */
   free(out);

@@ -19,9 +19,12 @@ int main(int argc, char **argv) {
   o.pointer_size = 8;
   o.cpus = 4;
   for (int i = 3; i < argc; i++) {
-    if (strcmp(argv[i], "--ptr32") == 0) o.pointer_size = 4;
-    else if (strcmp(argv[i], "--compress") == 0) o.compress = true;
-    else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc) o.cpus = (unsigned)atoi(argv[++i]);
+    if (strcmp(argv[i], "--ptr32") == 0)
+      o.pointer_size = 4;
+    else if (strcmp(argv[i], "--compress") == 0)
+      o.compress = true;
+    else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
+      o.cpus = (unsigned)atoi(argv[++i]);
     else {
       fprintf(stderr, "records_to_etl: unknown option %s\n", argv[i]);
       return 2;

@@ -12,8 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pc_rules_compiler *c;
   if (pc_rules_compiler_new(&c) != PC_OK) return 0;
   pc_rules_compiler_add_string(c, (const char *)data, size, "fuzz");
-  for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++)
-    (void)pc_rules_compiler_error(c, i);
+  for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++) (void)pc_rules_compiler_error(c, i);
   pc_ruleset *rs = NULL;
   if (pc_rules_compiler_build(c, &rs) == PC_OK) {
     pc_facts f;

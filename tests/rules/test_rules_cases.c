@@ -30,8 +30,7 @@ typedef struct expect {
 static char *trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   size_t n = strlen(s);
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-    s[--n] = '\0';
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) s[--n] = '\0';
   return s;
 }
 
@@ -151,19 +150,18 @@ PC_TEST(every_case_explains_as_expected_with_and_without_jit) {
     PC_CHECK_INT(pc_rules_eval(e.builtin_only ? builtin : jit, &f, &rj), PC_OK);
     PC_CHECK_INT(pc_rules_eval(e.builtin_only ? builtin : interp, &f, &ri), PC_OK);
     if (print) {
-      printf("== %s\nexpect_rule = %s\nexpect_explanation = %s\n", names[k], rj.rule_id,
-             rj.explanation);
+      printf("== %s\nexpect_rule = %s\nexpect_explanation = %s\n", names[k], rj.rule_id, rj.explanation);
       for (size_t i = 0; i < rj.fix_count; i++) printf("#fix = %s\n", rj.fixes[i]);
     }
     if (strcmp(rj.rule_id, e.rule) != 0)
       pc__test_fail(__FILE__, __LINE__, "%s: rule %s, expected %s", names[k], rj.rule_id, e.rule);
     else if (strcmp(rj.explanation, e.explanation) != 0)
-      pc__test_fail(__FILE__, __LINE__, "%s: explanation\n    got:      %s\n    expected: %s",
-                    names[k], rj.explanation, e.explanation);
+      pc__test_fail(__FILE__, __LINE__, "%s: explanation\n    got:      %s\n    expected: %s", names[k],
+                    rj.explanation, e.explanation);
     for (size_t i = 0; i < e.fix_count; i++) {
       if (i >= rj.fix_count || strcmp(rj.fixes[i], e.fixes[i]) != 0)
-        pc__test_fail(__FILE__, __LINE__, "%s: fix %zu\n    got:      %s\n    expected: %s",
-                      names[k], i + 1, i < rj.fix_count ? rj.fixes[i] : "(none)", e.fixes[i]);
+        pc__test_fail(__FILE__, __LINE__, "%s: fix %zu\n    got:      %s\n    expected: %s", names[k], i + 1,
+                      i < rj.fix_count ? rj.fixes[i] : "(none)", e.fixes[i]);
     }
     PC_CHECK(!rj.truncated);
     /* JIT and interpreter must agree on everything. */

@@ -63,8 +63,7 @@ PC_TEST(format_md_documents_every_field) {
   for (size_t i = 0; i < pc_rules_field_count(); i++) {
     char row[96];
     snprintf(row, sizeof row, "| `%s` | %s |", pc_rules_field_name(i), pc_rules_field_type(i));
-    if (!strstr(md, row))
-      pc__test_fail(__FILE__, __LINE__, "FORMAT.md lacks the row %s", row);
+    if (!strstr(md, row)) pc__test_fail(__FILE__, __LINE__, "FORMAT.md lacks the row %s", row);
   }
   free(md);
 }
@@ -76,8 +75,9 @@ static double now_ms(void) {
 }
 
 PC_TEST(catastrophic_regex_stops_at_the_limit_as_no_match) {
-  const char *text = "rule EVIL\n title \"t\"\n severity error\n"
-                     " when process =~ '(a+)+$'\n explain \"e\"\n fix \"f\"\n";
+  const char *text =
+      "rule EVIL\n title \"t\"\n severity error\n"
+      " when process =~ '(a+)+$'\n explain \"e\"\n fix \"f\"\n";
   for (int jit = 0; jit < 2; jit++) {
     pc_ruleset *rs = build(text, false, jit != 0);
     PC_CHECK(rs != NULL);
@@ -115,9 +115,12 @@ PC_TEST(fallbacks_explain_without_any_rule) {
   PC_CHECK_INT(pc_ruleset_count(rs), 5);
   static const struct {
     const char *err, *rule;
-  } cases[] = {{"WSAEADDRINUSE", "FALLBACK-INUSE"},       {"EADDRINUSE", "FALLBACK-INUSE"},
-               {"WSAEACCES", "FALLBACK-ACCESS"},          {"EPERM", "FALLBACK-ACCESS"},
-               {"WSAEADDRNOTAVAIL", "FALLBACK-ADDRNOTAVAIL"}, {"WSAENOBUFS", "FALLBACK-OTHER"},
+  } cases[] = {{"WSAEADDRINUSE", "FALLBACK-INUSE"},
+               {"EADDRINUSE", "FALLBACK-INUSE"},
+               {"WSAEACCES", "FALLBACK-ACCESS"},
+               {"EPERM", "FALLBACK-ACCESS"},
+               {"WSAEADDRNOTAVAIL", "FALLBACK-ADDRNOTAVAIL"},
+               {"WSAENOBUFS", "FALLBACK-OTHER"},
                {"null", "FALLBACK-OTHER"}};
   pc_rule_result r;
   pc_rule_result_init(&r);
@@ -171,9 +174,10 @@ PC_TEST(unknown_values_make_comparisons_false) {
 }
 
 PC_TEST(templates_render_values_defaults_and_braces) {
-  const char *text = "rule T\n title \"{{{port}}}\"\n severity warning\n when true\n"
-                     " explain \"{ntstatus} {owner_process|nobody} {excluded} {address}\"\n"
-                     " explain \"{error_name}\"\n fix \"{pid}\"\n";
+  const char *text =
+      "rule T\n title \"{{{port}}}\"\n severity warning\n when true\n"
+      " explain \"{ntstatus} {owner_process|nobody} {excluded} {address}\"\n"
+      " explain \"{error_name}\"\n fix \"{pid}\"\n";
   pc_facts f;
   pc_rules_facts_init(&f);
   PC_CHECK_INT(pc_rules_facts_set(&f, "port", "443"), PC_OK);
@@ -196,9 +200,10 @@ PC_TEST(templates_render_values_defaults_and_braces) {
 }
 
 PC_TEST(later_layer_replaces_a_default_rule_by_id) {
-  const char *mine = "rule C12\n title \"mine\"\n severity info\n"
-                     " when error_name == \"WSAEADDRINUSE\" and owner_pid != null\n"
-                     " explain \"held by {owner_process}\"\n fix \"ask {owner_pid} nicely\"\n";
+  const char *mine =
+      "rule C12\n title \"mine\"\n severity info\n"
+      " when error_name == \"WSAEADDRINUSE\" and owner_pid != null\n"
+      " explain \"held by {owner_process}\"\n fix \"ask {owner_pid} nicely\"\n";
   pc_ruleset *base = build(NULL, true, true), *rs = build(mine, true, true);
   PC_CHECK(base != NULL && rs != NULL);
   if (base && rs) PC_CHECK_INT(pc_ruleset_count(rs), pc_ruleset_count(base));

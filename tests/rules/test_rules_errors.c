@@ -12,8 +12,7 @@
 PC_TEST(bad_rules_file_gives_every_error_with_line_and_column) {
   char rules[4096], expected_path[4096];
   snprintf(rules, sizeof rules, "%s", pc_test_source_path("tests/rules/errors/bad.rules"));
-  snprintf(expected_path, sizeof expected_path, "%s",
-           pc_test_source_path("tests/rules/errors/bad.expected"));
+  snprintf(expected_path, sizeof expected_path, "%s", pc_test_source_path("tests/rules/errors/bad.expected"));
   pc_rules_compiler *c;
   PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
   /* The origin is the short name so that the expected file does not depend on the checkout. */
@@ -36,8 +35,7 @@ PC_TEST(bad_rules_file_gives_every_error_with_line_and_column) {
   if (getenv("PC_RULES_ERRORS_PRINT")) fputs(got, stdout);
   PC_CHECK(expected != NULL);
   if (expected && strcmp(got, expected) != 0)
-    pc__test_fail(__FILE__, __LINE__, "diagnostics differ\n--- got\n%s--- expected\n%s", got,
-                  expected);
+    pc__test_fail(__FILE__, __LINE__, "diagnostics differ\n--- got\n%s--- expected\n%s", got, expected);
   free(expected);
   free(got);
   free(text);
@@ -57,7 +55,7 @@ static void expect_first(const char *text, const char *want) {
   pc_rules_compiler_free(c);
 }
 
-#define RULE(when, explain)                                                                \
+#define RULE(when, explain) \
   "rule R\n title \"t\"\n severity info\n when " when "\n explain " explain "\n fix \"f\"\n"
 
 PC_TEST(columns_inside_strings_follow_escapes) {

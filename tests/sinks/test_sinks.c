@@ -8,10 +8,10 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <winsock2.h>
-#include <windows.h>
 #include <direct.h>
 #include <psapi.h>
+#include <windows.h>
+#include <winsock2.h>
 #else
 #include <netinet/in.h>
 #include <sys/resource.h>

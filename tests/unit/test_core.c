@@ -44,10 +44,16 @@ PC_TEST(addr_parse_and_format) {
   struct {
     const char *in, *out;
   } cases[] = {
-      {"0.0.0.0", "0.0.0.0"},       {"127.0.0.1", "127.0.0.1"},   {"::", "::"},
-      {"::1", "::1"},               {"[::1]", "::1"},             {"fe80::1", "fe80::1"},
-      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},             {"::ffff:1.2.3.4", "::ffff:1.2.3.4"},
-      {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},                     {"1::", "1::"},
+      {"0.0.0.0", "0.0.0.0"},
+      {"127.0.0.1", "127.0.0.1"},
+      {"::", "::"},
+      {"::1", "::1"},
+      {"[::1]", "::1"},
+      {"fe80::1", "fe80::1"},
+      {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+      {"::ffff:1.2.3.4", "::ffff:1.2.3.4"},
+      {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+      {"1::", "1::"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     pc_addr a = {0};
@@ -56,11 +62,12 @@ PC_TEST(addr_parse_and_format) {
     pc_addr_format_ip(&a, buf, sizeof buf);
     PC_CHECK_STR(buf, cases[i].out);
   }
-  const char *bad[] = {"", "1.2.3", "1.2.3.256", "1.2.3.4.5", " 1.2.3.4", "1:2:3:4:5:6:7:8:9",
-                       "1::2::3", ":::", "12345::", "1.2.3.-4", "::ffff:1.2.3", "1:"};
+  const char *bad[] = {"",        "1.2.3", "1.2.3.256", "1.2.3.4.5", " 1.2.3.4",     "1:2:3:4:5:6:7:8:9",
+                       "1::2::3", ":::",   "12345::",   "1.2.3.-4",  "::ffff:1.2.3", "1:"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     pc_addr a = {0};
-    if (pc_addr_parse_ip(bad[i], &a) != PC_EPARSE) pc__test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
+    if (pc_addr_parse_ip(bad[i], &a) != PC_EPARSE)
+      pc__test_fail(__FILE__, __LINE__, "accepted \"%s\"", bad[i]);
   }
   pc_addr w = {0};
   PC_CHECK_INT(pc_addr_parse_ip("0.0.0.0", &w), PC_OK);
