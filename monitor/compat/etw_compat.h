@@ -12,12 +12,14 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
-#include <evntcons.h>
-#include <evntrace.h>
-#include <tdh.h>
-#include <windows.h>
+/* clang-format off: winsock2.h must come before windows.h, and windows.h before the rest */
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <windows.h>
+#include <evntrace.h>
+#include <evntcons.h>
+#include <tdh.h>
+/* clang-format on */
 
 /* EVENT_FILTER_DESCRIPTOR.Type values and EVENT_FILTER_EVENT_ID ("EVENT_FILTER_EVENT_ID
  * structure (evntprov.h)": Windows 8.1 / Server 2012 R2 and later). */

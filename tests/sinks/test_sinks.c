@@ -8,10 +8,12 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+/* clang-format off: winsock2.h before windows.h, windows.h before psapi.h */
+#include <winsock2.h>
+#include <windows.h>
 #include <direct.h>
 #include <psapi.h>
-#include <windows.h>
-#include <winsock2.h>
+/* clang-format on */
 #else
 #include <netinet/in.h>
 #include <sys/resource.h>
