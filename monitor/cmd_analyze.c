@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_aggregate.h"
 #include "pc_cli.h"
 #include "pc_error.h"
 #include "pc_etl.h"
-#include "pc_explainer.h"
+#include "pc_finding_output.h"
 #include "pc_fixture.h"
 #include "pc_pipeline.h"
 #include "pc_run_options.h"
@@ -35,9 +34,7 @@ static void usage(FILE *out) {
 }
 
 typedef struct analyze_ctx {
-  pc_explainer *explainer;
-  pc_aggregator *aggregator; /* NULL = no aggregation */
-  pc_sinks *sinks;
+  pc_finding_output *out;
   uint64_t records;
 } analyze_ctx;
 
@@ -55,26 +52,13 @@ static void on_sigint(int sig) {
 static void pushed(analyze_ctx *c) {
   if (++c->records % STATUS_EVERY == 0) {
     pc_run_counts counts = {c->records, 0};
-    pc_sinks_tick(c->sinks, &counts);
+    pc_finding_output_tick(c->out, &counts);
   }
-}
-
-static void to_sinks(void *ud, const pc_finding *f) {
-  analyze_ctx *c = ud;
-  pc_sinks_write(c->sinks, f);
-}
-
-static void on_finding(void *ud, const pc_finding *f) {
-  analyze_ctx *c = ud;
-  if (c->aggregator)
-    pc_aggregator_add(c->aggregator, f, f->ts);
-  else
-    pc_sinks_write(c->sinks, f);
 }
 
 static void on_attempt(const pc_bind_attempt *a, void *ud) {
   analyze_ctx *c = ud;
-  pc_explainer_attempt(c->explainer, a);
+  pc_finding_output_attempt(c->out, a);
 }
 
 /* Streams an ETL file through the pipeline. Returns an exit code. */
@@ -181,14 +165,9 @@ int pc_cmd_analyze(int argc, char **argv) {
   }
 
   int exit_code = PC_EXIT_FAILURE;
-  pc_ruleset *rules = NULL;
   pc_hoststate *hs = NULL;
   analyze_ctx ctx = {0};
   pc_pipeline *pipe = NULL;
-  if (pc_run_load_rules(opt.rules_dir, &rules) != PC_OK) {
-    exit_code = PC_EXIT_USAGE;
-    goto done;
-  }
   if (!pc_hoststate_offline_empty(&opt.offline)) {
     char hserr[PC_HOSTSTATE_ERR_MAX];
     rc = pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
@@ -199,18 +178,13 @@ int pc_cmd_analyze(int argc, char **argv) {
     }
   }
   const pc_etl_info *info = etl ? pc_etl_get_info(etl) : NULL;
-  opt.sinks.os = "windows";
-  if (pc_sinks_open(&opt.sinks, NULL, NULL, &ctx.sinks) != PC_OK) {
-    exit_code = PC_EXIT_USAGE;
+  pc_finding_output_options fo = {hs, info ? os_name_from_etl(info) : "windows", info ? info->os_build : 0,
+                                  fixture ? "fixture" : "etl", false};
+  rc = pc_finding_output_open(&opt, &fo, &ctx.out);
+  if (rc != PC_OK) {
+    exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     goto done;
   }
-  if (opt.window > 0) {
-    pc_aggregator_options ao = {opt.window, 0, false};
-    if (pc_aggregator_create(&ao, to_sinks, &ctx, &ctx.aggregator) != PC_OK) goto done;
-  }
-  pc_explainer_options eo = {rules, hs, opt.sinks.host, info ? os_name_from_etl(info) : "windows",
-                             info ? info->os_build : 0, fixture ? "fixture" : "etl"};
-  if (pc_explainer_new(&eo, on_finding, &ctx, &ctx.explainer) != PC_OK) goto done;
   if (pc_pipeline_new(NULL, on_attempt, &ctx, &pipe) != PC_OK) goto done;
 
   interrupted = 0;
@@ -223,22 +197,19 @@ int pc_cmd_analyze(int argc, char **argv) {
     opt.summary = true;
   }
   pc_pipeline_finish(pipe);
-  if (ctx.aggregator) pc_aggregator_flush(ctx.aggregator);
+  pc_finding_output_flush(ctx.out);
 
   pc_pipeline_stats ps;
   pc_pipeline_get_stats(pipe, &ps);
   pc_run_counts counts = {ps.records, info ? info->events_lost : 0};
   if (opt.summary) pc_pipeline_write_summary(pipe, stderr);
-  pc_sinks_close(ctx.sinks, &counts, opt.summary);
-  ctx.sinks = NULL;
+  pc_finding_output_close(ctx.out, &counts, opt.summary);
+  ctx.out = NULL;
 
 done:
   pc_pipeline_free(pipe);
-  pc_explainer_free(ctx.explainer);
-  pc_aggregator_free(ctx.aggregator);
-  pc_sinks_close(ctx.sinks, NULL, false);
+  pc_finding_output_close(ctx.out, NULL, false);
   pc_hoststate_close(hs);
-  pc_ruleset_free(rules);
   pc_etl_close(etl);
   return exit_code;
 }

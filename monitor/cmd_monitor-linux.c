@@ -11,12 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "pc_aggregate.h"
 #include "pc_attempt_text.h"
 #include "pc_cli.h"
 #include "pc_cmd_monitor.h"
 #include "pc_error.h"
-#include "pc_explainer.h"
+#include "pc_finding_output.h"
 #include "pc_run_options.h"
 #include "pc_source_ebpf.h"
 
@@ -58,24 +57,9 @@ static void on_signal(int sig) {
 }
 
 typedef struct monitor_ctx {
-  pc_explainer *explainer;
-  pc_aggregator *aggregator; /* NULL = report every failure */
-  pc_sinks *sinks;
-  bool attempts; /* --attempts */
+  pc_finding_output *out; /* NULL with --attempts */
+  bool attempts;          /* --attempts */
 } monitor_ctx;
-
-static void to_sinks(void *ud, const pc_finding *f) {
-  monitor_ctx *c = ud;
-  pc_sinks_write(c->sinks, f);
-}
-
-static void on_finding(void *ud, const pc_finding *f) {
-  monitor_ctx *c = ud;
-  if (c->aggregator)
-    pc_aggregator_add(c->aggregator, f, f->ts);
-  else
-    pc_sinks_write(c->sinks, f);
-}
 
 static const char *source_name(uint8_t src) {
   switch (src) {
@@ -225,14 +209,9 @@ int pc_cmd_monitor(int argc, char **argv) {
   }
 
   int exit_code = PC_EXIT_FAILURE;
-  pc_ruleset *rules = NULL;
   pc_hoststate *hs = NULL;
   pc_ebpf_source *src = NULL;
   if (!ctx.attempts) {
-    if (pc_run_load_rules(opt.rules_dir, &rules) != PC_OK) {
-      exit_code = PC_EXIT_USAGE;
-      goto done;
-    }
     char hserr[PC_HOSTSTATE_ERR_MAX] = "";
     if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
       /* Findings without owners and ranges are still worth having. */
@@ -240,19 +219,14 @@ int pc_cmd_monitor(int argc, char **argv) {
               hserr);
       hs = NULL;
     }
-    opt.sinks.os = "linux";
     opt.sinks.status_interval_ms = (unsigned)(status * 1000);
-    if (pc_sinks_open(&opt.sinks, NULL, NULL, &ctx.sinks) != PC_OK) {
-      exit_code = PC_EXIT_USAGE;
+    /* Live triage: show the first failure at once, then one finding with the repeats. */
+    pc_finding_output_options fo = {hs, "linux", 0, "ebpf", true};
+    int frc = pc_finding_output_open(&opt, &fo, &ctx.out);
+    if (frc != PC_OK) {
+      exit_code = frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
       goto done;
     }
-    if (opt.window > 0) {
-      /* Live triage: show the first failure at once, then one finding with the repeats. */
-      pc_aggregator_options ao = {opt.window, 0, true};
-      if (pc_aggregator_create(&ao, to_sinks, &ctx, &ctx.aggregator) != PC_OK) goto done;
-    }
-    pc_explainer_options xo = {rules, hs, opt.sinks.host, "linux", 0, "ebpf"};
-    if (pc_explainer_new(&xo, on_finding, &ctx, &ctx.explainer) != PC_OK) goto done;
   }
 
   int rc = pc_ebpf_open(&eo, &src, err, sizeof err);
@@ -280,7 +254,7 @@ int pc_cmd_monitor(int argc, char **argv) {
       if (ctx.attempts)
         print_attempt(&it);
       else
-        pc_explainer_attempt(ctx.explainer, &it.attempt);
+        pc_finding_output_attempt(ctx.out, &it.attempt);
     }
     uint64_t now = mono_ms();
     if (duration > 0 && now - start >= (uint64_t)(duration * 1000)) break;
@@ -298,10 +272,10 @@ int pc_cmd_monitor(int argc, char **argv) {
               (unsigned long long)st.queue_dropped);
       lost_reported = lost;
     }
-    if (ctx.aggregator) pc_aggregator_advance(ctx.aggregator, wall_now());
-    if (ctx.sinks) {
+    if (ctx.out) {
+      pc_finding_output_advance(ctx.out, wall_now());
       pc_run_counts counts = {st.kernel_submitted + st.kernel_dropped, lost};
-      pc_sinks_tick(ctx.sinks, &counts);
+      pc_finding_output_tick(ctx.out, &counts);
     }
   }
   signal(SIGINT, SIG_DFL);
@@ -314,24 +288,20 @@ int pc_cmd_monitor(int argc, char **argv) {
     if (ctx.attempts)
       print_attempt(&it);
     else
-      pc_explainer_attempt(ctx.explainer, &it.attempt);
+      pc_finding_output_attempt(ctx.out, &it.attempt);
   }
   pc_ebpf_get_stats(src, &st);
-  if (ctx.aggregator) pc_aggregator_flush(ctx.aggregator);
-  if (ctx.sinks) {
+  if (ctx.out) {
     pc_run_counts counts = {st.kernel_submitted + st.kernel_dropped, st.kernel_dropped + st.queue_dropped};
-    pc_sinks_close(ctx.sinks, &counts, true);
-    ctx.sinks = NULL;
+    pc_finding_output_close(ctx.out, &counts, true);
+    ctx.out = NULL;
   }
   write_source_summary(&st);
   exit_code = PC_EXIT_OK;
 
 done:
   pc_ebpf_close(src);
-  pc_explainer_free(ctx.explainer);
-  pc_aggregator_free(ctx.aggregator);
-  pc_sinks_close(ctx.sinks, NULL, false);
+  pc_finding_output_close(ctx.out, NULL, false);
   pc_hoststate_close(hs);
-  pc_ruleset_free(rules);
   return exit_code;
 }

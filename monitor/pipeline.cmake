@@ -13,6 +13,7 @@ pc_apply_warnings(pc_pipeline)
 # that produce findings.
 add_library(pc_findings STATIC
   ${CMAKE_CURRENT_LIST_DIR}/explainer.c
+  ${CMAKE_CURRENT_LIST_DIR}/finding_output.c
   ${CMAKE_CURRENT_LIST_DIR}/run_options.c)
 target_link_libraries(pc_findings PUBLIC pc_pipeline pc_rules pc_hoststate pc_sinks)
 pc_apply_warnings(pc_findings)
