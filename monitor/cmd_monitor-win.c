@@ -1,12 +1,14 @@
-/* portclash monitor (Windows): a private real-time ETW session -> decode + correlate -> one
- * line per bind attempt on stdout, a status line on stderr every few seconds, a summary at
- * exit. Ctrl+C (and console close, logoff, shutdown) stops the session first, so it is
- * never left running.
+/* portclash monitor (Windows): a private real-time ETW session -> decode + correlate ->
+ * explain (live host state + rules) -> aggregate -> sinks, the same finding path as
+ * `analyze` and the Linux monitor (pc_finding_output.h), with the same output options. A
+ * status line on stderr every few seconds, a summary at exit. Ctrl+C (and console close,
+ * logoff, shutdown) stops the session first, so it is never left running.
  *
- * Order: the session starts first (it fails fast when not elevated), then the OS's event
+ * Order: options, then rules and sinks (a bad rule or option is exit 2 before anything
+ * touches ETW), then the session (it fails fast when not elevated), then the OS's event
  * layouts are read once through TDH and reconciled with the built-in ones; events that
- * arrive meanwhile wait in the source's bounded queue. Rules and sinks hang on the attempt
- * callback once that integration lands; for now attempts print as pc_attempt_format_line. */
+ * arrive meanwhile wait in the source's bounded queue. --attempts prints the raw attempt
+ * lines (pc_attempt_format_line) instead of findings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,28 +17,37 @@
 #include "pc_cli.h"
 #include "pc_cmd_monitor_win.h"
 #include "pc_error.h"
+#include "pc_finding_output.h"
 #include "pc_pipeline.h"
+#include "pc_run_options.h"
 #include "pc_schema_reconcile.h"
 #include "pc_source_etw.h"
 
 typedef struct monitor_opts {
+  pc_run_options run; /* the options shared with analyze and the Linux monitor */
   pc_etw_options etw;
   unsigned status_seconds; /* 0 = no status line */
   bool os_schemas;         /* read the OS's layouts through TDH (default on) */
-  bool successes;          /* also print successful binds */
+  bool attempts;           /* --attempts: raw attempt lines instead of findings */
+  bool successes;          /* with --attempts: also print successful binds */
 } monitor_opts;
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: portclash monitor [OPTIONS]\n"
+  fputs("usage: portclash monitor [OPTIONS]\n"
           "\n"
           "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
-          "Winsock-Sockets events) and prints one line per bind attempt until Ctrl+C.\n"
+          "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
+          "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
           "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
-          "\n"
+          "\n",
+          out);
+  pc_run_options_help(out);
+  fprintf(out,
+          "Live source:\n"
           "%s"
           "  --status SECONDS     status line on stderr every SECONDS (default 10, 0 = never)\n"
-          "  --successes          print successful binds too\n"
+          "  --attempts           print the raw attempts (one line each) instead of findings\n"
+          "  --successes          with --attempts: print successful binds too\n"
           "  --no-os-schemas      do not read the event layouts of this Windows (TDH); use the\n"
           "                       built-in ones only\n"
           "  -h, --help           this text\n"
@@ -48,6 +59,7 @@ static void usage(FILE *out) {
 /* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
 static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
   memset(o, 0, sizeof *o);
+  pc_run_options_init(&o->run);
   pc_etw_options_init(&o->etw);
   o->status_seconds = 10;
   o->os_schemas = true;
@@ -60,6 +72,10 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
     }
     if (strcmp(a, "--successes") == 0) {
       o->successes = true;
+      continue;
+    }
+    if (strcmp(a, "--attempts") == 0) {
+      o->attempts = true;
       continue;
     }
     if (strcmp(a, "--no-os-schemas") == 0) {
@@ -78,6 +94,9 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
       i++;
       continue;
     }
+    int shared = pc_run_options_arg(&o->run, argc, argv, &i);
+    if (shared == 1) continue;
+    if (shared == 2) return PC_EXIT_USAGE;
     char err[200];
     int rc = pc_etw_options_apply(&o->etw, a, val, err, sizeof err);
     if (rc == PC_OK) {
@@ -91,12 +110,19 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
     fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
     return PC_EXIT_USAGE;
   }
+  if (!pc_hoststate_offline_empty(&o->run.offline)) {
+    fputs("portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
+          "'explain'\n",
+          stderr);
+    return PC_EXIT_USAGE;
+  }
   return PC_EXIT_OK;
 }
 
 typedef struct run {
   monitor_opts *o;
   pc_pipeline *pipe;
+  pc_finding_output *out; /* NULL with --attempts */
   pc_tdh_api tdh;
   bool fallback;  /* no manifest functions: describe each new kind of event once */
   struct seen_kind {
@@ -109,6 +135,10 @@ typedef struct run {
 
 static void on_attempt(const pc_bind_attempt *a, void *ud) {
   run *r = ud;
+  if (r->out) {
+    pc_finding_output_attempt(r->out, a);
+    return;
+  }
   if (!a->failed && !r->o->successes) return;
   char line[512];
   pc_attempt_format_line(a, line, sizeof line);
@@ -171,7 +201,9 @@ static pc_time now_filetime(void) {
   return (pc_time)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
 }
 
-int pc_cmd_monitor(int argc, char **argv) {
+/* The monitor with the ETW functions of api (NULL = the system's): pc_cmd_monitor, and the
+ * tests' fake controller. */
+int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   monitor_opts o;
   bool help;
   int code = parse(argc, argv, &o, &help);
@@ -184,24 +216,47 @@ int pc_cmd_monitor(int argc, char **argv) {
   run r;
   memset(&r, 0, sizeof r);
   r.o = &o;
-  pc_pipeline_options popts = {.report_success = o.successes};
+  pc_os_version os;
+  pc_os_version_get(&os);
+  pc_hoststate *hs = NULL;
+  if (!o.attempts) {
+    char hserr[PC_HOSTSTATE_ERR_MAX] = "";
+    if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
+      /* Findings without owners and ranges are still worth having. */
+      fprintf(stderr, "portclash monitor: host state unavailable, findings will lack owners and ranges: %s\n",
+              hserr);
+      hs = NULL;
+    }
+    /* The ETW status line below says more than the sinks' (queue and ETW losses). */
+    o.run.sinks.status_interval_ms = 0;
+    /* Live triage: the first failure shows at once, repeats follow as one finding. */
+    pc_finding_output_options fo = {hs, "windows", os.build, "etw", true};
+    int frc = pc_finding_output_open(&o.run, &fo, &r.out);
+    if (frc != PC_OK) {
+      pc_hoststate_close(hs);
+      return frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+    }
+  }
+  pc_pipeline_options popts = {.report_success = o.attempts && o.successes};
   if (pc_pipeline_new(&popts, on_attempt, &r, &r.pipe) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);
+    pc_finding_output_close(r.out, NULL, false);
+    pc_hoststate_close(hs);
     return PC_EXIT_FAILURE;
   }
   pc_decoder *dec = pc_pipeline_decoder(r.pipe);
 
-  pc_os_version os;
-  pc_os_version_get(&os);
   pc_etw_plan plan;
   if (pc_etw_plan_build(&os, pc_decoder_schemas(dec), &plan) == PC_ELIMIT)
     fputs("portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the kernel\n",
           stderr);
 
   pc_etw_session *s = NULL;
-  int rc = pc_etw_session_start(&o.etw, &plan, NULL, stderr, &s);
+  int rc = pc_etw_session_start(&o.etw, &plan, api, stderr, &s);
   if (rc != PC_OK) {
     pc_pipeline_free(r.pipe);
+    pc_finding_output_close(r.out, NULL, false);
+    pc_hoststate_close(hs);
     if (rc == PC_EPRIV) {
       fputs("portclash monitor: access denied when starting the ETW session.\n"
             "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
@@ -243,8 +298,11 @@ int pc_cmd_monitor(int argc, char **argv) {
       if (r.fallback) fallback_check(&r, &rec);
       pc_pipeline_push(r.pipe, &rec);
     } else if (rc == PC_ETIMEOUT) {
-      /* No events: move event time on so the correlator emits what it holds. */
-      pc_pipeline_advance(r.pipe, now_filetime());
+      /* No events: move event time on so the correlator emits what it holds and the
+       * aggregation windows that ended are written. */
+      pc_time now = now_filetime();
+      pc_pipeline_advance(r.pipe, now);
+      if (r.out) pc_finding_output_advance(r.out, now);
     } else {
       break; /* PC_ENOENT: the session stopped (Ctrl+C, or stopped from outside) */
     }
@@ -254,9 +312,20 @@ int pc_cmd_monitor(int argc, char **argv) {
     }
   }
   pc_pipeline_finish(r.pipe);
+  if (r.out) pc_finding_output_flush(r.out);
   status_line(r.pipe, s, "summary");
   pc_pipeline_write_summary(r.pipe, stderr);
+  pc_pipeline_stats ps;
+  pc_pipeline_get_stats(r.pipe, &ps);
+  pc_etw_stats es;
+  pc_etw_session_query(s, &es);
+  pc_run_counts counts = {ps.records, es.queue_drops + es.oversize_drops + es.malformed_drops +
+                                          (es.query_ok ? (uint64_t)es.events_lost : 0)};
+  pc_finding_output_close(r.out, &counts, true);
   pc_etw_session_free(s);
   pc_pipeline_free(r.pipe);
+  pc_hoststate_close(hs);
   return PC_EXIT_OK;
 }
+
+int pc_cmd_monitor(int argc, char **argv) { return pc__cmd_monitor_with(argc, argv, NULL); }

@@ -5,10 +5,16 @@
 #ifndef PC_CMD_MONITOR_WIN_H
 #define PC_CMD_MONITOR_WIN_H
 
-/* portclash monitor [OPTIONS]: live ETW session -> pipeline -> one line per bind attempt,
- * a status line on stderr every few seconds, a summary at exit (Ctrl+C). argv[0] is
- * "monitor". */
+/* portclash monitor [OPTIONS]: live ETW session -> pipeline -> explained findings in the
+ * chosen formats and sinks (the shared options of pc_run_options.h), a status line on stderr
+ * every few seconds, a summary at exit (Ctrl+C). argv[0] is "monitor". */
 int pc_cmd_monitor(int argc, char **argv);
+
+/* The same with the ETW functions of api (NULL = the system's), so that tests drive the whole
+ * command with a fake controller (pc_source_etw.h). The session ends when the fake
+ * ProcessTrace returns. */
+struct pc_etw_api;
+int pc__cmd_monitor_with(int argc, char **argv, const struct pc_etw_api *api);
 
 /* portclash schema dump [--out FILE]: the running Windows' own layouts of the events
  * portclash reads, in the schema text form. argv[0] is "dump". */

@@ -20,7 +20,7 @@ add_library(pc_win STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cmd_monitor-win.c
   ${CMAKE_CURRENT_LIST_DIR}/service-win.c)
 target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(pc_win PUBLIC pc_pipeline advapi32)
+target_link_libraries(pc_win PUBLIC pc_pipeline pc_findings advapi32)
 pc_apply_warnings(pc_win)
 
 # The live host state (hoststate-win.c, chosen in hoststate.cmake): IP Helper tables, Winsock

@@ -43,7 +43,7 @@ set(PC_WINE_FAIL_REGEX "unimplemented function;Unhandled exception;Unhandled pag
 if(TARGET pc_win)
   pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_win)
   pc_add_test(NAME test_win_tdh_source SOURCES windows/test_tdh_source.c LIBS pc_win)
-  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win)
+  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win ws2_32)
   # The live host state against real sockets of the test process (hoststate-win.c).
   pc_add_test(NAME test_win_hoststate SOURCES windows/test_hoststate_win.c LIBS pc_hoststate ws2_32)
   # Service mode against the service manager (Wine's SCM here): install, query, start, stop,
