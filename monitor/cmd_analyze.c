@@ -128,6 +128,8 @@ int pc_cmd_analyze(int argc, char **argv) {
   const char *path = NULL;
   pc_run_options opt;
   pc_run_options_init(&opt);
+  /* --config first, so that the options given on the command line override the file's. */
+  if (pc_run_options_preload(&opt, argc, argv) != 0) return PC_EXIT_USAGE;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
       usage(stdout);

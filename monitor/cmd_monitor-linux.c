@@ -138,6 +138,8 @@ static void write_source_summary(const pc_ebpf_stats *st) {
 int pc_cmd_monitor(int argc, char **argv) {
   pc_run_options opt;
   pc_run_options_init(&opt);
+  /* --config first, so that the options given on the command line override the file's. */
+  if (pc_run_options_preload(&opt, argc, argv) != 0) return PC_EXIT_USAGE;
   pc_ebpf_options eo;
   pc_ebpf_options_init(&eo);
   monitor_ctx ctx = {0};

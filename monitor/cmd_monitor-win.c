@@ -64,6 +64,8 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
   o->status_seconds = 10;
   o->os_schemas = true;
   *help = false;
+  /* --config first, so that the options given on the command line override the file's. */
+  if (pc_run_options_preload(&o->run, argc, argv) != 0) return PC_EXIT_USAGE;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

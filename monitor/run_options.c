@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_config.h"
 #include "pc_error.h"
 #include "pc_run_options.h"
 
@@ -33,6 +34,37 @@ static bool is_opt(const char *arg, const char *name) {
   return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+static const char *const valued[] = {"--format",   "--log",          "--log-format",       "--log-max-bytes",
+                                     "--log-keep", "--syslog",       "--syslog-facility",  "--syslog-max-bytes",
+                                     "--sd-id",    "--app-name",     "--rules",            "--window",
+                                     "--host"};
+
+int pc__run_option_value(pc_run_options *o, const char *name, const char *v, char *err, size_t errcap) {
+  size_t k = 0;
+  while (k < sizeof valued / sizeof valued[0] && strcmp(name, valued[k]) != 0) k++;
+  if (k == sizeof valued / sizeof valued[0]) return 0;
+  uint64_t n = 0;
+  bool ok = true;
+  if (k == 0) ok = pc_format_kind_parse(v, &o->sinks.format) == PC_OK;
+  else if (k == 1) o->sinks.log_path = v;
+  else if (k == 2) ok = pc_format_kind_parse(v, &o->sinks.log_format) == PC_OK;
+  else if (k == 3) ok = parse_u64(v, &o->sinks.log_max_bytes);
+  else if (k == 4) ok = parse_u64(v, &n) && n <= 1000 && (o->sinks.log_keep = (unsigned)n, true);
+  else if (k == 5) o->sinks.syslog_url = v;
+  else if (k == 6) ok = parse_u64(v, &n) && n <= 23 && (o->sinks.syslog_facility = (unsigned)n, true);
+  else if (k == 7) ok = parse_u64(v, &n) && n >= 480 && n <= 65536 && (o->sinks.syslog_max_bytes = (size_t)n, true);
+  else if (k == 8) o->sinks.sd_id = v;
+  else if (k == 9) o->sinks.app_name = v;
+  else if (k == 10) o->rules_dir = v;
+  else if (k == 11) ok = parse_u64(v, &n) && n <= 86400 && (o->window = (pc_time)n * PC_TIME_TICKS_PER_SEC, true);
+  else if (k == 12) o->sinks.host = v;
+  if (!ok) {
+    snprintf(err, errcap, "bad value for %s: '%s' (see --help)", valued[k], v);
+    return 2;
+  }
+  return 1;
+}
+
 int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   char err[PC_HOSTSTATE_ERR_MAX];
@@ -42,36 +74,24 @@ int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
     fprintf(stderr, "portclash: %s\n", err);
     return 2;
   }
-  static const char *const valued[] = {"--format", "--log", "--log-format", "--log-max-bytes", "--log-keep",
-                                       "--syslog", "--syslog-facility", "--syslog-max-bytes", "--sd-id",
-                                       "--app-name", "--rules", "--window", "--host"};
+  if (is_opt(a, "--config")) {
+    /* Read before the other options by pc_run_options_preload; here only skipped. */
+    if (!value_of(argc, argv, i, "--config")) {
+      fprintf(stderr, "portclash: --config needs a value\n");
+      return 2;
+    }
+    return 1;
+  }
   for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
     if (!is_opt(a, valued[k])) continue;
     const char *v = value_of(argc, argv, i, valued[k]);
-    uint64_t n = 0;
     if (!v) {
       fprintf(stderr, "portclash: %s needs a value\n", valued[k]);
       return 2;
     }
-    bool ok = true;
-    if (k == 0) ok = pc_format_kind_parse(v, &o->sinks.format) == PC_OK;
-    else if (k == 1) o->sinks.log_path = v;
-    else if (k == 2) ok = pc_format_kind_parse(v, &o->sinks.log_format) == PC_OK;
-    else if (k == 3) ok = parse_u64(v, &o->sinks.log_max_bytes);
-    else if (k == 4) ok = parse_u64(v, &n) && n <= 1000 && (o->sinks.log_keep = (unsigned)n, true);
-    else if (k == 5) o->sinks.syslog_url = v;
-    else if (k == 6) ok = parse_u64(v, &n) && n <= 23 && (o->sinks.syslog_facility = (unsigned)n, true);
-    else if (k == 7) ok = parse_u64(v, &n) && n >= 480 && n <= 65536 && (o->sinks.syslog_max_bytes = (size_t)n, true);
-    else if (k == 8) o->sinks.sd_id = v;
-    else if (k == 9) o->sinks.app_name = v;
-    else if (k == 10) o->rules_dir = v;
-    else if (k == 11) ok = parse_u64(v, &n) && n <= 86400 && (o->window = (pc_time)n * PC_TIME_TICKS_PER_SEC, true);
-    else if (k == 12) o->sinks.host = v;
-    if (!ok) {
-      fprintf(stderr, "portclash: bad value for %s: '%s' (see --help)\n", valued[k], v);
-      return 2;
-    }
-    return 1;
+    rc = pc__run_option_value(o, valued[k], v, err, sizeof err);
+    if (rc == 2) fprintf(stderr, "portclash: %s\n", err);
+    return rc;
   }
   if (strcmp(a, "--no-color") == 0) {
     o->sinks.color = PC_COLOR_NEVER;
@@ -85,6 +105,38 @@ int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
     o->summary = true;
     return 1;
   }
+  return 0;
+}
+
+int pc_run_options_preload(pc_run_options *o, int argc, char **argv) {
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 0; /* help needs no file */
+    if (!is_opt(argv[i], "--config")) continue;
+    const char *v = value_of(argc, argv, &i, "--config");
+    if (!v || !*v) {
+      fprintf(stderr, "portclash: --config needs a file name\n");
+      return 2;
+    }
+    if (path) {
+      fprintf(stderr, "portclash: --config given twice ('%s' and '%s')\n", path, v);
+      return 2;
+    }
+    path = v;
+  }
+  if (!path) return 0;
+  /* The options point into the file's text, which therefore lives as long as the process: a
+   * command reads one configuration. Kept in a static so it stays reachable (not a leak). */
+  static pc_config *loaded;
+  pc_config_free(loaded);
+  loaded = NULL;
+  char err[PC_CONFIG_ERR_MAX];
+  int rc = pc_config_apply_file(o, path, &loaded, err, sizeof err);
+  if (rc != PC_OK) {
+    fprintf(stderr, "portclash: %s\n", err);
+    return 2;
+  }
+  o->config_path = path;
   return 0;
 }
 
@@ -106,6 +158,8 @@ void pc_run_options_help(FILE *out) {
         "  --window SECONDS       collapse identical failures within this window into one\n"
         "                         finding with a count; 0 = report each [10]\n"
         "  --summary              print what was read and dropped on stderr at the end\n"
+        "  --config FILE          read these options from FILE (key = value; options given\n"
+        "                         on the command line win); see portclash.conf.example\n"
         "Rules:\n"
         "  --rules DIR            add the *.rules files of DIR to the built-in catalog\n"
         "                         (a rule with the same id replaces the built-in one)\n",

@@ -25,10 +25,14 @@
  *   --check             do not monitor: log a line, wait for the stop request, log another.
  *                       Checks the installation, the log path and the service manager.
  *
- * The log holds the monitor's console output (one line per bind attempt, status lines,
- * summary). It is rotated when the service starts; while it runs the file grows. Rotation by
- * size during the run comes with the monitor's own --log option (the sinks) when the Windows
- * monitor has it.
+ * The log holds the monitor's console output (its findings, status lines, summary). It is
+ * rotated when the service starts; while it runs the file grows. For a findings log rotated by
+ * size during the run, give the monitor its own `log = FILE` (the sinks) in the configuration.
+ *
+ * Configuration: when %ProgramData%\portclash\portclash.conf exists and the service's command
+ * line has no --config, the monitor is started with `--config` naming it (options on the
+ * service's command line still win). `install` writes a commented example there when there is
+ * no such file (an existing one is never touched).
  *
  * Contracts used (Microsoft docs): "Service ServiceMain Function", "Service Control Handler
  * Function" (report STOP_PENDING, then STOPPED once the work is done), SERVICE_TABLE_ENTRYW
@@ -49,6 +53,7 @@
 
 #include "pc_cli.h"
 #include "pc_cmd_monitor_win.h"
+#include "pc_config.h"
 #include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_source_etw.h"
@@ -179,6 +184,49 @@ static int svc_opt(svc_opts *o, int argc, char **argv, int *i) {
   return 1;
 }
 
+/* %ProgramData%\portclash\NAME into out[cap] (the directory is created when missing):
+ * machine-wide data, writable by LocalSystem and administrators, readable by users through the
+ * inherited ACL of ProgramData. */
+static void data_path(const wchar_t *name, wchar_t *out, size_t cap) {
+  wchar_t base[MAX_PATH];
+  DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
+  if (n == 0 || n >= MAX_PATH) wcscpy(base, L"C:\\ProgramData");
+  _snwprintf(out, cap, L"%ls\\portclash", base);
+  out[cap - 1] = L'\0';
+  CreateDirectoryW(out, NULL); /* ERROR_ALREADY_EXISTS is fine */
+  wcsncat(out, L"\\", cap - 1 - wcslen(out));
+  wcsncat(out, name, cap - 1 - wcslen(out));
+}
+
+#define CONFIG_NAME L"portclash.conf"
+
+/* Writes the commented example configuration (pc_config_example, CRLF line ends for older
+ * Notepads) to %ProgramData%\portclash\portclash.conf unless a file is there already: an
+ * operator's configuration is never overwritten. Only says what happened. */
+static void write_example_config(void) {
+  wchar_t path[MAX_PATH + 64];
+  data_path(CONFIG_NAME, path, MAX_PATH + 64);
+  HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+  if (h == INVALID_HANDLE_VALUE) {
+    if (GetLastError() == ERROR_FILE_EXISTS) printf("portclash service: configuration: %ls (kept)\n", path);
+    return;
+  }
+  const char *t = pc_config_example();
+  bool ok = true;
+  for (const char *l = t; *l && ok;) {
+    const char *e = strchr(l, '\n');
+    size_t n = e ? (size_t)(e - l) : strlen(l);
+    DWORD w;
+    ok = WriteFile(h, l, (DWORD)n, &w, NULL) && (!e || WriteFile(h, "\r\n", 2, &w, NULL));
+    l += n + (e ? 1 : 0);
+  }
+  CloseHandle(h);
+  if (ok)
+    printf("portclash service: wrote an example configuration (all commented out) to %ls;\n"
+           "  edit it and restart the service to change the monitor's options\n",
+           path);
+}
+
 /* ---- install / uninstall ---------------------------------------------------------------- */
 
 static int cmd_install(int argc, char **argv) {
@@ -288,6 +336,7 @@ static int cmd_install(int argc, char **argv) {
          "  command line: %ls\n"
          "  start it now with: sc start %ls\n",
          updated ? "re-configured the" : "installed the", svc, restart ? ", restart on failure" : "", cmd, svc);
+  write_example_config();
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
   free(wname);
@@ -466,15 +515,7 @@ static bool open_log(void) {
     MultiByteToWideChar(CP_ACP, 0, g.so.log, -1, path, MAX_PATH + 64);
     path[MAX_PATH + 63] = L'\0';
   } else {
-    /* %ProgramData%\portclash: machine-wide data, writable by LocalSystem; readable by
-     * users through the inherited ACL of ProgramData. */
-    wchar_t base[MAX_PATH];
-    DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
-    if (n == 0 || n >= MAX_PATH) wcscpy(base, L"C:\\ProgramData");
-    _snwprintf(path, MAX_PATH + 64, L"%ls\\portclash", base);
-    path[MAX_PATH + 63] = L'\0';
-    CreateDirectoryW(path, NULL); /* ERROR_ALREADY_EXISTS is fine */
-    wcsncat(path, L"\\portclash.log", MAX_PATH + 63 - wcslen(path));
+    data_path(L"portclash.log", path, MAX_PATH + 64);
   }
   rotate_at_start(path);
   g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
@@ -505,6 +546,16 @@ static HANDLE start_monitor(HANDLE *job) {
     free(w);
     if (!ok) return NULL;
   }
+  /* The machine's configuration file, when there is one and the service's command line names
+   * none: options on the command line still win over it (pc_run_options_preload). */
+  bool has_config = false;
+  for (int i = 0; i < g.argc; i++)
+    has_config = has_config || strcmp(g.argv[i], "--config") == 0 || strncmp(g.argv[i], "--config=", 9) == 0;
+  wchar_t conf[MAX_PATH + 64];
+  data_path(CONFIG_NAME, conf, MAX_PATH + 64);
+  if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES &&
+      !(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf)))
+    return NULL;
   HANDLE self = GetCurrentProcess(), out = NULL, in = INVALID_HANDLE_VALUE;
   if (!DuplicateHandle(self, g.log, self, &out, 0, TRUE, DUPLICATE_SAME_ACCESS)) return NULL;
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
