@@ -99,6 +99,13 @@ else()
   message(STATUS "Windows build: no MSI test (wixl and msiinfo are in packaging/deps/tests-windows.txt)")
 endif()
 
+# ---- The ZIP (packaging/windows/build-zip.sh) -----------------------------------------------
+# Lists and checks its contents, then runs the extracted portclash.exe under Wine.
+if(TARGET portclash)
+  add_test(NAME win_zip COMMAND bash ${CMAKE_SOURCE_DIR}/packaging/windows/test-zip.sh ${CMAKE_BINARY_DIR})
+  set_tests_properties(win_zip PROPERTIES TIMEOUT 120)
+endif()
+
 # Every build-system target of the project (all directories are processed by then).
 function(pc__windows_collect_targets dir out)
   get_property(here DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
@@ -164,6 +171,12 @@ function(pc__windows_finalize_tests)
       set_tests_properties(${t} PROPERTIES DISABLED TRUE)
       math(EXPR n_disabled "${n_disabled} + 1")
     else()
+      # Every test has a time limit of its own (a hung Wine helper must not hold ctest up to
+      # its global --timeout): 60 s unless the test set a longer one above.
+      get_test_property(${t} TIMEOUT limit)
+      if(NOT limit)
+        set_tests_properties(${t} PROPERTIES TIMEOUT 60)
+      endif()
       set_property(TEST ${t} APPEND PROPERTY FAIL_REGULAR_EXPRESSION ${PC_WINE_FAIL_REGEX})
       set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT "WINEDEBUG=-all")
     endif()

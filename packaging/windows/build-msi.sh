@@ -26,6 +26,7 @@ mkdir -p "$stage/rules"
 x86_64-w64-mingw32-strip -o "$stage/portclash.exe" "$exe"
 cp "$here"/rules/default/* "$stage/rules/"
 cp "$here/README.md" "$stage/README.md"
+cp "$here/packaging/portclash.conf.example" "$stage/portclash.conf.example"
 
 # wixl-heat writes Win64="$(var.Win64)" and Source="$(var.StageDir)/rules/...".
 find "$stage/rules" -type f | LC_ALL=C sort |
