@@ -54,7 +54,18 @@ if(TARGET pc_win)
   pc_add_test(NAME test_win_service SOURCES windows/test_service_win.c LIBS advapi32)
   add_dependencies(test_win_service pc_service_driver)
   set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
+  # Real Winsock conflicts between two sockets of one process (the cells of the sharing matrix
+  # where Windows and Wine agree are asserted, the others printed), and the host state's view.
+  pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
 endif()
+
+# A crash must fail a test: the helper writes through a null pointer; WILL_FAIL makes the test
+# pass only if its run failed (exit status, or Wine's crash message through the fail regex set
+# in pc__windows_finalize_tests). If crashes stopped failing tests, this one would fail.
+add_executable(pc_crash_helper windows/crash_helper.c)
+pc_apply_warnings(pc_crash_helper)
+add_test(NAME win_crash_fails_a_test COMMAND pc_crash_helper)
+set_tests_properties(win_crash_fails_a_test PROPERTIES WILL_FAIL TRUE)
 
 # ---- portclash.exe end to end under Wine ------------------------------------------------
 # The native cli_ cases (tests/e2e.cmake) call the program directly from bash, so they are
@@ -85,6 +96,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     analyze ${e2e}/bad-line.records)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)
   pc__wine_cli_case(help 0 - - --help)
+  # explain against a port held by a native Linux process (python3 listener).
+  add_test(NAME win_explain_port_held_by_linux_process
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_explain_linux_holder.sh ${CMAKE_CROSSCOMPILING_EMULATOR}
+            $<TARGET_FILE:portclash>)
 endif()
 
 # ---- The MSI (packaging/windows/build-msi.sh) -----------------------------------------------
