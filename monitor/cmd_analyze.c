@@ -17,20 +17,22 @@
 #define FIXTURE_MAX_BYTES ((size_t)256 << 20)
 
 static void usage(FILE *out) {
-  fputs("usage: portclash analyze FILE [OPTIONS]\n"
-        "\n"
-        "Explains the socket bind failures recorded in FILE, on any OS. FILE is an ETL capture\n"
-        "(logman/wpr/xperf; XPRESS-compressed files too) or a record fixture (text, see\n"
-        "tests/FIXTURES.md). Give the customer's netsh/netstat/tasklist output so that\n"
-        "explanations can name excluded ranges and port owners.\n"
-        "\n",
-        out);
+  fputs(
+      "usage: portclash analyze FILE [OPTIONS]\n"
+      "\n"
+      "Explains the socket bind failures recorded in FILE, on any OS. FILE is an ETL capture\n"
+      "(logman/wpr/xperf; XPRESS-compressed files too) or a record fixture (text, see\n"
+      "tests/FIXTURES.md). Give the customer's netsh/netstat/tasklist output so that\n"
+      "explanations can name excluded ranges and port owners.\n"
+      "\n",
+      out);
   pc_run_options_help(out);
-  fputs("  -h, --help             this text\n"
-        "\n"
-        "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names\n"
-        "the file and line or byte offset; findings before the damage are still printed).\n",
-        out);
+  fputs(
+      "  -h, --help             this text\n"
+      "\n"
+      "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names\n"
+      "the file and line or byte offset; findings before the damage are still printed).\n",
+      out);
 }
 
 typedef struct analyze_ctx {

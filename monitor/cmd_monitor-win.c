@@ -33,14 +33,15 @@ typedef struct monitor_opts {
 } monitor_opts;
 
 static void usage(FILE *out) {
-  fputs("usage: portclash monitor [OPTIONS]\n"
-          "\n"
-          "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
-          "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
-          "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
-          "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
-          "\n",
-          out);
+  fputs(
+      "usage: portclash monitor [OPTIONS]\n"
+      "\n"
+      "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
+      "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
+      "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
+      "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
+      "\n",
+      out);
   pc_run_options_help(out);
   fprintf(out,
           "Live source:\n"
@@ -113,9 +114,10 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
     return PC_EXIT_USAGE;
   }
   if (!pc_hoststate_offline_empty(&o->run.offline)) {
-    fputs("portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
-          "'explain'\n",
-          stderr);
+    fputs(
+        "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
+        "'explain'\n",
+        stderr);
     return PC_EXIT_USAGE;
   }
   return PC_EXIT_OK;
@@ -126,7 +128,7 @@ typedef struct run {
   pc_pipeline *pipe;
   pc_finding_output *out; /* NULL with --attempts */
   pc_tdh_api tdh;
-  bool fallback;  /* no manifest functions: describe each new kind of event once */
+  bool fallback; /* no manifest functions: describe each new kind of event once */
   struct seen_kind {
     pc_guid provider;
     uint16_t id;
@@ -184,7 +186,8 @@ static void status_line(pc_pipeline *p, pc_etw_session *s, const char *prefix) {
           "portclash: %s: records %llu, decoded %llu, attempts %llu (failed %llu), dropped %llu (queue %llu, "
           "oversize %llu, malformed %llu)",
           prefix, (unsigned long long)ps.records, (unsigned long long)ps.decoder.decoded,
-          (unsigned long long)ps.correlator.attempts_emitted, (unsigned long long)ps.correlator.failures_emitted,
+          (unsigned long long)ps.correlator.attempts_emitted,
+          (unsigned long long)ps.correlator.failures_emitted,
           (unsigned long long)(es.queue_drops + es.oversize_drops + es.malformed_drops),
           (unsigned long long)es.queue_drops, (unsigned long long)es.oversize_drops,
           (unsigned long long)es.malformed_drops);
@@ -193,8 +196,10 @@ static void status_line(pc_pipeline *p, pc_etw_session *s, const char *prefix) {
             (unsigned long)es.realtime_buffers_lost);
   fputc('\n', stderr);
   if (es.query_ok && (es.events_lost || es.realtime_buffers_lost))
-    fputs("portclash: warning: ETW dropped events (the system was faster than portclash); failures may be missing\n",
-          stderr);
+    fputs(
+        "portclash: warning: ETW dropped events (the system was faster than portclash); failures may be "
+        "missing\n",
+        stderr);
 }
 
 static pc_time now_filetime(void) {
@@ -250,8 +255,10 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
 
   pc_etw_plan plan;
   if (pc_etw_plan_build(&os, pc_decoder_schemas(dec), &plan) == PC_ELIMIT)
-    fputs("portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the kernel\n",
-          stderr);
+    fputs(
+        "portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the "
+        "kernel\n",
+        stderr);
 
   pc_etw_session *s = NULL;
   int rc = pc_etw_session_start(&o.etw, &plan, api, stderr, &s);
@@ -260,18 +267,19 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
     pc_finding_output_close(r.out, NULL, false);
     pc_hoststate_close(hs);
     if (rc == PC_EPRIV) {
-      fputs("portclash monitor: access denied when starting the ETW session.\n"
-            "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
-            "the \"Performance Log Users\" group and sign in again.\n",
-            stderr);
+      fputs(
+          "portclash monitor: access denied when starting the ETW session.\n"
+          "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
+          "the \"Performance Log Users\" group and sign in again.\n",
+          stderr);
       return PC_EXIT_PRIVILEGE;
     }
     fprintf(stderr, "portclash monitor: cannot start the ETW session: %s\n", pc_strerror(rc));
     return PC_EXIT_FAILURE;
   }
   pc_etw_install_ctrl_handler(s);
-  fprintf(stderr, "portclash: monitoring (Windows %u.%u.%u, session '%s'); Ctrl+C to stop\n", (unsigned)os.major,
-          (unsigned)os.minor, (unsigned)os.build, o.etw.session_name);
+  fprintf(stderr, "portclash: monitoring (Windows %u.%u.%u, session '%s'); Ctrl+C to stop\n",
+          (unsigned)os.major, (unsigned)os.minor, (unsigned)os.build, o.etw.session_name);
 
   /* The OS's own layouts, once, before the first record is decoded. */
   if (o.os_schemas && pc_tdh_api_load(&r.tdh) == PC_OK) {
@@ -284,9 +292,10 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
         pc_tdh_source_free(t);
       }
     } else if (r.tdh.get_event_information) {
-      fputs("portclash: note: this Windows has no manifest enumeration (before 8.1); each kind of event is\n"
-            "checked against the system's layout when it first arrives\n",
-            stderr);
+      fputs(
+          "portclash: note: this Windows has no manifest enumeration (before 8.1); each kind of event is\n"
+          "checked against the system's layout when it first arrives\n",
+          stderr);
       r.fallback = true;
     }
   }
@@ -330,4 +339,6 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   return PC_EXIT_OK;
 }
 
-int pc_cmd_monitor(int argc, char **argv) { return pc__cmd_monitor_with(argc, argv, NULL); }
+int pc_cmd_monitor(int argc, char **argv) {
+  return pc__cmd_monitor_with(argc, argv, NULL);
+}

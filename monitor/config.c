@@ -10,8 +10,8 @@
 #include "pc_error.h"
 
 struct pc_config {
-  char *text;          /* a NUL-terminated copy of the file, cut into values in place */
-  const char **watch;  /* watch values, pointing into text */
+  char *text;         /* a NUL-terminated copy of the file, cut into values in place */
+  const char **watch; /* watch values, pointing into text */
   size_t watch_count;
 };
 
@@ -23,9 +23,9 @@ void pc_config_free(pc_config *c) {
 }
 
 /* Keys that take a value and map to the valued command-line option of the same name. */
-static const char *const valued_keys[] = {"format", "log",     "log-format", "log-max-bytes", "log-keep",
-                                          "syslog", "syslog-facility", "syslog-max-bytes", "sd-id",
-                                          "app-name", "host", "rules", "window"};
+static const char *const valued_keys[] = {
+    "format",           "log",   "log-format", "log-max-bytes", "log-keep", "syslog", "syslog-facility",
+    "syslog-max-bytes", "sd-id", "app-name",   "host",          "rules",    "window"};
 /* Keys that are switches on the command line: true/false here. */
 static const char *const bool_keys[] = {"quiet", "no-color", "summary"};
 #define N_VALUED (sizeof valued_keys / sizeof valued_keys[0])
@@ -68,7 +68,8 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
                          pc_config **storage, char *err, size_t errcap) {
   *storage = NULL;
   if (len > PC_CONFIG_MAX_BYTES)
-    return fail(err, errcap, PC_ELIMIT, origin, 0, "larger than %zu bytes; is this the right file?", PC_CONFIG_MAX_BYTES);
+    return fail(err, errcap, PC_ELIMIT, origin, 0, "larger than %zu bytes; is this the right file?",
+                PC_CONFIG_MAX_BYTES);
   if (len >= 2 && (((unsigned char)text[0] == 0xFF && (unsigned char)text[1] == 0xFE) ||
                    ((unsigned char)text[0] == 0xFE && (unsigned char)text[1] == 0xFF)))
     return fail(err, errcap, PC_EPARSE, origin, 0, "is UTF-16; save it as UTF-8");
@@ -103,7 +104,8 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
     if (b == e || *b == '#') continue;
     *e = '\0';
     if (*b == '[') {
-      rc = fail(err, errcap, PC_EPARSE, origin, line, "sections ('%s') are not used: write key = value lines only", b);
+      rc = fail(err, errcap, PC_EPARSE, origin, line,
+                "sections ('%s') are not used: write key = value lines only", b);
       break;
     }
     char *eq = strchr(b, '=');
@@ -156,7 +158,8 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
       break;
     }
     if (seen_line[k]) {
-      rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' given twice (first on line %u)", kb, seen_line[k]);
+      rc =
+          fail(err, errcap, PC_EPARSE, origin, line, "'%s' given twice (first on line %u)", kb, seen_line[k]);
       break;
     }
     seen_line[k] = line;
@@ -170,9 +173,12 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
         rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' takes true or false, not '%s'", kb, vb);
         break;
       }
-      if (strcmp(kb, "quiet") == 0) o->sinks.console = !v;
-      else if (strcmp(kb, "no-color") == 0) o->sinks.color = v ? PC_COLOR_NEVER : PC_COLOR_AUTO;
-      else o->summary = v;
+      if (strcmp(kb, "quiet") == 0)
+        o->sinks.console = !v;
+      else if (strcmp(kb, "no-color") == 0)
+        o->sinks.color = v ? PC_COLOR_NEVER : PC_COLOR_AUTO;
+      else
+        o->summary = v;
       continue;
     }
     char opt[32], msg[PC_CONFIG_ERR_MAX];

@@ -75,7 +75,9 @@ void pc_finding_output_tick(pc_finding_output *fo, const pc_run_counts *counts) 
   pc_sinks_tick(fo->sinks, counts);
 }
 
-pc_sinks *pc_finding_output_sinks(pc_finding_output *fo) { return fo->sinks; }
+pc_sinks *pc_finding_output_sinks(pc_finding_output *fo) {
+  return fo->sinks;
+}
 
 void pc_finding_output_close(pc_finding_output *fo, const pc_run_counts *counts, bool summary) {
   if (!fo) return;

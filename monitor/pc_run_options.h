@@ -13,9 +13,9 @@
 typedef struct pc_run_options {
   pc_sink_options sinks;
   pc_hoststate_offline_files offline;
-  const char *rules_dir; /* --rules DIR: added on top of the default catalog */
-  pc_time window;        /* --window SECONDS: aggregation window; 0 = no aggregation */
-  bool summary;          /* --summary: what was read, on stderr */
+  const char *rules_dir;   /* --rules DIR: added on top of the default catalog */
+  pc_time window;          /* --window SECONDS: aggregation window; 0 = no aggregation */
+  bool summary;            /* --summary: what was read, on stderr */
   const char *config_path; /* --config FILE, once read by pc_run_options_preload; NULL = none */
   /* The `watch = ...` lines of the configuration file, in file order, as written (trimmed);
    * their meaning belongs to the watch list (pc_watch.h). NULL/0 = none. */

@@ -34,9 +34,9 @@ static bool is_opt(const char *arg, const char *name) {
   return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
-static const char *const valued[] = {"--format",   "--log",          "--log-format",       "--log-max-bytes",
-                                     "--log-keep", "--syslog",       "--syslog-facility",  "--syslog-max-bytes",
-                                     "--sd-id",    "--app-name",     "--rules",            "--window",
+static const char *const valued[] = {"--format",   "--log",      "--log-format",      "--log-max-bytes",
+                                     "--log-keep", "--syslog",   "--syslog-facility", "--syslog-max-bytes",
+                                     "--sd-id",    "--app-name", "--rules",           "--window",
                                      "--host"};
 
 int pc__run_option_value(pc_run_options *o, const char *name, const char *v, char *err, size_t errcap) {
@@ -45,19 +45,32 @@ int pc__run_option_value(pc_run_options *o, const char *name, const char *v, cha
   if (k == sizeof valued / sizeof valued[0]) return 0;
   uint64_t n = 0;
   bool ok = true;
-  if (k == 0) ok = pc_format_kind_parse(v, &o->sinks.format) == PC_OK;
-  else if (k == 1) o->sinks.log_path = v;
-  else if (k == 2) ok = pc_format_kind_parse(v, &o->sinks.log_format) == PC_OK;
-  else if (k == 3) ok = parse_u64(v, &o->sinks.log_max_bytes);
-  else if (k == 4) ok = parse_u64(v, &n) && n <= 1000 && (o->sinks.log_keep = (unsigned)n, true);
-  else if (k == 5) o->sinks.syslog_url = v;
-  else if (k == 6) ok = parse_u64(v, &n) && n <= 23 && (o->sinks.syslog_facility = (unsigned)n, true);
-  else if (k == 7) ok = parse_u64(v, &n) && n >= 480 && n <= 65536 && (o->sinks.syslog_max_bytes = (size_t)n, true);
-  else if (k == 8) o->sinks.sd_id = v;
-  else if (k == 9) o->sinks.app_name = v;
-  else if (k == 10) o->rules_dir = v;
-  else if (k == 11) ok = parse_u64(v, &n) && n <= 86400 && (o->window = (pc_time)n * PC_TIME_TICKS_PER_SEC, true);
-  else if (k == 12) o->sinks.host = v;
+  if (k == 0)
+    ok = pc_format_kind_parse(v, &o->sinks.format) == PC_OK;
+  else if (k == 1)
+    o->sinks.log_path = v;
+  else if (k == 2)
+    ok = pc_format_kind_parse(v, &o->sinks.log_format) == PC_OK;
+  else if (k == 3)
+    ok = parse_u64(v, &o->sinks.log_max_bytes);
+  else if (k == 4)
+    ok = parse_u64(v, &n) && n <= 1000 && (o->sinks.log_keep = (unsigned)n, true);
+  else if (k == 5)
+    o->sinks.syslog_url = v;
+  else if (k == 6)
+    ok = parse_u64(v, &n) && n <= 23 && (o->sinks.syslog_facility = (unsigned)n, true);
+  else if (k == 7)
+    ok = parse_u64(v, &n) && n >= 480 && n <= 65536 && (o->sinks.syslog_max_bytes = (size_t)n, true);
+  else if (k == 8)
+    o->sinks.sd_id = v;
+  else if (k == 9)
+    o->sinks.app_name = v;
+  else if (k == 10)
+    o->rules_dir = v;
+  else if (k == 11)
+    ok = parse_u64(v, &n) && n <= 86400 && (o->window = (pc_time)n * PC_TIME_TICKS_PER_SEC, true);
+  else if (k == 12)
+    o->sinks.host = v;
   if (!ok) {
     snprintf(err, errcap, "bad value for %s: '%s' (see --help)", valued[k], v);
     return 2;
@@ -141,29 +154,30 @@ int pc_run_options_preload(pc_run_options *o, int argc, char **argv) {
 }
 
 void pc_run_options_help(FILE *out) {
-  fputs("Output:\n"
-        "  --format text|json|syslog|syslog3164|cef   console (and log) format [text]\n"
-        "  --log FILE             also write findings to FILE (rotated)\n"
-        "  --log-format FMT       format of FILE [same as --format]\n"
-        "  --log-max-bytes N      rotate before FILE exceeds N bytes [10485760]\n"
-        "  --log-keep N           keep N rotated files [5]\n"
-        "  --syslog URL           udp://HOST[:PORT] or tcp://HOST[:PORT] (RFC 5424; TCP octet counting)\n"
-        "  --syslog-facility N    0..23 [1]\n"
-        "  --syslog-max-bytes N   record size cap [2048]\n"
-        "  --sd-id ID             RFC 5424 SD-ID [portclash@32473]\n"
-        "  --app-name NAME        syslog APP-NAME [portclash]\n"
-        "  --host NAME            host name written in findings [this machine's]\n"
-        "  --no-color             no colours on the console (also when NO_COLOR is set)\n"
-        "  --quiet                no findings on stdout\n"
-        "  --window SECONDS       collapse identical failures within this window into one\n"
-        "                         finding with a count; 0 = report each [10]\n"
-        "  --summary              print what was read and dropped on stderr at the end\n"
-        "  --config FILE          read these options from FILE (key = value; options given\n"
-        "                         on the command line win); see portclash.conf.example\n"
-        "Rules:\n"
-        "  --rules DIR            add the *.rules files of DIR to the built-in catalog\n"
-        "                         (a rule with the same id replaces the built-in one)\n",
-        out);
+  fputs(
+      "Output:\n"
+      "  --format text|json|syslog|syslog3164|cef   console (and log) format [text]\n"
+      "  --log FILE             also write findings to FILE (rotated)\n"
+      "  --log-format FMT       format of FILE [same as --format]\n"
+      "  --log-max-bytes N      rotate before FILE exceeds N bytes [10485760]\n"
+      "  --log-keep N           keep N rotated files [5]\n"
+      "  --syslog URL           udp://HOST[:PORT] or tcp://HOST[:PORT] (RFC 5424; TCP octet counting)\n"
+      "  --syslog-facility N    0..23 [1]\n"
+      "  --syslog-max-bytes N   record size cap [2048]\n"
+      "  --sd-id ID             RFC 5424 SD-ID [portclash@32473]\n"
+      "  --app-name NAME        syslog APP-NAME [portclash]\n"
+      "  --host NAME            host name written in findings [this machine's]\n"
+      "  --no-color             no colours on the console (also when NO_COLOR is set)\n"
+      "  --quiet                no findings on stdout\n"
+      "  --window SECONDS       collapse identical failures within this window into one\n"
+      "                         finding with a count; 0 = report each [10]\n"
+      "  --summary              print what was read and dropped on stderr at the end\n"
+      "  --config FILE          read these options from FILE (key = value; options given\n"
+      "                         on the command line win); see portclash.conf.example\n"
+      "Rules:\n"
+      "  --rules DIR            add the *.rules files of DIR to the built-in catalog\n"
+      "                         (a rule with the same id replaces the built-in one)\n",
+      out);
   fputs(pc_hoststate_offline_help(), out);
 }
 

@@ -81,10 +81,10 @@ static wchar_t *widen(const char *s) {
 static bool append_arg(wchar_t *cmd, size_t cap, const wchar_t *arg) {
   size_t n = wcslen(cmd);
   bool quote = arg[0] == L'\0' || wcspbrk(arg, L" \t\"") != NULL;
-#define PUT(c)                    \
-  do {                            \
+#define PUT(c)                      \
+  do {                              \
     if (n + 2 >= cap) return false; \
-    cmd[n++] = (c);               \
+    cmd[n++] = (c);                 \
   } while (0)
   if (n) PUT(L' ');
   if (quote) PUT(L'"');
@@ -117,7 +117,8 @@ static void print_os_error(const char *what, DWORD err) {
   DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, msg,
                            sizeof msg, NULL);
   while (n > 0 && (msg[n - 1] == '\r' || msg[n - 1] == '\n' || msg[n - 1] == '.')) msg[--n] = '\0';
-  fprintf(stderr, "portclash service: %s: %s (error %lu)\n", what, n ? msg : "unknown error", (unsigned long)err);
+  fprintf(stderr, "portclash service: %s: %s (error %lu)\n", what, n ? msg : "unknown error",
+          (unsigned long)err);
 }
 
 static int not_elevated(const char *what) {
@@ -129,19 +130,20 @@ static int not_elevated(const char *what) {
 }
 
 static void usage(FILE *out) {
-  fputs("usage: portclash service install [--name NAME] [--log FILE] [--log-max-bytes N] [--log-keep N]\n"
-        "                                 [--check] [MONITOR OPTIONS]\n"
-        "       portclash service uninstall [--name NAME]\n"
-        "       portclash service run ...   (started by the service manager)\n"
-        "\n"
-        "install registers portclash monitor as an automatically started service (LocalSystem)\n"
-        "that restarts on failure and writes to a log file (default\n"
-        "%ProgramData%\\portclash\\portclash.log, rotated at each start). uninstall stops and\n"
-        "deletes it. Both need an elevated console. MONITOR OPTIONS are those of\n"
-        "'portclash monitor --help'. --check installs a service that only logs its start and stop.\n"
-        "\n"
-        "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 not elevated.\n",
-        out);
+  fputs(
+      "usage: portclash service install [--name NAME] [--log FILE] [--log-max-bytes N] [--log-keep N]\n"
+      "                                 [--check] [MONITOR OPTIONS]\n"
+      "       portclash service uninstall [--name NAME]\n"
+      "       portclash service run ...   (started by the service manager)\n"
+      "\n"
+      "install registers portclash monitor as an automatically started service (LocalSystem)\n"
+      "that restarts on failure and writes to a log file (default\n"
+      "%ProgramData%\\portclash\\portclash.log, rotated at each start). uninstall stops and\n"
+      "deletes it. Both need an elevated console. MONITOR OPTIONS are those of\n"
+      "'portclash monitor --help'. --check installs a service that only logs its start and stop.\n"
+      "\n"
+      "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 not elevated.\n",
+      out);
 }
 
 /* Service options shared by install and run. Returns 1 when argv[*i] was one (its value
@@ -222,9 +224,10 @@ static void write_example_config(void) {
   }
   CloseHandle(h);
   if (ok)
-    printf("portclash service: wrote an example configuration (all commented out) to %ls;\n"
-           "  edit it and restart the service to change the monitor's options\n",
-           path);
+    printf(
+        "portclash service: wrote an example configuration (all commented out) to %ls;\n"
+        "  edit it and restart the service to change the monitor's options\n",
+        path);
 }
 
 /* ---- install / uninstall ---------------------------------------------------------------- */
@@ -242,8 +245,7 @@ static int cmd_install(int argc, char **argv) {
    * is the "unquoted service path" weakness (C:\Program.exe would be tried first). */
   _snwprintf(cmd, CMDLINE_MAX, L"\"%ls\"", exe);
   cmd[CMDLINE_MAX - 1] = L'\0';
-  bool ok = append_arg(cmd, CMDLINE_MAX, L"service") &&
-            append_arg(cmd, CMDLINE_MAX, L"run");
+  bool ok = append_arg(cmd, CMDLINE_MAX, L"service") && append_arg(cmd, CMDLINE_MAX, L"run");
   svc_opts so = {0};
   for (int i = 1; i < argc && ok; i++) {
     if (strcmp(argv[i], "--name") == 0) {
@@ -283,13 +285,13 @@ static int cmd_install(int argc, char **argv) {
   }
   bool updated = false;
   SC_HANDLE h = CreateServiceW(scm, svc, DISPLAY_NAME, SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-                               SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, cmd, NULL, NULL, NULL, NULL /* LocalSystem */,
-                               NULL);
+                               SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, cmd, NULL, NULL, NULL,
+                               NULL /* LocalSystem */, NULL);
   if (!h && GetLastError() == ERROR_SERVICE_EXISTS) {
     /* Installing again replaces the configuration: the way to change options. */
     h = OpenServiceW(scm, svc, SERVICE_ALL_ACCESS);
-    if (h && !ChangeServiceConfigW(h, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, cmd, NULL,
-                                   NULL, NULL, NULL, NULL, DISPLAY_NAME)) {
+    if (h && !ChangeServiceConfigW(h, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
+                                   cmd, NULL, NULL, NULL, NULL, NULL, DISPLAY_NAME)) {
       DWORD e = GetLastError();
       CloseServiceHandle(h);
       h = NULL;
@@ -324,18 +326,20 @@ static int cmd_install(int argc, char **argv) {
     if (e == ERROR_INVALID_LEVEL) {
       /* Windows has both levels since Vista; a service manager without them (Wine) gets the
        * service without a restart policy, which is said, not fatal. */
-      fputs("portclash service: note: this service manager has no failure actions; the service will not be "
-            "restarted on failure\n",
-            stderr);
+      fputs(
+          "portclash service: note: this service manager has no failure actions; the service will not be "
+          "restarted on failure\n",
+          stderr);
     } else {
       print_os_error("the service is installed, but its restart policy could not be set", e);
       rc = PC_EXIT_FAILURE;
     }
   }
-  printf("portclash service: %s service '%ls' (automatic start, LocalSystem%s)\n"
-         "  command line: %ls\n"
-         "  start it now with: sc start %ls\n",
-         updated ? "re-configured the" : "installed the", svc, restart ? ", restart on failure" : "", cmd, svc);
+  printf(
+      "portclash service: %s service '%ls' (automatic start, LocalSystem%s)\n"
+      "  command line: %ls\n"
+      "  start it now with: sc start %ls\n",
+      updated ? "re-configured the" : "installed the", svc, restart ? ", restart on failure" : "", cmd, svc);
   write_example_config();
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
@@ -377,7 +381,8 @@ static int cmd_uninstall(int argc, char **argv) {
     printf("portclash service: stopping '%ls'...\n", svc);
     fflush(stdout);
     ULONGLONG until = GetTickCount64() + STOP_WAIT_MS;
-    while (QueryServiceStatus(h, &st) && st.dwCurrentState != SERVICE_STOPPED && GetTickCount64() < until) Sleep(200);
+    while (QueryServiceStatus(h, &st) && st.dwCurrentState != SERVICE_STOPPED && GetTickCount64() < until)
+      Sleep(200);
     if (st.dwCurrentState != SERVICE_STOPPED)
       fprintf(stderr, "portclash service: '%ls' did not stop within %d s; it is deleted when it stops\n", svc,
               STOP_WAIT_MS / 1000);
@@ -518,8 +523,9 @@ static bool open_log(void) {
     data_path(L"portclash.log", path, MAX_PATH + 64);
   }
   rotate_at_start(path);
-  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                      NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE,
+                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+                      FILE_ATTRIBUTE_NORMAL, NULL);
   if (g.log == INVALID_HANDLE_VALUE) g.log = NULL;
   return g.log != NULL;
 }
@@ -578,9 +584,10 @@ static HANDLE start_monitor(HANDLE *job) {
   si.lpAttributeList = have_attrs ? attrs : NULL;
   PROCESS_INFORMATION pi;
   memset(&pi, 0, sizeof pi);
-  BOOL ok = CreateProcessW(exe, cmd, NULL, NULL, TRUE,
-                           CREATE_NO_WINDOW | CREATE_SUSPENDED | (have_attrs ? EXTENDED_STARTUPINFO_PRESENT : 0),
-                           NULL, NULL, &si.StartupInfo, &pi);
+  BOOL ok =
+      CreateProcessW(exe, cmd, NULL, NULL, TRUE,
+                     CREATE_NO_WINDOW | CREATE_SUSPENDED | (have_attrs ? EXTENDED_STARTUPINFO_PRESENT : 0),
+                     NULL, NULL, &si.StartupInfo, &pi);
   DWORD e = GetLastError();
   if (have_attrs) DeleteProcThreadAttributeList(attrs);
   free(attrs);
@@ -693,9 +700,10 @@ static int cmd_run(int argc, char **argv) {
   if (!StartServiceCtrlDispatcherW(table)) {
     DWORD e = GetLastError();
     if (e == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-      fputs("portclash service run: this is started by the service manager, not from a console.\n"
-            "Install the service with 'portclash service install', or run 'portclash monitor' here.\n",
-            stderr);
+      fputs(
+          "portclash service run: this is started by the service manager, not from a console.\n"
+          "Install the service with 'portclash service install', or run 'portclash monitor' here.\n",
+          stderr);
       return PC_EXIT_USAGE;
     }
     print_os_error("cannot connect to the service manager", e);

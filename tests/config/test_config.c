@@ -93,9 +93,12 @@ PC_TEST(every_key_sets_its_option) {
 }
 
 PC_TEST(every_error_names_file_and_line) {
-  refused("format = json\nbogus = 1\n", PC_EPARSE, "t.conf:2: unknown key 'bogus' (see portclash.conf.example)");
-  refused("netstat = n.txt\n", PC_EPARSE, "t.conf:1: 'netstat' is an input of one analysis: give it on the command line");
-  refused("# x\nformat = json\n\nformat = text\n", PC_EPARSE, "t.conf:4: 'format' given twice (first on line 2)");
+  refused("format = json\nbogus = 1\n", PC_EPARSE,
+          "t.conf:2: unknown key 'bogus' (see portclash.conf.example)");
+  refused("netstat = n.txt\n", PC_EPARSE,
+          "t.conf:1: 'netstat' is an input of one analysis: give it on the command line");
+  refused("# x\nformat = json\n\nformat = text\n", PC_EPARSE,
+          "t.conf:4: 'format' given twice (first on line 2)");
   refused("format json\n", PC_EPARSE, "t.conf:1: expected 'key = value', got 'format json'");
   refused(" = json\n", PC_EPARSE, "t.conf:1: a key is missing before '='");
   refused("format =   \n", PC_EPARSE, "t.conf:1: 'format' needs a value");
@@ -104,16 +107,21 @@ PC_TEST(every_error_names_file_and_line) {
   refused("window = 86401\n", PC_EPARSE, "t.conf:1: bad value for 'window': '86401'");
   refused("log-keep = -1\n", PC_EPARSE, "t.conf:1: bad value for 'log-keep': '-1'");
   refused("quiet = maybe\n", PC_EPARSE, "t.conf:1: 'quiet' takes true or false, not 'maybe'");
-  refused("[main]\nformat = json\n", PC_EPARSE, "t.conf:1: sections ('[main]') are not used: write key = value lines only");
+  refused("[main]\nformat = json\n", PC_EPARSE,
+          "t.conf:1: sections ('[main]') are not used: write key = value lines only");
   refused("--format = json\n", PC_EPARSE, "t.conf:1: unknown key '--format' (see portclash.conf.example)");
   refused("config = other.conf\n", PC_EPARSE, "t.conf:1: unknown key 'config' (see portclash.conf.example)");
-  refused("\xFF\xFE" "f\0o\0", PC_EPARSE, "t.conf: is UTF-16; save it as UTF-8");
+  refused(
+      "\xFF\xFE"
+      "f\0o\0",
+      PC_EPARSE, "t.conf: is UTF-16; save it as UTF-8");
 
   pc_run_options o;
   pc_config *c;
   /* A NUL byte inside a line. */
   pc_run_options_init(&o);
-  PC_CHECK_INT(pc_config_apply_text(&o, "#\nform\0at = json\n", 17, "t.conf", &c, err, sizeof err), PC_EPARSE);
+  PC_CHECK_INT(pc_config_apply_text(&o, "#\nform\0at = json\n", 17, "t.conf", &c, err, sizeof err),
+               PC_EPARSE);
   PC_CHECK_STR(err, "t.conf:2: NUL byte in the line (is this a text file?)");
   /* A line longer than the limit (a comment counts too); exactly the limit is fine. */
   size_t n = PC_CONFIG_MAX_LINE + 20;
@@ -158,7 +166,8 @@ static const char *write_temp(const char *name, const char *text) {
 }
 
 PC_TEST(command_line_overrides_the_file) {
-  const char *path = write_temp("test_config_override.conf", "format = json\nhost = from-file\nwindow = 5\nquiet = true\n");
+  const char *path =
+      write_temp("test_config_override.conf", "format = json\nhost = from-file\nwindow = 5\nquiet = true\n");
   PC_CHECK(path != NULL);
   char *argv[] = {"analyze", "x.etl", "--format", "cef", "--config", (char *)path, "--window=7", NULL};
   int argc = 7;
@@ -171,9 +180,9 @@ PC_TEST(command_line_overrides_the_file) {
     int rc = pc_run_options_arg(&o, argc, argv, &i);
     PC_CHECK(rc == 1 || (rc == 0 && strcmp(argv[i], "x.etl") == 0));
   }
-  PC_CHECK_INT(o.sinks.format, PC_FORMAT_CEF);              /* command line wins */
-  PC_CHECK_INT(o.window, 7 * PC_TIME_TICKS_PER_SEC);        /* command line wins, --opt=value too */
-  PC_CHECK_STR(o.sinks.host, "from-file");                  /* the file where the command line is silent */
+  PC_CHECK_INT(o.sinks.format, PC_FORMAT_CEF);       /* command line wins */
+  PC_CHECK_INT(o.window, 7 * PC_TIME_TICKS_PER_SEC); /* command line wins, --opt=value too */
+  PC_CHECK_STR(o.sinks.host, "from-file");           /* the file where the command line is silent */
   PC_CHECK(!o.sinks.console);
 
   /* Errors: the file's, a second --config, a missing value; --help reads nothing. */

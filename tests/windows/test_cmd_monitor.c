@@ -90,8 +90,8 @@ static ULONG WINAPI fake_control(TRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPE
   }
   return ERROR_SUCCESS;
 }
-static ULONG WINAPI fake_enable(TRACEHANDLE h, LPCGUID g, ULONG code, UCHAR level, ULONGLONG any, ULONGLONG all,
-                               ULONG timeout, PENABLE_TRACE_PARAMETERS params) {
+static ULONG WINAPI fake_enable(TRACEHANDLE h, LPCGUID g, ULONG code, UCHAR level, ULONGLONG any,
+                                ULONGLONG all, ULONG timeout, PENABLE_TRACE_PARAMETERS params) {
   (void)h, (void)g, (void)code, (void)level, (void)any, (void)all, (void)timeout, (void)params;
   return ERROR_SUCCESS;
 }
@@ -115,7 +115,8 @@ static ULONG WINAPI fake_close(TRACEHANDLE h) {
   (void)h;
   return ERROR_SUCCESS;
 }
-static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable, fake_open, fake_process, fake_close};
+static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable,
+                                    fake_open,  fake_process, fake_close};
 
 static pc_time now_filetime(void) {
   FILETIME ft;
@@ -243,7 +244,8 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
            "@0.500300 winsock 12 v0 pid=2222 : ErrorCode=10048 Socket=0x1f8 Address=127.0.0.1:%u\n"
            "ptr 32\n"
            "@1.000000 afd 1000 v0 pid=4 ptr=32 startkey=9007199254741002 : EnterExit=1 Location=1012 "
-           "Process=0xa0003000 Endpoint=0xb0000030 AddressFamily=2 SocketType=1 Protocol=6 ProcessId=3333 Status=0\n"
+           "Process=0xa0003000 Endpoint=0xb0000030 AddressFamily=2 SocketType=1 Protocol=6 ProcessId=3333 "
+           "Status=0\n"
            "@1.000100 afd 1030 v0 pid=3333 ptr=32 : EnterExit=0 Location=7010 Process=0xa0003000 "
            "Endpoint=0xb0000030 Status=0 Address=127.0.0.1:%u\n"
            "@1.000150 tcpip 1006 v1 pid=3333 ptr=32 : Endpoint=0xc0000001 LocalAddress=127.0.0.1:%u "
@@ -261,8 +263,9 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
   char log[MAX_PATH];
   snprintf(log, sizeof log, "pc-test-monitor-%lu.log", (unsigned long)GetCurrentProcessId());
   DeleteFileA(log);
-  char *argv[] = {"monitor", "--session", "pc-fake", "--status", "0", "--no-os-schemas", "--quiet",
-                  "--format", "json", "--log", log, "--host", "synth-host", "--window", "60", NULL};
+  char *argv[] = {"monitor",    "--session", "pc-fake", "--status", "0", "--no-os-schemas",
+                  "--quiet",    "--format",  "json",    "--log",    log, "--host",
+                  "synth-host", "--window",  "60",      NULL};
   PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api), PC_EXIT_OK);
   PC_CHECK_INT(F.delivered, 14);
   const char *out = read_all(log);
