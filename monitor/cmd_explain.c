@@ -90,13 +90,18 @@ typedef struct explain_extra {
   size_t n_all; /* sockets on the port, conflicting or not */
 } explain_extra;
 
-/* The test bind runs on this (Linux) machine, so its errno is the kernel's number that
- * pc_errno_name knows; 0 is a successful bind. */
+/* The test bind runs on this machine: its error is an errno on Linux and a WSA code on
+ * Windows (the host state's OS says which); 0 is a successful bind. */
+static bool windows_errors;
+
 static const char *errno_name(int e) {
   if (e == 0) return "OK";
-  const char *n = e > 0 ? pc_errno_name((uint32_t)e) : NULL;
+  const char *n = e <= 0 ? NULL : windows_errors ? pc_wsa_name((uint32_t)e) : pc_errno_name((uint32_t)e);
   return n ? n : "error";
 }
+
+/* The C library's text for an errno; WSA codes have none there, so their name stands in. */
+static const char *error_text(int e) { return windows_errors ? errno_name(e) : strerror(e); }
 
 static const char *match_name(uint8_t m) {
   switch (m) {
@@ -181,7 +186,7 @@ static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t
   }
   if (x->plain.done) {
     snprintf(buf, cap, "a bind to %u/%s fails with %s (%s) at %s().", port, proto, errno_name(x->plain.error),
-             strerror(x->plain.error), x->plain.stage);
+             error_text(x->plain.error), x->plain.stage);
     return;
   }
   snprintf(buf, cap, "no conflict for %u/%s found in the %s host state.", port, proto,
@@ -204,7 +209,7 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
       fprintf(out, "  %-17s ok\n", labels[i]);
     else
       fprintf(out, "  %-17s failed at %s(): %s (%s)\n", labels[i], tests[i]->stage,
-              errno_name(tests[i]->error), strerror(tests[i]->error));
+              errno_name(tests[i]->error), error_text(tests[i]->error));
   }
   if (x->n_conflicting == 0) {
     fprintf(out, "  %-17s %s\n", "held by", "nobody found");
@@ -348,7 +353,7 @@ static bool blocked_error(pc_facts *f, const explain_extra *x) {
   if (x->plain.done) {
     if (x->plain.error == 0) return false;
     a->error = (uint32_t)x->plain.error;
-    a->error_is_errno = true;
+    a->error_is_errno = f->os != PC_OS_WINDOWS;
     if (x->plain.stage && strcmp(x->plain.stage, "listen") == 0) a->stage = PC_STAGE_LISTEN;
   } else if (f->excluded && f->os == PC_OS_WINDOWS) {
     a->error = 10013; /* WSAEACCES */
@@ -509,6 +514,7 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
   memset(&x, 0, sizeof x);
   x.backend = pc_hoststate_backend(hs);
   x.live = pc_hoststate_is_live(hs);
+  windows_errors = pc_hoststate_os(hs) == PC_OS_WINDOWS;
   if (pc_hoststate_enrich(hs, &facts) != PC_OK)
     fprintf(errout, "portclash explain: warning: %s\n", pc_hoststate_error(hs));
   size_t total = 0;
