@@ -38,6 +38,7 @@ static void usage(FILE *out) {
 typedef struct analyze_ctx {
   pc_finding_output *out;
   uint64_t records;
+  pc_time last_ts; /* newest event time seen (the time of the final watch-list check) */
 } analyze_ctx;
 
 /* Ctrl+C stops reading; what was read is still explained and the summary printed. */
@@ -61,6 +62,12 @@ static void pushed(analyze_ctx *c) {
 static void on_attempt(const pc_bind_attempt *a, void *ud) {
   analyze_ctx *c = ud;
   pc_finding_output_attempt(c->out, a);
+}
+
+static void on_event(const pc_event *ev, void *ud) {
+  analyze_ctx *c = ud;
+  if (ev->ts > c->last_ts) c->last_ts = ev->ts;
+  pc_finding_output_event(c->out, ev);
 }
 
 /* Streams an ETL file through the pipeline. Returns an exit code. */
@@ -182,14 +189,18 @@ int pc_cmd_analyze(int argc, char **argv) {
     }
   }
   const pc_etl_info *info = etl ? pc_etl_get_info(etl) : NULL;
-  pc_finding_output_options fo = {hs, info ? os_name_from_etl(info) : "windows", info ? info->os_build : 0,
-                                  fixture ? "fixture" : "etl", false};
+  /* The watch list only when asked for: a capture's own listeners are not this machine's
+   * learned ports, and offline analysis never changes the local state. */
+  bool watch = opt.watch_arg_count > 0 || opt.watch_count > 0;
+  pc_finding_output_options fo = {hs,    info ? os_name_from_etl(info) : "windows", info ? info->os_build : 0,
+                                  fixture ? "fixture" : "etl", false, watch, false};
   rc = pc_finding_output_open(&opt, &fo, &ctx.out);
   if (rc != PC_OK) {
     exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     goto done;
   }
-  if (pc_pipeline_new(NULL, on_attempt, &ctx, &pipe) != PC_OK) goto done;
+  pc_pipeline_options po = {watch, watch ? on_event : NULL, &ctx};
+  if (pc_pipeline_new(&po, on_attempt, &ctx, &pipe) != PC_OK) goto done;
 
   interrupted = 0;
   signal(SIGINT, on_sigint);
@@ -201,6 +212,8 @@ int pc_cmd_analyze(int argc, char **argv) {
     opt.summary = true;
   }
   pc_pipeline_finish(pipe);
+  /* With host-state files, the watched ports are checked against them once. */
+  if (watch && hs) pc_finding_output_poll(ctx.out, ctx.last_ts, true);
   pc_finding_output_flush(ctx.out);
 
   pc_pipeline_stats ps;

@@ -223,7 +223,9 @@ int pc_cmd_monitor(int argc, char **argv) {
     }
     opt.sinks.status_interval_ms = (unsigned)(status * 1000);
     /* Live triage: show the first failure at once, then one finding with the repeats. */
-    pc_finding_output_options fo = {hs, "linux", 0, "ebpf", true};
+    /* The watch list is on (learned ports unless --no-learn); the eBPF source reports only
+     * failures, so new holders of watched ports are found by polling the host state. */
+    pc_finding_output_options fo = {hs, "linux", 0, "ebpf", true, true, true};
     int frc = pc_finding_output_open(&opt, &fo, &ctx.out);
     if (frc != PC_OK) {
       exit_code = frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
@@ -276,6 +278,7 @@ int pc_cmd_monitor(int argc, char **argv) {
     }
     if (ctx.out) {
       pc_finding_output_advance(ctx.out, wall_now());
+      pc_finding_output_poll(ctx.out, wall_now(), false);
       pc_run_counts counts = {st.kernel_submitted + st.kernel_dropped, lost};
       pc_finding_output_tick(ctx.out, &counts);
     }

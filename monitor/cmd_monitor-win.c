@@ -137,6 +137,11 @@ typedef struct run {
   unsigned seen_count;
 } run;
 
+static void on_event(const pc_event *ev, void *ud) {
+  run *r = ud;
+  pc_finding_output_event(r->out, ev);
+}
+
 static void on_attempt(const pc_bind_attempt *a, void *ud) {
   run *r = ud;
   if (r->out) {
@@ -237,14 +242,19 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
     /* The ETW status line below says more than the sinks' (queue and ETW losses). */
     o.run.sinks.status_interval_ms = 0;
     /* Live triage: the first failure shows at once, repeats follow as one finding. */
-    pc_finding_output_options fo = {hs, "windows", os.build, "etw", true};
+    pc_finding_output_options fo = {hs, "windows", os.build, "etw", true, true, true};
     int frc = pc_finding_output_open(&o.run, &fo, &r.out);
     if (frc != PC_OK) {
       pc_hoststate_close(hs);
       return frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     }
   }
-  pc_pipeline_options popts = {.report_success = o.attempts && o.successes};
+  /* With findings, the watch list sees every decoded event (reservations 1054/1519,
+   * listeners) and successful binds (learned ports). */
+  bool watching = r.out && pc_finding_output_watching(r.out);
+  pc_pipeline_options popts = {.report_success = (o.attempts && o.successes) || watching,
+                               .on_event = watching ? on_event : NULL,
+                               .event_ud = &r};
   if (pc_pipeline_new(&popts, on_attempt, &r, &r.pipe) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);
     pc_finding_output_close(r.out, NULL, false);
@@ -313,7 +323,10 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
        * aggregation windows that ended are written. */
       pc_time now = now_filetime();
       pc_pipeline_advance(r.pipe, now);
-      if (r.out) pc_finding_output_advance(r.out, now);
+      if (r.out) {
+        pc_finding_output_advance(r.out, now);
+        pc_finding_output_poll(r.out, now, false);
+      }
     } else {
       break; /* PC_ENOENT: the session stopped (Ctrl+C, or stopped from outside) */
     }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "pc_attempt.h"
+#include "pc_event.h"
 #include "pc_hoststate.h"
 #include "pc_run_options.h"
 #include "pc_sink.h"
@@ -28,6 +29,11 @@ typedef struct pc_finding_output_options {
    * repeats follow as one finding at window end (pc_aggregator_options.emit_first). Offline
    * analysis holds each failure until its window ends and writes exactly one finding. */
   bool live;
+  /* The watch list (port_at_risk warnings): watched ports from --watch / the config file,
+   * and learned ports unless --no-learn. persist keeps learned ports and range snapshots in
+   * the state directory (live runs); offline analysis must not change the local state. */
+  bool watch;
+  bool persist;
 } pc_finding_output_options;
 
 typedef struct pc_finding_output pc_finding_output;
@@ -43,6 +49,18 @@ pc_err pc_finding_output_open(const pc_run_options *run, const pc_finding_output
 /* Explains a failed attempt (successful ones are ignored) and writes the finding, or hands it
  * to the aggregator. a is borrowed for the call. */
 void pc_finding_output_attempt(pc_finding_output *fo, const pc_bind_attempt *a);
+
+/* True when the watch list is on: the caller then feeds decoded events and successful
+ * attempts too (pc_pipeline_options.on_event / report_success). */
+bool pc_finding_output_watching(const pc_finding_output *fo);
+
+/* A decoded event (reservations, listeners) for the watch list; borrowed for the call. */
+void pc_finding_output_event(pc_finding_output *fo, const pc_event *ev);
+
+/* Re-reads the ranges and the owners of watched ports when due: at the first call, when a
+ * reservation event made the ranges stale, and otherwise every 30 s of `now`; force polls now.
+ * Warnings go out as port_at_risk findings. */
+void pc_finding_output_poll(pc_finding_output *fo, pc_time now, bool force);
 
 /* Writes the aggregated findings whose window has ended at event time now (call it when the
  * source is idle, with the newest event time known or, live, the wall clock). */

@@ -21,6 +21,11 @@ typedef struct pc_run_options {
    * their meaning belongs to the watch list (pc_watch.h). NULL/0 = none. */
   const char *const *watch;
   size_t watch_count;
+  /* --watch LIST (repeatable; borrowed from argv) and --no-learn (issue: watch list). */
+  const char *watch_args[64];
+  size_t watch_arg_count;
+  bool no_learn;
+  pc_time watch_poll; /* --watch-poll SECONDS: how often live monitors re-read ranges and owners */
 } pc_run_options;
 
 void pc_run_options_init(pc_run_options *o);

@@ -30,7 +30,7 @@ add_library(pc_findings STATIC
   ${CMAKE_CURRENT_LIST_DIR}/config.c
   ${CMAKE_CURRENT_BINARY_DIR}/config_example.c
   ${CMAKE_CURRENT_LIST_DIR}/run_options.c)
-target_link_libraries(pc_findings PUBLIC pc_pipeline pc_rules pc_hoststate pc_sinks)
+target_link_libraries(pc_findings PUBLIC pc_pipeline pc_rules pc_hoststate pc_sinks pc_watch)
 pc_apply_warnings(pc_findings)
 
 # The program.

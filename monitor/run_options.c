@@ -4,6 +4,7 @@
 #include "pc_config.h"
 #include "pc_error.h"
 #include "pc_run_options.h"
+#include "pc_watch.h"
 
 void pc_run_options_init(pc_run_options *o) {
   memset(o, 0, sizeof *o);
@@ -79,6 +80,36 @@ int pc__run_option_value(pc_run_options *o, const char *name, const char *v, cha
 }
 
 int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
+  /* The watch list: values are checked when the findings path builds the list, so that the
+   * config file's and the command line's entries report their errors the same way. */
+  if (strcmp(argv[*i], "--no-learn") == 0) {
+    o->no_learn = true;
+    return 1;
+  }
+  if (strcmp(argv[*i], "--watch-poll") == 0 || strncmp(argv[*i], "--watch-poll=", 13) == 0) {
+    const char *v = argv[*i][12] == '=' ? argv[*i] + 13 : (*i + 1 < argc ? argv[++*i] : NULL);
+    char *end = NULL;
+    long secs = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || secs < 1 || secs > 86400) {
+      fprintf(stderr, "portclash: --watch-poll needs a number of seconds from 1 to 86400\n");
+      return 2;
+    }
+    o->watch_poll = (pc_time)secs * PC_TIME_TICKS_PER_SEC;
+    return 1;
+  }
+  if (strcmp(argv[*i], "--watch") == 0 || strncmp(argv[*i], "--watch=", 8) == 0) {
+    const char *v = argv[*i][7] == '=' ? argv[*i] + 8 : (*i + 1 < argc ? argv[++*i] : NULL);
+    if (!v) {
+      fprintf(stderr, "portclash: --watch needs a value (e.g. 8080,3000-3010/tcp,5353/udp)\n");
+      return 2;
+    }
+    if (o->watch_arg_count == sizeof o->watch_args / sizeof o->watch_args[0]) {
+      fprintf(stderr, "portclash: too many --watch options (put the ports in one list)\n");
+      return 2;
+    }
+    o->watch_args[o->watch_arg_count++] = v;
+    return 1;
+  }
   const char *a = argv[*i];
   char err[PC_HOSTSTATE_ERR_MAX];
   int rc = pc_hoststate_offline_arg(&o->offline, argc, argv, i, err, sizeof err);
@@ -154,6 +185,9 @@ int pc_run_options_preload(pc_run_options *o, int argc, char **argv) {
 }
 
 void pc_run_options_help(FILE *out) {
+  fputs("Watch list (warn before a port is taken away):\n", out);
+  fputs(pc_watch_help(), out);
+  fputs("  --watch-poll SECONDS   live: re-read ranges and owners of watched ports this often [30]\n", out);
   fputs(
       "Output:\n"
       "  --format text|json|syslog|syslog3164|cef   console (and log) format [text]\n"

@@ -74,3 +74,9 @@ add_test(NAME cli_ranges_diff
 --netsh-excluded '${demo}/netsh-excluded-tcp.txt' | python3 -c \"import json,sys; d=json.load(sys.stdin); \
 a=[(r['proto'],r['start'],r['end']) for r in d['excluded_added']]; \
 assert a==[('udp',50000,50059),('udp',50060,50159)], a; assert not d['excluded_removed'], d; print('1 passed, 0 failed')\"")
+
+# The watch list through the live Linux monitor (root + eBPF; skips with 77 otherwise).
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  add_test(NAME monitor_watch_e2e COMMAND bash ${e2e}/monitor_watch_e2e.sh $<TARGET_FILE:portclash>)
+  set_tests_properties(monitor_watch_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 60)
+endif()
