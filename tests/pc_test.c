@@ -51,6 +51,23 @@ static const char *env_path(const char *var, const char *rel, int must_exist) {
   return buf;
 }
 
+FILE *pc_test_stream(void) { return tmpfile(); }
+
+char *pc_test_stream_text(FILE *f, size_t *len) {
+  if (!f) return NULL;
+  fflush(f);
+  long n = ftell(f);
+  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (buf) {
+    rewind(f);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    if (len) *len = got;
+  }
+  fclose(f);
+  return buf;
+}
+
 const char *pc_test_shared_path(const char *rel) {
   return env_path("PC_SHARED_DIR", rel, 1);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pc_compiler.h"
@@ -58,6 +59,12 @@ int pc__test_failed_now(void);
     pc__test_skip(reason); \
     return;                \
   } while (0)
+
+/* Text written to a stream, for functions that print to a FILE*: pc_test_stream() opens a
+ * temporary stream (standard C tmpfile, so it works on Windows too), pc_test_stream_text()
+ * closes it and returns everything written (malloc'd, NUL-terminated; caller frees). */
+FILE *pc_test_stream(void);
+char *pc_test_stream_text(FILE *f, size_t *len);
 
 /* Returns $PC_SHARED_DIR/<rel> in a static buffer when the file exists, else NULL. */
 const char *pc_test_shared_path(const char *rel);

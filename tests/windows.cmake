@@ -16,10 +16,6 @@ set(PC_WINDOWS_EXCLUDED
   "pc_bind_trigger|includes <arpa/inet.h>, drives the Linux eBPF end-to-end test only"
   "pc_monitor_dev|the Linux eBPF monitor driver (Windows has its own monitor in pc_win)"
   # POSIX-only functions in the test sources.
-  "test_decoders|uses fmemopen and open_memstream (POSIX, not in msvcrt)"
-  "test_reconcile|uses open_memstream (POSIX, not in msvcrt)"
-  "test_rules_cases|defines a static 'dup', which clashes with dup() from MinGW's <io.h>"
-  "test_rules_engine|uses timespec_get/TIME_UTC (not in msvcrt as MinGW v10 declares it)"
   # Benchmarks: POSIX timing APIs.
   "pc_bench_gen|includes <sys/resource.h>"
   "bench_etl|includes <sys/resource.h>"

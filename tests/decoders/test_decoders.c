@@ -1,4 +1,3 @@
-#define _POSIX_C_SOURCE 200809L /* fmemopen, open_memstream */
 /* Hand-checked decoder tests: payload bytes written out by hand from the manifest field
  * lists (etw-facts.md §2-3), decoded, and every field of the typed event checked. */
 #include <stdio.h>
@@ -261,13 +260,13 @@ PC_TEST(foreign_unknown_and_malformed_are_counted_not_guessed) {
   PC_CHECK_UINT(st.foreign, 1);
   PC_CHECK_UINT(st.unknown, 3);
   PC_CHECK_UINT(st.malformed, 1);
-  char out[1024] = {0};
-  FILE *f = fmemopen(out, sizeof out - 1, "w");
+  FILE *f = pc_test_stream();
   pc_decoder_write_summary(dec, f);
-  fclose(f);
-  PC_CHECK(strstr(out, "Winsock-AFD event 9999 v0: 2 x no schema") != NULL);
-  PC_CHECK(strstr(out, "TCPIP event 1006 v7: 1 x no schema") != NULL);
-  PC_CHECK(strstr(out, "TCPIP event 1006 v0: 1 x") != NULL);
+  char *out = pc_test_stream_text(f, NULL);
+  PC_CHECK(out && strstr(out, "Winsock-AFD event 9999 v0: 2 x no schema") != NULL);
+  PC_CHECK(out && strstr(out, "TCPIP event 1006 v7: 1 x no schema") != NULL);
+  PC_CHECK(out && strstr(out, "TCPIP event 1006 v0: 1 x") != NULL);
+  free(out);
   pc_decoder_free(dec);
 }
 
@@ -306,11 +305,10 @@ PC_TEST(schema_text_round_trip_and_errors) {
   pc_schema_set *set;
   PC_CHECK_INT(pc_schema_builtin_load(&set), PC_OK);
   PC_CHECK(set->count >= 76);
-  char *text = NULL;
   size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
+  FILE *f = pc_test_stream();
   pc_schema_set_write(set, f);
-  fclose(f);
+  char *text = pc_test_stream_text(f, &len);
   pc_schema_set *again;
   char err[256];
   PC_CHECK_INT(pc_schema_set_parse(text, len, "dump", &again, err, sizeof err), PC_OK);

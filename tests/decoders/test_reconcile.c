@@ -1,4 +1,3 @@
-#define _POSIX_C_SOURCE 200809L /* open_memstream */
 /* The start-up schema check against a fake TDH layer: the "OS" is a schema text. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +61,9 @@ static void make_os(fake_os *os, const char *from, const char *to) {
 
 static char *run(fake_os *os, pc_decoder *dec, pc_reconcile_stats *st) {
   pc_schema_source src = {os, fake_list, fake_get};
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
+  FILE *f = pc_test_stream();
   pc_schema_reconcile(dec, &src, f, st);
-  fclose(f);
-  return out;
+  return pc_test_stream_text(f, NULL);
 }
 
 static int decode(pc_decoder *dec, uint16_t id, uint8_t ver, const uint8_t *p, size_t n, pc_event *ev) {

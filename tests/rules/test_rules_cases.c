@@ -97,7 +97,7 @@ static pc_ruleset *build_defaults(bool jit, bool defaults) {
   return rs;
 }
 
-static char *dup(const char *s) {
+static char *copy_string(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = malloc(n);
   if (d) memcpy(d, s, n);
@@ -129,7 +129,7 @@ PC_TEST(every_case_explains_as_expected_with_and_without_jit) {
   struct dirent *de;
   while ((de = readdir(d)) != NULL && n < MAX_CASES) {
     size_t len = strlen(de->d_name);
-    if (len > 5 && strcmp(de->d_name + len - 5, ".case") == 0) names[n++] = dup(de->d_name);
+    if (len > 5 && strcmp(de->d_name + len - 5, ".case") == 0) names[n++] = copy_string(de->d_name);
   }
   closedir(d);
   qsort(names, n, sizeof *names, cmp_name);

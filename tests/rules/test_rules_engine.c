@@ -68,11 +68,8 @@ PC_TEST(format_md_documents_every_field) {
   free(md);
 }
 
-static double now_ms(void) {
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+/* CPU time is enough to see a regex that does not stop (and clock() is in every C library). */
+static double now_ms(void) { return (double)clock() * 1e3 / CLOCKS_PER_SEC; }
 
 PC_TEST(catastrophic_regex_stops_at_the_limit_as_no_match) {
   const char *text =
