@@ -127,7 +127,7 @@ typedef struct pc_sink_ops {
 
 extern const pc_sink_ops pc_sink_console_ops;
 extern const pc_sink_ops pc_sink_file_ops;
-extern const pc_sink_ops pc_sink_syslog_ops; /* sink_syslog-posix.c; PC_ENOTSUP elsewhere */
+extern const pc_sink_ops pc_sink_syslog_ops; /* sink_syslog.c */
 
 /* ---- The set of sinks chosen on the command line. ---- */
 

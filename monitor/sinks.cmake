@@ -26,6 +26,7 @@ add_library(pc_sinks STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sink_set.c
   ${CMAKE_CURRENT_LIST_DIR}/sink_console.c
   ${CMAKE_CURRENT_LIST_DIR}/sink_file.c
+  ${CMAKE_CURRENT_LIST_DIR}/sink_syslog.c
   ${PC_SINKS_OS_SOURCES})
 target_include_directories(pc_sinks PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(pc_sinks PRIVATE PC_VERSION_STRING="${PROJECT_VERSION}")
