@@ -9,6 +9,7 @@
 #include "pc_cli.h"
 #include "pc_error.h"
 #include "pc_etl.h"
+#include "pc_file.h"
 #include "pc_finding_output.h"
 #include "pc_fixture.h"
 #include "pc_pipeline.h"
@@ -87,7 +88,7 @@ static int feed_etl(pc_etl_reader *r, const char *path, pc_pipeline *p, analyze_
 static int feed_fixture(const char *path, pc_pipeline *p, analyze_ctx *c) {
   char *text;
   size_t len;
-  int rc = pc_read_file(path, FIXTURE_MAX_BYTES, &text, &len);
+  int rc = pc_file_read(path, FIXTURE_MAX_BYTES, &text, &len);
   if (rc != PC_OK) {
     fprintf(stderr, "portclash: %s: %s\n", path, pc_strerror(rc));
     return rc == PC_ENOENT ? PC_EXIT_USAGE : PC_EXIT_FAILURE;
@@ -192,8 +193,13 @@ int pc_cmd_analyze(int argc, char **argv) {
   /* The watch list only when asked for: a capture's own listeners are not this machine's
    * learned ports, and offline analysis never changes the local state. */
   bool watch = opt.watch_arg_count > 0 || opt.watch_count > 0;
-  pc_finding_output_options fo = {hs,    info ? os_name_from_etl(info) : "windows", info ? info->os_build : 0,
-                                  fixture ? "fixture" : "etl", false, watch, false};
+  pc_finding_output_options fo = {hs,
+                                  info ? os_name_from_etl(info) : "windows",
+                                  info ? info->os_build : 0,
+                                  fixture ? "fixture" : "etl",
+                                  false,
+                                  watch,
+                                  false};
   rc = pc_finding_output_open(&opt, &fo, &ctx.out);
   if (rc != PC_OK) {
     exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;

@@ -6,6 +6,7 @@
 
 #include "pc_cli.h"
 #include "pc_error.h"
+#include "pc_file.h"
 #include "pc_schema.h"
 
 static void usage(FILE *out) {
@@ -30,7 +31,7 @@ static void describe(const pc_schema_event *e, char *buf, size_t cap) {
 static int check(const char *path) {
   char *text;
   size_t len;
-  int rc = pc_read_file(path, (size_t)16 << 20, &text, &len);
+  int rc = pc_file_read(path, (size_t)16 << 20, &text, &len);
   if (rc != PC_OK) {
     fprintf(stderr, "portclash: %s: %s\n", path, pc_strerror(rc));
     return PC_EXIT_USAGE;

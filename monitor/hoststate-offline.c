@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_file.h"
 #include "pc_hoststate.h"
 
 typedef struct offline {
@@ -113,37 +114,11 @@ static int read_all(const char *path, char **out, size_t *len, char *err, size_t
     snprintf(err, errcap, "%s: cannot open: %s", path, strerror(e));
     return e == ENOENT ? PC_ENOENT : PC_EIO;
   }
-  size_t cap = 65536, n = 0;
-  char *buf = malloc(cap);
-  int rc = buf ? PC_OK : PC_ENOMEM;
-  while (rc == PC_OK) {
-    if (n == cap) {
-      /* One byte over the parsers' limit is enough for them to report it. */
-      if (cap > PC_HOSTTEXT_MAX_BYTES) break;
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        rc = PC_ENOMEM;
-        break;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) rc = PC_EIO;
-      break;
-    }
-  }
+  /* One byte over the parsers' limit is enough for them to report it. */
+  int rc = pc_file_read_stream(f, PC_HOSTTEXT_MAX_BYTES + 1, true, out, len);
   fclose(f);
-  if (rc != PC_OK) {
-    free(buf);
-    snprintf(err, errcap, "%s: %s", path, pc_strerror(rc));
-    return rc;
-  }
-  *out = buf;
-  *len = n;
-  return PC_OK;
+  if (rc != PC_OK) snprintf(err, errcap, "%s: %s", path, pc_strerror(rc));
+  return rc;
 }
 
 /* Appends src[0..n) to *dst (length *dn); frees src. */

@@ -1,4 +1,4 @@
-/* pc_cli.h - shared helpers for the subcommands: exit codes and file reading. */
+/* pc_cli.h - shared helpers for the subcommands: exit codes (files are read with pc_file.h). */
 #ifndef PC_CLI_H
 #define PC_CLI_H
 
@@ -9,10 +9,6 @@
 #define PC_EXIT_FAILURE 1
 #define PC_EXIT_USAGE 2
 #define PC_EXIT_PRIVILEGE 3
-
-/* Reads a whole file into a NUL-terminated heap buffer (caller frees). Refuses files
- * larger than max bytes. Returns PC_OK, PC_ENOENT, PC_EIO, PC_ELIMIT or PC_ENOMEM. */
-int pc_read_file(const char *path, size_t max, char **out, size_t *len);
 
 int pc_cmd_analyze(int argc, char **argv);
 int pc_cmd_schema(int argc, char **argv);

@@ -36,7 +36,6 @@ pc_apply_warnings(pc_findings)
 # The program.
 add_executable(portclash
   ${CMAKE_CURRENT_LIST_DIR}/main.c
-  ${CMAKE_CURRENT_LIST_DIR}/cli_util.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_analyze.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema.c)
 target_link_libraries(portclash PRIVATE pc_findings pc_cmd_hoststate pc_cmd_etl)

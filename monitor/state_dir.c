@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_file.h"
 #include "pc_state_dir.h"
 
 static bool set(const char *s) {
@@ -41,42 +42,7 @@ int pc_state_read(const char *dir, const char *name, char **out, size_t *len) {
   *len = 0;
   char path[4096];
   if (path_of(path, sizeof path, dir, name, "") != PC_OK) return PC_EOVERFLOW;
-  FILE *f = fopen(path, "rb");
-  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
-  int rc = buf ? PC_OK : PC_ENOMEM;
-  while (rc == PC_OK) {
-    if (n == cap) {
-      if (cap >= PC_STATE_FILE_MAX) {
-        rc = PC_ELIMIT;
-        break;
-      }
-      size_t ncap = cap * 2 > PC_STATE_FILE_MAX ? PC_STATE_FILE_MAX : cap * 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        rc = PC_ENOMEM;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) rc = PC_EIO;
-      break;
-    }
-  }
-  fclose(f);
-  if (rc != PC_OK) {
-    free(buf);
-    return rc;
-  }
-  buf[n] = '\0';
-  *out = buf;
-  *len = n;
-  return PC_OK;
+  return pc_file_read(path, PC_STATE_FILE_MAX, out, len);
 }
 
 int pc_state_write(const char *dir, const char *name, const char *data, size_t len, char *err,

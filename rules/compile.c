@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_file.h"
 #include "rules_internal.h"
 
 /* Diagnostics kept in memory; later ones are counted but not stored, so a hostile input cannot
  * make the compiler grow without bound. */
 #define MAX_STORED_DIAGS 10000
+/* Rule files have no size limit of their own; this bound only keeps the buffer doubling
+ * from overflowing. */
+#define RULES_FILE_MAX (SIZE_MAX / 2)
 
 struct pc__diag_sink {
   char **msgs;
@@ -154,45 +158,10 @@ int pc_rules_compiler_add_string(pc_rules_compiler *c, const char *text, size_t 
   return add_text(c, text, len, origin ? origin : "(string)", ++c->layer);
 }
 
-/* Reads a whole file. Returns PC_OK, PC_ENOENT, PC_EIO or PC_ENOMEM. */
-static int read_file(const char *path, char **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  int rc = PC_OK;
-  for (;;) {
-    if (cap - n < 4096) {
-      size_t ncap = cap ? cap * 2 : 8192;
-      char *b = realloc(buf, ncap);
-      if (!b) {
-        rc = PC_ENOMEM;
-        break;
-      }
-      buf = b;
-      cap = ncap;
-    }
-    size_t k = fread(buf + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) {
-      if (ferror(f)) rc = PC_EIO;
-      break;
-    }
-  }
-  fclose(f);
-  if (rc != PC_OK) {
-    free(buf);
-    return rc;
-  }
-  *out = buf;
-  *len = n;
-  return PC_OK;
-}
-
 static int add_file_layer(pc_rules_compiler *c, const char *path, int layer) {
   char *text = NULL;
   size_t len = 0;
-  int rc = read_file(path, &text, &len);
+  int rc = pc_file_read(path, RULES_FILE_MAX, &text, &len);
   if (rc != PC_OK) {
     if (rc != PC_ENOMEM) pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
     return rc;

@@ -1,0 +1,55 @@
+/* file_read.c - reading a whole file into memory (pc_file.h). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "pc_error.h"
+#include "pc_file.h"
+
+int pc_file_read_stream(FILE *f, size_t max, bool head, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  /* Starts small and doubles up to max, so small files stay cheap and max is exact. */
+  size_t cap = max < 65536 ? max : 65536, n = 0;
+  char *buf = malloc(cap + 1);
+  int rc = buf ? PC_OK : PC_ENOMEM;
+  while (rc == PC_OK) {
+    if (n == cap) {
+      if (cap >= max) {
+        if (!head) rc = PC_ELIMIT;
+        break;
+      }
+      size_t ncap = cap * 2 > max ? max : cap * 2;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) {
+        rc = PC_ENOMEM;
+        break;
+      }
+      buf = nb;
+      cap = ncap;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) rc = PC_EIO;
+      break;
+    }
+  }
+  if (rc != PC_OK) {
+    free(buf);
+    return rc;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return PC_OK;
+}
+
+int pc_file_read(const char *path, size_t max, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
+  int rc = pc_file_read_stream(f, max, false, out, len);
+  fclose(f);
+  return rc;
+}

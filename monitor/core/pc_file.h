@@ -1,0 +1,19 @@
+/* pc_file.h - reading a whole file into memory, bounded, with standard C stdio only. */
+#ifndef PC_FILE_H
+#define PC_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Reads the file at path into a new NUL-terminated heap buffer (*out, caller frees; *len
+ * bytes without the NUL). A file of max bytes or more is refused. Returns PC_OK, PC_ENOENT
+ * or PC_EIO (cannot open; errno tells why), PC_EIO (read error), PC_ELIMIT or PC_ENOMEM; on
+ * error *out is NULL. */
+int pc_file_read(const char *path, size_t max, char **out, size_t *len);
+
+/* The same for the rest of an open stream f, which stays open. With head, a stream of max
+ * bytes or more is not refused: its first max bytes are returned with PC_OK. */
+int pc_file_read_stream(FILE *f, size_t max, bool head, char **out, size_t *len);
+
+#endif
