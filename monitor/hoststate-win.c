@@ -43,6 +43,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_win_util.h"
 
 #define CACHE_TTL_MS 1000
 #define NETSH_TIMEOUT_MS 10000
@@ -91,20 +92,6 @@ static void narrow(char *dst, size_t cap, const wchar_t *src) {
   }
 }
 
-static INIT_ONCE g_wsa_once = INIT_ONCE_STATIC_INIT;
-static int g_wsa_error;
-
-static BOOL CALLBACK wsa_init(PINIT_ONCE once, PVOID param, PVOID *ctx) {
-  (void)once;
-  (void)param;
-  (void)ctx;
-  WSADATA wd;
-  /* Never undone with WSACleanup: other parts of the program (the syslog sink) may use
-   * Winsock for the whole run. */
-  g_wsa_error = WSAStartup(MAKEWORD(2, 2), &wd);
-  return TRUE;
-}
-
 /* ---- netsh ---------------------------------------------------------------------------------- */
 
 /* Runs "%SystemRoot%\System32\netsh.exe ARGS" and returns its standard output (and error) in a
@@ -131,33 +118,8 @@ static char *run_netsh(const wchar_t *args, size_t *len) {
   HANDLE nul =
       CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
 
-  /* The attribute list limits inheritance to these handles, so that a service or a program
-   * with other inheritable handles open does not leak them into netsh
-   * (PROC_THREAD_ATTRIBUTE_HANDLE_LIST, UpdateProcThreadAttribute, Microsoft docs). */
-  HANDLE inherit[2] = {wr, nul};
-  DWORD n_inherit = nul != INVALID_HANDLE_VALUE ? 2 : 1;
-  SIZE_T attr_size = 0;
-  InitializeProcThreadAttributeList(NULL, 1, 0, &attr_size);
-  LPPROC_THREAD_ATTRIBUTE_LIST attrs = malloc(attr_size);
-  bool have_attrs = attrs && InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size) &&
-                    UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit,
-                                              n_inherit * sizeof(HANDLE), NULL, NULL);
-
-  STARTUPINFOEXW si;
-  memset(&si, 0, sizeof si);
-  si.StartupInfo.cb = have_attrs ? sizeof si : sizeof si.StartupInfo;
-  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-  si.StartupInfo.hStdInput = nul != INVALID_HANDLE_VALUE ? nul : NULL;
-  si.StartupInfo.hStdOutput = wr;
-  si.StartupInfo.hStdError = wr;
-  si.lpAttributeList = have_attrs ? attrs : NULL;
   PROCESS_INFORMATION pi;
-  memset(&pi, 0, sizeof pi);
-  BOOL ok = CreateProcessW(app, cmd, NULL, NULL, TRUE,
-                           CREATE_NO_WINDOW | (have_attrs ? EXTENDED_STARTUPINFO_PRESENT : 0), NULL, NULL,
-                           &si.StartupInfo, &pi);
-  if (have_attrs) DeleteProcThreadAttributeList(attrs);
-  free(attrs);
+  bool ok = pc_win_spawn(app, cmd, 0, nul, wr, &pi);
   /* Our copy of the write end must go, or the pipe never reports the end of the output. */
   CloseHandle(wr);
   if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
@@ -608,9 +570,9 @@ static int win_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_a
   }
   *os_error = 0;
   *stage = "socket";
-  InitOnceExecuteOnce(&g_wsa_once, wsa_init, NULL, NULL);
-  if (g_wsa_error) {
-    *os_error = g_wsa_error;
+  int wsa = pc_win_wsa_ready();
+  if (wsa) {
+    *os_error = wsa;
     return PC_OK;
   }
   int type = proto == PC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;

@@ -57,6 +57,7 @@
 #include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_source_etw.h"
+#include "pc_win_util.h"
 
 #define DEFAULT_NAME L"portclash"
 #define DISPLAY_NAME L"portclash bind-failure monitor"
@@ -566,31 +567,9 @@ static HANDLE start_monitor(HANDLE *job) {
   if (!DuplicateHandle(self, g.log, self, &out, 0, TRUE, DUPLICATE_SAME_ACCESS)) return NULL;
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
   in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
-  HANDLE inherit[2] = {out, in};
-  DWORD n_inherit = in != INVALID_HANDLE_VALUE ? 2 : 1;
-  SIZE_T attr_size = 0;
-  InitializeProcThreadAttributeList(NULL, 1, 0, &attr_size);
-  LPPROC_THREAD_ATTRIBUTE_LIST attrs = malloc(attr_size);
-  bool have_attrs = attrs && InitializeProcThreadAttributeList(attrs, 1, 0, &attr_size) &&
-                    UpdateProcThreadAttribute(attrs, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherit,
-                                              n_inherit * sizeof(HANDLE), NULL, NULL);
-  STARTUPINFOEXW si;
-  memset(&si, 0, sizeof si);
-  si.StartupInfo.cb = have_attrs ? sizeof si : sizeof si.StartupInfo;
-  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-  si.StartupInfo.hStdInput = in != INVALID_HANDLE_VALUE ? in : NULL;
-  si.StartupInfo.hStdOutput = out;
-  si.StartupInfo.hStdError = out;
-  si.lpAttributeList = have_attrs ? attrs : NULL;
   PROCESS_INFORMATION pi;
-  memset(&pi, 0, sizeof pi);
-  BOOL ok =
-      CreateProcessW(exe, cmd, NULL, NULL, TRUE,
-                     CREATE_NO_WINDOW | CREATE_SUSPENDED | (have_attrs ? EXTENDED_STARTUPINFO_PRESENT : 0),
-                     NULL, NULL, &si.StartupInfo, &pi);
+  bool ok = pc_win_spawn(exe, cmd, CREATE_SUSPENDED, in, out, &pi);
   DWORD e = GetLastError();
-  if (have_attrs) DeleteProcThreadAttributeList(attrs);
-  free(attrs);
   CloseHandle(out);
   if (in != INVALID_HANDLE_VALUE) CloseHandle(in);
   if (!ok) {

@@ -2,9 +2,7 @@
  * Winsock; sink_syslog.c explains the design. Errors are Winsock (= Win32) error codes. Only
  * the socket calls differ from sink_syslog-posix.c:
  *
- *   - WSAStartup runs once per process (InitOnceExecuteOnce) and is never undone: the sinks
- *     may be opened and closed many times, and WSACleanup while another part of the program
- *     (host state, tests) uses Winsock would break it.
+ *   - WSAStartup runs once per process and is never undone (pc_win_wsa_ready).
  *   - Sockets are made with WSA_FLAG_NO_HANDLE_INHERIT (the counterpart of SOCK_CLOEXEC) and
  *     WSA_FLAG_OVERLAPPED, without which SO_SNDTIMEO may not work (SOL_SOCKET socket options,
  *     Microsoft docs: "the dwFlags parameter must have the WSA_FLAG_OVERLAPPED attribute set
@@ -29,27 +27,10 @@
 
 #include "pc_sink.h"
 #include "pc_syslog_transport.h"
+#include "pc_win_util.h"
 
 #define CONNECT_TIMEOUT_MS 2000
 #define SEND_TIMEOUT_MS 5000
-
-static INIT_ONCE g_wsa_once = INIT_ONCE_STATIC_INIT;
-static int g_wsa_error;
-
-static BOOL CALLBACK wsa_init(PINIT_ONCE once, PVOID param, PVOID *ctx) {
-  (void)once;
-  (void)param;
-  (void)ctx;
-  WSADATA wd;
-  g_wsa_error = WSAStartup(MAKEWORD(2, 2), &wd);
-  return TRUE;
-}
-
-/* 0 when Winsock is usable, else the WSAStartup error. */
-static int wsa_ready(void) {
-  InitOnceExecuteOnce(&g_wsa_once, wsa_init, NULL, NULL);
-  return g_wsa_error;
-}
 
 /* Connects with a timeout; 0 or the Winsock error. Leaves the socket blocking, with a send
  * timeout so that a collector that stops reading cannot hold the writer forever. */
@@ -119,7 +100,7 @@ static SOCKET open_socket(const char *host, const char *port, bool tcp, int *err
 }
 
 pc__sock pc__syslog_connect(const char *host, const char *port, bool tcp, int *os_err) {
-  int e = wsa_ready();
+  int e = pc_win_wsa_ready();
   if (e != 0) {
     *os_err = e;
     return PC__NO_SOCK;

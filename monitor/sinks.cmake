@@ -32,6 +32,6 @@ target_include_directories(pc_sinks PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(pc_sinks PRIVATE PC_VERSION_STRING="${PROJECT_VERSION}")
 target_link_libraries(pc_sinks PUBLIC pc_format Threads::Threads)
 if(WIN32)
-  target_link_libraries(pc_sinks PUBLIC ws2_32)
+  target_link_libraries(pc_sinks PUBLIC pc_win_util ws2_32) # pc_win_util: monitor/windows.cmake
 endif()
 pc_apply_warnings(pc_sinks)

@@ -12,6 +12,13 @@ if(TARGET PkgConfig::PCRE2)
   set_property(TARGET PkgConfig::PCRE2 APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS PCRE2_STATIC)
 endif()
 
+# pc_win_util: Windows helpers (Winsock start-up, starting a child process) shared by the
+# syslog sink (pc_sinks), the host state (pc_hoststate) and the service (pc_win).
+add_library(pc_win_util STATIC ${CMAKE_CURRENT_LIST_DIR}/win_util-win.c)
+target_include_directories(pc_win_util PUBLIC ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(pc_win_util PUBLIC ws2_32)
+pc_apply_warnings(pc_win_util)
+
 # pc_win: the Windows sources and commands, as a library so the tests link the real code.
 add_library(pc_win STATIC
   ${CMAKE_CURRENT_LIST_DIR}/source_etw-win.c
@@ -20,11 +27,11 @@ add_library(pc_win STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cmd_monitor-win.c
   ${CMAKE_CURRENT_LIST_DIR}/service-win.c)
 target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(pc_win PUBLIC pc_pipeline pc_findings advapi32)
+target_link_libraries(pc_win PUBLIC pc_pipeline pc_findings pc_win_util advapi32)
 pc_apply_warnings(pc_win)
 
 # The live host state (hoststate-win.c, chosen in hoststate.cmake): IP Helper tables, Winsock
 # for the test bind, the service manager and process tokens (advapi32).
 if(TARGET pc_hoststate)
-  target_link_libraries(pc_hoststate PUBLIC iphlpapi ws2_32 advapi32)
+  target_link_libraries(pc_hoststate PUBLIC pc_win_util iphlpapi ws2_32 advapi32)
 endif()
