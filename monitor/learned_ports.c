@@ -240,14 +240,11 @@ int pc_learned_load(pc_learned *l, const char *dir, char *err, size_t errcap) {
   l->dirty = false;
   char *text;
   size_t len;
-  int rc = pc_state_read(dir, PC_LEARNED_FILE, &text, &len);
-  if (rc == PC_ENOENT) return PC_OK;
   char origin[4096];
-  snprintf(origin, sizeof origin, "%s%c%s", dir, pc__state_sep(), PC_LEARNED_FILE);
-  if (rc != PC_OK) {
-    snprintf(err, errcap, "cannot read %s (%s); starting with no learned ports", origin, pc_strerror(rc));
-    return rc == PC_ELIMIT ? PC_ECORRUPT : rc;
-  }
+  int rc = pc_state_load(dir, PC_LEARNED_FILE, "starting with no learned ports", origin, sizeof origin, &text,
+                         &len, err, errcap);
+  if (rc == PC_ENOENT) return PC_OK;
+  if (rc != PC_OK) return rc;
   char why[PC_LEARNED_ERR_MAX];
   rc = pc_learned_parse(l, text, len, origin, why, sizeof why);
   free(text);
@@ -260,15 +257,10 @@ int pc_learned_load(pc_learned *l, const char *dir, char *err, size_t errcap) {
 }
 
 int pc_learned_save(pc_learned *l, const char *dir, char *err, size_t errcap) {
-  char *text;
-  size_t len;
+  char *text = NULL;
+  size_t len = 0;
   int rc = pc_learned_format(l, &text, &len);
-  if (rc != PC_OK) {
-    snprintf(err, errcap, "out of memory");
-    return rc;
-  }
-  rc = pc_state_write(dir, PC_LEARNED_FILE, text, len, err, errcap);
-  free(text);
+  rc = pc_state_save(dir, PC_LEARNED_FILE, rc, text, len, err, errcap);
   if (rc == PC_OK) l->dirty = false;
   return rc;
 }

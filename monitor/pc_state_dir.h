@@ -37,6 +37,19 @@ int pc_state_read(const char *dir, const char *name, char **out, size_t *len);
  * path. */
 int pc_state_write(const char *dir, const char *name, const char *data, size_t len, char *err, size_t errcap);
 
+/* For loaders: pc_state_read, with origin (origin_cap bytes) set to the path "dir<sep>name"
+ * for the parser's messages. PC_ENOENT as pc_state_read, err untouched; any other failure
+ * sets err to "cannot read ORIGIN (REASON); THEN" and is returned, PC_ELIMIT as PC_ECORRUPT
+ * (the file is damaged, not the program). */
+int pc_state_load(const char *dir, const char *name, const char *then, char *origin, size_t origin_cap,
+                  char **text, size_t *len, char *err, size_t errcap);
+
+/* For savers: writes text[0..len), made by a formatter that returned format_rc, to dir/name
+ * (pc_state_write) and frees it. When the formatter failed (text not set) err says "out of
+ * memory" and format_rc is returned. */
+int pc_state_save(const char *dir, const char *name, int format_rc, char *text, size_t len, char *err,
+                  size_t errcap);
+
 /* ---- platform layer (state_dir-posix.c / state_dir-win.c) ---- */
 
 /* Creates dir and missing parents (owner-only permissions where the OS has them). PC_OK

@@ -291,15 +291,10 @@ int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapsho
   out->taken = PC_TIME_UNKNOWN;
   char name[64], origin[4096];
   pc_range_snapshot_file(source, name, sizeof name);
-  snprintf(origin, sizeof origin, "%s%c%s", dir, pc__state_sep(), name);
   char *text;
   size_t len;
-  int rc = pc_state_read(dir, name, &text, &len);
-  if (rc == PC_ENOENT) return PC_ENOENT;
-  if (rc != PC_OK) {
-    snprintf(err, errcap, "cannot read %s (%s); ignoring it", origin, pc_strerror(rc));
-    return rc == PC_ELIMIT ? PC_ECORRUPT : rc;
-  }
+  int rc = pc_state_load(dir, name, "ignoring it", origin, sizeof origin, &text, &len, err, errcap);
+  if (rc != PC_OK) return rc;
   char why[512];
   rc = pc_range_snapshot_parse(text, len, origin, out, why, sizeof why);
   free(text);
@@ -310,16 +305,10 @@ int pc_range_snapshot_load(const char *dir, const char *source, pc_range_snapsho
 int pc_range_snapshot_save(const char *dir, const pc_range_snapshot *s, char *err, size_t errcap) {
   char name[64];
   pc_range_snapshot_file(s->source, name, sizeof name);
-  char *text;
-  size_t len;
+  char *text = NULL;
+  size_t len = 0;
   int rc = pc_range_snapshot_format(s, &text, &len);
-  if (rc != PC_OK) {
-    snprintf(err, errcap, "out of memory");
-    return rc;
-  }
-  rc = pc_state_write(dir, name, text, len, err, errcap);
-  free(text);
-  return rc;
+  return pc_state_save(dir, name, rc, text, len, err, errcap);
 }
 
 /* ---- the diff -------------------------------------------------------------------------------- */

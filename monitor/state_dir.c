@@ -76,3 +76,23 @@ int pc_state_write(const char *dir, const char *name, const char *data, size_t l
   }
   return rc;
 }
+
+int pc_state_load(const char *dir, const char *name, const char *then, char *origin, size_t origin_cap,
+                  char **text, size_t *len, char *err, size_t errcap) {
+  snprintf(origin, origin_cap, "%s%c%s", dir, pc__state_sep(), name);
+  int rc = pc_state_read(dir, name, text, len);
+  if (rc == PC_OK || rc == PC_ENOENT) return rc;
+  snprintf(err, errcap, "cannot read %s (%s); %s", origin, pc_strerror(rc), then);
+  return rc == PC_ELIMIT ? PC_ECORRUPT : rc;
+}
+
+int pc_state_save(const char *dir, const char *name, int format_rc, char *text, size_t len, char *err,
+                  size_t errcap) {
+  if (format_rc != PC_OK) {
+    snprintf(err, errcap, "out of memory");
+    return format_rc;
+  }
+  int rc = pc_state_write(dir, name, text, len, err, errcap);
+  free(text);
+  return rc;
+}
