@@ -26,9 +26,11 @@ pc__sock pc__syslog_connect(const char *host, const char *port, bool tcp, int *o
  * Returns 0 while the connection looks alive, else the OS error to report (reset). */
 int pc__syslog_peer_closed(pc__sock fd);
 
-/* Sends all n bytes (stream) or one datagram. PC_OK; PC_ELIMIT when the datagram can never
- * fit; else PC_ENET with the OS error in *os_err. */
-pc_err pc__syslog_send(pc__sock fd, bool stream, const char *p, size_t n, int *os_err);
+/* One send of up to n bytes (a datagram goes whole). PC_OK with *sent bytes; otherwise the OS
+ * error in *os_err and PC_EAGAIN when the call was interrupted (worth repeating at once),
+ * PC_ELIMIT when the message is too long for the socket (a datagram that can never fit), else
+ * PC_ENET. */
+pc_err pc__syslog_send(pc__sock fd, const char *p, size_t n, size_t *sent, int *os_err);
 
 /* Closes fd; PC__NO_SOCK is ignored. */
 void pc__syslog_close(pc__sock fd);

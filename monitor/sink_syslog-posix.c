@@ -87,24 +87,14 @@ int pc__syslog_peer_closed(pc__sock s) {
   return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ? ECONNRESET : 0;
 }
 
-pc_err pc__syslog_send(pc__sock s, bool stream, const char *p, size_t n, int *os_err) {
-  int fd = (int)s;
-  if (!stream) {
-    if (send(fd, p, n, MSG_NOSIGNAL) >= 0) return PC_OK;
-    *os_err = errno;
-    return errno == EMSGSIZE ? PC_ELIMIT : PC_ENET;
+pc_err pc__syslog_send(pc__sock s, const char *p, size_t n, size_t *sent, int *os_err) {
+  ssize_t w = send((int)s, p, n, MSG_NOSIGNAL);
+  if (w >= 0) {
+    *sent = (size_t)w;
+    return PC_OK;
   }
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      *os_err = errno;
-      return PC_ENET;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return PC_OK;
+  *os_err = errno;
+  return errno == EINTR ? PC_EAGAIN : errno == EMSGSIZE ? PC_ELIMIT : PC_ENET;
 }
 
 void pc__syslog_close(pc__sock s) {

@@ -125,28 +125,16 @@ int pc__syslog_peer_closed(pc__sock s) {
   return e != WSAEWOULDBLOCK && e != WSAEINTR ? WSAECONNRESET : 0;
 }
 
-pc_err pc__syslog_send(pc__sock s, bool stream, const char *p, size_t n, int *os_err) {
-  SOCKET fd = (SOCKET)s;
-  if (!stream) {
-    if (send(fd, p, (int)n, 0) != SOCKET_ERROR) return PC_OK;
-    /* A refused earlier datagram (ICMP port unreachable) is reported on the next send of a
-     * connected UDP socket as WSAECONNRESET; the socket stays usable. */
-    *os_err = WSAGetLastError();
-    return *os_err == WSAEMSGSIZE ? PC_ELIMIT : PC_ENET;
+pc_err pc__syslog_send(pc__sock s, const char *p, size_t n, size_t *sent, int *os_err) {
+  int w = send((SOCKET)s, p, n > 1u << 30 ? 1 << 30 : (int)n, 0);
+  if (w != SOCKET_ERROR) {
+    *sent = (size_t)w;
+    return PC_OK;
   }
-  while (n) {
-    int chunk = n > 1u << 30 ? 1 << 30 : (int)n;
-    int w = send(fd, p, chunk, 0);
-    if (w == SOCKET_ERROR) {
-      int e = WSAGetLastError();
-      if (e == WSAEINTR) continue;
-      *os_err = e;
-      return PC_ENET;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return PC_OK;
+  /* A refused earlier datagram (ICMP port unreachable) is reported on the next send of a
+   * connected UDP socket as WSAECONNRESET; the socket stays usable. */
+  *os_err = WSAGetLastError();
+  return *os_err == WSAEINTR ? PC_EAGAIN : *os_err == WSAEMSGSIZE ? PC_ELIMIT : PC_ENET;
 }
 
 void pc__syslog_close(pc__sock s) {

@@ -92,6 +92,19 @@ static void drop_connection(syslogsink *s) {
   s->fd = PC__NO_SOCK;
 }
 
+/* Sends all n bytes on the stream socket; PC_OK or the error of pc__syslog_send. */
+static pc_err send_all(pc__sock fd, const char *p, size_t n, int *os_err) {
+  while (n) {
+    size_t w = 0;
+    pc_err err = pc__syslog_send(fd, p, n, &w, os_err);
+    if (err == PC_EAGAIN) continue;
+    if (err != PC_OK) return err;
+    p += w;
+    n -= w;
+  }
+  return PC_OK;
+}
+
 static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
   syslogsink *s = ud;
   int e = 0;
@@ -113,13 +126,14 @@ static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
      * may hold any byte and still cannot split or merge frames. */
     int h = snprintf(s->frame, s->frame_cap, "%zu ", len);
     memcpy(s->frame + h, rec, len);
-    if (pc__syslog_send(s->fd, true, s->frame, (size_t)h + len, &e) != PC_OK) {
+    if (send_all(s->fd, s->frame, (size_t)h + len, &e) != PC_OK) {
       drop_connection(s); /* a partial frame poisons the stream: start a new one */
       report(s, "cannot send", e);
       return PC_EAGAIN;
     }
   } else {
-    pc_err err = pc__syslog_send(s->fd, false, rec, len, &e);
+    size_t sent;
+    pc_err err = pc__syslog_send(s->fd, rec, len, &sent, &e);
     if (err == PC_ELIMIT) return PC_ELIMIT; /* will never fit: drop it */
     if (err != PC_OK) {
       report(s, "cannot send", e);
