@@ -9,33 +9,25 @@
 
 #include "etl_internal.h"
 #include "pc_error.h"
+#include "pc_le.h"
 
-static uint16_t rd16(const uint8_t *p) {
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-static uint64_t rd64(const uint8_t *p) {
-  return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
 static int64_t rd64s(const uint8_t *p) {
-  return (int64_t)rd64(p);
+  return (int64_t)pc_le64(p);
 }
 
 void pc__etl_parse_bufhdr(const uint8_t *p, pc__etl_bufhdr *h) {
-  h->buffer_size = rd32(p + 0x00);
-  h->saved_offset = rd32(p + 0x04);
+  h->buffer_size = pc_le32(p + 0x00);
+  h->saved_offset = pc_le32(p + 0x04);
   h->timestamp = rd64s(p + 0x10);
   h->seq = rd64s(p + 0x18);
-  h->state = rd32(p + 0x2C);
-  h->offset = rd32(p + 0x30);
-  h->flags = rd16(p + 0x34);
-  h->type = rd16(p + 0x36);
+  h->state = pc_le32(p + 0x2C);
+  h->offset = pc_le32(p + 0x30);
+  h->flags = pc_le16(p + 0x34);
+  h->type = pc_le16(p + 0x36);
   /* ETW_BUFFER_CONTEXT at 0x28: a u16 ProcessorIndex when BufferFlag has PROC_INDEX
    * (Windows 10 and later), otherwise a u8 ProcessorNumber followed by a u8 Alignment
    * (seen as 0x08 in the Windows 7 sample, so it must not be read as part of the index). */
-  h->cpu = (h->flags & PC__ETL_BUF_FLAG_PROC_INDEX) ? rd16(p + 0x28) : p[0x28];
+  h->cpu = (h->flags & PC__ETL_BUF_FLAG_PROC_INDEX) ? pc_le16(p + 0x28) : p[0x28];
 }
 
 /* Trace header types (byte 2 of the marker when byte 3 has 0xC0 set). */
@@ -83,7 +75,7 @@ static uint32_t min_size(unsigned type) {
 }
 
 int pc__etl_record_size(const uint8_t *p, size_t avail, int *kind, uint32_t *size, const char **why) {
-  uint32_t marker = rd32(p);
+  uint32_t marker = pc_le32(p);
   unsigned flags = marker >> 24, type = (marker >> 16) & 0xFF;
   if (marker == 0xFFFFFFFFu) {
     /* ETW fills unused buffer space with 0xFF; a reader meeting it has reached the end
@@ -103,7 +95,7 @@ int pc__etl_record_size(const uint8_t *p, size_t avail, int *kind, uint32_t *siz
       *why = "record header cut off by the buffer end";
       return PC_ECORRUPT;
     }
-    sz = rd16(p + 4);
+    sz = pc_le16(p + 4);
   } else {
     /* EVENT_HEADER / FULL / INSTANCE headers, and the WPP/WinTrace messages whose marker
      * has 0x9000 in its high half (TRACE_HEADER_FLAG | TRACE_MESSAGE): size first. */
@@ -129,7 +121,7 @@ int pc__etl_record_size(const uint8_t *p, size_t avail, int *kind, uint32_t *siz
 }
 
 bool pc__etl_record_time(const uint8_t *p, uint32_t size, int64_t *raw) {
-  uint32_t marker = rd32(p);
+  uint32_t marker = pc_le32(p);
   unsigned flags = marker >> 24, type = (marker >> 16) & 0xFF;
   if ((flags & 0xC0) != 0xC0) return false; /* WPP messages: the time is optional */
   /* PERFINFO headers keep their time right after Marker and Packet; SYSTEM, COMPACT,
@@ -141,9 +133,9 @@ bool pc__etl_record_time(const uint8_t *p, uint32_t size, int64_t *raw) {
 }
 
 static void rd_guid(const uint8_t *p, pc_guid *g) {
-  g->data1 = rd32(p);
-  g->data2 = rd16(p + 4);
-  g->data3 = rd16(p + 6);
+  g->data1 = pc_le32(p);
+  g->data2 = pc_le16(p + 4);
+  g->data3 = pc_le16(p + 6);
   memcpy(g->data4, p + 8, 8);
 }
 
@@ -154,19 +146,19 @@ int pc__etl_parse_event(const uint8_t *p, uint32_t size, int kind, pc_record *re
                         const char **why, uint32_t *bad_at) {
   /* EVENT_HEADER as documented, except that the first u32 is Size | HeaderType |
    * MarkerFlags instead of Size | HeaderType(u16). */
-  uint16_t flags = rd16(p + 0x04);
+  uint16_t flags = pc_le16(p + 0x04);
   memset(rec, 0, sizeof *rec);
-  rec->tid = rd32(p + 0x08);
-  rec->pid = rd32(p + 0x0C);
+  rec->tid = pc_le32(p + 0x08);
+  rec->pid = pc_le32(p + 0x0C);
   *raw_ts = rd64s(p + 0x10);
   rd_guid(p + 0x18, &rec->provider);
-  rec->id = rd16(p + 0x28);
+  rec->id = pc_le16(p + 0x28);
   rec->version = p[0x2A];
   rec->channel = p[0x2B];
   rec->level = p[0x2C];
   rec->opcode = p[0x2D];
-  rec->task = rd16(p + 0x2E);
-  rec->keyword = rd64(p + 0x30);
+  rec->task = pc_le16(p + 0x2E);
+  rec->keyword = pc_le64(p + 0x30);
   /* Files on disk do not carry the 32/64-bit flags (the consumer API adds them), so the
    * pointer size comes from the header type. [CHK on the samples: flags 0x0 or 0x1] */
   flags &= (uint16_t) ~(PC_RECORD_FLAG_32BIT_HEADER | PC_RECORD_FLAG_64BIT_HEADER);
@@ -184,14 +176,14 @@ int pc__etl_parse_event(const uint8_t *p, uint32_t size, int kind, pc_record *re
         *bad_at = at;
         return PC_ECORRUPT;
       }
-      uint16_t type = rd16(p + at + 2), more = rd16(p + at + 4), len = rd16(p + at + 6);
+      uint16_t type = pc_le16(p + at + 2), more = pc_le16(p + at + 4), len = pc_le16(p + at + 6);
       if (len > size - at - 8) {
         *why = "extended data item runs past the record end";
         *bad_at = at;
         return PC_ECORRUPT;
       }
       if (type == EXT_TYPE_PROCESS_START_KEY && len >= 8) {
-        rec->process_start_key = rd64(p + at + 8);
+        rec->process_start_key = pc_le64(p + at + 8);
         rec->ext_present |= PC_RECORD_EXT_PROCESS_START_KEY;
       }
       uint32_t step = (8u + len + 7u) & ~7u;
@@ -210,11 +202,11 @@ int pc__etl_parse_event(const uint8_t *p, uint32_t size, int kind, pc_record *re
 static size_t utf16_to_utf8(const uint8_t *p, size_t avail, char *out, size_t cap) {
   size_t i = 0, o = 0;
   while (i + 2 <= avail) {
-    uint32_t c = rd16(p + i);
+    uint32_t c = pc_le16(p + i);
     i += 2;
     if (c == 0) break;
     if (c >= 0xD800 && c < 0xDC00 && i + 2 <= avail) {
-      uint32_t lo = rd16(p + i);
+      uint32_t lo = pc_le16(p + i);
       if (lo >= 0xDC00 && lo < 0xE000) {
         c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
         i += 2;
@@ -263,7 +255,7 @@ int pc__etl_parse_logheader(const uint8_t *p, size_t avail, pc_etl_info *info, i
     *why = "header buffer too small for the log-file header";
     return PC_ECORRUPT;
   }
-  uint32_t marker = rd32(p);
+  uint32_t marker = pc_le32(p);
   unsigned type = (marker >> 16) & 0xFF;
   /* SYSTEM_TRACE_HEADER: Version u16 = 2, HeaderType SYSTEM32/64, MarkerFlags 0xC0, then
    * Packet {Size u16, HookId u16 = 0 (EVENT_TRACE_GROUP_HEADER, type INFO)}. */
@@ -271,12 +263,12 @@ int pc__etl_parse_logheader(const uint8_t *p, size_t avail, pc_etl_info *info, i
     *why = "first record is not a SYSTEM_TRACE_HEADER (marker 0xC0010002/0xC0020002)";
     return PC_ECORRUPT;
   }
-  if (rd16(p + 6) != 0) {
+  if (pc_le16(p + 6) != 0) {
     *bad_at = 6;
     *why = "first record is not the log-file header (HookId is not 0)";
     return PC_ECORRUPT;
   }
-  uint32_t size = rd16(p + 4);
+  uint32_t size = pc_le16(p + 4);
   /* The pointer size of the logging kernel decides where the fields after LoggerName
    * and LogFileName (two pointers) sit. */
   uint32_t ptr = type == HT_SYSTEM64 ? 8 : 4;
@@ -297,27 +289,27 @@ int pc__etl_parse_logheader(const uint8_t *p, size_t avail, pc_etl_info *info, i
   }
   *anchor_raw = rd64s(p + 0x10); /* SystemTime: the raw clock when the header was written */
   const uint8_t *h = p + SYSTEM_HEADER_SIZE;
-  info->buffer_size = rd32(h + 0);
+  info->buffer_size = pc_le32(h + 0);
   info->os_major = h[4];
   info->os_minor = h[5];
   info->os_sp_major = h[6];
   info->os_sp_minor = h[7];
-  info->os_build = rd32(h + 8);
-  info->cpu_count = rd32(h + 12);
+  info->os_build = pc_le32(h + 8);
+  info->cpu_count = pc_le32(h + 12);
   info->end_time = rd64s(h + 16);
-  info->timer_resolution = rd32(h + 24);
-  info->max_file_size_mb = rd32(h + 28);
-  info->log_file_mode = rd32(h + 32);
-  info->buffers_written = rd32(h + 36);
-  uint32_t pointer_size = rd32(h + 44);
+  info->timer_resolution = pc_le32(h + 24);
+  info->max_file_size_mb = pc_le32(h + 28);
+  info->log_file_mode = pc_le32(h + 32);
+  info->buffers_written = pc_le32(h + 36);
+  uint32_t pointer_size = pc_le32(h + 44);
   info->pointer_size = (pointer_size == 4 || pointer_size == 8) ? pointer_size : ptr;
-  info->events_lost = rd32(h + 48);
-  info->cpu_speed_mhz = rd32(h + 52);
+  info->events_lost = pc_le32(h + 48);
+  info->cpu_speed_mhz = pc_le32(h + 52);
   info->boot_time = rd64s(h + boot);
   info->perf_freq = rd64s(h + boot + 8);
   info->start_time = rd64s(h + boot + 16);
-  info->clock_type = rd32(h + boot + 24);
-  info->buffers_lost = rd32(h + boot + 28);
+  info->clock_type = pc_le32(h + boot + 24);
+  info->buffers_lost = pc_le32(h + boot + 28);
   /* LoggerName and LogFileName follow as NUL-terminated UTF-16 strings inside the
    * record; either may be missing in a short record. */
   size_t str_at = SYSTEM_HEADER_SIZE + fixed;

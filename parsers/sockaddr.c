@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_le.h"
 #include "pc_sockaddr.h"
 
 int pc_sockaddr_decode(const uint8_t *data, size_t len, pc_addr *out) {
@@ -20,9 +21,7 @@ int pc_sockaddr_decode(const uint8_t *data, size_t len, pc_addr *out) {
     if (len < 24) return PC_ETRUNC;
     out->family = PC_AF_INET6;
     memcpy(out->bytes, data + 8, 16);
-    if (len >= 28)
-      out->scope_id =
-          (uint32_t)data[24] | (uint32_t)data[25] << 8 | (uint32_t)data[26] << 16 | (uint32_t)data[27] << 24;
+    if (len >= 28) out->scope_id = pc_le32(data + 24);
     return PC_OK;
   }
   return PC_ENOTSUP;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_le.h"
 #include "pc_xpress.h"
 
 const char *pc_compression_name(unsigned format) {
@@ -19,13 +20,6 @@ const char *pc_compression_name(unsigned format) {
     default:
       return "unknown";
   }
-}
-
-static uint32_t rd16(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-static uint32_t rd32(const uint8_t *p) {
-  return rd16(p) | rd16(p + 2) << 16;
 }
 
 static int fail(int rc, size_t at, const char *what, size_t *err_at, const char **why) {
@@ -50,7 +44,7 @@ int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
         rc = fail(PC_ECORRUPT, ip, "truncated flag word", err_at, why);
         break;
       }
-      flags = rd32(in + ip);
+      flags = pc_le32(in + ip);
       ip += 4;
       flag_count = 32;
     }
@@ -71,7 +65,7 @@ int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
       rc = fail(PC_ECORRUPT, token_at, "truncated match", err_at, why);
       break;
     }
-    uint32_t match = rd16(in + ip);
+    uint32_t match = pc_le16(in + ip);
     ip += 2;
     uint64_t length = match & 7u;
     size_t offset = (size_t)(match >> 3) + 1;
@@ -100,7 +94,7 @@ int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
             rc = fail(PC_ECORRUPT, token_at, "truncated match length", err_at, why);
             break;
           }
-          length = rd16(in + ip);
+          length = pc_le16(in + ip);
           ip += 2;
           if (length == 0) {
             /* Windows 8 and later: a 32-bit length follows a zero 16-bit one. */
@@ -108,7 +102,7 @@ int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
               rc = fail(PC_ECORRUPT, token_at, "truncated match length", err_at, why);
               break;
             }
-            length = rd32(in + ip);
+            length = pc_le32(in + ip);
             ip += 4;
           }
           if (length < 15 + 7) {
