@@ -25,7 +25,7 @@ int pc_explainer_new(const pc_explainer_options *o, pc_finding_fn emit, void *ud
   if (o->host)
     snprintf(e->host, sizeof e->host, "%s", o->host);
   else
-    pc__hostname(e->host, sizeof e->host);
+    pc_host_name(e->host, sizeof e->host);
   e->emit = emit;
   e->ud = ud;
   pc_rule_result_init(&e->result);

@@ -175,6 +175,11 @@ void pc_sinks_summary(pc_sinks *s, const pc_run_counts *c);
  * summary is true (with the final drop counts), and frees s. NULL-safe. */
 void pc_sinks_close(pc_sinks *s, const pc_run_counts *c, bool summary);
 
+/* This machine's name (the "host" of findings and syslog records) into buf, "" when it
+ * cannot be found. Implemented by the sinks' OS layer (sink_os-*.c); the explainer and the
+ * watch list use it too. */
+void pc_host_name(char *buf, size_t cap);
+
 /* ---- Module-shared (pc__), for the sink_*.c files only. ---- */
 
 /* Formats f with k into a heap-free buffer: tries buf first, else mallocs. Appends
@@ -230,7 +235,6 @@ void pc__thread_join(pc__thread *t);
 uint64_t pc__clock_ms(void); /* monotonic */
 pc_time pc__clock_now(void); /* wall clock */
 uint32_t pc__self_pid(void);
-void pc__hostname(char *buf, size_t cap);
 bool pc__is_terminal(FILE *f);
 void pc__os_error(char *buf, size_t cap); /* text of the last OS error */
 

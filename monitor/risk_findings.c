@@ -17,7 +17,7 @@ void pc__risk_emitter_init(pc__risk_emitter *r, const pc_ruleset *rules, const c
   if (host)
     snprintf(r->host, sizeof r->host, "%s", host);
   else
-    pc__hostname(r->host, sizeof r->host);
+    pc_host_name(r->host, sizeof r->host);
   r->os = os;
   r->source = source;
   r->emit = emit;

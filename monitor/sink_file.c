@@ -128,7 +128,7 @@ static pc_err file_open(void **state, const pc_sink_options *opts, pc_sink_diag_
   if (opts->host)
     snprintf(s->host, sizeof s->host, "%s", opts->host);
   else
-    pc__hostname(s->host, sizeof s->host);
+    pc_host_name(s->host, sizeof s->host);
   atomic_init(&s->reconnects, 0);
   s->path_len = strlen(opts->log_path);
   s->path = malloc(s->path_len + 1);

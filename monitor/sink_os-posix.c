@@ -124,7 +124,7 @@ uint32_t pc__self_pid(void) {
   return (uint32_t)getpid();
 }
 
-void pc__hostname(char *buf, size_t cap) {
+void pc_host_name(char *buf, size_t cap) {
   if (cap == 0) return;
   if (gethostname(buf, cap) != 0) buf[0] = '\0';
   buf[cap - 1] = '\0';

@@ -138,7 +138,7 @@ uint32_t pc__self_pid(void) {
 /* The DNS host name (not the NetBIOS name, which is upper-cased and cut to 15 characters),
  * as syslog's HOSTNAME wants it. GetComputerNameExW needs no WSAStartup, unlike
  * gethostname. */
-void pc__hostname(char *buf, size_t cap) {
+void pc_host_name(char *buf, size_t cap) {
   if (cap == 0) return;
   buf[0] = '\0';
   wchar_t w[256];

@@ -190,7 +190,7 @@ static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_dia
   if (opts->host)
     snprintf(s->myhost, sizeof s->myhost, "%s", opts->host);
   else
-    pc__hostname(s->myhost, sizeof s->myhost);
+    pc_host_name(s->myhost, sizeof s->myhost);
   s->frame_cap = opts->queue_bytes + 24;
   s->frame = malloc(s->frame_cap);
   pc_err err = s->frame ? pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms,
