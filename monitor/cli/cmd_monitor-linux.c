@@ -15,39 +15,10 @@
 #include "cli.h"
 #include "pc_error.h"
 #include "run.h"
-#include "run_options.h"
 #include "ebpf.h"
 
 #define WAIT_MS 200
 #define LOSS_REPORT_MS 1000
-
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash monitor [OPTIONS]\n"
-      "\n"
-      "Watches this machine for bind() and listen() calls that fail (EADDRINUSE, EACCES,\n"
-      "EPERM, EADDRNOTAVAIL), from every process, and explains each one as it happens: who\n"
-      "failed, on which address and port, who holds the port, why, and how to fix it.\n"
-      "Needs root (or CAP_BPF + CAP_PERFMON). Stop with Ctrl+C: a summary follows.\n"
-      "\n",
-      out);
-  pc_run_options_help(out);
-  fputs(
-      "Live source:\n"
-      "  --hooks auto|tracepoint|raw   kernel hooks [auto: tracepoints, else raw sys_exit]\n"
-      "  --no-io-uring          do not watch io_uring IORING_OP_BIND/LISTEN\n"
-      "  --all-errors           report every failed bind/listen, whatever the errno\n"
-      "  --attempts             print the raw attempts (one line each, every fact the\n"
-      "                         kernel gave) instead of explained findings\n"
-      "  --duration SECONDS     stop after SECONDS (default: run until Ctrl+C / SIGTERM)\n"
-      "  --status SECONDS       status line on stderr every SECONDS; 0 = never [10]\n"
-      "  -v, --verbose          say which hooks are used; show libbpf's messages\n"
-      "  -h, --help             this text\n"
-      "\n"
-      "Exit status: 0 ok (stopped by signal or --duration), 1 runtime failure, 2 bad usage,\n"
-      "3 missing privilege (the message says which capabilities and how to grant them).\n",
-      out);
-}
 
 static volatile sig_atomic_t stop_requested;
 static void on_signal(int sig) {
@@ -103,26 +74,19 @@ static uint64_t mono_ms(void) {
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static bool parse_seconds(const char *s, double max, double *out) {
-  if (!s || !*s) return false;
-  char *end;
-  double v = strtod(s, &end);
-  if (*end || !(v >= 0) || v > max) return false;
-  *out = v;
-  return true;
-}
-
-/* Value of "--opt VALUE" or "--opt=VALUE"; NULL when missing. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (strcmp(argv[*i], name) != 0 || *i + 1 >= argc) return NULL;
-  return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *name) {
-  size_t n = strlen(name);
-  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+/* The options of the Linux monitor (rows of the option table, options.h), translated for the
+ * eBPF source. Returns PC_OPTIONS_RUN, PC_OPTIONS_HELP (help printed) or PC_EXIT_USAGE
+ * (message printed). */
+static int parse(int argc, char **argv, pc_options *o, pc_ebpf_options *eo) {
+  int rc = pc_options_parse(o, PC_CMD_MONITOR, argc, argv, stdout, stderr);
+  if (rc != PC_OPTIONS_RUN) return rc;
+  static const pc_ebpf_hooks hooks[] = {PC_EBPF_HOOKS_AUTO, PC_EBPF_HOOKS_TRACEPOINT, PC_EBPF_HOOKS_RAW};
+  pc_ebpf_options_init(eo);
+  eo->verbose = o->verbose;
+  eo->io_uring = !o->no_io_uring;
+  eo->report_all = o->all_errors;
+  eo->hooks = hooks[o->hooks];
+  return PC_OPTIONS_RUN;
 }
 
 static void write_source_summary(const pc_ebpf_stats *st) {
@@ -135,71 +99,15 @@ static void write_source_summary(const pc_ebpf_stats *st) {
 }
 
 int pc_cmd_monitor(int argc, char **argv) {
-  pc_run_options opt;
-  pc_run_options_init(&opt);
-  /* --config first, so that the options given on the command line override the file's. */
-  if (pc_run_options_preload(&opt, argc, argv) != 0) return PC_EXIT_USAGE;
+  pc_options all;
   pc_ebpf_options eo;
-  pc_ebpf_options_init(&eo);
+  int prc = parse(argc, argv, &all, &eo);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  pc_run_options opt = all.run;
   monitor_ctx ctx = {0};
-  double duration = 0, status = 10;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return PC_EXIT_OK;
-    }
-    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-      eo.verbose = true;
-      continue;
-    }
-    if (strcmp(a, "--no-io-uring") == 0) {
-      eo.io_uring = false;
-      continue;
-    }
-    if (strcmp(a, "--all-errors") == 0) {
-      eo.report_all = true;
-      continue;
-    }
-    if (strcmp(a, "--attempts") == 0) {
-      ctx.attempts = true;
-      continue;
-    }
-    if (is_opt(a, "--hooks")) {
-      const char *v = opt_value(argc, argv, &i, "--hooks");
-      if (v && strcmp(v, "auto") == 0)
-        eo.hooks = PC_EBPF_HOOKS_AUTO;
-      else if (v && strcmp(v, "tracepoint") == 0)
-        eo.hooks = PC_EBPF_HOOKS_TRACEPOINT;
-      else if (v && strcmp(v, "raw") == 0)
-        eo.hooks = PC_EBPF_HOOKS_RAW;
-      else {
-        fprintf(stderr, "portclash monitor: --hooks takes auto, tracepoint or raw\n");
-        return PC_EXIT_USAGE;
-      }
-      continue;
-    }
-    if (is_opt(a, "--duration") || is_opt(a, "--status")) {
-      bool dur = is_opt(a, "--duration");
-      const char *v = opt_value(argc, argv, &i, dur ? "--duration" : "--status");
-      if (!parse_seconds(v, 1e7, dur ? &duration : &status)) {
-        fprintf(stderr, "portclash monitor: %s takes a number of seconds\n", dur ? "--duration" : "--status");
-        return PC_EXIT_USAGE;
-      }
-      continue;
-    }
-    int rc = pc_run_options_arg(&opt, argc, argv, &i);
-    if (rc == 1) continue;
-    if (rc == 2) return PC_EXIT_USAGE;
-    fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
-    return PC_EXIT_USAGE;
-  }
-  if (!pc_hoststate_offline_empty(&opt.offline)) {
-    fprintf(stderr,
-            "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for "
-            "'analyze' and 'explain'\n");
-    return PC_EXIT_USAGE;
-  }
+  ctx.attempts = all.attempts;
+  double duration = (double)all.duration / PC_TIME_TICKS_PER_SEC,
+         status = (double)all.status / PC_TIME_TICKS_PER_SEC;
 
   /* Privileges first: a missing capability is the most likely problem and has its own exit
    * code. */

@@ -18,7 +18,6 @@
 #include "pc_error.h"
 #include "run.h"
 #include "pc_pipeline.h"
-#include "run_options.h"
 #include "pc_schema_reconcile.h"
 #include "etw.h"
 
@@ -31,92 +30,32 @@ typedef struct monitor_opts {
   bool successes;          /* with --attempts: also print successful binds */
 } monitor_opts;
 
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash monitor [OPTIONS]\n"
-      "\n"
-      "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
-      "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
-      "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
-      "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
-      "\n",
-      out);
-  pc_run_options_help(out);
-  fprintf(out,
-          "Live source:\n"
-          "%s"
-          "  --status SECONDS     status line on stderr every SECONDS (default 10, 0 = never)\n"
-          "  --attempts           print the raw attempts (one line each) instead of findings\n"
-          "  --successes          with --attempts: print successful binds too\n"
-          "  --no-os-schemas      do not read the event layouts of this Windows (TDH); use the\n"
-          "                       built-in ones only\n"
-          "  -h, --help           this text\n"
-          "\n"
-          "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privilege.\n",
-          pc_etw_options_help);
-}
-
-/* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
+/* The options of the Windows monitor (rows of the option table, options.h), translated for
+ * the ETW source. Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad
+ * usage). */
 static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
   memset(o, 0, sizeof *o);
-  pc_run_options_init(&o->run);
-  pc_etw_options_init(&o->etw);
-  o->status_seconds = 10;
-  o->os_schemas = true;
   *help = false;
-  /* --config first, so that the options given on the command line override the file's. */
-  if (pc_run_options_preload(&o->run, argc, argv) != 0) return PC_EXIT_USAGE;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      *help = true;
-      return PC_EXIT_OK;
-    }
-    if (strcmp(a, "--successes") == 0) {
-      o->successes = true;
-      continue;
-    }
-    if (strcmp(a, "--attempts") == 0) {
-      o->attempts = true;
-      continue;
-    }
-    if (strcmp(a, "--no-os-schemas") == 0) {
-      o->os_schemas = false;
-      continue;
-    }
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--status") == 0) {
-      char *end = NULL;
-      unsigned long v = val ? strtoul(val, &end, 10) : 0;
-      if (!val || !*val || *end || v > 86400) {
-        fputs("portclash monitor: --status needs a number of seconds (0 to 86400)\n", stderr);
-        return PC_EXIT_USAGE;
-      }
-      o->status_seconds = (unsigned)v;
-      i++;
-      continue;
-    }
-    int shared = pc_run_options_arg(&o->run, argc, argv, &i);
-    if (shared == 1) continue;
-    if (shared == 2) return PC_EXIT_USAGE;
-    char err[200];
-    int rc = pc_etw_options_apply(&o->etw, a, val, err, sizeof err);
-    if (rc == PC_OK) {
-      i++;
-      continue;
-    }
-    if (rc == PC_EINVAL) {
-      fprintf(stderr, "portclash monitor: %s\n", err);
-      return PC_EXIT_USAGE;
-    }
-    fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
-    return PC_EXIT_USAGE;
+  pc_options all;
+  int rc = pc_options_parse(&all, PC_CMD_MONITOR, argc, argv, stdout, stderr);
+  if (rc == PC_OPTIONS_HELP) {
+    *help = true;
+    return PC_EXIT_OK;
   }
-  if (!pc_hoststate_offline_empty(&o->run.offline)) {
-    fputs(
-        "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
-        "'explain'\n",
-        stderr);
+  if (rc != PC_OPTIONS_RUN) return rc;
+  o->run = all.run;
+  o->attempts = all.attempts;
+  o->successes = all.successes;
+  o->os_schemas = !all.no_os_schemas;
+  /* Whole seconds; a fraction rounds up so that a short period never means "never". */
+  o->status_seconds = (unsigned)((all.status + PC_TIME_TICKS_PER_SEC - 1) / PC_TIME_TICKS_PER_SEC);
+  static const char *const stale[] = {"stop", "attach", "fail"};
+  pc_etw_options_init(&o->etw);
+  char err[200];
+  if (pc_etw_options_apply(&o->etw, "--session", all.session, err, sizeof err) != PC_OK ||
+      pc_etw_options_apply(&o->etw, "--stale", stale[all.stale], err, sizeof err) != PC_OK ||
+      (all.record && pc_etw_options_apply(&o->etw, "--record", all.record, err, sizeof err) != PC_OK)) {
+    fprintf(stderr, "portclash monitor: %s\n", err);
     return PC_EXIT_USAGE;
   }
   return PC_EXIT_OK;
@@ -218,10 +157,7 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   monitor_opts o;
   bool help;
   int code = parse(argc, argv, &o, &help);
-  if (help) {
-    usage(stdout);
-    return PC_EXIT_OK;
-  }
+  if (help) return PC_EXIT_OK; /* printed by parse */
   if (code != PC_EXIT_OK) return code;
 
   run r;
