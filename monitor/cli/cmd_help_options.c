@@ -212,7 +212,7 @@ void pc_options_write_markdown(FILE *out) {
     for (size_t i = 0; i < n_rows; i++) {
       const pc_opt *r = &rows[i];
       if (r->group != g) continue;
-      if (!title) fprintf(out, "%s%s:\n\n", g ? "\n" : "", pc_options_group_title(g));
+      if (!title) fprintf(out, "%s**%s**\n\n", g ? "\n" : "", pc_options_group_title(g));
       title = true;
       fputs("* `", out);
       if (r->short_name) fprintf(out, "-%c`, `", r->short_name);

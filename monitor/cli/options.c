@@ -15,7 +15,7 @@ enum { G_CMD, G_OUTPUT, G_RULES, G_WATCH, G_HOST, G_LIVE, G_GENERAL, G_COUNT };
 static const struct {
   const char *title, *note;
 } k_groups[G_COUNT] = {
-    [G_CMD] = {"Options", NULL},
+    [G_CMD] = {"Command options", NULL},
     [G_OUTPUT] = {"Output", NULL},
     [G_RULES] = {"Rules", NULL},
     [G_WATCH] = {"Watch list (warn before a port is taken away)", NULL},
@@ -449,7 +449,7 @@ static const pc_opt k_rows[] = {
      .type = PC_OPT_HELP,
      .commands = PC_CMD_ALL,
      .group = G_GENERAL,
-     .help = "this text"},
+     .help = "show this help"},
 };
 
 const pc_opt *pc_options_table(size_t *count) {
