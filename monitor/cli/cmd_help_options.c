@@ -257,26 +257,38 @@ void pc_options_write_markdown(FILE *out) {
 
 /* ---- the command -------------------------------------------------------------------------- */
 
+static void write_keys(FILE *out) {
+  size_t n;
+  const pc_opt *rows = pc_options_table(&n);
+  for (size_t i = 0; i < n; i++)
+    if (rows[i].key) fprintf(out, "%s\n", rows[i].name);
+}
+
 int pc_cmd_help_options(int argc, char **argv) {
   const char *what = argc >= 2 ? argv[1] : "--man";
-  if (strcmp(what, "--man") == 0) {
-    pc_options_write_man(stdout);
-  } else if (strcmp(what, "--completion") == 0) {
-    pc_options_write_completion(stdout);
-  } else if (strcmp(what, "--markdown") == 0) {
-    pc_options_write_markdown(stdout);
-  } else if (strcmp(what, "--keys") == 0) {
-    size_t n;
-    const pc_opt *rows = pc_options_table(&n);
-    for (size_t i = 0; i < n; i++)
-      if (rows[i].key) printf("%s\n", rows[i].name);
-  } else {
+  bool help = strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0;
+  void (*write)(FILE *) = strcmp(what, "--man") == 0          ? pc_options_write_man
+                          : strcmp(what, "--completion") == 0 ? pc_options_write_completion
+                          : strcmp(what, "--markdown") == 0   ? pc_options_write_markdown
+                          : strcmp(what, "--keys") == 0       ? write_keys
+                                                              : NULL;
+  if (!write || argc > 3) {
     fputs(
-        "usage: portclash help-options [--man | --completion | --markdown | --keys]\n"
-        "The option table as a man page (roff), tab-separated completion data, the README's option\n"
-        "list, or the configuration-file keys (one a line).\n",
-        strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0 ? stdout : stderr);
-    return strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0 ? PC_EXIT_OK : PC_EXIT_USAGE;
+        "usage: portclash help-options [--man | --completion | --markdown | --keys] [FILE]\n"
+        "Writes the option table to FILE (default: standard output) as a man page (roff), as\n"
+        "tab-separated completion data, as the README's option list, or as the configuration-file\n"
+        "keys (one a line).\n",
+        help ? stdout : stderr);
+    return help ? PC_EXIT_OK : PC_EXIT_USAGE;
   }
-  return fflush(stdout) == 0 ? PC_EXIT_OK : PC_EXIT_FAILURE;
+  FILE *out = argc == 3 ? fopen(argv[2], "w") : stdout;
+  if (!out) {
+    fprintf(stderr, "portclash help-options: %s: cannot create the file\n", argv[2]);
+    return PC_EXIT_FAILURE;
+  }
+  write(out);
+  int rc = ferror(out) ? PC_EXIT_FAILURE : PC_EXIT_OK;
+  if (out != stdout && fclose(out) != 0) rc = PC_EXIT_FAILURE;
+  if (out == stdout && fflush(out) != 0) rc = PC_EXIT_FAILURE;
+  return rc;
 }
