@@ -1,35 +1,17 @@
-/* cmd_monitor-linux.c - `portclash monitor` on Linux: failed binds from the eBPF source,
- * explained with the live host state and the rules, written to the chosen sinks.
+/* cmd_monitor-linux.c - `portclash monitor` on Linux: the eBPF source's options and its
+ * opening; the rest is the monitor every platform shares (cmd_monitor.c).
  *
- * One thread does the explaining (the source's reader thread only moves events from the
- * kernel ring into the source's bounded queue), so host-state lookups that take a
- * millisecond never make the kernel ring overflow by themselves. */
+ * The source's reader thread only moves events from the kernel ring into its bounded queue,
+ * and one thread does the explaining, so host-state lookups never make the kernel ring
+ * overflow by themselves. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "attempt_text.h"
 #include "cli.h"
-#include "pc_error.h"
-#include "run.h"
 #include "ebpf.h"
-
-#define WAIT_MS 200
-#define LOSS_REPORT_MS 1000
-
-static volatile sig_atomic_t stop_requested;
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
-
-typedef struct monitor_ctx {
-  pc_finding_output *out; /* NULL with --attempts */
-  bool attempts;          /* --attempts */
-} monitor_ctx;
+#include "monitor.h"
 
 static const char *source_name(uint8_t src) {
   switch (src) {
@@ -46,68 +28,44 @@ static const char *source_name(uint8_t src) {
   }
 }
 
-/* --attempts: the attempt line plus the Linux facts it does not show. */
-static void print_attempt(const pc_ebpf_item *it) {
-  char line[512];
+/* --attempts: the Linux facts the attempt line does not show. */
+static void format_extra(const void *extra, char *buf, size_t cap) {
+  const pc_ebpf_item *it = extra;
   const pc_bind_attempt *a = &it->attempt;
-  pc_attempt_format_line(a, line, sizeof line);
-  printf(
-      "%s via=%s ppid=%u uid=%u euid=%u comm=%s exe=%s caps=0x%llx netns=%u cgroup=%llu fd=%d "
-      "type=%d dev=%s%s\n",
-      line, source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid,
-      a->comm[0] ? a->comm : "?", it->extra.exe_known ? it->extra.exe : "?",
-      (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
-      (int)it->extra.fd, (int)a->socktype, a->bound_device[0] ? a->bound_device : "-",
-      it->extra.transparent ? " transparent" : "");
-  fflush(stdout);
+  snprintf(buf, cap,
+           " via=%s ppid=%u uid=%u euid=%u comm=%s exe=%s caps=0x%llx netns=%u cgroup=%llu fd=%d type=%d "
+           "dev=%s%s",
+           source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid,
+           a->comm[0] ? a->comm : "?", it->extra.exe_known ? it->extra.exe : "?",
+           (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
+           (int)it->extra.fd, (int)a->socktype, a->bound_device[0] ? a->bound_device : "-",
+           it->extra.transparent ? " transparent" : "");
 }
 
-static pc_time wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return pc_time_from_unix(ts.tv_sec, ts.tv_nsec);
-}
-
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* The options of the Linux monitor (rows of the option table, options.h), translated for the
- * eBPF source. Returns PC_OPTIONS_RUN, PC_OPTIONS_HELP (help printed) or PC_EXIT_USAGE
- * (message printed). */
-static int parse(int argc, char **argv, pc_options *o, pc_ebpf_options *eo) {
-  int rc = pc_options_parse(o, PC_CMD_MONITOR, argc, argv, stdout, stderr);
-  if (rc != PC_OPTIONS_RUN) return rc;
-  static const pc_ebpf_hooks hooks[] = {PC_EBPF_HOOKS_AUTO, PC_EBPF_HOOKS_TRACEPOINT, PC_EBPF_HOOKS_RAW};
-  pc_ebpf_options_init(eo);
-  eo->verbose = o->verbose;
-  eo->io_uring = !o->no_io_uring;
-  eo->report_all = o->all_errors;
-  eo->hooks = hooks[o->hooks];
-  return PC_OPTIONS_RUN;
-}
-
-static void write_source_summary(const pc_ebpf_stats *st) {
-  fprintf(stderr,
-          "portclash: eBPF source: %llu failures seen by the kernel, %llu lost in the kernel ring (full), "
-          "%llu lost in the queue (full), %llu explained; queue peak %llu\n",
-          (unsigned long long)(st->kernel_submitted + st->kernel_dropped),
-          (unsigned long long)st->kernel_dropped, (unsigned long long)st->queue_dropped,
-          (unsigned long long)st->delivered, (unsigned long long)st->queue_high);
+static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
+  (void)p;
+  char err[1536];
+  int rc = pc_source_open_ebpf(ud, out, err, sizeof err);
+  if (rc != PC_OK) {
+    fprintf(stderr, "portclash monitor: %s\n", err);
+    return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
+  }
+  return PC_EXIT_OK;
 }
 
 int pc_cmd_monitor(int argc, char **argv) {
+  pc_monitor_options mo;
   pc_options all;
-  pc_ebpf_options eo;
-  int prc = parse(argc, argv, &all, &eo);
+  int prc = pc_monitor_options_parse(&mo, &all, argc, argv);
   if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
-  pc_run_options opt = all.run;
-  monitor_ctx ctx = {0};
-  ctx.attempts = all.attempts;
-  double duration = (double)all.duration / PC_TIME_TICKS_PER_SEC,
-         status = (double)all.status / PC_TIME_TICKS_PER_SEC;
+  /* The eBPF source's own options (the table's Linux rows). */
+  static const pc_ebpf_hooks hooks[] = {PC_EBPF_HOOKS_AUTO, PC_EBPF_HOOKS_TRACEPOINT, PC_EBPF_HOOKS_RAW};
+  pc_ebpf_options eo;
+  pc_ebpf_options_init(&eo);
+  eo.verbose = all.verbose;
+  eo.io_uring = !all.no_io_uring;
+  eo.report_all = all.all_errors;
+  eo.hooks = hooks[all.hooks];
 
   /* Privileges first: a missing capability is the most likely problem and has its own exit
    * code. */
@@ -116,104 +74,6 @@ int pc_cmd_monitor(int argc, char **argv) {
     fprintf(stderr, "portclash monitor: %s\n", err);
     return PC_EXIT_PRIVILEGE;
   }
-
-  int exit_code = PC_EXIT_FAILURE;
-  pc_hoststate *hs = NULL;
-  pc_ebpf_source *src = NULL;
-  if (!ctx.attempts) {
-    char hserr[PC_HOSTSTATE_ERR_MAX] = "";
-    if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
-      /* Findings without owners and ranges are still worth having. */
-      fprintf(stderr, "portclash monitor: host state unavailable, findings will lack owners and ranges: %s\n",
-              hserr);
-      hs = NULL;
-    }
-    opt.sinks.status_interval_ms = (unsigned)(status * 1000);
-    /* Live triage: show the first failure at once, then one finding with the repeats. */
-    /* The watch list is on (learned ports unless --no-learn); the eBPF source reports only
-     * failures, so new holders of watched ports are found by polling the host state. */
-    pc_finding_output_options fo = {hs, "linux", 0, "ebpf", true, true, true};
-    int frc = pc_finding_output_open(&opt, &fo, &ctx.out);
-    if (frc != PC_OK) {
-      exit_code = frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
-      goto done;
-    }
-  }
-
-  int rc = pc_ebpf_open(&eo, &src, err, sizeof err);
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash monitor: %s\n", err);
-    exit_code = rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
-    goto done;
-  }
-
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  stop_requested = 0;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  /* The "monitoring" line tells scripts (and the tests) that the hooks are attached. */
-  fprintf(stderr, "portclash: monitoring bind failures (%s); Ctrl+C to stop\n", pc_ebpf_hooks_in_use(src));
-  fflush(stderr);
-
-  uint64_t start = mono_ms(), last_loss_report = 0, lost_reported = 0;
-  pc_ebpf_item it;
-  while (!stop_requested) {
-    if (pc_ebpf_next(src, &it, WAIT_MS) == PC_OK) {
-      if (ctx.attempts)
-        print_attempt(&it);
-      else
-        pc_finding_output_attempt(ctx.out, &it.attempt);
-    }
-    uint64_t now = mono_ms();
-    if (duration > 0 && now - start >= (uint64_t)(duration * 1000)) break;
-    if (now - last_loss_report < LOSS_REPORT_MS) continue;
-    /* About once a second: losses (said at once, not only in the periodic status), the
-     * aggregation windows that ended, the status line. */
-    last_loss_report = now;
-    pc_ebpf_stats st;
-    pc_ebpf_get_stats(src, &st);
-    uint64_t lost = st.kernel_dropped + st.queue_dropped;
-    if (lost > lost_reported) {
-      fprintf(stderr,
-              "portclash: %llu failure events lost so far (kernel ring full: %llu, queue full: %llu)\n",
-              (unsigned long long)lost, (unsigned long long)st.kernel_dropped,
-              (unsigned long long)st.queue_dropped);
-      lost_reported = lost;
-    }
-    if (ctx.out) {
-      pc_finding_output_advance(ctx.out, wall_now());
-      pc_finding_output_poll(ctx.out, wall_now(), false);
-      pc_run_counts counts = {st.kernel_submitted + st.kernel_dropped, lost};
-      pc_finding_output_tick(ctx.out, &counts);
-    }
-  }
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-
-  /* Stop the kernel side, then explain what is still queued before the summary. */
-  pc_ebpf_stats st;
-  pc_ebpf_get_stats(src, &st);
-  while (pc_ebpf_next(src, &it, 0) == PC_OK) {
-    if (ctx.attempts)
-      print_attempt(&it);
-    else
-      pc_finding_output_attempt(ctx.out, &it.attempt);
-  }
-  pc_ebpf_get_stats(src, &st);
-  if (ctx.out) {
-    pc_run_counts counts = {st.kernel_submitted + st.kernel_dropped, st.kernel_dropped + st.queue_dropped};
-    pc_finding_output_close(ctx.out, &counts, true);
-    ctx.out = NULL;
-  }
-  write_source_summary(&st);
-  exit_code = PC_EXIT_OK;
-
-done:
-  pc_ebpf_close(src);
-  pc_finding_output_close(ctx.out, NULL, false);
-  pc_hoststate_close(hs);
-  return exit_code;
+  pc_monitor_platform pl = {"linux", 0, "ebpf", open_source, format_extra, NULL, &eo};
+  return pc_monitor_run(&mo, &pl);
 }
