@@ -38,6 +38,12 @@ const char *pc_options_group_note(unsigned g) {
 
 /* ---- The rows ----------------------------------------------------------------------------- */
 
+/* To add an option: add a row here (the group decides where --help shows it; FIELD() names
+ * the pc_options member that holds the value, adding one when needed), read the value in the
+ * command, and run tools/update-readme-options.sh BUILD_DIR. A configuration key (.key) also
+ * needs its commented line in packaging/portclash.conf.example. test_options fails until both
+ * are done. */
+
 #define FIELD(f) .off = offsetof(pc_options, f), .size = sizeof(((pc_options *)0)->f)
 #define LIST(f, n, c) FIELD(f), .count_off = offsetof(pc_options, n), .cap = (c)
 #define FINDINGS (PC_CMD_ANALYZE | PC_CMD_MONITOR)
@@ -498,6 +504,12 @@ static const pc_cmd_info k_commands[] = {
      "Compiles rule files and reports every mistake as file:line:col: message. The rule language is\n"
      "described in rules/FORMAT.md.\n",
      "Exit status: 0 when every rule compiles, 2 on errors or bad usage.\n"},
+    {PC_CMD_SCHEMA_CHECK, "schema check", "FILE [OPTIONS]", 1, 1,
+     "  FILE   the text written by 'schema dump' (see parsers/schemas/FORMAT.md)\n",
+     "Compares the event layouts in FILE with the ones built into portclash and prints every\n"
+     "difference, new or missing event, and a summary.\n",
+     "Exit status: 0 no differences, 1 differences found (or runtime failure), 2 bad usage or a\n"
+     "malformed FILE (the message names FILE:LINE).\n"},
     {PC_CMD_SCHEMA_DUMP, "schema dump", "[OPTIONS]", 0, 0, NULL,
      "Windows: writes this Windows' own layouts of the events portclash reads (from TDH), in the\n"
      "text form 'portclash schema check FILE' reads on any machine.\n",

@@ -83,7 +83,8 @@ enum {
   PC_CMD_ETL_INFO = 1u << 4,
   PC_CMD_RULES_CHECK = 1u << 5,
   PC_CMD_SCHEMA_DUMP = 1u << 6,
-  PC_CMD_ALL = (1u << 7) - 1,
+  PC_CMD_SCHEMA_CHECK = 1u << 7,
+  PC_CMD_ALL = (1u << 8) - 1,
 };
 
 /* Platforms (bits of pc_opt.platforms; 0 = every platform). */
