@@ -36,23 +36,16 @@ static void man_option(FILE *out, const pc_opt *r) {
   fputs("\\fB\\-\\-", out);
   roff(out, r->name);
   fputs("\\fR", out);
-  if (r->type == PC_OPT_ENUM) {
-    fputc(' ', out);
-    for (const pc_opt_choice *c = r->choices; c->name; c++) {
-      if (c != r->choices) fputc('|', out);
-      fputs("\\fB", out);
-      roff(out, c->name);
-      fputs("\\fR", out);
-    }
-  } else if (r->type != PC_OPT_FLAG && r->type != PC_OPT_HELP && r->arg) {
+  char value[200];
+  if (pc_options_value_text(r, value, sizeof value)[0]) {
     fputs(" \\fI", out);
-    roff(out, r->arg);
+    roff(out, value);
     fputs("\\fR", out);
   }
   fputc('\n', out);
   roff(out, r->help);
   roff(out, platform_note(r));
-  const char *d = r->def ? r->def : r->def_text;
+  const char *d = pc_options_default_text(r);
   if (d) {
     fputs(" [default: ", out);
     roff(out, d);
@@ -177,12 +170,9 @@ void pc_options_write_completion(FILE *out) {
         fprintf(out, "-%c", r->short_name);
       else
         fputc('-', out);
-      fprintf(out, "\t%s\t", type_name(r->type));
-      if (r->type == PC_OPT_ENUM)
-        for (const pc_opt_choice *ch = r->choices; ch->name; ch++)
-          fprintf(out, "%s%s", ch == r->choices ? "" : "|", ch->name);
-      else
-        fputs(r->type == PC_OPT_FLAG || r->type == PC_OPT_HELP || !r->arg ? "-" : r->arg, out);
+      char value[200];
+      pc_options_value_text(r, value, sizeof value);
+      fprintf(out, "\t%s\t%s", type_name(r->type), value[0] ? value : "-");
       fprintf(out, "\t%s\n",
               r->platforms == PC_OPT_LINUX     ? "linux"
               : r->platforms == PC_OPT_WINDOWS ? "windows"
@@ -204,9 +194,8 @@ static void md(FILE *out, const char *s) {
 }
 
 void pc_options_write_markdown(FILE *out) {
-  size_t n_rows, n_cmds;
+  size_t n_rows;
   const pc_opt *rows = pc_options_table(&n_rows);
-  pc_options_commands(&n_cmds);
   for (unsigned g = 0; pc_options_group_title(g); g++) {
     bool title = false;
     for (size_t i = 0; i < n_rows; i++) {
@@ -216,30 +205,17 @@ void pc_options_write_markdown(FILE *out) {
       title = true;
       fputs("* `", out);
       if (r->short_name) fprintf(out, "-%c`, `", r->short_name);
-      fprintf(out, "--%s", r->name);
-      if (r->type == PC_OPT_ENUM)
-        for (const pc_opt_choice *c = r->choices; c->name; c++)
-          fprintf(out, "%s%s", c == r->choices ? " " : "|", c->name);
-      else if (r->type != PC_OPT_FLAG && r->type != PC_OPT_HELP && r->arg)
-        fprintf(out, " %s", r->arg);
-      fputs("` (", out);
-      if (r->commands == PC_CMD_ALL) {
-        fputs("every command", out);
-      } else {
-        bool first = true;
-        for (size_t c = 0; c < n_cmds; c++) {
-          const pc_cmd_info *ci = &pc_options_commands(&n_cmds)[c];
-          if (!(r->commands & ci->cmd)) continue;
-          fprintf(out, "%s%s", first ? "" : ", ", ci->name);
-          first = false;
-        }
-      }
+      char value[200], names[200];
+      pc_options_value_text(r, value, sizeof value);
+      fprintf(out, "--%s%s%s` (%s", r->name, value[0] ? " " : "", value,
+              r->commands == PC_CMD_ALL ? "every command"
+                                        : pc_options_command_names(r->commands, names, sizeof names));
       if (r->platforms == PC_OPT_LINUX) fputs("; Linux", out);
       if (r->platforms == PC_OPT_WINDOWS) fputs("; Windows", out);
       if (r->key) fputs("; config key", out);
       fputs("): ", out);
       md(out, r->help);
-      const char *d = r->def ? r->def : r->def_text;
+      const char *d = pc_options_default_text(r);
       if (d) {
         fputs(" [default: ", out);
         md(out, d);

@@ -714,7 +714,22 @@ static bool takes_value(const pc_opt *r) {
   return r->type != PC_OPT_FLAG && r->type != PC_OPT_HELP;
 }
 
-static const char *command_list(unsigned mask, char *buf, size_t cap) {
+const char *pc_options_value_text(const pc_opt *r, char *buf, size_t cap) {
+  size_t n = 0;
+  buf[0] = '\0';
+  if (r->type == PC_OPT_ENUM)
+    for (const pc_opt_choice *c = r->choices; c->name && n < cap; c++)
+      n += (size_t)snprintf(buf + n, cap - n, "%s%s", c == r->choices ? "" : "|", c->name);
+  else if (takes_value(r) && r->arg)
+    snprintf(buf, cap, "%s", r->arg);
+  return buf;
+}
+
+const char *pc_options_default_text(const pc_opt *r) {
+  return r->def ? r->def : r->def_text;
+}
+
+const char *pc_options_command_names(unsigned mask, char *buf, size_t cap) {
   size_t n = 0;
   buf[0] = '\0';
   for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0] && n < cap; i++)
@@ -768,7 +783,7 @@ static const pc_opt *lookup(const char *a, unsigned cmd, const char **value, boo
              any->platforms & PC_OPT_LINUX ? "Linux" : "Windows");
   else
     snprintf(msg, cap, "--%s is not an option of %s (it is one of %s)", any->name,
-             ci ? ci->name : "this command", command_list(any->commands, cmds, sizeof cmds));
+             ci ? ci->name : "this command", pc_options_command_names(any->commands, cmds, sizeof cmds));
   return NULL;
 }
 
@@ -883,20 +898,17 @@ int pc_options_parse(pc_options *o, unsigned cmd, int argc, char **argv, FILE *o
 
 /* "--name ARG" (enums: their choices), with "-x, " in front when there is a short name. */
 static void option_label(const pc_opt *r, char *buf, size_t cap) {
-  size_t n = 0;
-  if (r->short_name) n += (size_t)snprintf(buf + n, cap - n, "-%c, ", r->short_name);
-  n += (size_t)snprintf(buf + n, cap - n, "--%s", r->name);
-  if (r->type == PC_OPT_ENUM) {
-    for (const pc_opt_choice *c = r->choices; c->name && n < cap; c++)
-      n += (size_t)snprintf(buf + n, cap - n, "%s%s", c == r->choices ? " " : "|", c->name);
-  } else if (takes_value(r) && r->arg && n < cap) {
-    snprintf(buf + n, cap - n, " %s", r->arg);
-  }
+  char value[200];
+  pc_options_value_text(r, value, sizeof value);
+  if (r->short_name)
+    snprintf(buf, cap, "-%c, --%s%s%s", r->short_name, r->name, value[0] ? " " : "", value);
+  else
+    snprintf(buf, cap, "--%s%s%s", r->name, value[0] ? " " : "", value);
 }
 
 /* The help sentence with its default: "help [default: 10]". */
 static void option_text(const pc_opt *r, char *buf, size_t cap) {
-  const char *d = r->def ? r->def : r->def_text;
+  const char *d = pc_options_default_text(r);
   if (d)
     snprintf(buf, cap, "%s [default: %s]", r->help, d);
   else

@@ -158,6 +158,16 @@ unsigned pc_options_platform(void);
  * the first such row). NULL when there is none. */
 const pc_opt *pc_options_find(const char *name, unsigned cmd);
 
+/* A row's value as help shows it: "text|json" for an enum, the placeholder ("SECONDS") for
+ * the other rows that take a value, "" for switches. Returns buf. */
+const char *pc_options_value_text(const pc_opt *row, char *buf, size_t cap);
+
+/* The default as help shows it ("10", "this machine's name"), or NULL when there is none. */
+const char *pc_options_default_text(const pc_opt *row);
+
+/* The names of the commands in mask, in table order, separated by ", ". Returns buf. */
+const char *pc_options_command_names(unsigned mask, char *buf, size_t cap);
+
 /* ---- Using it ----------------------------------------------------------------------------- */
 
 /* Zeroes o and applies every row's default. */
