@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static FILE *sink;
   if (!sink) sink = fopen("/dev/null", "w");
   if (!sink || size < 1 || size > 4096) return 0;
-  unsigned cmd = 1u << (data[0] % 8);
+  unsigned cmd = 1u << (data[0] % 9);
   char *text = malloc(size);
   if (!text) return 0;
   memcpy(text, data + 1, size - 1);
