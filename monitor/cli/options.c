@@ -978,7 +978,7 @@ static void wrap(FILE *out, const char *text, int col, int width) {
 }
 
 static void help_row(FILE *out, const pc_opt *r) {
-  char label[160], text[600];
+  char label[320], text[600];
   option_label(r, label, sizeof label);
   option_text(r, text, sizeof text);
   int n = fprintf(out, "  %s", label);
