@@ -62,6 +62,10 @@ uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) {
   return hs->view_pid;
 }
 
+void *pc__hoststate_impl(const pc_hoststate *hs) {
+  return hs->impl;
+}
+
 void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known) {
   hs->excluded_known = excluded_known;
   hs->owners_known = owners_known;

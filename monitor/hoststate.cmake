@@ -13,6 +13,11 @@ add_library(pc_hoststate STATIC
   ${PC_HOSTSTATE_LIVE})
 target_include_directories(pc_hoststate PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_hoststate PUBLIC pc_parsers)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  # The Linux back end opens sock_diag sockets in other namespaces from a helper thread.
+  find_package(Threads REQUIRED)
+  target_link_libraries(pc_hoststate PUBLIC Threads::Threads)
+endif()
 pc_apply_warnings(pc_hoststate)
 
 # The `explain` and `ranges` subcommands (main.c links this library and dispatches to them).

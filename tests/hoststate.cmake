@@ -4,6 +4,7 @@ pc_add_test(NAME test_hoststate_offline SOURCES hoststate/test_hoststate_offline
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   pc_add_test(NAME test_hoststate_live SOURCES hoststate/test_hoststate_live.c LIBS pc_cmd_hoststate)
   pc_add_test(NAME test_hoststate_netns SOURCES hoststate/test_netns.c LIBS pc_hoststate)
+  pc_add_test(NAME test_hoststate_busy SOURCES hoststate/test_hoststate_busy.c LIBS pc_hoststate)
 endif()
 
 pc_add_fuzz(NAME netsh SOURCES fuzz/fuzz_netsh.c LIBS pc_parsers)
