@@ -61,6 +61,8 @@
 #define USER_CACHE_MAX 64
 #define USER_TTL_MS 60000
 #define INDEX_MAX 4000000 /* socket inodes indexed: a bound on runaway hosts */
+#define SNAP_TTL_MS 1000  /* the holder snapshot is rebuilt when older */
+#define SNAP_MAX 4000000  /* holders in a snapshot at most */
 #define NEG_TTL_MS 1000   /* an inode no walk found is not looked for again this long */
 #define NEG_MAX 65536     /* such inodes remembered (then forgotten all at once) */
 
@@ -101,6 +103,14 @@ typedef struct user_entry {
   char name[PC_NAME_MAX];
 } user_entry;
 
+/* All holders of ports (TCP listeners, UDP sockets) of our namespace, by (proto, port). */
+typedef struct snapshot {
+  int64_t at_ms; /* 0: none */
+  struct found *rows;
+  size_t n, cap;
+  uint32_t *off; /* 2 x 65537 + 1: rows of (p, port) are [off[b], off[b + 1]), b = p * 65537 + port */
+} snapshot;
+
 typedef struct linux_hs {
   const char *proc; /* "/proc", or a fake tree in tests (borrowed: must outlive the handle) */
   bool real_proc;   /* proc is this kernel's /proc: sock_diag and setns describe the same host */
@@ -127,6 +137,7 @@ typedef struct linux_hs {
   size_t npentries;
   user_entry users[USER_CACHE_MAX];
   unsigned next_user;
+  snapshot snap;
   /* For the tests and the benchmark. */
   pc_hoststate_linux_stats stats;
 } linux_hs;
@@ -296,6 +307,7 @@ static int parse_reserved(const char *s, pc_port_range **out, size_t *n) {
 static int lx_refresh(pc_hoststate *hs, void *impl) {
   linux_hs *lx = impl;
   for (size_t i = 0; i < CACHE_SLOTS; i++) lx->cache[i].used = false; /* rows stay allocated */
+  lx->snap.at_ms = 0;
   char path[256], buf[65536];
   pc_dynamic_range *dyn = NULL;
   size_t n_dyn = 0;
@@ -475,10 +487,32 @@ static int diag_fd(linux_hs *lx, uint32_t pid, uint64_t netns) {
   return o.fd;
 }
 
-/* Dumps the sockets of proto and family on port from the namespace of fd. Returns false when
- * the kernel did not answer (the caller then reads /proc/net). */
-static bool diag_dump(linux_hs *lx, int fd, uint8_t proto, int family, uint16_t port, found *rows, size_t cap,
-                      size_t *n) {
+/* Where a dump puts its rows: at most cap of them (listeners kept first), or all of them in
+ * a growing array (grow, up to SNAP_MAX). */
+typedef struct row_sink {
+  found *rows;
+  size_t cap, n;
+  bool grow;
+} row_sink;
+
+static bool sink_add(row_sink *k, const found *fr) {
+  if (k->grow && k->n == k->cap) {
+    if (k->cap >= SNAP_MAX) return false;
+    size_t ncap = k->cap ? k->cap * 2 : 1024;
+    found *r = realloc(k->rows, ncap * sizeof *r);
+    if (!r) return false;
+    k->rows = r;
+    k->cap = ncap;
+  }
+  keep_found(k->rows, k->cap, &k->n, fr);
+  return true;
+}
+
+/* Dumps the sockets of proto and family in states from the namespace of fd: those on port,
+ * or on every port when port is 0. Returns false when the kernel did not answer (the caller
+ * then reads /proc/net) or a growing sink ran out of room. */
+static bool diag_dump(linux_hs *lx, int fd, uint8_t proto, int family, uint16_t port, uint32_t states,
+                      row_sink *sink) {
   struct {
     struct nlmsghdr nlh;
     struct inet_diag_req_v2 r;
@@ -487,13 +521,13 @@ static bool diag_dump(linux_hs *lx, int fd, uint8_t proto, int family, uint16_t 
   } req;
   memset(&req, 0, sizeof req);
   uint32_t seq = ++lx->diag_seq;
-  req.nlh.nlmsg_len = sizeof req;
+  req.nlh.nlmsg_len = port ? sizeof req : NLMSG_LENGTH(sizeof req.r);
   req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   req.nlh.nlmsg_seq = seq;
   req.r.sdiag_family = (uint8_t)family;
   req.r.sdiag_protocol = proto == PC_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
-  req.r.idiag_states = ~0u;
+  req.r.idiag_states = states;
   /* The kernel skips other source ports by this field before anything else... */
   req.r.id.idiag_sport = htons(port);
   /* ...and the filter program says the same for kernels whose dumps ignore it:
@@ -520,17 +554,22 @@ static bool diag_dump(linux_hs *lx, int fd, uint8_t proto, int family, uint16_t 
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
         continue;
       const struct inet_diag_msg *m = NLMSG_DATA(h);
-      if (ntohs(m->id.idiag_sport) != port) continue;
+      if (port && ntohs(m->id.idiag_sport) != port) continue;
       found fr = {.inode = m->idiag_inode};
       fr.row.proto = proto;
       fr.row.local.family = fr.row.remote.family = m->idiag_family == AF_INET6 ? PC_AF_INET6 : PC_AF_INET;
       size_t alen = m->idiag_family == AF_INET6 ? 16 : 4;
       memcpy(fr.row.local.bytes, m->id.idiag_src, alen);
       memcpy(fr.row.remote.bytes, m->id.idiag_dst, alen);
-      fr.row.local.port = port;
+      fr.row.local.port = ntohs(m->id.idiag_sport);
       fr.row.remote.port = ntohs(m->id.idiag_dport);
       fr.row.state = proto == PC_PROTO_UDP ? PC_OWNER_STATE_UDP : tcp_state(m->idiag_state);
-      keep_found(rows, cap, n, &fr);
+      if (!sink_add(sink, &fr)) {
+        /* Read the rest of the answer so that the socket stays usable. */
+        while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+        }
+        return false;
+      }
     }
   }
 }
@@ -716,6 +755,74 @@ static void cache_store(linux_hs *lx, uint8_t proto, uint16_t port, uint64_t net
   for (size_t i = 0; i < kept; i++) c->rows[i] = fr[i].row;
 }
 
+/* ---- the holder snapshot ------------------------------------------------------------------ */
+
+/* Rebuilds the snapshot of our namespace's port holders: TCP listeners and UDP sockets, IPv4
+ * and IPv6, in one dump each, sorted by port (a counting sort). False when sock_diag failed. */
+static bool snap_build(linux_hs *lx, int fd, int64_t now) {
+  snapshot *sn = &lx->snap;
+  row_sink k = {sn->rows, sn->cap, 0, true};
+  static const struct {
+    uint8_t proto;
+    int family;
+    uint32_t states;
+  } dumps[4] = {{PC_PROTO_TCP, AF_INET, 1u << 10 /* TCP_LISTEN */},
+                {PC_PROTO_TCP, AF_INET6, 1u << 10},
+                {PC_PROTO_UDP, AF_INET, ~0u},
+                {PC_PROTO_UDP, AF_INET6, ~0u}};
+  bool ok = true;
+  for (size_t i = 0; i < 4 && ok; i++)
+    ok = diag_dump(lx, fd, dumps[i].proto, dumps[i].family, 0, dumps[i].states, &k);
+  sn->rows = k.rows;
+  sn->cap = k.cap;
+  sn->at_ms = 0;
+  if (!ok) return false;
+  lx->stats.snapshot_builds++;
+  found *sorted = malloc((k.n ? k.n : 1) * sizeof *sorted);
+  if (!sorted) return false;
+  if (!sn->off) {
+    sn->off = malloc((2 * 65537 + 1) * sizeof *sn->off);
+    if (!sn->off) {
+      free(sorted);
+      return false;
+    }
+  }
+  memset(sn->off, 0, (2 * 65537 + 1) * sizeof *sn->off);
+  for (size_t i = 0; i < k.n; i++)
+    sn->off[(k.rows[i].row.proto == PC_PROTO_UDP) * 65537 + k.rows[i].row.local.port + 1]++;
+  for (size_t i = 1; i <= 2 * 65537; i++) sn->off[i] += sn->off[i - 1];
+  /* off[b] is now where bucket b starts (and off[b + 1] where it ends). */
+  uint32_t *next = malloc((2 * 65537 + 1) * sizeof *next);
+  if (!next) {
+    free(sorted);
+    return false;
+  }
+  memcpy(next, sn->off, (2 * 65537 + 1) * sizeof *next);
+  for (size_t i = 0; i < k.n; i++) {
+    size_t b = (size_t)(k.rows[i].row.proto == PC_PROTO_UDP) * 65537 + k.rows[i].row.local.port;
+    sorted[next[b]++] = k.rows[i];
+  }
+  free(next);
+  memcpy(sn->rows, sorted, k.n * sizeof *sorted);
+  free(sorted);
+  sn->n = k.n;
+  sn->at_ms = now;
+  return true;
+}
+
+/* The holders of proto/port from the snapshot of our namespace (rebuilt when older than
+ * SNAP_TTL_MS). Returns the count (rows in *first) or 0 when it has none or cannot be had. */
+static size_t snap_lookup(linux_hs *lx, uint8_t proto, uint16_t port, int64_t now, found **first) {
+  snapshot *sn = &lx->snap;
+  if (!sn->at_ms || now - sn->at_ms >= SNAP_TTL_MS) {
+    int fd = diag_fd(lx, 0, lx->own_ns);
+    if (fd < 0 || !snap_build(lx, fd, now)) return 0;
+  }
+  size_t b = (size_t)(proto == PC_PROTO_UDP) * 65537 + port;
+  *first = sn->rows + sn->off[b];
+  return sn->off[b + 1] - sn->off[b];
+}
+
 static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
                       size_t cap, size_t *n) {
   linux_hs *lx = impl;
@@ -727,6 +834,19 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
   if (!(view && lx_netns(lx, view, &netns) == PC_OK)) {
     view = 0;
     netns = have_own ? own : 0;
+  }
+  /* The best owner in our namespace: one hash-free lookup in the holder snapshot, which one
+   * dump of the whole host per second keeps (20 000 listeners cost one dump, not one walk
+   * of the kernel's tables per failure). */
+  found *held;
+  size_t nh;
+  if (pc__hoststate_holders_first(hs) && lx->real_proc && have_own && netns == own &&
+      (nh = snap_lookup(lx, proto, port, now, &held)) > 0) {
+    lx->stats.snapshot_hits++;
+    resolve_pids(lx, held, nh);
+    for (size_t i = 0; i < nh; i++) pc__hoststate_keep_row(rows, cap, n, &held[i].row);
+    *n = nh;
+    return PC_OK;
   }
   for (size_t s = 0; s < CACHE_SLOTS; s++) {
     cache_slot *c = &lx->cache[s];
@@ -743,8 +863,10 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
   if (!fr) return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
   size_t nf = 0;
   int fd = diag_fd(lx, view, netns);
-  bool ok = fd >= 0 && diag_dump(lx, fd, proto, AF_INET, port, fr, fcap, &nf) &&
-            diag_dump(lx, fd, proto, AF_INET6, port, fr, fcap, &nf);
+  row_sink sink = {fr, fcap, 0, false};
+  bool ok = fd >= 0 && diag_dump(lx, fd, proto, AF_INET, port, ~0u, &sink) &&
+            diag_dump(lx, fd, proto, AF_INET6, port, ~0u, &sink);
+  nf = sink.n;
   if (!ok) {
     /* /proc/PID/net shows the tables of PID's network namespace; ours when the process is
      * gone or not visible. */
@@ -991,6 +1113,8 @@ static void lx_destroy(void *impl) {
   map_free(&lx->index);
   map_free(&lx->procs);
   map_free(&lx->unknown);
+  free(lx->snap.rows);
+  free(lx->snap.off);
   map_free(&lx->pcache);
   free(lx->pentries);
   free(lx);

@@ -173,6 +173,8 @@ typedef struct pc_hoststate_linux_stats {
   uint64_t diag_queries;      /* sock_diag dumps (one per address family) */
   uint64_t proc_net_scans;    /* /proc/net files read instead (fake trees, no sock_diag) */
   uint64_t row_cache_hits;    /* owner lookups answered from the per-port cache */
+  uint64_t snapshot_builds;   /* dumps of every port holder (enrich's best-owner lookups) */
+  uint64_t snapshot_hits;     /* best-owner lookups answered from that snapshot */
   uint64_t index_full_walks;  /* walks of every process's fds (the first lookup builds the index) */
   uint64_t index_refreshes;   /* walks of new processes and those whose fd count changed */
   uint64_t fd_links_read;     /* readlink() of /proc/PID/fd entries, all walks together */
@@ -220,6 +222,12 @@ typedef struct pc__hoststate_ops {
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for
  * this process's own. Set by pc_hoststate_enrich around its lookups. */
 uint32_t pc__hoststate_view_pid(const pc_hoststate *hs);
+
+/* True while pc_hoststate_enrich asks for the best owner: the sockets() call may then list
+ * only sockets that hold the port for new binds (LISTEN, BOUND, UDP), e.g. from a snapshot
+ * of them, when it has some on the port (enrich asks again without the hint when none of them
+ * conflicts). Otherwise it lists every socket on the port. */
+bool pc__hoststate_holders_first(const pc_hoststate *hs);
 
 /* The impl pointer given to pc__hoststate_create (the back end's own state). */
 void *pc__hoststate_impl(const pc_hoststate *hs);
