@@ -20,5 +20,5 @@ include(bench/etl.cmake)
 
 # The same capture with 1, 4 and 64 CPUs (the benchmark generator is POSIX-only).
 if(NOT WIN32)
-  pc_add_test(NAME test_etl_cpus SOURCES etl/test_etl_cpus.c LIBS pc_findings pc_parsers pc_etl_writer pc_bench_gen)
+  pc_add_test(NAME test_etl_cpus SOURCES etl/test_etl_cpus.c LIBS pc_cli pc_parsers pc_etl_writer pc_bench_gen)
 endif()

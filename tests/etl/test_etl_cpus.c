@@ -13,10 +13,10 @@
 #include "pc_bench_gen.h"
 #include "pc_error.h"
 #include "pc_etl.h"
-#include "pc_explainer.h"
+#include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_pipeline.h"
-#include "pc_run_options.h"
+#include "run_options.h"
 #include "pc_test.h"
 
 #define N_RECORDS 200000
