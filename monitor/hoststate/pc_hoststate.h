@@ -3,7 +3,7 @@
  *
  * One interface, several back ends:
  *   offline  the raw text of netsh / netstat / tasklist saved on a (Windows) machine; any OS
- *   live     the running machine: /proc on Linux (linux.c), the IP Helper and
+ *   live     the running machine: sock_diag and /proc on Linux (linux.c), the IP Helper and
  *            process APIs on Windows (win.c); PC_ENOTSUP elsewhere (none.c)
  *
  * Ranges are read when the handle is opened and again on pc_hoststate_refresh() (call it when
