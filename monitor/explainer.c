@@ -51,6 +51,24 @@ static uint8_t os_id(const char *os) {
   return PC_OS_UNKNOWN;
 }
 
+/* The holder the event stream showed (a successful bind not yet closed) fills what host
+ * state does not know: the owner itself when no table names one (a bound TCP socket that
+ * does not listen is in no table), and the owner's socket options, which no Windows table
+ * carries, when it is the same process or no process is named. */
+static void apply_holder(pc_facts *f, const pc_bind_attempt *a) {
+  if (!a->holder_known) return;
+  if (!f->owner_known) {
+    f->owner_known = true;
+    f->owner_pid = a->holder_pid_known ? a->holder_pid : 0;
+    f->owner_addr = a->holder_addr;
+  } else if (a->holder_pid_known && f->owner_pid && f->owner_pid != a->holder_pid) {
+    return; /* host state names another process: the stream's holder has gone */
+  }
+  uint32_t add = a->holder_sockopts_known & ~f->owner_sockopts_known;
+  f->owner_sockopts = (f->owner_sockopts & ~add) | (a->holder_sockopts & add);
+  f->owner_sockopts_known |= add;
+}
+
 void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   if (!a->failed) return;
   pc_facts facts;
@@ -63,6 +81,7 @@ void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   /* Host state is best effort: a failed lookup leaves the facts unknown, never drops the
    * finding. */
   if (e->o.hoststate) (void)pc_hoststate_enrich(e->o.hoststate, &facts);
+  apply_holder(&facts, a);
   if (pc_rules_eval(e->o.rules, &facts, &e->result) != PC_OK) return;
   const pc_rule_result *r = &e->result;
 
