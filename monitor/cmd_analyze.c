@@ -205,7 +205,7 @@ int pc_cmd_analyze(int argc, char **argv) {
     exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     goto done;
   }
-  pc_pipeline_options po = {watch, watch ? on_event : NULL, &ctx};
+  pc_pipeline_options po = {watch, watch ? on_event : NULL, &ctx, 0};
   if (pc_pipeline_new(&po, on_attempt, &ctx, &pipe) != PC_OK) goto done;
 
   interrupted = 0;

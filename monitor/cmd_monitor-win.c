@@ -252,9 +252,12 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   /* With findings, the watch list sees every decoded event (reservations 1054/1519,
    * listeners) and successful binds (learned ports). */
   bool watching = r.out && pc_finding_output_watching(r.out);
-  pc_pipeline_options popts = {.report_success = (o.attempts && o.successes) || watching,
-                               .on_event = watching ? on_event : NULL,
-                               .event_ud = &r};
+  /* The reorder watermark covers the session's FlushTimer plus half a second (pc_pipeline.h). */
+  pc_pipeline_options popts = {
+      .report_success = (o.attempts && o.successes) || watching,
+      .on_event = watching ? on_event : NULL,
+      .event_ud = &r,
+      .reorder_watermark = (pc_time)o.etw.flush_seconds * PC_TIME_TICKS_PER_SEC + 500 * PC_TIME_TICKS_PER_MS};
   if (pc_pipeline_new(&popts, on_attempt, &r, &r.pipe) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);
     pc_finding_output_close(r.out, NULL, false);
@@ -319,10 +322,12 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
       if (r.fallback) fallback_check(&r, &rec);
       pc_pipeline_push(r.pipe, &rec);
     } else if (rc == PC_ETIMEOUT) {
-      /* No events: move event time on so the correlator emits what it holds and the
-       * aggregation windows that ended are written. */
-      pc_time now = now_filetime();
-      pc_pipeline_advance(r.pipe, now);
+      /* No events: event time moves on by the monotonic clock from the last event (never the
+       * wall clock, which can step back), so the pipeline emits what it holds and the
+       * aggregation windows that ended are written. Before the first event there is no event
+       * time; the watch list's polling then goes by the wall clock. */
+      pc_time now = pc_pipeline_tick(r.pipe, (pc_time)GetTickCount64() * PC_TIME_TICKS_PER_MS);
+      if (now == PC_TIME_UNKNOWN) now = now_filetime();
       if (r.out) {
         pc_finding_output_advance(r.out, now);
         pc_finding_output_poll(r.out, now, false);

@@ -4,6 +4,7 @@ add_library(pc_pipeline STATIC
   ${CMAKE_CURRENT_LIST_DIR}/correlator.c
   ${CMAKE_CURRENT_LIST_DIR}/attempt_text.c
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.c
+  ${CMAKE_CURRENT_LIST_DIR}/reorder.c
   ${CMAKE_CURRENT_LIST_DIR}/schema_reconcile.c)
 target_include_directories(pc_pipeline PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_pipeline PUBLIC pc_parsers)
