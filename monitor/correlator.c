@@ -333,7 +333,11 @@ static bool waits(const open_attempt *o) {
 
 static pc_time due_of(const pc_correlator *c, const open_attempt *o) {
   if (waits(o)) return o->a.ts_last + c->cfg.pending_timeout;
-  return o->a.ts_first + c->cfg.hold;
+  /* The hold from the first evidence, but never less than a merge window after the last:
+   * the rest of a bind that completed late (A8) is still on its way. */
+  pc_time after_last = o->a.ts_last + c->cfg.merge_window;
+  pc_time hold = o->a.ts_first + c->cfg.hold;
+  return hold > after_last ? hold : after_last;
 }
 
 /* Emits (in creation order) every attempt due at `now`, or all of them; keeps the rest. */
