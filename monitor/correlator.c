@@ -77,8 +77,6 @@ enum { OUT_OK = 0, OUT_FAIL = 1, OUT_PENDING = 2 };
 /* Per-source keys: index into the key arrays. */
 enum { K_AFD = 0, K_TCPIP = 1, K_WS = 2, K_COUNT = 3 };
 
-#define HOLDERS_PER_PORT 4
-
 /* What is known about one AFD endpoint or Winsock socket. */
 typedef struct sock_info {
   uint32_t pid;
@@ -118,10 +116,6 @@ typedef struct holder {
   uint32_t sockopts, sockopts_known;
   pc_time ts;
 } holder;
-
-typedef struct holder_bucket {
-  holder h[HOLDERS_PER_PORT];
-} holder_bucket;
 
 /* One piece of evidence about a bind, whatever provider it came from. */
 typedef struct evidence {
@@ -167,7 +161,7 @@ struct pc_correlator {
   pc_bmap *ws_sockets;  /* key (socket handle, pid) */
   pc_bmap *processes;   /* key (EPROCESS, 0) */
   pc_bmap *tcpip_eps;   /* key (TCPIP endpoint, 0) */
-  pc_bmap *holders;     /* key (proto << 16 | port, 0) */
+  pc_bmap *holders;     /* key (proto, family, port; address hash) */
   open_attempt *open;   /* attempts in order of creation */
   size_t open_count;
   size_t waiting; /* open attempts that wait for a final status */
@@ -206,7 +200,7 @@ int pc_correlator_new(const pc_correlator_config *cfg, pc_attempt_fn emit, void 
   if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_endpoints, sizeof(sock_info), &c->ws_sockets);
   if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_processes, sizeof(proc_info), &c->processes);
   if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_endpoints, sizeof(tcpip_ep), &c->tcpip_eps);
-  if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_holders, sizeof(holder_bucket), &c->holders);
+  if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_holders, sizeof(holder), &c->holders);
   if (rc == PC_OK) {
     c->open = calloc(c->cfg.max_open, sizeof *c->open);
     if (!c->open) rc = PC_ENOMEM;
@@ -221,87 +215,85 @@ int pc_correlator_new(const pc_correlator_config *cfg, pc_attempt_fn emit, void 
 
 /* ---- Holders (A14) ---- */
 
-static uint64_t holder_key(uint8_t proto, uint16_t port) {
-  return (uint64_t)proto << 16 | port;
+/* One entry per (protocol, port, address): a hash of the address is the second key. */
+static uint64_t holder_k1(uint8_t proto, const pc_addr *a) {
+  return (uint64_t)proto << 24 | (uint64_t)a->family << 16 | a->port;
 }
 
-/* Two local addresses of one port collide: equal, or one is a wildcard of the other's
- * family, or a dual-stack [::] against IPv4 (etw-facts.md §4.3). */
-static bool addr_collides(const pc_addr *a, const pc_addr *b) {
-  if (a->family == b->family) return pc_addr_equal(a, b) || pc_addr_is_wildcard(a) || pc_addr_is_wildcard(b);
-  return pc_addr_is_wildcard(a) || pc_addr_is_wildcard(b);
+static uint64_t holder_k2(const pc_addr *a) {
+  uint64_t lo, hi;
+  memcpy(&lo, a->bytes, 8);
+  memcpy(&hi, a->bytes + 8, 8);
+  return lo ^ (hi * 0x9E3779B97F4A7C15ull);
 }
 
 static void holder_add(pc_correlator *c, const evidence *e) {
   if (!e->addr_known || !e->addr.port) return;
   bool evicted;
-  holder_bucket *b = pc_bmap_put(c->holders, holder_key(e->proto, e->addr.port), 0, c->now, &evicted);
+  holder *h = pc_bmap_put(c->holders, holder_k1(e->proto, &e->addr), holder_k2(&e->addr), c->now, &evicted);
   if (evicted) c->stats.holders_evicted++;
-  holder *slot = NULL, *oldest = NULL;
-  for (int i = 0; i < HOLDERS_PER_PORT; i++) {
-    holder *h = &b->h[i];
-    if (!h->used) {
-      if (!slot) slot = h;
-      continue;
-    }
-    /* Another provider's (or the same provider's) view of the same successful bind. */
-    bool same_key = e->key && h->key[e->ki] == e->key && (e->ki != K_WS || h->ws_pid == e->ws_pid);
-    bool same_bind = pc_addr_equal(&h->addr, &e->addr) && e->ts - h->ts <= c->cfg.merge_window &&
-                     !(h->key[e->ki] && e->key && h->key[e->ki] != e->key) &&
-                     !(h->pid_known && e->pid_known && h->pid != e->pid);
-    if (same_key || same_bind) {
-      slot = h;
-      break;
-    }
-    if (!oldest || h->ts < oldest->ts) oldest = h;
+  /* Another provider's (or the same provider's) view of the same successful bind fills the
+   * entry; a different socket on the same address (both set SO_REUSEADDR) replaces it. */
+  bool same = h->used && ((e->key && h->key[e->ki] == e->key && (e->ki != K_WS || h->ws_pid == e->ws_pid)) ||
+                          (e->ts - h->ts <= c->cfg.merge_window && !(h->key[e->ki] && e->key) &&
+                           !(h->pid_known && e->pid_known && h->pid != e->pid)));
+  if (!same) {
+    memset(h, 0, sizeof *h);
+    h->used = true;
+    h->addr = e->addr;
   }
-  if (!slot) slot = oldest;
-  if (!slot->used || !pc_addr_equal(&slot->addr, &e->addr)) {
-    memset(slot, 0, sizeof *slot);
-    slot->used = true;
-    slot->addr = e->addr;
+  h->ts = e->ts;
+  if (e->key) h->key[e->ki] = e->key;
+  if (e->ki == K_WS) h->ws_pid = e->ws_pid;
+  if (e->pid_known && !h->pid_known) {
+    h->pid_known = true;
+    h->pid = e->pid;
   }
-  slot->ts = e->ts;
-  if (e->key) slot->key[e->ki] = e->key;
-  if (e->ki == K_WS) slot->ws_pid = e->ws_pid;
-  if (e->pid_known && !slot->pid_known) {
-    slot->pid_known = true;
-    slot->pid = e->pid;
-  }
-  slot->sockopts_known |= e->sockopts_known;
-  slot->sockopts = (slot->sockopts & ~e->sockopts_known) | (e->sockopts & e->sockopts_known);
+  h->sockopts_known |= e->sockopts_known;
+  h->sockopts = (h->sockopts & ~e->sockopts_known) | (e->sockopts & e->sockopts_known);
 }
 
-/* A socket closed: forget the holder it was (its bound address tells the bucket). */
+/* A socket closed: forget the holder it was (its bound address finds the entry). */
 static void holder_close(pc_correlator *c, uint8_t proto, const pc_addr *bound, uint8_t ki, uint64_t key,
                          uint32_t ws_pid) {
   if (!key) return;
   for (int pr = 0; pr < 2; pr++) {
-    holder_bucket *b = pc_bmap_get(c->holders, holder_key(pr ? 0 : proto, bound->port), 0, c->now);
-    if (!b) continue;
-    for (int i = 0; i < HOLDERS_PER_PORT; i++)
-      if (b->h[i].used && b->h[i].key[ki] == key && (ki != K_WS || b->h[i].ws_pid == ws_pid)) {
-        b->h[i].used = false;
-        c->stats.holders_closed++;
-      }
+    uint64_t k1 = holder_k1(pr ? 0 : proto, bound), k2 = holder_k2(bound);
+    holder *h = pc_bmap_get(c->holders, k1, k2, c->now);
+    if (h && h->key[ki] == key && (ki != K_WS || h->ws_pid == ws_pid)) {
+      pc_bmap_remove(c->holders, k1, k2);
+      c->stats.holders_closed++;
+    }
+    if (!proto) break;
   }
 }
 
-/* Fills the attempt's holder from the table: the most recent socket whose address collides. */
+static const holder *holder_find(pc_correlator *c, uint8_t proto, const pc_addr *a, pc_time before) {
+  holder *h = pc_bmap_get(c->holders, holder_k1(proto, a), holder_k2(a), c->now);
+  if (!h || !pc_addr_equal(&h->addr, a) || h->ts > before) return NULL; /* bound after: not the blocker */
+  return h;
+}
+
+/* Fills the attempt's holder: the most recent socket bound to the same address, or to the
+ * wildcard of either family (a dual-stack [::] takes part in IPv4 conflicts, etw-facts.md
+ * §4.3). A failing wildcard bind blocked by a specific address is not found (the table is
+ * keyed by address). */
 static void holder_lookup(pc_correlator *c, pc_bind_attempt *a) {
   if (!a->addr_known || !a->local.port) return;
+  pc_addr cand[3];
+  size_t n = 0;
+  cand[n++] = a->local;
+  pc_addr any4 = {.family = PC_AF_INET, .port = a->local.port};
+  pc_addr any6 = {.family = PC_AF_INET6, .port = a->local.port};
+  if (!pc_addr_equal(&a->local, &any4)) cand[n++] = any4;
+  if (!pc_addr_equal(&a->local, &any6)) cand[n++] = any6;
   const holder *best = NULL;
-  for (int pr = 0; pr < 2; pr++) {
-    holder_bucket *b = pc_bmap_get(c->holders, holder_key(pr ? 0 : a->proto, a->local.port), 0, c->now);
-    if (!b) continue;
-    for (int i = 0; i < HOLDERS_PER_PORT; i++) {
-      const holder *h = &b->h[i];
-      if (!h->used || !addr_collides(&h->addr, &a->local)) continue;
-      if (h->ts > a->ts_last) continue; /* bound after this failure: not the blocker */
-      if (!best || h->ts > best->ts) best = h;
+  for (size_t i = 0; i < n; i++)
+    for (int pr = 0; pr < 2; pr++) {
+      const holder *h = holder_find(c, pr ? 0 : a->proto, &cand[i], a->ts_last);
+      if (h && (!best || h->ts > best->ts)) best = h;
+      if (!a->proto) break;
     }
-    if (a->proto == 0) break;
-  }
   if (!best) return;
   a->holder_known = true;
   a->holder_pid_known = best->pid_known;

@@ -29,7 +29,7 @@ typedef struct pc_correlator_config {
   pc_time pending_timeout; /* a bind whose AFD exit said STATUS_PENDING waits this long after its
                             * last evidence for the final status (2 s); without one it is counted
                             * in outcome_unknown, never reported as a failure */
-  size_t max_holders;      /* ports with remembered successful binds (16384), for the holder's options */
+  size_t max_holders;      /* remembered successful binds (16384), for the holder's options */
   bool report_success;     /* also emit successful binds (for learned ports); off by default */
 } pc_correlator_config;
 

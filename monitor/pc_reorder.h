@@ -48,6 +48,12 @@ void pc_reorder_free(pc_reorder *r);
 /* Takes one event (copied) from `processor`'s buffer and releases what the watermark allows. */
 void pc_reorder_push(pc_reorder *r, const pc_event *ev, uint16_t processor);
 
+/* The same in two steps, so a decoder can write the event in place: reserve returns the
+ * slot to fill for `processor` (NULL only when memory ran out), commit takes it. A reserved
+ * slot that is not committed is simply reused by the next reserve. */
+pc_event *pc_reorder_reserve(pc_reorder *r, uint16_t processor);
+void pc_reorder_commit(pc_reorder *r);
+
 /* Moves event time to now (if later) and releases what the watermark allows. */
 void pc_reorder_advance(pc_reorder *r, pc_time now);
 

@@ -58,13 +58,19 @@ static void advance_correlator(pc_pipeline *p) {
 }
 
 void pc_pipeline_push(pc_pipeline *p, const pc_record *r) {
-  pc_event ev;
   p->records++;
   if (p->last_ts == PC_TIME_UNKNOWN || r->timestamp > p->last_ts) p->last_ts = r->timestamp;
-  if (pc_decoder_decode(p->decoder, r, &ev) == PC_OK)
-    pc_reorder_push(p->reorder, &ev, r->processor);
-  else
+  /* Decoded in place, in the reorder stage's slot: one copy of the event less. */
+  pc_event spare;
+  pc_event *ev = pc_reorder_reserve(p->reorder, r->processor);
+  if (pc_decoder_decode(p->decoder, r, ev ? ev : &spare) == PC_OK) {
+    if (ev)
+      pc_reorder_commit(p->reorder);
+    else
+      pc_reorder_push(p->reorder, &spare, r->processor);
+  } else {
     pc_reorder_advance(p->reorder, r->timestamp);
+  }
   advance_correlator(p);
 }
 

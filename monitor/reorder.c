@@ -1,27 +1,38 @@
-/* The reorder stage: a binary min-heap on (timestamp, arrival number) over a pool of held
- * events. The arrival number keeps events with equal timestamps in arrival order, which
- * keeps each processor's own order (a processor's buffer is already in timestamp order). */
+/* The reorder stage: one FIFO ring per processor, merged by (timestamp, arrival number).
+ *
+ * A processor's events arrive in timestamp order (its buffer is written in order), so each
+ * ring only ever appends at its tail, and releasing takes the earliest head among the
+ * rings: with one busy processor both are O(1) and touch memory sequentially, which keeps
+ * the replay pipeline within its budget. An event older than its ring's tail (a source
+ * that does not say which processor logged it, or a misordered file) is sorted in from the
+ * tail. The arrival number keeps events with equal timestamps in arrival order. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_error.h"
 #include "pc_reorder.h"
 
-typedef struct entry {
-  pc_time ts;
+#define MAX_QUEUES 64 /* processors beyond this share the last queue (sorted in) */
+
+typedef struct slot {
+  pc_event ev;
   uint64_t seq;
-  uint32_t slot;
+} slot;
+
+typedef struct queue {
   uint16_t processor;
-} entry;
+  slot *ring;
+  size_t cap, head, count;
+} queue;
 
 struct pc_reorder {
   pc_reorder_config cfg;
   pc_reorder_fn out;
   void *ud;
-  entry *heap;
-  pc_event *pool;
-  uint32_t *free_slots;
-  size_t count, cap, free_count;
+  queue q[MAX_QUEUES];
+  size_t nq, last_q;
+  size_t held;
+  queue *reserved; /* pc_reorder_reserve's queue, until pc_reorder_commit */
   uint64_t seq;
   pc_time now;      /* event time seen */
   pc_time released; /* timestamp of the last released event */
@@ -41,7 +52,7 @@ int pc_reorder_new(const pc_reorder_config *cfg, pc_reorder_fn out, void *ud, pc
     r->cfg = *cfg;
   else
     pc_reorder_config_default(&r->cfg);
-  if (!r->cfg.max_held || r->cfg.watermark < 0 || r->cfg.max_held > UINT32_MAX) {
+  if (!r->cfg.max_held || r->cfg.watermark < 0) {
     free(r);
     return PC_EINVAL;
   }
@@ -55,98 +66,144 @@ int pc_reorder_new(const pc_reorder_config *cfg, pc_reorder_fn out, void *ud, pc
 
 void pc_reorder_free(pc_reorder *r) {
   if (!r) return;
-  free(r->heap);
-  free(r->pool);
-  free(r->free_slots);
+  for (size_t i = 0; i < r->nq; i++) free(r->q[i].ring);
   free(r);
 }
 
-static bool before(const entry *a, const entry *b) {
-  return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+/* Rings are a power of two in size, so wrapping is a mask. */
+static slot *at(queue *q, size_t i) {
+  return &q->ring[(q->head + i) & (q->cap - 1)];
 }
 
-/* Grows the pool (doubling, up to max_held). Returns false when it cannot. */
-static bool grow(pc_reorder *r) {
-  size_t ncap = r->cap ? r->cap * 2 : 256;
-  if (ncap > r->cfg.max_held) ncap = r->cfg.max_held;
-  if (ncap <= r->cap) return false;
-  entry *h = realloc(r->heap, ncap * sizeof *h);
-  if (!h) return false;
-  r->heap = h;
-  pc_event *p = realloc(r->pool, ncap * sizeof *p);
-  if (!p) return false;
-  r->pool = p;
-  uint32_t *f = realloc(r->free_slots, ncap * sizeof *f);
-  if (!f) return false;
-  r->free_slots = f;
-  for (size_t i = ncap; i > r->cap; i--) r->free_slots[r->free_count++] = (uint32_t)(i - 1);
-  r->cap = ncap;
+static bool before(const slot *a, const slot *b) {
+  return a->ev.ts < b->ev.ts || (a->ev.ts == b->ev.ts && a->seq < b->seq);
+}
+
+static queue *queue_for(pc_reorder *r, uint16_t processor) {
+  if (r->nq && r->q[r->last_q].processor == processor) return &r->q[r->last_q];
+  for (size_t i = 0; i < r->nq; i++)
+    if (r->q[i].processor == processor) {
+      r->last_q = i;
+      return &r->q[i];
+    }
+  if (r->nq == MAX_QUEUES) return &r->q[MAX_QUEUES - 1];
+  queue *q = &r->q[r->nq];
+  memset(q, 0, sizeof *q);
+  q->processor = processor;
+  r->last_q = r->nq++;
+  return q;
+}
+
+/* Doubles a ring (unwrapping it). Returns false when it cannot. */
+static bool grow(queue *q) {
+  size_t ncap = q->cap ? q->cap * 2 : 64;
+  slot *n = malloc(ncap * sizeof *n);
+  if (!n) return false;
+  for (size_t i = 0; i < q->count; i++) n[i] = *at(q, i);
+  free(q->ring);
+  q->ring = n;
+  q->cap = ncap;
+  q->head = 0;
   return true;
 }
 
-/* Removes the earliest event and hands it on. */
-static void release_top(pc_reorder *r) {
-  entry top = r->heap[0];
-  entry last = r->heap[--r->count];
-  size_t i = 0;
-  for (;;) {
-    size_t l = 2 * i + 1;
-    if (l >= r->count) break;
-    size_t m = l + 1 < r->count && before(&r->heap[l + 1], &r->heap[l]) ? l + 1 : l;
-    if (!before(&r->heap[m], &last)) break;
-    r->heap[i] = r->heap[m];
-    i = m;
+/* The queue whose head is earliest, or NULL when nothing is held. */
+static queue *earliest(pc_reorder *r) {
+  queue *best = NULL;
+  for (size_t i = 0; i < r->nq; i++) {
+    queue *q = &r->q[i];
+    if (q->count && (!best || before(at(q, 0), at(best, 0)))) best = q;
   }
-  if (r->count) r->heap[i] = last;
-  r->free_slots[r->free_count++] = top.slot;
-  if (r->released == PC_TIME_UNKNOWN || top.ts > r->released) r->released = top.ts;
-  /* The slot stays valid during the call: it is only reused by a later push. */
-  r->out(&r->pool[top.slot], r->ud);
+  return best;
+}
+
+static void release_head(pc_reorder *r, queue *q) {
+  slot *s = at(q, 0);
+  q->head = (q->head + 1) & (q->cap - 1);
+  q->count--;
+  r->held--;
+  if (r->released == PC_TIME_UNKNOWN || s->ev.ts > r->released) r->released = s->ev.ts;
+  /* The slot stays valid during the call: only a later push reuses it. */
+  r->out(&s->ev, r->ud);
 }
 
 static void release_ready(pc_reorder *r) {
-  if (r->now == PC_TIME_UNKNOWN) return;
+  if (r->now == PC_TIME_UNKNOWN || !r->held) return;
   pc_time limit = r->now - r->cfg.watermark;
-  while (r->count && r->heap[0].ts <= limit) release_top(r);
+  if (r->nq == 1) {
+    queue *q = &r->q[0];
+    while (q->count && at(q, 0)->ev.ts <= limit) release_head(r, q);
+    return;
+  }
+  queue *q;
+  while ((q = earliest(r)) && at(q, 0)->ev.ts <= limit) release_head(r, q);
+}
+
+static void pass_through(pc_reorder *r, const pc_event *ev) {
+  if (r->released == PC_TIME_UNKNOWN || ev->ts > r->released) r->released = ev->ts;
+  r->out(ev, r->ud);
+}
+
+pc_event *pc_reorder_reserve(pc_reorder *r, uint16_t processor) {
+  if (r->held >= r->cfg.max_held) {
+    /* Full: the oldest goes now, before its watermark. */
+    r->stats.forced++;
+    release_head(r, earliest(r));
+  }
+  queue *q = queue_for(r, processor);
+  if (q->count == q->cap && !grow(q)) {
+    /* Out of memory: make room in this processor's ring by releasing its oldest. */
+    r->stats.forced++;
+    if (!q->count) return NULL;
+    release_head(r, q);
+  }
+  r->reserved = q;
+  return &at(q, q->count)->ev;
+}
+
+void pc_reorder_commit(pc_reorder *r) {
+  queue *q = r->reserved;
+  r->reserved = NULL;
+  if (!q) return;
+  slot *tail = at(q, q->count);
+  pc_time ts = tail->ev.ts;
+  r->stats.events++;
+  if (r->now == PC_TIME_UNKNOWN || ts > r->now) r->now = ts;
+  if (r->released != PC_TIME_UNKNOWN && ts < r->released) {
+    /* Too late to be put in order: pass it on rather than lose it. */
+    r->stats.late++;
+    r->out(&tail->ev, r->ud);
+    return;
+  }
+  if (r->cfg.watermark == 0 && r->held == 0) {
+    pass_through(r, &tail->ev);
+    return;
+  }
+  tail->seq = r->seq++;
+  size_t i = q->count++;
+  if (i > 0 && before(tail, at(q, i - 1))) {
+    /* Sort in from the tail: this processor's order was broken. */
+    slot s = *tail;
+    while (i > 0 && before(&s, at(q, i - 1))) {
+      *at(q, i) = *at(q, i - 1);
+      i--;
+    }
+    *at(q, i) = s;
+  }
+  r->held++;
+  if (r->held > r->stats.held_max) r->stats.held_max = r->held;
+  release_ready(r);
 }
 
 void pc_reorder_push(pc_reorder *r, const pc_event *ev, uint16_t processor) {
-  r->stats.events++;
-  if (r->now == PC_TIME_UNKNOWN || ev->ts > r->now) r->now = ev->ts;
-  if (r->released != PC_TIME_UNKNOWN && ev->ts < r->released) {
-    /* Too late to be put in order: pass it on rather than lose it. */
-    r->stats.late++;
-    r->out(ev, r->ud);
+  pc_event *slot_ev = pc_reorder_reserve(r, processor);
+  if (!slot_ev) {
+    r->stats.events++;
+    pass_through(r, ev);
     return;
   }
-  if (r->cfg.watermark == 0 && r->count == 0) {
-    r->released = ev->ts;
-    r->out(ev, r->ud);
-    return;
-  }
-  if (r->free_count == 0 && !grow(r)) {
-    /* Full (or out of memory): the oldest goes now, before its watermark. */
-    r->stats.forced++;
-    if (r->count == 0) {
-      r->released = ev->ts;
-      r->out(ev, r->ud);
-      return;
-    }
-    release_top(r);
-  }
-  uint32_t slot = r->free_slots[--r->free_count];
-  r->pool[slot] = *ev;
-  entry e = {ev->ts, r->seq++, slot, processor};
-  size_t i = r->count++;
-  while (i > 0) {
-    size_t parent = (i - 1) / 2;
-    if (!before(&e, &r->heap[parent])) break;
-    r->heap[i] = r->heap[parent];
-    i = parent;
-  }
-  r->heap[i] = e;
-  if (r->count > r->stats.held_max) r->stats.held_max = r->count;
-  release_ready(r);
+  *slot_ev = *ev;
+  pc_reorder_commit(r);
 }
 
 void pc_reorder_advance(pc_reorder *r, pc_time now) {
@@ -155,15 +212,13 @@ void pc_reorder_advance(pc_reorder *r, pc_time now) {
 }
 
 void pc_reorder_flush(pc_reorder *r) {
-  while (r->count) release_top(r);
+  queue *q;
+  while ((q = earliest(r))) release_head(r, q);
 }
 
 pc_time pc_reorder_released_until(const pc_reorder *r) {
   if (r->now == PC_TIME_UNKNOWN) return PC_TIME_UNKNOWN;
-  pc_time limit = r->now - r->cfg.watermark;
-  /* Nothing older than limit is held any more; if something is held, time is just before it. */
-  if (r->count && r->heap[0].ts <= limit) return r->heap[0].ts - 1;
-  return limit;
+  return r->now - r->cfg.watermark;
 }
 
 pc_time pc_reorder_now(const pc_reorder *r) {
@@ -172,5 +227,5 @@ pc_time pc_reorder_now(const pc_reorder *r) {
 
 void pc_reorder_get_stats(const pc_reorder *r, pc_reorder_stats *out) {
   *out = r->stats;
-  out->held = r->count;
+  out->held = r->held;
 }
