@@ -43,7 +43,9 @@ void pc_pipeline_advance(pc_pipeline *p, pc_time now);
 /* The live loop's periodic call. Event time advances from the last record's time plus the
  * monotonic time elapsed since the tick that first saw it (monotonic_now: any monotonic
  * clock in 100 ns units, e.g. GetTickCount64() * 10000), never from the wall clock, so a
- * clock step does not delay or hurry findings. Releases what the reorder watermark allows
+ * clock step does not delay or hurry findings; it only moves on when no record arrived since
+ * the previous tick (records drive it otherwise). Call it after each record (it then only
+ * notes when the newest one arrived) and when idle. Releases what the reorder watermark allows
  * and emits the attempts whose hold has passed: a lone failure on a quiet host is out
  * within watermark + hold + the tick interval. Returns the event time up to which
  * everything has been handed on (for the aggregation windows after the pipeline), or

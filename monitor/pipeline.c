@@ -15,6 +15,7 @@ struct pc_pipeline {
   pc_time last_ts;
   pc_time anchor_ts, anchor_mono;
   bool anchored;
+  uint64_t records_at_tick; /* records when pc_pipeline_tick last ran */
 };
 
 /* Released by the reorder stage, in event-time order. */
@@ -81,12 +82,17 @@ void pc_pipeline_advance(pc_pipeline *p, pc_time now) {
 
 pc_time pc_pipeline_tick(pc_pipeline *p, pc_time monotonic_now) {
   if (p->last_ts == PC_TIME_UNKNOWN) return PC_TIME_UNKNOWN;
+  bool busy = p->records != p->records_at_tick;
+  p->records_at_tick = p->records;
   if (!p->anchored || p->last_ts > p->anchor_ts) {
     /* A newer record arrived since the last tick: event time restarts from it. */
     p->anchored = true;
     p->anchor_ts = p->last_ts;
     p->anchor_mono = monotonic_now;
-  } else if (monotonic_now > p->anchor_mono) {
+  } else if (!busy && monotonic_now > p->anchor_mono) {
+    /* Idle since the last tick: event time moves on by monotonic time. While records
+     * arrive they drive it, so a consumer that fell behind (records waiting in the queue,
+     * older ones among them) never releases events before the records still queued. */
     pc_reorder_advance(p->reorder, p->anchor_ts + (monotonic_now - p->anchor_mono));
   }
   advance_correlator(p);
