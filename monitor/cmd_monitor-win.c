@@ -321,6 +321,8 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
     if (rc == PC_OK) {
       if (r.fallback) fallback_check(&r, &rec);
       pc_pipeline_push(r.pipe, &rec);
+      (void)pc_pipeline_tick(r.pipe,
+                             (pc_time)GetTickCount64() * PC_TIME_TICKS_PER_MS); /* anchors event time */
     } else if (rc == PC_ETIMEOUT) {
       /* No events: event time moves on by the monotonic clock from the last event (never the
        * wall clock, which can step back), so the pipeline emits what it holds and the
