@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_correlator.h"
+#include "correlator.h"
 #include "pc_decode.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
-#include "pc_reorder.h"
+#include "reorder.h"
 #include "pc_test.h"
 
 #define CALLER 2000u
