@@ -11,6 +11,10 @@ endif()
 if(TARGET PkgConfig::PCRE2)
   set_property(TARGET PkgConfig::PCRE2 APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS PCRE2_STATIC)
 endif()
+# The exact PCRE2 this tree links, recorded in the build tree (pcre2-version.txt: "10.46"); the
+# test win_pcre2_version checks it against the pin and against `portclash --version`.
+file(WRITE ${CMAKE_BINARY_DIR}/pcre2-version.txt "${PCRE2_VERSION}\n")
+message(STATUS "Windows build: PCRE2 ${PCRE2_VERSION} (${PCRE2_LINK_LIBRARIES})")
 
 # pc_win_util: Windows helpers (Winsock start-up, starting a child process) shared by the
 # syslog sink (pc_sinks), the host state (pc_hoststate) and the service (pc_win).
@@ -35,3 +39,4 @@ pc_apply_warnings(pc_win)
 if(TARGET pc_hoststate)
   target_link_libraries(pc_hoststate PUBLIC pc_win_util iphlpapi ws2_32 advapi32)
 endif()
+

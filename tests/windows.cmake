@@ -63,6 +63,11 @@ pc_apply_warnings(pc_crash_helper)
 add_test(NAME win_crash_fails_a_test COMMAND pc_crash_helper)
 set_tests_properties(win_crash_fails_a_test PROPERTIES WILL_FAIL TRUE)
 
+# The PCRE2 bootstrap stops on a tarball whose SHA-256 differs from the pin (offline check).
+add_test(NAME win_pcre2_checksum_mismatch_fails
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/pcre2_checksum_mismatch.sh ${CMAKE_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/pcre2-mismatch)
+
 # ---- portclash.exe end to end under Wine ------------------------------------------------
 # The native cli_ cases (tests/e2e.cmake) call the program directly from bash, so they are
 # disabled above; these run portclash.exe through Wine with the same inputs and compare with
@@ -92,6 +97,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     analyze ${e2e}/bad-line.records)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)
   pc__wine_cli_case(help 0 - - --help)
+  # The PCRE2 linked is the pinned one, recorded in the build tree and shown by --version.
+  add_test(NAME win_pcre2_version
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_pcre2_version.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}
+            ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:portclash>)
   # explain against a port held by a native Linux process (python3 listener).
   add_test(NAME win_explain_port_held_by_linux_process
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_explain_linux_holder.sh ${CMAKE_CROSSCOMPILING_EMULATOR}
