@@ -43,6 +43,7 @@ target_link_libraries(portclash PRIVATE pc_findings pc_cmd_hoststate pc_cmd_etl)
 # missing (pc_cmd_monitor, monitor/ebpf.cmake).
 if(WIN32)
   target_link_libraries(portclash PRIVATE pc_win)
+  target_sources(portclash PRIVATE ${PC_EVENTLOG_MESSAGES_OBJ}) # monitor/windows.cmake
 else()
   target_link_libraries(portclash PRIVATE pc_cmd_monitor)
   target_sources(portclash PRIVATE ${CMAKE_CURRENT_LIST_DIR}/cmd_schema_dump-none.c

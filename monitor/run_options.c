@@ -145,6 +145,10 @@ int pc_run_options_arg(pc_run_options *o, int argc, char **argv, int *i) {
     o->sinks.console = false;
     return 1;
   }
+  if (strcmp(a, "--eventlog") == 0) {
+    o->sinks.eventlog = true;
+    return 1;
+  }
   if (strcmp(a, "--summary") == 0) {
     o->summary = true;
     return 1;
@@ -201,6 +205,8 @@ void pc_run_options_help(FILE *out) {
       "  --sd-id ID             RFC 5424 SD-ID [portclash@32473]\n"
       "  --app-name NAME        syslog APP-NAME [portclash]\n"
       "  --host NAME            host name written in findings [this machine's]\n"
+      "  --eventlog             also report findings to the Windows Event Log (Application,\n"
+      "                         source portclash; Windows only)\n"
       "  --no-color             no colours on the console (also when NO_COLOR is set)\n"
       "  --quiet                no findings on stdout\n"
       "  --window SECONDS       collapse identical failures within this window into one\n"

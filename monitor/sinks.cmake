@@ -15,10 +15,12 @@ pc_apply_warnings(pc_format)
 # (the commands' JSON and the sinks) has one copy of each object.
 find_package(Threads REQUIRED)
 if(WIN32)
-  set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-win.c ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-win.c)
+  set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-win.c ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-win.c
+                          ${CMAKE_CURRENT_LIST_DIR}/sink_eventlog-win.c)
 else()
   set(PC_SINKS_OS_SOURCES ${CMAKE_CURRENT_LIST_DIR}/sink_os-posix.c
-                          ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-posix.c)
+                          ${CMAKE_CURRENT_LIST_DIR}/sink_syslog-posix.c
+                          ${CMAKE_CURRENT_LIST_DIR}/sink_eventlog-none.c)
 endif()
 add_library(pc_sinks STATIC
   ${CMAKE_CURRENT_LIST_DIR}/aggregate.c
@@ -27,11 +29,12 @@ add_library(pc_sinks STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sink_console.c
   ${CMAKE_CURRENT_LIST_DIR}/sink_file.c
   ${CMAKE_CURRENT_LIST_DIR}/sink_syslog.c
+  ${CMAKE_CURRENT_LIST_DIR}/sink_eventlog.c
   ${PC_SINKS_OS_SOURCES})
 target_include_directories(pc_sinks PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(pc_sinks PRIVATE PC_VERSION_STRING="${PROJECT_VERSION}")
 target_link_libraries(pc_sinks PUBLIC pc_format Threads::Threads)
 if(WIN32)
-  target_link_libraries(pc_sinks PUBLIC pc_win_util ws2_32) # pc_win_util: monitor/windows.cmake
+  target_link_libraries(pc_sinks PUBLIC pc_win_util ws2_32 advapi32) # pc_win_util: monitor/windows.cmake
 endif()
 pc_apply_warnings(pc_sinks)

@@ -40,3 +40,25 @@ if(TARGET pc_hoststate)
   target_link_libraries(pc_hoststate PUBLIC pc_win_util iphlpapi ws2_32 advapi32)
 endif()
 
+# The message table of the Event Log source "portclash" (sink_eventlog_messages.mc; ids in
+# pc_sink_eventlog.h), linked into portclash.exe as a resource: windmc makes the .rc and the
+# binary table (Unicode, -U), windres a COFF object. The event source's registry key names
+# portclash.exe as EventMessageFile, so Event Viewer reads its texts from there.
+find_program(PC_WINDMC NAMES ${MINGW_TRIPLE}-windmc x86_64-w64-mingw32-windmc windmc)
+if(NOT PC_WINDMC OR NOT CMAKE_RC_COMPILER)
+  message(FATAL_ERROR "Windows build: windmc/windres missing (binutils-mingw-w64-x86-64)")
+endif()
+set(pc_mc_dir ${CMAKE_CURRENT_BINARY_DIR}/eventlog_messages)
+set(PC_EVENTLOG_MESSAGES_OBJ ${pc_mc_dir}/sink_eventlog_messages.res.o)
+add_custom_command(
+  OUTPUT ${PC_EVENTLOG_MESSAGES_OBJ} ${pc_mc_dir}/sink_eventlog_messages.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${pc_mc_dir}
+  COMMAND ${CMAKE_COMMAND} -DIN=${CMAKE_CURRENT_LIST_DIR}/sink_eventlog_messages.mc
+          -DOUT=${pc_mc_dir}/sink_eventlog_messages.mc -P ${CMAKE_SOURCE_DIR}/packaging/cmake/PcCrlf.cmake
+  COMMAND ${PC_WINDMC} -U -h ${pc_mc_dir} -r ${pc_mc_dir} ${pc_mc_dir}/sink_eventlog_messages.mc
+  COMMAND ${CMAKE_RC_COMPILER} -I ${pc_mc_dir} -O coff -i ${pc_mc_dir}/sink_eventlog_messages.rc
+          -o ${PC_EVENTLOG_MESSAGES_OBJ}
+  DEPENDS ${CMAKE_CURRENT_LIST_DIR}/sink_eventlog_messages.mc ${CMAKE_SOURCE_DIR}/packaging/cmake/PcCrlf.cmake
+  WORKING_DIRECTORY ${pc_mc_dir}
+  COMMENT "Event Log message table (windmc, windres)"
+  VERBATIM)

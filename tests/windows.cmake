@@ -52,6 +52,13 @@ if(TARGET pc_win)
   set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
   # Real Winsock conflicts between two sockets of one process (the cells of the sharing matrix
   # where Windows and Wine agree are asserted, the others printed), and the host state's view.
+  # The Event Log sink through a fake advapi32 table, the message table of portclash.exe
+  # (FormatMessageW on the exe loaded as a data file) and the event source's registry key.
+  pc_add_test(NAME test_win_eventlog SOURCES windows/test_eventlog_win.c LIBS pc_sinks advapi32)
+  if(TARGET portclash)
+    add_dependencies(test_win_eventlog portclash)
+    set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")
+  endif()
   pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
 endif()
 
