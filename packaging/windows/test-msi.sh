@@ -23,6 +23,14 @@ svc=$(msiinfo export "$msi" ServiceInstall)
 grep -qP '^svcPortclash\tportclash\t.*\t16\t2\t1\t.*LocalSystem\t\tservice run\tcmpPortclashExe' <<<"$svc" ||
   fail "ServiceInstall row: $svc"
 msiinfo export "$msi" ServiceControl | grep -q '^svcPortclashCtl	portclash	' || fail "no ServiceControl row"
+# The Event Log source "portclash": its key (created and removed with the package: Name "*"),
+# EventMessageFile = the installed portclash.exe (holds the message table), TypesSupported = 7.
+reg=$(msiinfo export "$msi" Registry | tr -d '\r')
+evkey='SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\portclash\\?'
+grep -qP "^\w+\t2\t${evkey}\t\*\t\tcmpPortclashExe$" <<<"$reg" || fail "Registry: no create/remove row for the event source: $reg"
+grep -qP "^\w+\t2\t${evkey}\tEventMessageFile\t\[#filPortclashExe\]\tcmpPortclashExe$" <<<"$reg" ||
+  fail "Registry: EventMessageFile of the event source: $reg"
+grep -qP "^\w+\t2\t${evkey}\tTypesSupported\t#7\tcmpPortclashExe$" <<<"$reg" || fail "Registry: TypesSupported: $reg"
 # Every component is 64-bit (msidbComponentAttributes64bit = 256).
 msiinfo export "$msi" Component | tail -n +4 | awk -F'\t' '{ if (int($4 / 256) % 2 != 1) bad = 1 } END { exit bad }' ||
   fail "a component is not marked 64-bit"
@@ -50,8 +58,14 @@ key='HKLM\System\CurrentControlSet\Services\portclash'
 wine reg query "$key" /v ImagePath 2>/dev/null | tr -d '\r' | grep -q 'portclash.exe.* service run' ||
   fail "service not registered: $(wine reg query "$key" 2>&1 | tr -d '\r')"
 wine "$pf/portclash.exe" --version | tr -d '\r' | grep -q "^portclash $version" || fail "installed portclash.exe does not run"
+evreg='HKLM\System\CurrentControlSet\Services\EventLog\Application\portclash'
+ev=$(wine reg query "$evreg" 2>&1 | tr -d '\r')
+grep -qi 'EventMessageFile.*REG_[A-Z_]*SZ.*Program Files\\portclash\\portclash.exe' <<<"$ev" ||
+  fail "event source not registered: $ev"
+grep -qi 'TypesSupported.*REG_DWORD.*0x7' <<<"$ev" || fail "event source TypesSupported: $ev"
 wine msiexec /x "$winmsi" /qn || fail "msiexec /x exited $?"
 [ ! -e "$pf/portclash.exe" ] && [ ! -e "$pf/portclash.conf.example" ] || fail "files still there after uninstall"
 if wine reg query "$key" >/dev/null 2>&1; then fail "service key still there after uninstall"; fi
+if wine reg query "$evreg" >/dev/null 2>&1; then fail "event source key still there after uninstall"; fi
 echo "test-msi: installed and uninstalled under Wine"
 echo "1 passed, 0 failed"
