@@ -16,7 +16,7 @@ version=$(sed -n 's/^project(portclash VERSION \([0-9][0-9.]*\).*/\1/p' "$here/C
 
 msiinfo suminfo "$msi" | grep -q '^Template: x64;1033' || fail "not an x64 package"
 files=$(msiinfo export "$msi" File)
-for f in portclash.exe README.md portclash.conf.example $(cd "$here/rules/default" && ls); do
+for f in portclash.exe README.md portclash.conf.example portclash-completion.ps1 $(cd "$here/rules/default" && ls); do
   grep -q "	$f	" <<<"$files" || fail "File table lacks $f"
 done
 svc=$(msiinfo export "$msi" ServiceInstall)
@@ -52,7 +52,7 @@ pf="$WINEPREFIX/drive_c/Program Files/portclash"
 winmsi=$(winepath -w "$msi" 2>/dev/null)
 wine msiexec /x "$winmsi" /qn >/dev/null 2>&1 || true # a leftover of an interrupted run
 wine msiexec /i "$winmsi" /qn || fail "msiexec /i exited $?"
-[ -f "$pf/portclash.exe" ] && [ -f "$pf/README.md" ] && [ -f "$pf/rules/30-httpsys.rules" ] &&
+[ -f "$pf/portclash.exe" ] && [ -f "$pf/README.md" ] && [ -f "$pf/portclash-completion.ps1" ] && [ -f "$pf/rules/30-httpsys.rules" ] &&
   cmp -s "$pf/portclash.conf.example" "$here/packaging/portclash.conf.example" || fail "files not installed in $pf"
 key='HKLM\System\CurrentControlSet\Services\portclash'
 wine reg query "$key" /v ImagePath 2>/dev/null | tr -d '\r' | grep -q 'portclash.exe.* service run' ||
