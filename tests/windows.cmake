@@ -55,6 +55,10 @@ if(TARGET pc_win)
   # The Event Log sink through a fake advapi32 table, the message table of portclash.exe
   # (FormatMessageW on the exe loaded as a data file) and the event source's registry key.
   pc_add_test(NAME test_win_eventlog SOURCES windows/test_eventlog_win.c LIBS pc_sinks advapi32)
+  # Serial: it installs a service and writes the event source key, as test_win_service and
+  # win_msi do.
+  add_dependencies(test_win_eventlog pc_service_driver)
+  set_tests_properties(test_win_eventlog PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
   if(TARGET portclash)
     add_dependencies(test_win_eventlog portclash)
     set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")

@@ -452,3 +452,46 @@ PC_TEST(event_source_registration_writes_and_removes_the_key) {
   PC_CHECK(!pc_eventlog_source_registered(src));
   PC_CHECK_UINT(pc_eventlog_unregister_source(src), ERROR_SUCCESS); /* gone already: fine */
 }
+
+/* `service install` registers the source "portclash" with the installing exe as its message
+ * file, `service uninstall` removes it (through pc_service_driver.exe, next to this test, against
+ * Wine's service manager; a check-mode service that is never started). */
+static long run_driver(const wchar_t *driver, const wchar_t *args) {
+  wchar_t cmd[2048];
+  _snwprintf(cmd, 2048, L"\"%ls\" %ls", driver, args);
+  cmd[2047] = L'\0';
+  STARTUPINFOW si;
+  memset(&si, 0, sizeof si);
+  si.cb = sizeof si;
+  PROCESS_INFORMATION pi;
+  if (!CreateProcessW(driver, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return -1;
+  CloseHandle(pi.hThread);
+  DWORD code = (DWORD)-1;
+  if (WaitForSingleObject(pi.hProcess, 30000) == WAIT_OBJECT_0) GetExitCodeProcess(pi.hProcess, &code);
+  CloseHandle(pi.hProcess);
+  return (long)code;
+}
+
+PC_TEST(service_install_registers_and_uninstall_removes_the_source) {
+  wchar_t driver[MAX_PATH];
+  GetModuleFileNameW(NULL, driver, MAX_PATH);
+  wchar_t *slash = wcsrchr(driver, L'\\');
+  if (!slash) return;
+  wcscpy(slash + 1, L"pc_service_driver.exe");
+  if (GetFileAttributesW(driver) == INVALID_FILE_ATTRIBUTES) PC_SKIP("pc_service_driver.exe not built");
+  run_driver(driver, L"service uninstall --name portclash-evt-test");
+  PC_CHECK_INT(run_driver(driver, L"service install --name portclash-evt-test --check"), 0);
+  PC_CHECK(pc_eventlog_source_registered(L"portclash"));
+  wchar_t key[512], val[MAX_PATH] = L"";
+  _snwprintf(key, 512, L"%ls\\portclash", PC_EVENTLOG_REG_PARENT);
+  DWORD type = 0, size = sizeof val;
+  HKEY k;
+  if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, key, 0, KEY_QUERY_VALUE, &k) == ERROR_SUCCESS) {
+    RegQueryValueExW(k, L"EventMessageFile", NULL, &type, (BYTE *)val, &size);
+    RegCloseKey(k);
+  }
+  PC_CHECK_INT(type, REG_EXPAND_SZ);
+  PC_CHECK(_wcsicmp(val, driver) == 0);
+  PC_CHECK_INT(run_driver(driver, L"service uninstall --name portclash-evt-test"), 0);
+  PC_CHECK(!pc_eventlog_source_registered(L"portclash"));
+}
