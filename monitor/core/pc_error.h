@@ -44,4 +44,10 @@ const char *pc_strerror(int err);
 /* Returns the symbolic name ("PC_ETRUNC") for err; never NULL. */
 const char *pc_errname(int err);
 
+/* Process exit codes (the DESIGN.md contract), for every command. */
+#define PC_EXIT_OK 0
+#define PC_EXIT_FAILURE 1
+#define PC_EXIT_USAGE 2     /* bad usage or bad input: the message names file:line or offset */
+#define PC_EXIT_PRIVILEGE 3 /* missing privilege: the message says what to do */
+
 #endif

@@ -1,4 +1,4 @@
-/* test_eventlog_encode.c - the portable part of the Event Log sink (sink_eventlog.c): event
+/* test_eventlog_encode.c - the portable part of the Event Log sink (monitor/sinks/eventlog.c): event
  * ids and types from findings, the record encoding and its decoding (with sanitizers natively),
  * the cut of long strings on a UTF-8 boundary, and, where there is no Event Log, the clear
  * "not supported" of --eventlog. The Windows transport is tested under Wine
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_sink.h"
-#include "pc_sink_eventlog.h"
+#include "eventlog.h"
+#include "pc_sinks.h"
 #include "pc_test.h"
 
 PC_TEST(ids_and_types_follow_event_and_severity) {

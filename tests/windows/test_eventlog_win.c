@@ -1,4 +1,4 @@
-/* test_eventlog_win.c - the Windows Event Log sink (sink_eventlog-win.c) under Wine.
+/* test_eventlog_win.c - the Windows Event Log sink (monitor/sinks/eventlog-win.c) under Wine.
  *
  * Wine's ReportEventW records nothing, so the sink runs against a fake advapi32 table
  * (pc_eventlog_api) that keeps every event: ids, types and insertion strings are asserted, as
@@ -18,9 +18,9 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "pc_sink.h"
-#include "pc_sink_eventlog.h"
-#include "pc_sink_eventlog_win.h"
+#include "eventlog.h"
+#include "eventlog_win.h"
+#include "pc_sinks.h"
 #include "pc_test.h"
 
 /* ---- the fake advapi32 ------------------------------------------------------------------ */
@@ -404,7 +404,7 @@ PC_TEST(portclash_exe_message_table_formats_every_event) {
   if (text) printf("event 100 as Event Viewer shows it:\n%s", text);
   free(text);
 
-  /* Every id of pc_sink_eventlog.h has a message; an id in between has none. */
+  /* Every id of sinks/eventlog.h has a message; an id in between has none. */
   static const DWORD ids[] = {100, 101, 102, 103, 109, 200, 201, 202};
   wchar_t *dash[PC_EVENTLOG_FINDING_STRINGS];
   for (size_t i = 0; i < PC_EVENTLOG_FINDING_STRINGS; i++) dash[i] = (wchar_t *)L"x";
