@@ -60,6 +60,9 @@ emit_options() { # $1 = key, stdin = opt<US>value<US>help
 
 monitor_help=$(run "$@" monitor --help || true)
 {
+  # A UTF-8 byte order mark: Windows PowerShell 5.1 reads a .ps1 without one in the ANSI code
+  # page, which would garble any non-ASCII character of a help text.
+  printf '\357\273\277'
   echo "# portclash-completion.ps1 - tab completion of portclash's commands, subcommands, options"
   echo "# and option values in PowerShell. Generated from 'portclash --help' and"
   echo "# 'portclash COMMAND --help' by packaging/windows/gen-completion.sh: do not edit."
