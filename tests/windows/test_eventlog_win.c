@@ -464,11 +464,15 @@ static long run_driver(const wchar_t *driver, const wchar_t *args) {
   memset(&si, 0, sizeof si);
   si.cb = sizeof si;
   PROCESS_INFORMATION pi;
-  if (!CreateProcessW(driver, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return -1;
+  if (!CreateProcessW(driver, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+    printf("cannot start %ls: error %lu\n", cmd, (unsigned long)GetLastError());
+    return -1;
+  }
   CloseHandle(pi.hThread);
-  DWORD code = (DWORD)-1;
-  if (WaitForSingleObject(pi.hProcess, 30000) == WAIT_OBJECT_0) GetExitCodeProcess(pi.hProcess, &code);
+  DWORD code = (DWORD)-1, w = WaitForSingleObject(pi.hProcess, 30000);
+  if (w == WAIT_OBJECT_0) GetExitCodeProcess(pi.hProcess, &code);
   CloseHandle(pi.hProcess);
+  if (code != 0) printf("%ls: wait %lu, exit status 0x%lx\n", cmd, (unsigned long)w, (unsigned long)code);
   return (long)code;
 }
 
