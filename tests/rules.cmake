@@ -2,6 +2,10 @@
 pc_add_test(NAME test_rules_cases SOURCES rules/test_rules_cases.c LIBS pc_rules)
 pc_add_test(NAME test_rules_errors SOURCES rules/test_rules_errors.c LIBS pc_rules)
 pc_add_test(NAME test_rules_engine SOURCES rules/test_rules_engine.c LIBS pc_rules)
+# Runs /bin/sh on the rendered fixes: POSIX hosts only.
+if(NOT WIN32)
+  pc_add_test(NAME test_rules_quoting SOURCES rules/test_rules_quoting.c LIBS pc_rules)
+endif()
 
 # Benchmark (not a test): median/p99 ns per evaluation, default catalog and synthetic sets.
 add_executable(bench_rules bench/bench_rules.c)
