@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "pc_attempt_text.h"
+#include "pc_format.h"
 #include "pc_cli.h"
 #include "pc_cmd_monitor.h"
 #include "pc_error.h"
@@ -76,19 +77,23 @@ static const char *source_name(uint8_t src) {
   }
 }
 
-/* --attempts: the attempt line plus the Linux facts it does not show. */
+/* --attempts: the attempt line plus the Linux facts it does not show. comm, exe and the
+ * device name are chosen by whoever runs the process: they go through the console escaping
+ * of the formatters, so they cannot start a line or send a terminal sequence. */
 static void print_attempt(const pc_ebpf_item *it) {
-  char line[512];
+  char line[512], comm[4 * sizeof it->attempt.comm + 8], exe[4 * sizeof it->extra.exe + 8];
+  char dev[4 * sizeof it->attempt.bound_device + 8];
   const pc_bind_attempt *a = &it->attempt;
   pc_attempt_format_line(a, line, sizeof line);
+  pc_format_escape_text(a->comm[0] ? a->comm : "?", comm, sizeof comm);
+  pc_format_escape_text(it->extra.exe_known ? it->extra.exe : "?", exe, sizeof exe);
+  pc_format_escape_text(a->bound_device[0] ? a->bound_device : "-", dev, sizeof dev);
   printf(
       "%s via=%s ppid=%u uid=%u euid=%u comm=%s exe=%s caps=0x%llx netns=%u cgroup=%llu fd=%d "
       "type=%d dev=%s%s\n",
-      line, source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid,
-      a->comm[0] ? a->comm : "?", it->extra.exe_known ? it->extra.exe : "?",
+      line, source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid, comm, exe,
       (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
-      (int)it->extra.fd, (int)a->socktype, a->bound_device[0] ? a->bound_device : "-",
-      it->extra.transparent ? " transparent" : "");
+      (int)it->extra.fd, (int)a->socktype, dev, it->extra.transparent ? " transparent" : "");
   fflush(stdout);
 }
 
