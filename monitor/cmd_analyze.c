@@ -119,8 +119,8 @@ static int feed_fixture(const char *path, pc_pipeline *p, analyze_ctx *c) {
 
 /* A file that does not start like an ETL file and reads as text is taken as a fixture. */
 static bool looks_like_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
+  FILE *f;
+  if (pc_file_open(path, &f) != PC_OK) return false; /* the ETL reader then says why */
   unsigned char buf[512];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
@@ -169,7 +169,7 @@ int pc_cmd_analyze(int argc, char **argv) {
   int rc = pc_etl_open(path, &etl, err, sizeof err);
   bool fixture = false;
   if (rc != PC_OK) {
-    if (rc == PC_ENOENT || rc == PC_EIO || !looks_like_text(path)) {
+    if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOTFILE || !looks_like_text(path)) {
       fprintf(stderr, "portclash: %s: %s\n", path, err[0] ? err : pc_strerror(rc));
       return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     }

@@ -108,11 +108,16 @@ static const char *take_hints(const char *spec, uint8_t *proto, uint8_t *family)
 static int read_all(const char *path, char **out, size_t *len, char *err, size_t errcap) {
   *out = NULL;
   *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  FILE *f;
+  int orc = pc_file_open(path, &f);
+  if (orc == PC_ENOTFILE) {
+    snprintf(err, errcap, "%s: %s", path, pc_strerror(orc));
+    return orc;
+  }
+  if (orc != PC_OK) {
     int e = errno;
     snprintf(err, errcap, "%s: cannot open: %s", path, strerror(e));
-    return e == ENOENT ? PC_ENOENT : PC_EIO;
+    return orc;
   }
   /* One byte over the parsers' limit is enough for them to report it. */
   int rc = pc_file_read_stream(f, PC_HOSTTEXT_MAX_BYTES + 1, true, out, len);

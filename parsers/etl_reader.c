@@ -698,7 +698,10 @@ int pc_etl_open(const char *path, pc_etl_reader **out, char *errbuf, size_t errc
   int rc = pc__etl_source_open_file(&r->src, path);
   if (rc != PC_OK) {
     char msg[160];
-    fmt(msg, sizeof msg, "cannot open: %s", strerror(r->src.io_error));
+    if (rc == PC_ENOTFILE)
+      fmt(msg, sizeof msg, "cannot read it: %s", pc_strerror(rc));
+    else
+      fmt(msg, sizeof msg, "cannot open: %s", strerror(r->src.io_error));
     set_errbuf(errbuf, errcap, msg);
     free(r);
     return rc;

@@ -29,7 +29,8 @@
   X(PC_ENET, -16, "network error")                             \
   X(PC_EEXIST, -17, "already exists")                          \
   X(PC_ETIMEOUT, -18, "timed out")                             \
-  X(PC_ETRAILING, -19, "payload is longer than its schema")
+  X(PC_ETRAILING, -19, "payload is longer than its schema")    \
+  X(PC_ENOTFILE, -20, "not a regular file (a directory, FIFO, socket or device)")
 
 typedef enum pc_err {
 #define PC__ERR_ENUM(name, num, msg) name = num,
