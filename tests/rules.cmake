@@ -13,3 +13,8 @@ target_link_libraries(bench_rules PRIVATE pc_rules)
 pc_apply_warnings(bench_rules)
 
 pc_add_fuzz(NAME rules SOURCES fuzz/fuzz_rules.c LIBS pc_rules)
+# Values through every fix context, checked with each shell's quoting rules.
+pc_add_fuzz(NAME template SOURCES fuzz/fuzz_template.c LIBS pc_rules)
+if(TARGET fuzz_template)
+  target_include_directories(fuzz_template PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/rules)
+endif()

@@ -13,6 +13,7 @@
 #include "pc_error.h"
 #include "pc_rules.h"
 #include "pc_test.h"
+#include "quote_check.h"
 
 /* Every one of these is a path a user can give a binary on Linux (or, but for the newline
  * and the controls, on Windows). */
@@ -96,54 +97,18 @@ PC_TEST(sh_fix_gives_the_path_as_one_argument) {
     eval(rs, &res, hostile[i]);
     char want[1024];
     snprintf(want, sizeof want, "%s|END|", hostile[i]);
+    /* The same in C, by the rules the fuzz target checks with. */
+    const char *pre = "printf '%s|' ", *rest = NULL;
+    char arg[2048];
+    PC_CHECK(strncmp(res.fixes[0], pre, strlen(pre)) == 0);
+    PC_CHECK(sh_word(res.fixes[0] + strlen(pre), arg, sizeof arg, &rest) == 0 &&
+             strcmp(arg, hostile[i]) == 0 && strcmp(rest, " END") == 0);
     const char *got = run_sh(res.fixes[0]);
     if (strcmp(got, want) != 0)
       pc__test_fail(__FILE__, __LINE__, "sh: fix [%s] printed [%s], want [%s]", res.fixes[0], got, want);
   }
   pc_rule_result_free(&res);
   pc_ruleset_free(rs);
-}
-
-/* PowerShell: after the prefix comes one argument; a single-quoted string ends at a quote
- * (' or U+2018..U+201B) that is not doubled, and a bare word ends at whitespace. Returns the
- * argument and sets *rest to what follows it. */
-static int ps_arg(const char *s, char *arg, size_t cap, const char **rest) {
-  size_t n = 0;
-  const unsigned char *p = (const unsigned char *)s;
-#define PS_QUOTE(q) \
-  ((q)[0] == '\'' ? 1 : ((q)[0] == 0xE2 && (q)[1] == 0x80 && (q)[2] >= 0x98 && (q)[2] <= 0x9B) ? 3 : 0)
-  if (PS_QUOTE(p)) {
-    p += PS_QUOTE(p);
-    for (;;) {
-      if (!*p) return -1; /* unterminated */
-      size_t q = PS_QUOTE(p);
-      if (q) {
-        size_t q2 = PS_QUOTE(p + q);
-        if (!q2) {
-          p += q;
-          break;
-        }
-        if (n + q >= cap) return -1;
-        memcpy(arg + n, p, q); /* a doubled quote stands for the first of the two */
-        n += q;
-        p += q + q2;
-        continue;
-      }
-      if (n + 1 >= cap) return -1;
-      arg[n++] = (char)*p++;
-    }
-  } else {
-    /* A bare word may not hold anything PowerShell would interpret. */
-    while (*p && *p != ' ') {
-      if (strchr("$`'\"(){};,|&<>@#", *p) || *p < 0x20) return -1;
-      arg[n++] = (char)*p++;
-    }
-    if (n == 0 || arg[0] == '-') return -1;
-  }
-#undef PS_QUOTE
-  arg[n] = '\0';
-  *rest = (const char *)p;
-  return 0;
 }
 
 PC_TEST(powershell_fix_quotes_per_powershell_rules) {
@@ -168,70 +133,6 @@ PC_TEST(powershell_fix_quotes_per_powershell_rules) {
   PC_CHECK(strcmp(res.fixes[1], "Get-Item -LiteralPath C:\\Windows\\System32\\svchost.exe -Force") == 0);
   pc_rule_result_free(&res);
   pc_ruleset_free(rs);
-}
-
-/* cmd.exe, phase 2 of its parser: outside quotes ^ escapes the next character and the
- * characters & | < > ( ) end or redirect the command; " toggles the quoted state, inside
- * which everything is literal. An interactive prompt expands %NAME% where NAME is a
- * defined variable: any unescaped % must therefore be followed by a caret. Returns the line
- * the program gets, or -1 when cmd would act on something. Then CommandLineToArgvW splits
- * it: 2n backslashes + " give n backslashes and a quote toggle, 2n+1 give n and a literal
- * quote, other backslashes are literal. */
-static int cmd_line(const char *s, char *out, size_t cap) {
-  size_t n = 0;
-  bool quoted = false;
-  for (const char *p = s; *p; p++) {
-    if (n + 2 >= cap) return -1;
-    if (quoted) {
-      if (*p == '%' || (unsigned char)*p < 0x20) return -1;
-      if (*p == '"') quoted = false;
-      out[n++] = *p;
-      continue;
-    }
-    if (*p == '^') {
-      if (!p[1]) return -1;
-      out[n++] = *++p;
-      continue;
-    }
-    if (strchr("&|<>()%!", *p) || (unsigned char)*p < 0x20) return -1;
-    if (*p == '"') quoted = true;
-    out[n++] = *p;
-  }
-  out[n] = '\0';
-  return quoted ? -1 : 0;
-}
-
-static int argv_split(const char *s, char args[][1024], int max) {
-  int argc = 0;
-  const char *p = s;
-  while (*p) {
-    while (*p == ' ' || *p == '\t') p++;
-    if (!*p) break;
-    if (argc == max) return -1;
-    size_t n = 0;
-    bool q = false;
-    while (*p && (q || (*p != ' ' && *p != '\t'))) {
-      size_t bs = 0;
-      while (p[bs] == '\\') bs++;
-      if (p[bs] == '"') {
-        for (size_t k = 0; k < bs / 2; k++) args[argc][n++] = '\\';
-        if (bs % 2)
-          args[argc][n++] = '"';
-        else
-          q = !q;
-        p += bs + 1;
-      } else if (bs) {
-        for (size_t k = 0; k < bs; k++) args[argc][n++] = '\\';
-        p += bs;
-      } else {
-        args[argc][n++] = *p++;
-      }
-      if (n > 1000) return -1;
-    }
-    args[argc][n] = '\0';
-    argc++;
-  }
-  return argc;
 }
 
 PC_TEST(cmd_fix_quotes_per_cmd_and_argv_rules) {
