@@ -49,7 +49,7 @@ int pc_file_read_stream(FILE *f, size_t max, bool head, char **out, size_t *len)
 /* stat() and fstat() exist on POSIX and in the Windows C runtime alike. A file too large
  * for a 32-bit st_size (EOVERFLOW) is a regular file, never a FIFO or a device. */
 static int kind_of(int rc, const struct stat *st) {
-  if (rc != 0) return errno == EOVERFLOW ? PC_OK : errno == ENOENT ? PC_ENOENT : PC_EIO;
+  if (rc != 0) return errno == EOVERFLOW ? PC_OK : pc_err_from_errno(errno) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   return S_ISREG(st->st_mode) ? PC_OK : PC_ENOTFILE;
 }
 
@@ -60,7 +60,7 @@ int pc_file_open(const char *path, FILE **out) {
   int rc = kind_of(stat(path, &st), &st);
   if (rc != PC_OK) return rc;
   FILE *f = fopen(path, "rb");
-  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
+  if (!f) return pc_err_from_errno(errno) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   /* ... and again on what was opened, in case the path changed in between. */
   rc = kind_of(fstat(fileno(f), &st), &st);
   if (rc != PC_OK) {

@@ -1,0 +1,123 @@
+/* text.c - one finding as a console block for a person at a terminal: what failed,
+ * why, and how to fix it. */
+#include <string.h>
+
+#include "pc_format.h"
+
+#define INDENT "         " /* width of "  what:  ", so values line up */
+
+/* Untrusted text cannot move the cursor, change colours or fake lines: every control,
+ * a newline included, is shown as a visible escape (pc__esc, PC__ESC_TEXT). */
+static void text_esc(pc__out *o, const char *s) {
+  pc__esc(o, s, PC__ESC_TEXT);
+}
+
+static void time_text(pc__out *o, pc_time t) {
+  char ts[40];
+  size_t n = pc_time_format_rfc3339(t, ts, sizeof ts);
+  pc__out_mem(o, n ? ts : "?", n ? n : 1);
+}
+
+static const char *severity_colour(const char *sev) {
+  if (sev && strcmp(sev, "error") == 0) return "\x1b[1;31m";
+  if (sev && strcmp(sev, "warning") == 0) return "\x1b[1;33m";
+  return "\x1b[1;36m";
+}
+
+size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
+  bool colour = opt && opt->color;
+  pc__out o;
+  pc__out_init(&o, buf, cap);
+
+  if (colour) pc__out_str(&o, severity_colour(f->severity));
+  pc__out_ch(&o, '[');
+  if (f->severity)
+    text_esc(&o, f->severity);
+  else
+    pc__out_ch(&o, '-');
+  pc__out_str(&o, "] ");
+  if (f->event)
+    text_esc(&o, f->event);
+  else
+    pc__out_str(&o, "event");
+  if (pc_time_format_rfc3339(f->ts, (char[40]){0}, 40)) {
+    pc__out_ch(&o, ' ');
+    time_text(&o, f->ts);
+  }
+  if (colour) pc__out_str(&o, "\x1b[0m");
+
+  pc__out_str(&o, "\n  what:  ");
+  pc__summary(&o, f, text_esc);
+
+  if (f->error_name || f->error_known) {
+    pc__out_str(&o, "\n  error: ");
+    if (f->error_name) text_esc(&o, f->error_name);
+    if (f->error_name && f->error_known) pc__out_str(&o, " (");
+    if (f->error_known) pc__out_u64(&o, f->error);
+    if (f->error_name && f->error_known) pc__out_ch(&o, ')');
+  }
+
+  if (f->owner_process || f->owner_pid_known) {
+    pc__out_str(&o, "\n  owner: ");
+    if (f->owner_process)
+      text_esc(&o, f->owner_process);
+    else
+      pc__out_str(&o, "unknown process");
+    if (f->owner_pid_known) {
+      pc__out_str(&o, " (pid ");
+      pc__out_u64(&o, f->owner_pid);
+      pc__out_ch(&o, ')');
+    }
+  }
+
+  pc__out_str(&o, "\n  why:   ");
+  if (f->explanation)
+    text_esc(&o, f->explanation);
+  else
+    pc__out_str(&o, "no rule matched");
+  if (f->rule_id) {
+    pc__out_str(&o, " (rule ");
+    text_esc(&o, f->rule_id);
+    pc__out_ch(&o, ')');
+  }
+
+  if (f->fixes) {
+    for (size_t i = 0; i < f->fix_count; i++) {
+      if (i == 0) {
+        pc__out_str(&o, colour ? "\n  \x1b[32mfix:\x1b[0m   " : "\n  fix:   ");
+      } else {
+        pc__out_str(&o, "\n" INDENT);
+      }
+      pc__out_u64(&o, i + 1);
+      pc__out_str(&o, ". ");
+      text_esc(&o, f->fixes[i] ? f->fixes[i] : "?");
+    }
+  }
+
+  if (f->count > 1) {
+    pc__out_str(&o, "\n  count: ");
+    pc__out_u64(&o, f->count);
+    pc__out_str(&o, ", first ");
+    time_text(&o, f->ts);
+    pc__out_str(&o, ", last ");
+    time_text(&o, f->ts_last);
+  }
+
+  if (f->host || f->os || f->source) {
+    pc__out_str(&o, "\n  host:  ");
+    if (f->host)
+      text_esc(&o, f->host);
+    else
+      pc__out_ch(&o, '?');
+    if (f->os) {
+      pc__out_str(&o, " (");
+      text_esc(&o, f->os);
+      pc__out_ch(&o, ')');
+    }
+    if (f->source) {
+      pc__out_str(&o, ", source ");
+      text_esc(&o, f->source);
+    }
+  }
+  return pc__out_finish(&o);
+}
