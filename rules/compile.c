@@ -160,8 +160,8 @@ static int on_rule(void *ud, pc__rule *r) {
 
 static int add_text(pc_rules_compiler *c, const char *text, size_t len, const char *origin, int layer) {
   if (len > RULES_SET_MAX - c->text_bytes) {
-    pc__rules_diag(&c->diag, origin, 1, 1, "the rules are too large: more than %zu MiB of rule text in all",
-                   RULES_SET_MAX >> 20);
+    pc__rules_diag(&c->diag, origin, 1, 1, "the rules are too large: more than %u MiB of rule text in all",
+                   (unsigned)(RULES_SET_MAX >> 20));
     return PC_ELIMIT;
   }
   c->text_bytes += len;
@@ -215,8 +215,8 @@ static int add_file_layer(pc_rules_compiler *c, const char *path, int layer) {
   int rc = pc_file_read(path, RULES_FILE_MAX, &text, &len);
   if (rc != PC_OK) {
     if (rc == PC_ELIMIT)
-      pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: larger than %zu MiB, not a rule file",
-                     RULES_FILE_MAX >> 20);
+      pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: larger than %u MiB, not a rule file",
+                     (unsigned)(RULES_FILE_MAX >> 20));
     else if (rc != PC_ENOMEM)
       pc__rules_diag(&c->diag, path, 1, 1, "cannot read the file: %s", pc_strerror(rc));
     return rc;

@@ -29,8 +29,7 @@ static const char *const hostile[] = {
     "/tmp/ps'‘’‚‛x$(iex)",
     "-rf /tmp/x",
     "/tmp/^&|<>()\t;#~*?[]{}",
-    "/tmp/\x1b[2J\xc2\x9b"
-    "31m",
+    "/tmp/\x1b[2J\302\23331m", /* ESC, then U+009B (CSI) as octal so "31m" stays text */
 };
 
 static pc_ruleset *build(const char *text) {
