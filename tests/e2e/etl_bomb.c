@@ -34,7 +34,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: etl_bomb OUT.etl [BUFFERS]\n");
     return 2;
   }
-  int buffers = argc > 2 ? atoi(argv[2]) : 1000;
+  int buffers = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1000;
   uint32_t claim = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : SESSION_BUFFER;
   if (claim < 2 * BUFHDR || claim > SESSION_BUFFER) claim = SESSION_BUFFER;
   pc_etl_writer_opts o = {0};
