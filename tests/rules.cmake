@@ -2,6 +2,7 @@
 pc_add_test(NAME test_rules_cases SOURCES rules/test_rules_cases.c LIBS pc_rules)
 pc_add_test(NAME test_rules_errors SOURCES rules/test_rules_errors.c LIBS pc_rules)
 pc_add_test(NAME test_rules_engine SOURCES rules/test_rules_engine.c LIBS pc_rules pc_cli)
+pc_add_test(NAME test_rules_index SOURCES rules/test_rules_index.c LIBS pc_rules)
 # Runs /bin/sh on the rendered fixes: POSIX hosts only.
 if(NOT WIN32)
   pc_add_test(NAME test_rules_quoting SOURCES rules/test_rules_quoting.c LIBS pc_rules)
