@@ -103,7 +103,7 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
     char err[200];
     int rc = pc_etw_options_apply(&o->etw, a, val, err, sizeof err);
     if (rc == PC_OK) {
-      i++;
+      if (!pc_etw_option_is_flag(a)) i++;
       continue;
     }
     if (rc == PC_EINVAL) {
@@ -290,6 +290,14 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   pc_etw_install_ctrl_handler(s);
   fprintf(stderr, "portclash: monitoring (Windows %u.%u.%u, session '%s'); Ctrl+C to stop\n",
           (unsigned)os.major, (unsigned)os.minor, (unsigned)os.build, o.etw.session_name);
+  uint32_t mode;
+  if (pc_etw_session_mode(s, &mode))
+    fprintf(stderr,
+            "portclash: session mode (read back): LogFileMode 0x%08lx, real-time %s, independent %s\n",
+            (unsigned long)mode, (mode & EVENT_TRACE_REAL_TIME_MODE) ? "yes" : "no",
+            (mode & EVENT_TRACE_INDEPENDENT_SESSION_MODE) ? "yes" : "no");
+  else
+    fputs("portclash: session mode: could not be read back (ControlTrace QUERY failed)\n", stderr);
 
   /* The OS's own layouts, once, before the first record is decoded. */
   if (o.os_schemas && pc_tdh_api_load(&r.tdh) == PC_OK) {
@@ -346,10 +354,25 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   pc_run_counts counts = {ps.records, es.queue_drops + es.oversize_drops + es.malformed_drops +
                                           (es.query_ok ? (uint64_t)es.events_lost : 0)};
   pc_finding_output_close(r.out, &counts, true);
+  /* A session that ended without our stop is a failure: the monitor is blind from now on, and
+   * a service must see a non-zero status to restart it. */
+  uint32_t prc = 0;
+  int exit_code = PC_EXIT_OK;
+  if (pc_etw_session_ended_outside(s, &prc)) {
+    if (prc == ERROR_SUCCESS)
+      fprintf(stderr,
+              "portclash monitor: the ETW session '%s' was stopped from outside portclash (logman stop, "
+              "another tool, or the system); monitoring has ended\n",
+              o.etw.session_name);
+    else
+      pc_etw_print_error(stderr, "ProcessTrace", prc, o.etw.session_name);
+    fputs("portclash monitor: exiting with status 1\n", stderr);
+    exit_code = PC_EXIT_FAILURE;
+  }
   pc_etw_session_free(s);
   pc_pipeline_free(r.pipe);
   pc_hoststate_close(hs);
-  return PC_EXIT_OK;
+  return exit_code;
 }
 
 int pc_cmd_monitor(int argc, char **argv) {

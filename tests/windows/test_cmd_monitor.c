@@ -21,6 +21,7 @@
 #include <windows.h>
 /* clang-format on */
 
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ static struct {
   int count;
   EVENT_TRACE_LOGFILEW logfile;
   int delivered;
+  ULONG process_rc; /* what the fake ProcessTrace returns */
 } F;
 
 static ULONG WINAPI fake_start(PTRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPERTIES p) {
@@ -109,7 +111,7 @@ static ULONG WINAPI fake_process(PTRACEHANDLE hs, ULONG n, LPFILETIME a, LPFILET
     F.logfile.EventRecordCallback(&F.ev[i].ev);
     F.delivered++;
   }
-  return ERROR_SUCCESS;
+  return F.process_rc;
 }
 static ULONG WINAPI fake_close(TRACEHANDLE h) {
   (void)h;
@@ -266,7 +268,10 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
   char *argv[] = {"monitor",    "--session", "pc-fake", "--status", "0", "--no-os-schemas",
                   "--quiet",    "--format",  "json",    "--log",    log, "--host",
                   "synth-host", "--window",  "60",      NULL};
-  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api), PC_EXIT_OK);
+  /* The fake ProcessTrace returns by itself, as when the session is stopped from outside:
+   * the findings are still written, and the command exits 1 (it is blind from then on). */
+  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api),
+               PC_EXIT_FAILURE);
   PC_CHECK_INT(F.delivered, 14);
   const char *out = read_all(log);
   PC_CHECK(out != NULL);
@@ -305,4 +310,44 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
   DeleteFileA(log);
   closesocket(ls);
   WSACleanup();
+}
+
+/* Runs the monitor with the fake controller and stderr captured into a file; returns the exit
+ * code, the captured text in out. */
+static int run_captured(char **argv, int argc, char *out, size_t cap) {
+  char path[MAX_PATH];
+  snprintf(path, sizeof path, "pc-test-monitor-err-%lu.txt", (unsigned long)GetCurrentProcessId());
+  fflush(stderr);
+  int saved = _dup(2);
+  FILE *f = fopen(path, "w+b");
+  if (!f || saved < 0) return -1;
+  _dup2(_fileno(f), 2);
+  int rc = pc__cmd_monitor_with(argc, argv, &fake_api);
+  fflush(stderr);
+  _dup2(saved, 2);
+  _close(saved);
+  rewind(f);
+  size_t n = fread(out, 1, cap - 1, f);
+  out[n] = 0;
+  fclose(f);
+  DeleteFileA(path);
+  return rc;
+}
+
+PC_TEST(process_trace_failure_and_outside_stop_exit_1_with_a_message) {
+  static char err[16384];
+  F.count = 0;
+  char *argv[] = {"monitor", "--status", "0", "--no-os-schemas", "--attempts", NULL};
+  F.process_rc = ERROR_ACCESS_DENIED;
+  PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
+  printf("%s", err);
+  PC_CHECK(strstr(err, "ProcessTrace: access denied (Win32 error 5)") != NULL);
+  PC_CHECK(strstr(err, "exiting with status 1") != NULL);
+  /* The session name is this run's own, and the mode was read back once. */
+  PC_CHECK(strstr(err, "session 'portclash-console-") != NULL);
+  PC_CHECK(strstr(err, "session mode (read back)") != NULL);
+  F.process_rc = ERROR_SUCCESS;
+  PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
+  PC_CHECK(strstr(err, "was stopped from outside portclash") != NULL);
+  F.process_rc = ERROR_SUCCESS;
 }
