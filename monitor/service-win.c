@@ -11,12 +11,16 @@
  *       Stops the service (waits up to 30 s) and deletes it. Not installed: a note, exit 0.
  *   run [SERVICE OPTIONS] [MONITOR OPTIONS]
  *       The service manager's entry (StartServiceCtrlDispatcherW); from a console it says so
- *       and exits 2. ServiceMain starts "<this exe> monitor MONITOR OPTIONS" as a child
- *       process whose stdout and stderr append to the log file. SERVICE_CONTROL_STOP and
- *       SHUTDOWN stop the monitor's ETW session by name (ControlTraceW ... STOP), which ends
- *       the monitor's loop the same way as Ctrl+C: it prints its summary and frees the
- *       session, so none is left behind. The service then reports SERVICE_STOPPED with the
- *       monitor's exit code as service-specific code (0 = no restart).
+ *       and exits 2. ServiceMain starts "<this exe> monitor --service-child MONITOR OPTIONS"
+ *       as a child process whose stdout and stderr append to the log file; its ETW session is
+ *       "portclash-service" (console runs use their own, and never stop this one).
+ *       SERVICE_CONTROL_STOP and SHUTDOWN stop that session by name (ControlTraceW ... STOP),
+ *       which ends the monitor's loop the same way as Ctrl+C: it prints its summary and frees
+ *       the session. When the monitor ends by itself (its session stopped from outside,
+ *       ProcessTrace failed, a crash) the service stops the session (never leaked), logs it
+ *       and starts the monitor again after 1, 2, 4 ... 60 s (pc__service_supervise); bad
+ *       usage (2) and a missing privilege (3) are not retried: the service then reports
+ *       SERVICE_STOPPED with that code as service-specific code, so the failure actions apply.
  *
  * SERVICE OPTIONS (install passes them on to run):
  *   --log FILE          log file [%ProgramData%\portclash\portclash.log]
@@ -56,6 +60,7 @@
 #include "pc_config.h"
 #include "pc_compiler.h"
 #include "pc_error.h"
+#include "pc_service_win.h"
 #include "pc_source_etw.h"
 #include "pc_win_util.h"
 
@@ -545,7 +550,9 @@ static HANDLE start_monitor(HANDLE *job) {
   DWORD el = GetModuleFileNameW(NULL, exe, MAX_PATH + 1);
   if (el == 0 || el > MAX_PATH) return NULL;
   static wchar_t cmd[CMDLINE_MAX];
-  _snwprintf(cmd, CMDLINE_MAX, L"\"%ls\" monitor", exe);
+  /* --service-child: the service's own session name (never the console's), which only the
+   * service's monitor may replace when a dead predecessor left it. */
+  _snwprintf(cmd, CMDLINE_MAX, L"\"%ls\" monitor --service-child", exe);
   cmd[CMDLINE_MAX - 1] = L'\0';
   for (int i = 0; i < g.argc; i++) {
     wchar_t *w = widen(g.argv[i]);
@@ -590,6 +597,130 @@ static HANDLE start_monitor(HANDLE *job) {
   return pi.hProcess;
 }
 
+/* ---- The supervisor ------------------------------------------------------------------------- */
+
+DWORD pc__service_supervise(const pc__svc_ops *ops, HANDLE stop_event, DWORD kill_after_ms,
+                            unsigned *restarts) {
+  void *c = ops->ctx;
+  unsigned n_restarts = 0;
+  DWORD delay = PC_SVC_RESTART_MIN_MS, result = PC_EXIT_OK;
+  bool running_reported = false;
+  char line[320];
+  for (;;) {
+    HANDLE job = NULL, child = ops->start_monitor(c, &job);
+    if (!child) {
+      snprintf(line, sizeof line, "cannot start the monitor: error %lu", (unsigned long)GetLastError());
+      ops->log(c, line);
+      result = PC_EXIT_FAILURE;
+      break;
+    }
+    if (!running_reported) {
+      ops->set_state(c, SERVICE_RUNNING);
+      running_reported = true;
+    }
+    ULONGLONG started = ops->now_ms(c), kill_at = 0;
+    HANDLE waits[2] = {child, stop_event};
+    bool stopping = false;
+    for (;;) {
+      DWORD w = ops->wait(c, stopping ? 1 : 2, waits, stopping ? 500 : INFINITE);
+      if (w == WAIT_OBJECT_0) break; /* the monitor ended */
+      if (!stopping) {
+        ops->log(c, "stop requested");
+        kill_at = ops->now_ms(c) + kill_after_ms;
+      }
+      stopping = true;
+      /* Again every 500 ms: the monitor may not have started its session when the stop came.
+       * Stopping the session ends its loop like Ctrl+C: summary, session freed, exit. */
+      ops->stop_session(c);
+      ops->set_state(c, SERVICE_STOP_PENDING);
+      if (ops->now_ms(c) >= kill_at) {
+        snprintf(line, sizeof line, "the monitor did not stop within %lu s; terminating it",
+                 (unsigned long)(kill_after_ms / 1000));
+        ops->log(c, line);
+        ops->terminate(c, child, PC_EXIT_FAILURE);
+        ops->wait(c, 1, &child, 5000);
+        break;
+      }
+    }
+    DWORD code = PC_EXIT_FAILURE;
+    if (!ops->exit_code(c, child, &code)) code = PC_EXIT_FAILURE;
+    ops->close_handle(c, child);
+    if (job) ops->close_handle(c, job);
+    /* The session outlives its process: whatever ended the monitor (a crash, a kill), it is
+     * stopped here, so none is ever left behind. */
+    ops->stop_session(c);
+    if (stopping) {
+      snprintf(line, sizeof line, "monitor stopped (status %lu)", (unsigned long)code);
+      ops->log(c, line);
+      result = PC_EXIT_OK;
+      break;
+    }
+    snprintf(
+        line, sizeof line,
+        "the monitor ended by itself with status %lu (its ETW session was stopped from outside, ProcessTrace "
+        "failed, or it crashed; see its lines above)",
+        (unsigned long)code);
+    ops->log(c, line);
+    if (code == PC_EXIT_USAGE || code == PC_EXIT_PRIVILEGE) {
+      ops->log(c, code == PC_EXIT_USAGE
+                      ? "not restarting: fix the options or the configuration file, then start the service"
+                      : "not restarting: the monitor lacks a privilege (see above)");
+      result = code;
+      break;
+    }
+    if (ops->now_ms(c) - started >= PC_SVC_RESTART_RESET_MS) delay = PC_SVC_RESTART_MIN_MS;
+    n_restarts++;
+    snprintf(line, sizeof line, "restarting the monitor in %lu s (restart %u)", (unsigned long)(delay / 1000),
+             n_restarts);
+    ops->log(c, line);
+    if (ops->wait(c, 1, &stop_event, delay) == WAIT_OBJECT_0) {
+      ops->log(c, "stop requested");
+      result = PC_EXIT_OK;
+      break;
+    }
+    delay = delay * 2 > PC_SVC_RESTART_MAX_MS ? PC_SVC_RESTART_MAX_MS : delay * 2;
+  }
+  if (restarts) *restarts = n_restarts;
+  return result;
+}
+
+static HANDLE real_start_monitor(void *c, HANDLE *job) {
+  (void)c;
+  return start_monitor(job);
+}
+static DWORD real_wait(void *c, DWORD n, const HANDLE *h, DWORD ms) {
+  (void)c;
+  return WaitForMultipleObjects(n, h, FALSE, ms);
+}
+static BOOL real_exit_code(void *c, HANDLE p, DWORD *code) {
+  (void)c;
+  return GetExitCodeProcess(p, code);
+}
+static BOOL real_terminate(void *c, HANDLE p, UINT code) {
+  (void)c;
+  return TerminateProcess(p, code);
+}
+static void real_close(void *c, HANDLE h) {
+  (void)c;
+  CloseHandle(h);
+}
+static void real_stop_session(void *c) {
+  (void)c;
+  stop_etw_session();
+}
+static ULONGLONG real_now_ms(void *c) {
+  (void)c;
+  return GetTickCount64();
+}
+static void real_set_state(void *c, DWORD state) {
+  (void)c;
+  set_state(state, 0);
+}
+static void real_log(void *c, const char *line) {
+  (void)c;
+  log_line("%s", line);
+}
+
 static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   (void)argc;
   (void)argv; /* start parameters (sc start NAME ARGS) are not used: the options are in the command line */
@@ -611,39 +742,11 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     log_line("stop requested");
     stopping = true;
   } else {
-    HANDLE job = NULL, child = start_monitor(&job);
-    if (!child) {
-      log_line("cannot start the monitor: error %lu", (unsigned long)GetLastError());
-      CloseHandle(g.log);
-      set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
-      return;
-    }
-    set_state(SERVICE_RUNNING, 0);
-    HANDLE waits[2] = {child, g.stop_event};
-    ULONGLONG kill_at = 0;
-    for (;;) {
-      DWORD w = WaitForMultipleObjects(stopping ? 1 : 2, waits, FALSE, stopping ? 500 : INFINITE);
-      if (w == WAIT_OBJECT_0) break; /* the monitor ended */
-      if (!stopping) {
-        log_line("stop requested");
-        kill_at = GetTickCount64() + 20000;
-      }
-      stopping = true;
-      /* Again every 500 ms: the monitor may not have started its session when the stop came.
-       * Stopping the session ends its loop like Ctrl+C: summary, session freed, exit. */
-      stop_etw_session();
-      set_state(SERVICE_STOP_PENDING, 0);
-      if (GetTickCount64() >= kill_at) {
-        log_line("the monitor did not stop within 20 s; terminating it");
-        TerminateProcess(child, PC_EXIT_FAILURE);
-        WaitForSingleObject(child, 5000);
-        stop_etw_session(); /* the session outlives a killed process */
-        break;
-      }
-    }
-    GetExitCodeProcess(child, &code);
-    CloseHandle(child);
-    if (job) CloseHandle(job);
+    pc__svc_ops ops = {NULL,       real_start_monitor, real_wait,   real_exit_code, real_terminate,
+                       real_close, real_stop_session,  real_now_ms, real_set_state, real_log};
+    unsigned restarts = 0;
+    code = pc__service_supervise(&ops, g.stop_event, 20000, &restarts);
+    stopping = code == PC_EXIT_OK;
   }
   log_line("stopped (monitor exit status %lu)", (unsigned long)code);
   CloseHandle(g.log);

@@ -48,6 +48,8 @@ if(TARGET pc_win)
   target_link_libraries(pc_service_driver PRIVATE pc_win pc_findings)
   pc_apply_warnings(pc_service_driver)
   pc_add_test(NAME test_win_service SOURCES windows/test_service_win.c LIBS advapi32)
+  # The service's decisions with the OS calls replaced (restarts, ACL checks).
+  pc_add_test(NAME test_win_service_supervise SOURCES windows/test_service_supervise.c LIBS pc_win)
   add_dependencies(test_win_service pc_service_driver)
   set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
   # Real Winsock conflicts between two sockets of one process (the cells of the sharing matrix
