@@ -21,6 +21,7 @@
 #include "pc_pipeline.h"
 #include "pc_run_options.h"
 #include "pc_schema_reconcile.h"
+#include "pc_service_win.h"
 #include "pc_source_etw.h"
 
 typedef struct monitor_opts {
@@ -55,6 +56,50 @@ static void usage(FILE *out) {
           "\n"
           "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privilege.\n",
           pc_etw_options_help);
+}
+
+/* The service's monitor runs as SYSTEM: a rules folder, a log folder or a configuration that
+ * another account can change would let that account steer a SYSTEM process (which files it
+ * writes, rotates or deletes). Each is checked without following links (service_acl-win.c);
+ * one that fails is refused with exit 2 (the service does not retry that). */
+static int check_service_paths(const monitor_opts *o) {
+  const struct {
+    const char *what, *path;
+    bool parent; /* judge the folder (and the file when it exists) */
+  } items[] = {
+      {"configuration", o->run.config_path, false},
+      {"rules folder", o->run.rules_dir, false},
+      {"log file", o->run.sinks.log_path, true},
+  };
+  for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+    if (!items[i].path || !items[i].path[0]) continue;
+    wchar_t rel[MAX_PATH], full[MAX_PATH];
+    if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, items[i].path, -1, rel, MAX_PATH) &&
+        !MultiByteToWideChar(CP_ACP, 0, items[i].path, -1, rel, MAX_PATH))
+      continue;
+    DWORD n = GetFullPathNameW(rel, MAX_PATH, full, NULL);
+    if (n == 0 || n >= MAX_PATH) continue;
+    char why[MAX_PATH * 3 + 200];
+    pc__trust t;
+    if (items[i].parent) {
+      t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+      if (t == PC_TRUST_MISSING) {
+        wchar_t *slash = wcsrchr(full, L'\\');
+        if (slash) *slash = L'\0';
+        if (slash && slash == full + 2) wcscat(full, L"\\");
+        t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+      }
+    } else {
+      t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+    }
+    if (t == PC_TRUST_OK || t == PC_TRUST_MISSING) continue; /* missing: the loader says so */
+    fprintf(stderr,
+            "portclash monitor: refusing the %s: %s\n"
+            "portclash monitor: the service runs as SYSTEM and never uses what other accounts can change\n",
+            items[i].what, why);
+    return PC_EXIT_USAGE;
+  }
+  return PC_EXIT_OK;
 }
 
 /* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
@@ -120,6 +165,7 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
         stderr);
     return PC_EXIT_USAGE;
   }
+  if (o->etw.service_child) return check_service_paths(o);
   return PC_EXIT_OK;
 }
 

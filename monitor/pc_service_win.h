@@ -83,8 +83,14 @@ typedef struct pc__acl_ops {
 /* The real functions. */
 extern const pc__acl_ops pc__acl_ops_system;
 
+/* The table the service and the service's monitor (--service-child) use; NULL restores the
+ * real one. For tests. */
+void pc__service_set_acl_ops(const pc__acl_ops *ops);
+const pc__acl_ops *pc__service_acl_ops(void);
+
 /* True when sid is one that only administrators control: LocalSystem, the Administrators
- * group, TrustedInstaller (NT SERVICE\TrustedInstaller). */
+ * group, TrustedInstaller (NT SERVICE\TrustedInstaller), or the account of this process when
+ * it is LocalSystem or an administrator (the service; the administrator running install). */
 bool pc__sid_is_admin(PSID sid);
 
 /* True when dacl (NULL = no DACL: everyone full control) grants a SID that is not admin-only

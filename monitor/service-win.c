@@ -192,18 +192,40 @@ static int svc_opt(svc_opts *o, int argc, char **argv, int *i) {
   return 1;
 }
 
-/* %ProgramData%\portclash\NAME into out[cap] (the directory is created when missing):
- * machine-wide data, writable by LocalSystem and administrators, readable by users through the
- * inherited ACL of ProgramData. */
-static void data_path(const wchar_t *name, wchar_t *out, size_t cap) {
+/* %ProgramData%\portclash into out[cap]. */
+static void data_dir(wchar_t *out, size_t cap) {
   wchar_t base[MAX_PATH];
   DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
   if (n == 0 || n >= MAX_PATH) wcscpy(base, L"C:\\ProgramData");
   _snwprintf(out, cap, L"%ls\\portclash", base);
   out[cap - 1] = L'\0';
-  CreateDirectoryW(out, NULL); /* ERROR_ALREADY_EXISTS is fine */
+}
+
+/* %ProgramData%\portclash\NAME into out[cap]: machine-wide data. The folder is made (or
+ * checked) by secure_data_dir, never here: see service_acl-win.c for why. */
+static void data_path(const wchar_t *name, wchar_t *out, size_t cap) {
+  data_dir(out, cap);
   wcsncat(out, L"\\", cap - 1 - wcslen(out));
   wcsncat(out, name, cap - 1 - wcslen(out));
+}
+
+/* The ACL checks' OS calls (tests replace them: Wine does not enforce ACLs). */
+static const pc__acl_ops *acl_ops = &pc__acl_ops_system;
+
+void pc__service_set_acl_ops(const pc__acl_ops *ops) {
+  acl_ops = ops ? ops : &pc__acl_ops_system;
+}
+
+const pc__acl_ops *pc__service_acl_ops(void) {
+  return acl_ops;
+}
+
+/* Creates %ProgramData%\portclash with the protected DACL, or checks (and repairs) the one
+ * there. Returns the outcome; message says it. */
+static pc__trust secure_data_dir(char *message, size_t cap) {
+  wchar_t dir[MAX_PATH + 16];
+  data_dir(dir, MAX_PATH + 16);
+  return pc__data_dir_secure(acl_ops, dir, message, cap);
 }
 
 #define CONFIG_NAME L"portclash.conf"
@@ -346,7 +368,18 @@ static int cmd_install(int argc, char **argv) {
       "  command line: %ls\n"
       "  start it now with: sc start %ls\n",
       updated ? "re-configured the" : "installed the", svc, restart ? ", restart on failure" : "", cmd, svc);
-  write_example_config();
+  char why[MAX_PATH * 3 + 200];
+  pc__trust t = secure_data_dir(why, sizeof why);
+  if (t == PC_TRUST_OK || t == PC_TRUST_REPAIRED) {
+    printf("portclash service: %s\n", why);
+    write_example_config();
+  } else {
+    fprintf(stderr,
+            "portclash service: %s\n"
+            "portclash service: the service will refuse to start until this is fixed\n",
+            why);
+    rc = PC_EXIT_FAILURE;
+  }
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
   free(wname);
@@ -420,7 +453,8 @@ static struct {
   SERVICE_STATUS status;
   CRITICAL_SECTION lock; /* status updates come from the handler and the main thread */
   HANDLE stop_event;
-  HANDLE log; /* the log file, opened for appending */
+  HANDLE log;            /* the log file, opened for appending */
+  bool rotation_refused; /* rotate_at_start saw an untrusted folder or a link */
 } g;
 
 static void set_state(DWORD state, DWORD exit_code) {
@@ -492,10 +526,32 @@ static DWORD WINAPI handler(DWORD control, DWORD type, LPVOID data, LPVOID ctx) 
   }
 }
 
-/* FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1 when FILE is larger than max. */
+/* The folder part of path into out (no trailing backslash); false when there is none. */
+static bool parent_dir(const wchar_t *path, wchar_t *out, size_t cap) {
+  const wchar_t *slash = wcsrchr(path, L'\\');
+  if (!slash || (size_t)(slash - path) >= cap) return false;
+  size_t n = (size_t)(slash - path);
+  memcpy(out, path, n * sizeof *out);
+  out[n] = L'\0';
+  if (n == 2 && out[1] == L':') wcscat(out, L"\\"); /* C:\x.log: the root */
+  return true;
+}
+
+/* FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1 when FILE is larger than max. As SYSTEM,
+ * DeleteFileW and MoveFileExW in a folder a user can write would act on whatever the user put
+ * there (a junction makes them delete or move any file): rotation only happens in a folder
+ * that only administrators can change, and never to a reparse point. */
 static void rotate_at_start(const wchar_t *path) {
   WIN32_FILE_ATTRIBUTE_DATA fa;
   if (!GetFileAttributesExW(path, GetFileExInfoStandard, &fa)) return;
+  wchar_t dir[MAX_PATH + 64];
+  char why[MAX_PATH * 3 + 200];
+  if (!parent_dir(path, dir, MAX_PATH + 64) ||
+      pc__path_trusted(acl_ops, dir, why, sizeof why) != PC_TRUST_OK ||
+      (fa.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    g.rotation_refused = true;
+    return;
+  }
   unsigned long long size = ((unsigned long long)fa.nFileSizeHigh << 32) | fa.nFileSizeLow;
   if (g.so.log_max_bytes == 0 || size <= g.so.log_max_bytes) return;
   if (g.so.log_keep == 0) {
@@ -529,10 +585,18 @@ static bool open_log(void) {
     data_path(L"portclash.log", path, MAX_PATH + 64);
   }
   rotate_at_start(path);
-  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE,
+  /* A link planted in place of the log would make SYSTEM append to its target: opened
+   * without following it, and refused when it is one. */
+  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE | FILE_READ_ATTRIBUTES,
                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
-                      FILE_ATTRIBUTE_NORMAL, NULL);
+                      FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
   if (g.log == INVALID_HANDLE_VALUE) g.log = NULL;
+  BY_HANDLE_FILE_INFORMATION fi;
+  if (g.log && GetFileInformationByHandle(g.log, &fi) &&
+      (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    CloseHandle(g.log);
+    g.log = NULL;
+  }
   return g.log != NULL;
 }
 
@@ -567,9 +631,17 @@ static HANDLE start_monitor(HANDLE *job) {
     has_config = has_config || strcmp(g.argv[i], "--config") == 0 || strncmp(g.argv[i], "--config=", 9) == 0;
   wchar_t conf[MAX_PATH + 64];
   data_path(CONFIG_NAME, conf, MAX_PATH + 64);
-  if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES &&
-      !(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf)))
-    return NULL;
+  if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES) {
+    /* A configuration a user could have written or replaced would let them choose the files
+     * a SYSTEM process writes: it is never passed on. */
+    char why[MAX_PATH * 3 + 200];
+    if (pc__path_trusted(acl_ops, conf, why, sizeof why) != PC_TRUST_OK) {
+      log_line("not starting the monitor: configuration %s", why);
+      SetLastError(ERROR_ACCESS_DENIED);
+      return NULL;
+    }
+    if (!(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf))) return NULL;
+  }
   HANDLE self = GetCurrentProcess(), out = NULL, in = INVALID_HANDLE_VALUE;
   if (!DuplicateHandle(self, g.log, self, &out, 0, TRUE, DUPLICATE_SAME_ACCESS)) return NULL;
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
@@ -728,11 +800,28 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   g.status_handle = RegisterServiceCtrlHandlerExW(L"", handler, NULL);
   if (!g.status_handle) return;
   set_state(SERVICE_START_PENDING, 0);
-  if (!open_log()) {
+  /* Before anything is read from or written to it. */
+  char why[MAX_PATH * 3 + 200];
+  pc__trust t = secure_data_dir(why, sizeof why);
+  bool dir_ok = t == PC_TRUST_OK || t == PC_TRUST_REPAIRED;
+  /* The default log lives in that folder: not opened when the folder is refused. */
+  if ((!dir_ok && !g.so.log) || !open_log()) {
     set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
     return;
   }
   log_line("started (pid %lu)%s", (unsigned long)GetCurrentProcessId(), g.so.check ? ", check mode" : "");
+  if (t == PC_TRUST_REPAIRED || !dir_ok) log_line("%s", why);
+  if (g.rotation_refused)
+    log_line("the log was not rotated: its folder can be changed by non-administrators, or it is a link");
+  if (!dir_ok) {
+    log_line(
+        "not starting: %%ProgramData%%\\portclash must be owned by an administrator and closed to other "
+        "accounts");
+    CloseHandle(g.log);
+    g.log = NULL;
+    set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
+    return;
+  }
   DWORD code = PC_EXIT_OK;
   bool stopping = false;
   if (g.so.check) {

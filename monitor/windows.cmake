@@ -25,7 +25,8 @@ add_library(pc_win STATIC
   ${CMAKE_CURRENT_LIST_DIR}/schema_source-win.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_schema_dump-win.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_monitor-win.c
-  ${CMAKE_CURRENT_LIST_DIR}/service-win.c)
+  ${CMAKE_CURRENT_LIST_DIR}/service-win.c
+  ${CMAKE_CURRENT_LIST_DIR}/service_acl-win.c)
 target_include_directories(pc_win PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(pc_win PUBLIC pc_pipeline pc_findings pc_win_util advapi32)
 pc_apply_warnings(pc_win)

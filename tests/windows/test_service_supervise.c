@@ -181,3 +181,196 @@ PC_TEST(a_monitor_that_cannot_start_is_a_failure) {
   PC_CHECK_UINT(pc__service_supervise(&ops, STOP_EVENT, 3000, &restarts), PC_EXIT_FAILURE);
   PC_CHECK(strstr(S.log, "cannot start the monitor") != NULL);
 }
+
+/* ---- %ProgramData%\portclash and the files the service trusts ---- */
+
+#include <sddl.h>
+
+#include "pc_cmd_monitor_win.h"
+
+/* The fake file system: one object whose security is given as SDDL (owner + DACL). */
+static struct {
+  const wchar_t *sddl; /* "O:..D:..." of the existing object; NULL = it does not exist */
+  DWORD attrs;
+  bool exists_on_create;
+  /* what happened */
+  int creates, opens, sets;
+  wchar_t create_sddl[512]; /* the DACL passed to CreateDirectoryW, as SDDL */
+  SECURITY_DESCRIPTOR_CONTROL create_control;
+  PACL create_dacl_copy;
+  BYTE dacl_buf[1024];
+  wchar_t set_owner_sddl[128], set_dacl_sddl[512];
+} A;
+
+static BOOL a_create(void *c, const wchar_t *path, SECURITY_ATTRIBUTES *sa) {
+  (void)c, (void)path;
+  A.creates++;
+  LPWSTR str = NULL;
+  if (sa && sa->lpSecurityDescriptor &&
+      ConvertSecurityDescriptorToStringSecurityDescriptorW(sa->lpSecurityDescriptor, SDDL_REVISION_1,
+                                                           DACL_SECURITY_INFORMATION, &str, NULL)) {
+    wcsncpy(A.create_sddl, str, 511);
+    LocalFree(str);
+    DWORD rev;
+    GetSecurityDescriptorControl(sa->lpSecurityDescriptor, &A.create_control, &rev);
+    BOOL present, def;
+    PACL d = NULL;
+    GetSecurityDescriptorDacl(sa->lpSecurityDescriptor, &present, &d, &def);
+    if (d && d->AclSize <= sizeof A.dacl_buf) {
+      memcpy(A.dacl_buf, d, d->AclSize);
+      A.create_dacl_copy = (PACL)A.dacl_buf;
+    }
+  }
+  if (A.exists_on_create) {
+    SetLastError(ERROR_ALREADY_EXISTS);
+    return FALSE;
+  }
+  return TRUE;
+}
+static HANDLE a_open(void *c, const wchar_t *path) {
+  (void)c, (void)path;
+  A.opens++;
+  if (!A.sddl) {
+    SetLastError(ERROR_FILE_NOT_FOUND);
+    return INVALID_HANDLE_VALUE;
+  }
+  return (HANDLE)(uintptr_t)0x777;
+}
+static bool a_attrs(void *c, HANDLE h, DWORD *attrs) {
+  (void)c, (void)h;
+  *attrs = A.attrs;
+  return true;
+}
+static DWORD a_get(void *c, HANDLE h, PSID *owner, PACL *dacl, PSECURITY_DESCRIPTOR *sd) {
+  (void)c, (void)h;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(A.sddl, SDDL_REVISION_1, sd, NULL))
+    return GetLastError();
+  BOOL def, present;
+  GetSecurityDescriptorOwner(*sd, owner, &def);
+  GetSecurityDescriptorDacl(*sd, &present, dacl, &def);
+  return ERROR_SUCCESS;
+}
+static DWORD a_set(void *c, const wchar_t *path, PSID owner, PACL dacl) {
+  (void)c, (void)path;
+  A.sets++;
+  LPWSTR str = NULL;
+  if (ConvertSidToStringSidW(owner, &str)) {
+    wcsncpy(A.set_owner_sddl, str, 127);
+    LocalFree(str);
+  }
+  (void)dacl;
+  return ERROR_SUCCESS;
+}
+static void a_close(void *c, HANDLE h) {
+  (void)c, (void)h;
+}
+static const pc__acl_ops aops = {NULL, a_create, a_open, a_attrs, a_get, a_set, a_close};
+
+static void acl_reset(void) {
+  memset(&A, 0, sizeof A);
+}
+
+/* An ordinary user's SID (not an administrator, not this process). */
+#define USER_SID L"S-1-5-21-1111111111-2222222222-3333333333-1001"
+
+PC_TEST(install_creates_the_data_folder_with_the_protected_dacl) {
+  acl_reset();
+  char msg[600];
+  PC_CHECK_INT(pc__data_dir_secure(&aops, L"C:\\ProgramData\\portclash", msg, sizeof msg), PC_TRUST_OK);
+  PC_CHECK_INT(A.creates, 1);
+  printf("DACL passed to CreateDirectoryW: %ls\n", A.create_sddl);
+  /* The SDDL of the issue, read back from the descriptor that was passed: protected, SYSTEM
+   * and Administrators full control, Users read + execute, inherited by files and folders. */
+  PC_CHECK(wcsncmp(A.create_sddl, L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;", 43) == 0);
+  PC_CHECK(wcsstr(A.create_sddl, L";;;BU)") != NULL);
+  PC_CHECK(A.create_control & SE_DACL_PROTECTED);
+  PC_CHECK(A.create_dacl_copy != NULL);
+  if (A.create_dacl_copy) {
+    PC_CHECK_INT(A.create_dacl_copy->AceCount, 3);
+    ACCESS_ALLOWED_ACE *ace = NULL;
+    PC_CHECK(GetAce(A.create_dacl_copy, 2, (void **)&ace));
+    if (ace) {
+      PC_CHECK_UINT(ace->Mask, FILE_GENERIC_READ | FILE_GENERIC_EXECUTE);
+      PC_CHECK_UINT(ace->Header.AceFlags, OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE);
+    }
+    PC_CHECK(!pc__dacl_lets_others_write(A.create_dacl_copy));
+  }
+  PC_CHECK(strstr(msg, "created with a protected DACL") != NULL);
+}
+
+PC_TEST(a_data_folder_owned_by_a_user_is_refused_not_repaired) {
+  acl_reset();
+  A.exists_on_create = true;
+  A.sddl = L"O:" USER_SID L"D:(A;OICI;FA;;;" USER_SID L")(A;OICI;FA;;;SY)";
+  char msg[600];
+  PC_CHECK_INT(pc__data_dir_secure(&aops, L"C:\\ProgramData\\portclash", msg, sizeof msg), PC_TRUST_REFUSED);
+  PC_CHECK_INT(A.sets, 0);
+  PC_CHECK(strstr(msg, "not an administrator") != NULL);
+}
+
+PC_TEST(an_admin_owned_data_folder_writable_by_users_is_repaired) {
+  acl_reset();
+  A.exists_on_create = true;
+  /* What ProgramData hands down: Users may create files and folders (0x116 = WD|AD|WA|WEA). */
+  A.sddl = L"O:BAD:(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;BU)(A;CI;0x116;;;BU)(A;OICIIO;GA;;;CO)";
+  char msg[600];
+  PC_CHECK_INT(pc__data_dir_secure(&aops, L"C:\\ProgramData\\portclash", msg, sizeof msg), PC_TRUST_REPAIRED);
+  PC_CHECK_INT(A.sets, 1);
+  PC_CHECK(wcscmp(A.set_owner_sddl, L"S-1-5-32-544") == 0); /* Administrators */
+  /* Already protected: nothing to do. */
+  acl_reset();
+  A.exists_on_create = true;
+  A.sddl = L"O:SYD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FRFX;;;BU)";
+  PC_CHECK_INT(pc__data_dir_secure(&aops, L"C:\\ProgramData\\portclash", msg, sizeof msg), PC_TRUST_OK);
+  PC_CHECK_INT(A.sets, 0);
+  /* A junction in its place: refused without looking further. */
+  acl_reset();
+  A.exists_on_create = true;
+  A.sddl = L"O:BAD:P(A;;FA;;;BA)";
+  A.attrs = FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT;
+  PC_CHECK_INT(pc__data_dir_secure(&aops, L"C:\\ProgramData\\portclash", msg, sizeof msg), PC_TRUST_REFUSED);
+  PC_CHECK(strstr(msg, "reparse point") != NULL);
+}
+
+PC_TEST(a_config_a_user_owns_or_can_write_is_refused) {
+  char msg[600];
+  const wchar_t *conf = L"C:\\ProgramData\\portclash\\portclash.conf";
+  acl_reset();
+  A.sddl = L"O:" USER_SID L"D:P(A;;FA;;;SY)(A;;FA;;;BA)";
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_REFUSED);
+  PC_CHECK(strstr(msg, "owned by an account that is not an administrator") != NULL);
+  acl_reset();
+  A.sddl = L"O:BAD:(A;;FA;;;BA)(A;;0x120116;;;AU)"; /* Authenticated Users may write */
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_REFUSED);
+  acl_reset();
+  A.sddl = L"O:BA"; /* no DACL at all: everyone full control */
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_REFUSED);
+  acl_reset();
+  A.sddl = L"O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;BU)";
+  A.attrs = FILE_ATTRIBUTE_REPARSE_POINT; /* a symbolic link planted in its place */
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_REFUSED);
+  acl_reset();
+  A.sddl = L"O:BAD:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;BU)";
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_OK);
+  acl_reset();
+  PC_CHECK_INT(pc__path_trusted(&aops, conf, msg, sizeof msg), PC_TRUST_MISSING);
+}
+
+PC_TEST(the_service_monitor_refuses_a_rules_folder_users_can_write) {
+  /* The monitor started by the service (--service-child) checks its rules folder, log folder
+   * and configuration before it loads anything; a refusal is exit 2 (not retried). */
+  acl_reset();
+  A.sddl = L"O:BAD:(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;BU)";
+  pc__service_set_acl_ops(&aops);
+  char *argv[] = {"monitor", "--service-child", "--rules", "C:\\rules", "--status",
+                  "0",       "--no-os-schemas", NULL};
+  PC_CHECK_INT(pc_cmd_monitor(7, argv), 2);
+  PC_CHECK(A.opens >= 1);
+  /* A console run does not check (it runs as the user who chose the files). */
+  acl_reset();
+  A.sddl = L"O:BAD:(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;BU)";
+  char *argv2[] = {"monitor", "--rules", "Z:\\nonexistent-rules-dir", "--status", "0", NULL};
+  PC_CHECK_INT(pc_cmd_monitor(5, argv2), 2); /* the missing folder, from the rules loader */
+  PC_CHECK_INT(A.opens, 0);
+  pc__service_set_acl_ops(NULL);
+}
