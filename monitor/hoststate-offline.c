@@ -19,11 +19,14 @@ typedef struct offline {
   size_t n_sockets;
   pc_process_row *procs; /* sorted by pid, one row per pid */
   size_t n_procs;
+  pc_http_reg *http; /* netsh http servicestate / urlacl registrations, in file order */
+  size_t n_http;
 } offline;
 
 /* ---- command-line options ----------------------------------------------------------------- */
 
-static const char *const k_options[] = {"--netsh-excluded", "--netsh-dynamic", "--netstat", "--tasklist"};
+static const char *const k_options[] = {"--netsh-excluded", "--netsh-dynamic", "--netstat", "--tasklist",
+                                        "--netsh-http"};
 
 int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char **argv, int *i, char *err,
                              size_t errcap) {
@@ -47,11 +50,13 @@ int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char *
     const char **list = k == 0   ? files->netsh_excluded
                         : k == 1 ? files->netsh_dynamic
                         : k == 2 ? files->netstat
-                                 : files->tasklist;
+                        : k == 3 ? files->tasklist
+                                 : files->netsh_http;
     size_t *n = k == 0   ? &files->n_netsh_excluded
                 : k == 1 ? &files->n_netsh_dynamic
                 : k == 2 ? &files->n_netstat
-                         : &files->n_tasklist;
+                : k == 3 ? &files->n_tasklist
+                         : &files->n_netsh_http;
     if (*n >= PC_HOSTSTATE_MAX_FILES) {
       snprintf(err, errcap, "%s given more than %d times", k_options[k], PC_HOSTSTATE_MAX_FILES);
       return PC_EINVAL;
@@ -63,15 +68,17 @@ int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char *
 }
 
 bool pc_hoststate_offline_empty(const pc_hoststate_offline_files *f) {
-  return f->n_netsh_excluded + f->n_netsh_dynamic + f->n_netstat + f->n_tasklist == 0;
+  return f->n_netsh_excluded + f->n_netsh_dynamic + f->n_netstat + f->n_tasklist + f->n_netsh_http == 0;
 }
 
 const char *pc_hoststate_offline_help(void) {
   return "Host state saved on a Windows machine (each option repeatable):\n"
          "  --netsh-excluded FILE  output of `netsh int ipv4|ipv6 show excludedportrange protocol=tcp|udp`\n"
          "  --netsh-dynamic FILE   output of `netsh int ipv4|ipv6 show dynamicport tcp|udp`\n"
-         "  --netstat FILE         output of `netstat -ano`\n"
+         "  --netstat FILE         output of `netstat -ano` (or `netstat -anoq`: also bound sockets)\n"
          "  --tasklist FILE        output of `tasklist /fo csv /nh` (also /svc or /v)\n"
+         "  --netsh-http FILE      output of `netsh http show servicestate view=requestq verbose=no`\n"
+         "                         and/or `netsh http show urlacl`: who is behind an HTTP.sys port\n"
          "  Any language, UTF-8/UTF-16 or OEM code page. netsh FILE may be prefixed by hints\n"
          "  tcp: udp: ipv4: ipv6: (e.g. ipv6:udp:excl.txt); the protocol is otherwise read from the\n"
          "  netsh title, and a range without ipv4:/ipv6: applies to both IP versions.\n";
@@ -247,7 +254,14 @@ static void off_destroy(void *impl) {
   free(o->dynamic);
   free(o->sockets);
   free(o->procs);
+  free(o->http);
   free(o);
+}
+
+static size_t off_http_regs(void *impl, const pc_http_reg **out) {
+  offline *o = impl;
+  *out = o->http;
+  return o->n_http;
 }
 
 static const pc__hoststate_ops k_offline_ops = {
@@ -259,6 +273,7 @@ static const pc__hoststate_ops k_offline_ops = {
     .process = off_process,
     .test_bind = NULL,
     .destroy = off_destroy,
+    .http_regs = off_http_regs,
 };
 
 int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hoststate **out, char *err,
@@ -275,16 +290,18 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
   pc_process_row *procs = NULL;
   size_t n_procs = 0;
   int rc = PC_OK;
-  /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist */
-  for (int kind = 0; kind < 4 && rc == PC_OK; kind++) {
+  /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist, 4 netsh http */
+  for (int kind = 0; kind < 5 && rc == PC_OK; kind++) {
     const char *const *list = kind == 0   ? files->netsh_excluded
                               : kind == 1 ? files->netsh_dynamic
                               : kind == 2 ? files->netstat
-                                          : files->tasklist;
+                              : kind == 3 ? files->tasklist
+                                          : files->netsh_http;
     size_t count = kind == 0   ? files->n_netsh_excluded
                    : kind == 1 ? files->n_netsh_dynamic
                    : kind == 2 ? files->n_netstat
-                               : files->n_tasklist;
+                   : kind == 3 ? files->n_tasklist
+                               : files->n_netsh_http;
     for (size_t i = 0; i < count && rc == PC_OK; i++) {
       uint8_t proto = 0, family = 0;
       const char *path = kind <= 1 ? take_hints(list[i], &proto, &family) : list[i];
@@ -308,6 +325,10 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
         case 2:
           rc = pc_netstat_parse(data, len, path, (pc_owner_row **)&rows, &n, err, errcap);
           if (rc == PC_OK) rc = append((void **)&o->sockets, &o->n_sockets, rows, n, sizeof(pc_owner_row));
+          break;
+        case 4:
+          rc = pc_netsh_http_parse(data, len, path, (pc_http_reg **)&rows, &n, err, errcap);
+          if (rc == PC_OK) rc = append((void **)&o->http, &o->n_http, rows, n, sizeof(pc_http_reg));
           break;
         default:
           rc = pc_tasklist_parse(data, len, path, (pc_process_row **)&rows, &n, err, errcap);

@@ -20,6 +20,11 @@
  * catches those). PID 4 is the kernel (System): HTTP.sys, SMB, WinNAT. A table is kept for
  * CACHE_TTL_MS, so a burst of failures fetches it once; refresh drops the cache.
  *
+ * HTTP.sys: a PID 4 listener is named by `netsh http show servicestate view=requestq
+ * verbose=no` (request queues, their processes and URLs) and `netsh http show urlacl`
+ * (reservations), run at each refresh and parsed by shape (pc_netsh_http_parse), so
+ * pc_hoststate_enrich can fill owner_url / owner_queue / owner_service.
+ *
  * Processes: OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION) + QueryFullProcessImageNameW for
  * the image path (UTF-8 out) and the token's user; processes that cannot be opened (other
  * users' without elevation, protected ones) still get their image name from a Toolhelp
@@ -62,6 +67,8 @@ typedef struct win_hs {
   DWORD n_services;
   ULONGLONG services_at_ms;
   bool services_valid;
+  pc_http_reg *http; /* HTTP.sys registrations (netsh http), read at each refresh */
+  size_t n_http;
 } win_hs;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -271,6 +278,33 @@ static int win_refresh(pc_hoststate *hs, void *impl) {
       return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
     }
   }
+  /* HTTP.sys: who is behind a PID 4 listener. The request queue view with its processes, and
+   * the reservations (urlacl) for URLs nobody serves yet; parsed by shape (any language). */
+  static const wchar_t *const http_runs[] = {L"http show servicestate view=requestq verbose=no",
+                                             L"http show urlacl"};
+  pc_http_reg *http = NULL;
+  size_t n_http = 0;
+  for (size_t i = 0; i < sizeof http_runs / sizeof http_runs[0]; i++) {
+    size_t len = 0;
+    char *out = run_netsh(http_runs[i], &len);
+    if (!out) continue; /* no HTTP.sys information: the rules stay generic (C06) */
+    char origin[96], err[PC_HOSTSTATE_ERR_MAX];
+    snprintf(origin, sizeof origin, "netsh %ls", http_runs[i]);
+    pc_http_reg *rows = NULL;
+    size_t n = 0;
+    if (pc_netsh_http_parse(out, len, origin, &rows, &n, err, sizeof err) == PC_OK &&
+        !append_ranges((void **)&http, &n_http, rows, n, sizeof *http)) {
+      free(out);
+      free(excl);
+      free(dyn);
+      free(http);
+      return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+    }
+    free(out);
+  }
+  free(w->http);
+  w->http = http;
+  w->n_http = n_http;
   if (why[0]) {
     /* Once per process: `monitor` refreshes on every reservation event. */
     static LONG said;
@@ -601,7 +635,14 @@ static void win_destroy(void *impl) {
   if (!w) return;
   for (int i = 0; i < 4; i++) free(w->tables[i].buf);
   free(w->services);
+  free(w->http);
   free(w);
+}
+
+static size_t win_http_regs(void *impl, const pc_http_reg **out) {
+  win_hs *w = impl;
+  *out = w->http;
+  return w->n_http;
 }
 
 static const pc__hoststate_ops k_win_ops = {
@@ -613,6 +654,7 @@ static const pc__hoststate_ops k_win_ops = {
     .process = win_process,
     .test_bind = win_test_bind,
     .destroy = win_destroy,
+    .http_regs = win_http_regs,
 };
 
 int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) {

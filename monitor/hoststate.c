@@ -353,6 +353,27 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
       facts->owner_addr = o->local;
       break;
     }
+    /* A kernel holder on Windows is most often HTTP.sys: name the URL, its request queue and the
+     * service behind it, so that the HTTP.sys rules can say which one to stop. */
+    const pc_http_reg *regs = NULL;
+    size_t n_regs = facts->owner_kernel && hs->ops->http_regs ? hs->ops->http_regs(hs->impl, &regs) : 0;
+    const pc_http_reg *reg = n_regs ? pc_http_reg_find(regs, n_regs, port) : NULL;
+    if (reg) {
+      copy_str(facts->owner_url, sizeof facts->owner_url, reg->url);
+      copy_str(facts->owner_queue, sizeof facts->owner_queue, reg->queue);
+      /* The queue's process names the service (tasklist /svc, or the service list live);
+       * failing that, the image or the URL says who registered it. */
+      char svc[PC_NAME_MAX] = "";
+      for (uint8_t k = 0; k < reg->n_pids && !svc[0]; k++) {
+        pc_process_info pi;
+        if (reg->pids[k] != 0 && pc_hoststate_process(hs, reg->pids[k], &pi) == PC_OK)
+          snprintf(svc, sizeof svc, "%s", pi.service);
+      }
+      const char *known = pc_http_reg_known_service(reg);
+      if (!svc[0] && known) snprintf(svc, sizeof svc, "%s", known);
+      /* "System" says nothing the owner_kernel flag does not: the service is what matters. */
+      if (svc[0]) snprintf(facts->owner_service, sizeof facts->owner_service, "%s", svc);
+    }
     pc_port_range r;
     if (pc_hoststate_find_excluded(hs, proto, family, port, &r)) {
       facts->excluded = true;

@@ -47,10 +47,12 @@ typedef struct pc_hoststate_offline_files {
   size_t n_netstat;
   const char *tasklist[PC_HOSTSTATE_MAX_FILES];
   size_t n_tasklist;
+  const char *netsh_http[PC_HOSTSTATE_MAX_FILES]; /* --netsh-http: servicestate / urlacl */
+  size_t n_netsh_http;
 } pc_hoststate_offline_files;
 
 /* Recognizes the offline options shared by `analyze` and `explain`: --netsh-excluded,
- * --netsh-dynamic, --netstat, --tasklist, as "--opt FILE" or "--opt=FILE". argv[*i] is the
+ * --netsh-dynamic, --netstat, --tasklist, --netsh-http, as "--opt FILE" or "--opt=FILE". argv[*i] is the
  * option; when it takes the following argument, *i is advanced past it. Returns 1 when the
  * option was one of these (recorded in files), 0 when it is not, or PC_EINVAL (missing value,
  * more than PC_HOSTSTATE_MAX_FILES of a kind) with err set. */
@@ -197,6 +199,9 @@ typedef struct pc__hoststate_ops {
   /* The account name of a numeric user id (Linux uid), for a process that is already gone
    * when only the live source saw its uid. May be NULL. */
   int (*user_name)(void *impl, uint32_t uid, char *buf, size_t cap);
+  /* Windows: the HTTP.sys registrations known (netsh http show servicestate / urlacl),
+   * borrowed until the next refresh. May be NULL (none). */
+  size_t (*http_regs)(void *impl, const pc_http_reg **out);
 } pc__hoststate_ops;
 
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for

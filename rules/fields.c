@@ -241,6 +241,10 @@ const char *pc__field_str(pc__view *v, int id) {
       return f->owner_known ? nonempty(f->owner_service) : NULL;
     case PC__F_OWNER_USER:
       return f->owner_known ? nonempty(f->owner_user) : NULL;
+    case PC__F_OWNER_URL:
+      return f->owner_known ? nonempty(f->owner_url) : NULL;
+    case PC__F_OWNER_QUEUE:
+      return f->owner_known ? nonempty(f->owner_queue) : NULL;
     case PC__F_ENDPOINT:
       /* address:port, with IPv6 in brackets ("[::1]:8080"), as people type it. */
       if (!a->addr_known || !family_name(a->local.family)) return NULL;
@@ -539,6 +543,12 @@ static int set_str(int id, pc_facts *f, const char *value) {
     case PC__F_OWNER_USER:
       f->owner_known = true;
       return set_text(f->owner_user, sizeof f->owner_user, value);
+    case PC__F_OWNER_URL:
+      f->owner_known = true;
+      return set_text(f->owner_url, sizeof f->owner_url, value);
+    case PC__F_OWNER_QUEUE:
+      f->owner_known = true;
+      return set_text(f->owner_queue, sizeof f->owner_queue, value);
     case PC__F_OWNER_STATE:
       f->owner_known = true;
       for (uint8_t s = PC_OWNER_STATE_LISTEN; s <= PC_OWNER_STATE_OTHER; s++) {

@@ -49,6 +49,8 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(OWNER_PATH, "owner_path", PC__FT_STR, 0)                           \
   X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)                     \
   X(OWNER_USER, "owner_user", PC__FT_STR, 0)                           \
+  X(OWNER_URL, "owner_url", PC__FT_STR, 0)                             \
+  X(OWNER_QUEUE, "owner_queue", PC__FT_STR, 0)                         \
   X(OWNER_SAME_USER, "owner_same_user", PC__FT_BOOL, 0)                \
   X(OTHER_NETNS, "other_netns", PC__FT_BOOL, 0)                        \
   X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)                      \

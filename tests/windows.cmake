@@ -92,6 +92,11 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
   pc__wine_cli_case(analyze_bad_line_names_file_and_line 2 - "bad-line.records:2: event 1030 v0 has no property 'Bogus'"
     analyze ${e2e}/bad-line.records)
+  set(hsys ${e2e}/httpsys)
+  pc__wine_cli_case(analyze_httpsys_c07_to_c10_json 0 ${e2e}/analyze-httpsys-json.expected - analyze
+    ${hsys}/binds.records --netstat ${hsys}/netstat-ano.txt --tasklist ${hsys}/tasklist-svc.csv
+    --netsh-http ${hsys}/servicestate-en.txt --netsh-http ${hsys}/servicestate-de.txt
+    --netsh-http ${hsys}/urlacl-fr.txt --host e2e-host --format json)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)
   pc__wine_cli_case(help 0 - - --help)
   # explain against a port held by a native Linux process (python3 listener).

@@ -50,9 +50,13 @@ typedef struct pc_facts {
   char owner_path[PC_PATH_MAX];
   char owner_service[PC_NAME_MAX];
   char owner_user[PC_NAME_MAX];
-  uint8_t owner_state; /* pc_owner_state */
-  bool owner_kernel;   /* PID 4 / System: HTTP.sys, SMB, WinNAT */
-  pc_addr owner_addr;  /* the owner's local address */
+  /* HTTP.sys (owner_kernel): the URL registered on the port (netsh http show servicestate, or a
+   * urlacl reservation); owner_service then names the service behind its request queue. */
+  char owner_url[256];
+  char owner_queue[PC_NAME_MAX]; /* the request queue's name ("" unnamed or unknown) */
+  uint8_t owner_state;           /* pc_owner_state */
+  bool owner_kernel;             /* PID 4 / System: HTTP.sys, SMB, WinNAT */
+  pc_addr owner_addr;            /* the owner's local address */
   uint32_t owner_sockopts;
   uint32_t owner_sockopts_known;
 
