@@ -285,6 +285,15 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
               hserr);
       hs = NULL;
     }
+    /* netsh takes seconds on a busy host: a worker re-reads the state on its own wall-clock
+     * schedule (every --watch-poll seconds, and at once after a reservation event), so this
+     * thread only ever installs finished snapshots and never waits for netsh or IP Helper. */
+    pc_hoststate_bg_options bg = {0};
+    bg.refresh_ms =
+        o.run.watch_poll > 0 ? (uint32_t)(o.run.watch_poll / (PC_TIME_TICKS_PER_SEC / 1000)) : 30000;
+    if (hs && pc_hoststate_start_background(hs, &bg) != PC_OK)
+      fprintf(stderr, "portclash monitor: note: no background host-state refresh: %s\n",
+              pc_hoststate_error(hs));
     /* The ETW status line below says more than the sinks' (queue and ETW losses). */
     o.run.sinks.status_interval_ms = 0;
     /* Live triage: the first failure shows at once, repeats follow as one finding. */
@@ -372,6 +381,9 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
     if (rc == PC_OK) {
       if (r.fallback) fallback_check(&r, &rec);
       pc_pipeline_push(r.pipe, &rec);
+      /* On a busy host the queue is never empty: the watch-list poll runs on its wall-clock
+       * schedule here too (cheap when not due; the host state behind it never blocks). */
+      if (r.out) pc_finding_output_poll(r.out, now_filetime(), false);
     } else if (rc == PC_ETIMEOUT) {
       /* No events: move event time on so the correlator emits what it holds and the
        * aggregation windows that ended are written. */

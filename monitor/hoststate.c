@@ -101,6 +101,34 @@ const char *pc_hoststate_error(const pc_hoststate *hs) {
   return hs->error;
 }
 
+static pc_hoststate_bg_options bg_override;
+static bool bg_override_set;
+
+void pc__hoststate_set_bg_override(const pc_hoststate_bg_options *o) {
+  bg_override_set = o != NULL;
+  if (o) bg_override = *o;
+}
+
+int pc_hoststate_start_background(pc_hoststate *hs, const pc_hoststate_bg_options *o) {
+  if (!hs->ops->start_background) return PC_ENOTSUP;
+  pc_hoststate_bg_options m;
+  memset(&m, 0, sizeof m);
+  if (o) m = *o;
+  if (bg_override_set) {
+    if (bg_override.refresh_ms) m.refresh_ms = bg_override.refresh_ms;
+    if (bg_override.tick_ms) m.tick_ms = bg_override.tick_ms;
+    if (bg_override.now_ms) {
+      m.now_ms = bg_override.now_ms;
+      m.clock_ctx = bg_override.clock_ctx;
+    }
+  }
+  return hs->ops->start_background(hs, hs->impl, &m);
+}
+
+bool pc_hoststate_update_pending(pc_hoststate *hs) {
+  return hs && hs->ops->pending && hs->ops->pending(hs->impl);
+}
+
 int pc_hoststate_refresh(pc_hoststate *hs) {
   hs->error[0] = '\0';
   return hs->ops->refresh ? hs->ops->refresh(hs, hs->impl) : PC_OK;
@@ -297,8 +325,6 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
-  facts->ranges_known = hs->excluded_known;
-  facts->owners_known = hs->owners_known;
   hs->error[0] = '\0';
 
   if (a->pid_known) {
@@ -384,6 +410,14 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   }
 
   hs->view_pid = 0;
+  /* After the owner lookup: a background back end installs its newest snapshot there. */
+  facts->ranges_known = hs->excluded_known;
+  facts->owners_known = hs->owners_known;
+  uint64_t age = 0, interval = 0;
+  if (hs->ops->snapshot_age && hs->ops->snapshot_age(hs->impl, &age, &interval)) {
+    facts->hoststate_age_s = (uint32_t)(age / 1000);
+    facts->hoststate_stale = interval && age > interval;
+  }
   pc_dynamic_range d;
   if (pc_hoststate_find_dynamic(hs, proto, family, &d)) {
     facts->dynamic_known = true;

@@ -31,7 +31,8 @@ const char pc_etw_options_help[] =
     "  --stale stop|attach|fail\n"
     "                       when a session of that name already exists (left by a crash):\n"
     "                       stop it and start a new one (default), use it as it is, or give up\n"
-    "  --record FILE.etl    also write the events to FILE.etl (read it with 'portclash analyze')\n";
+    "  --record FILE.etl    also write the events to FILE.etl (read it with 'portclash analyze')\n"
+    "  --etw-queue RECORDS  records held between the ETW thread and the consumer (default 8192)\n";
 
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
@@ -84,6 +85,16 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
       snprintf(err, errcap, "--stale must be stop, attach or fail (got '%s')", val ? val : "");
       return PC_EINVAL;
     }
+    return PC_OK;
+  }
+  if (strcmp(opt, "--etw-queue") == 0) {
+    char *end = NULL;
+    unsigned long v = val ? strtoul(val, &end, 10) : 0;
+    if (!val || !*val || *end || v < 16 || v > 1048576) {
+      snprintf(err, errcap, "--etw-queue needs a number of records from 16 to 1048576");
+      return PC_EINVAL;
+    }
+    o->queue_capacity = (uint32_t)v;
     return PC_OK;
   }
   if (strcmp(opt, "--record") == 0) {

@@ -152,6 +152,9 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     case PC__F_RANGES_KNOWN:
       *out = f->ranges_known;
       return true;
+    case PC__F_HOSTSTATE_STALE:
+      *out = f->hoststate_stale;
+      return true;
     case PC__F_OWNERS_KNOWN:
       *out = f->owners_known;
       return true;
@@ -459,6 +462,9 @@ static int set_bool(int id, pc_facts *f, const char *value) {
       return PC_OK;
     case PC__F_RANGES_KNOWN:
       f->ranges_known = b;
+      return PC_OK;
+    case PC__F_HOSTSTATE_STALE:
+      f->hoststate_stale = b;
       return PC_OK;
     case PC__F_OWNERS_KNOWN:
       f->owners_known = b;

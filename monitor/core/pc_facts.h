@@ -42,6 +42,11 @@ typedef struct pc_facts {
    * analysis without netsh output). */
   bool ranges_known; /* excluded ranges were read */
   bool owners_known; /* the table of sockets and owners was read */
+  /* Live Windows: the ranges come from a snapshot taken hoststate_age_s seconds ago by the
+   * background worker; hoststate_stale when that is longer than its refresh interval (netsh
+   * slow or failing): a range reserved since may be missing. */
+  bool hoststate_stale;
+  uint32_t hoststate_age_s;
 
   /* Who holds the port now (the first matching owner). */
   bool owner_known;

@@ -467,3 +467,35 @@ PC_TEST(netsh_http_garbage) {
   PC_CHECK_INT(n, 0);
   free(r);
 }
+
+/* netstat -qno (also lists TCP sockets bound without listen()); reconstructed samples. The
+ * English word BOUND gives PC_OWNER_STATE_BOUND; a state word the parser does not know (the
+ * German sample's) with a wildcard foreign address still makes the socket a holder of the port
+ * (LISTEN), so a 10048 caused by it has an owner in any language. */
+PC_TEST(netstat_qno_bound_sockets) {
+  size_t len;
+  char *data = hs_load("netstat_qno_en.txt", &len);
+  pc_owner_row *r;
+  size_t n;
+  PC_CHECK_INT(pc_netstat_parse(data, len, "qno", &r, &n, err, sizeof err), PC_OK);
+  free(data);
+  PC_CHECK_INT(n, 5);
+  if (n == 5) {
+    PC_CHECK_INT(r[1].state, PC_OWNER_STATE_BOUND);
+    PC_CHECK_UINT(r[1].pid, 4242);
+    PC_CHECK_INT(r[1].local.port, 41000);
+    PC_CHECK_INT(r[4].state, PC_OWNER_STATE_BOUND);
+    PC_CHECK_INT(r[4].local.family, PC_AF_INET6);
+  }
+  free(r);
+  data = hs_load("netstat_qno_de.txt", &len);
+  PC_CHECK_INT(pc_netstat_parse(data, len, "qno-de", &r, &n, err, sizeof err), PC_OK);
+  free(data);
+  PC_CHECK_INT(n, 2);
+  if (n == 2) {
+    PC_CHECK_INT(r[1].local.port, 41000);
+    PC_CHECK_UINT(r[1].pid, 4242);
+    PC_CHECK(r[1].state == PC_OWNER_STATE_LISTEN || r[1].state == PC_OWNER_STATE_BOUND);
+  }
+  free(r);
+}

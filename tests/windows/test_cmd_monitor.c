@@ -30,6 +30,7 @@
 #include "pc_cmd_monitor_win.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
+#include "pc_hoststate.h"
 #include "pc_source_etw.h"
 #include "pc_test.h"
 
@@ -139,6 +140,7 @@ static int synthesize(const char *text) {
   int rc;
   pc_time base = now_filetime(), first = 0;
   F.count = 0;
+  F.delivered = 0;
   while ((rc = pc_fixture_next(fx, &r)) == PC_OK && F.count < MAX_EVENTS) {
     synth *s = &F.ev[F.count++];
     memset(s, 0, sizeof *s);
@@ -350,4 +352,94 @@ PC_TEST(process_trace_failure_and_outside_stop_exit_1_with_a_message) {
   PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
   PC_CHECK(strstr(err, "was stopped from outside portclash") != NULL);
   F.process_rc = ERROR_SUCCESS;
+}
+
+/* ---- A busy host: the host state is refreshed on its own schedule ----
+ * Records arrive every 100 ms of session time for 40 s (simulated: the fake ProcessTrace moves
+ * a simulated clock, which is the host-state worker's schedule clock, and sleeps 15 ms real per
+ * record), so the queue is never empty and the monitor loop never times out. netsh is a fake
+ * that takes 2 s (real) for each refresh. The host state must still be refreshed at least twice
+ * during the session, and the consumer must never wait for netsh: with a queue of 64 records,
+ * 2 s of waiting would drop about 130. */
+
+static volatile LONG64 sim_ms;   /* the simulated clock */
+static volatile LONG refreshes;  /* netsh excludedportrange ipv4 tcp runs: one per refresh */
+static volatile LONG in_session; /* refreshes that started while records flowed */
+static volatile LONG session_running;
+
+static uint64_t sim_clock(void *ctx) {
+  (void)ctx;
+  return (uint64_t)InterlockedCompareExchange64(&sim_ms, 0, 0);
+}
+
+static char *fake_tool(void *ctx, const char *tool, const char *args, size_t *len) {
+  (void)ctx;
+  if (strcmp(tool, "netsh") != 0 || strcmp(args, "int ipv4 show excludedportrange protocol=tcp") != 0)
+    return NULL; /* no output: those parts of the state stay unknown */
+  InterlockedIncrement(&refreshes);
+  if (session_running) InterlockedIncrement(&in_session);
+  Sleep(2000); /* a slow netsh */
+  static const char out[] =
+      "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n----------    --------\r\n"
+      "     50000       50059\r\n\r\n* - Administered port exclusions.\r\n";
+  char *p = malloc(sizeof out);
+  if (!p) return NULL;
+  memcpy(p, out, sizeof out);
+  *len = sizeof out - 1;
+  return p;
+}
+
+static ULONG WINAPI busy_process(PTRACEHANDLE hs, ULONG n, LPFILETIME a, LPFILETIME b) {
+  (void)a, (void)b, (void)n, (void)hs;
+  session_running = 1;
+  for (int i = 0; i < 400; i++) {
+    F.ev[0].ev.UserContext = F.logfile.Context;
+    F.ev[0].ev.EventHeader.TimeStamp.QuadPart += 1000000; /* 100 ms */
+    F.logfile.EventRecordCallback(&F.ev[0].ev);
+    F.delivered++;
+    InterlockedAdd64(&sim_ms, 100);
+    Sleep(15);
+  }
+  session_running = 0;
+  return ERROR_SUCCESS; /* the session "ends": the command exits 1, after its summary */
+}
+
+PC_TEST(busy_host_refreshes_on_its_own_schedule_without_queue_drops) {
+  static char err[65536];
+  PC_CHECK_INT(synthesize("@0.000000 tcpip 1008 v0 pid=600 : LocalAddress=0.0.0.0:49999 Status=0\n"), 1);
+  F.delivered = 0;
+  pc_hoststate_bg_options bg = {.refresh_ms = 10000, .tick_ms = 20, .now_ms = sim_clock};
+  pc__hoststate_set_bg_override(&bg);
+  pc__hoststate_set_tool_runner(fake_tool, NULL);
+  pc_etw_api api = fake_api;
+  api.process_trace = busy_process;
+  char *argv[] = {"monitor", "--status",   "0", "--no-os-schemas", "--etw-queue", "64",
+                  "--quiet", "--no-learn", NULL};
+  ULONGLONG t0 = GetTickCount64();
+  char path[MAX_PATH];
+  snprintf(path, sizeof path, "pc-test-busy-%lu.txt", (unsigned long)GetCurrentProcessId());
+  fflush(stderr);
+  int saved = _dup(2);
+  FILE *f = fopen(path, "w+b");
+  PC_CHECK(f != NULL);
+  if (!f) return;
+  _dup2(_fileno(f), 2);
+  int rc = pc__cmd_monitor_with(8, argv, &api);
+  fflush(stderr);
+  _dup2(saved, 2);
+  _close(saved);
+  rewind(f);
+  size_t nread = fread(err, 1, sizeof err - 1, f);
+  err[nread] = 0;
+  fclose(f);
+  DeleteFileA(path);
+  pc__hoststate_set_tool_runner(NULL, NULL);
+  pc__hoststate_set_bg_override(NULL);
+  printf("%s", err);
+  printf("refreshes: %ld in all, %ld while records flowed; %.1f s real\n", (long)refreshes, (long)in_session,
+         (double)(GetTickCount64() - t0) / 1000);
+  PC_CHECK_INT(rc, PC_EXIT_FAILURE); /* the fake session ended by itself */
+  PC_CHECK_INT(F.delivered, 400);
+  PC_CHECK(in_session >= 2);
+  PC_CHECK(strstr(err, "dropped 0 (queue 0, oversize 0, malformed 0)") != NULL);
 }
