@@ -189,7 +189,7 @@ int pc_rules_compiler_add_dir(pc_rules_compiler *c, const char *dir) {
   if (!c || !dir || c->built) return PC_EINVAL;
   DIR *d = opendir(dir);
   if (!d) {
-    int err = errno == ENOENT ? PC_ENOENT : PC_EIO;
+    int err = pc_err_from_errno(errno) == PC_ENOENT ? PC_ENOENT : PC_EIO;
     pc__rules_diag(&c->diag, dir, 1, 1, "cannot open the directory: %s", pc_strerror(err));
     return err;
   }
@@ -288,6 +288,12 @@ void pc_ruleset_free(pc_ruleset *rs) {
 
 size_t pc_ruleset_count(const pc_ruleset *rs) {
   return rs ? rs->count : 0;
+}
+
+size_t pc_ruleset_fallback_count(const pc_ruleset *rs) {
+  size_t n = 0;
+  for (size_t i = 0; rs && i < rs->count; i++) n += rs->rules[i]->fallback;
+  return n;
 }
 
 const char *pc_ruleset_rule_id(const pc_ruleset *rs, size_t i) {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pc_error.h"
-#include "pc_source_etw.h"
+#include "etw.h"
 #include "pc_test.h"
 
 /* ---- Synthesized events ---- */

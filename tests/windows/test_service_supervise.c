@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pc_cli.h"
+#include "cli.h"
 #include "pc_service_win.h"
 #include "pc_test.h"
 
@@ -185,8 +185,6 @@ PC_TEST(a_monitor_that_cannot_start_is_a_failure) {
 /* ---- %ProgramData%\portclash and the files the service trusts ---- */
 
 #include <sddl.h>
-
-#include "pc_cmd_monitor_win.h"
 
 /* The fake file system: one object whose security is given as SDDL (owner + DACL). */
 static struct {
