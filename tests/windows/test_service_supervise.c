@@ -94,8 +94,8 @@ static void f_state(void *c, DWORD st) {
 }
 static void f_log(void *c, const char *line) {
   (void)c;
-  strncat(S.log, line, sizeof S.log - strlen(S.log) - 2);
-  strcat(S.log, "\n");
+  size_t used = strlen(S.log);
+  snprintf(S.log + used, sizeof S.log - used, "%s\n", line);
 }
 
 static const pc__svc_ops ops = {NULL,    f_start,        f_wait, f_exit,  f_term,
