@@ -26,16 +26,6 @@
 
 /* ---- Options ---- */
 
-const char pc_etw_options_help[] =
-    "  --session NAME       ETW session name (default portclash-console-PID, one per run; the\n"
-    "                       service uses " PC_ETW_SERVICE_SESSION
-    ", which a console run never stops)\n"
-    "  --stale stop|attach|fail\n"
-    "                       when a session of that name already exists (left by a crash):\n"
-    "                       stop it and start a new one (default), use it as it is, or give up\n"
-    "  --record FILE.etl    also write the events to FILE.etl (read it with 'portclash analyze')\n"
-    "  --etw-queue RECORDS  records held between the ETW thread and the consumer (default 8192)\n";
-
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
   /* One name per console run: two consoles, or a console and the service, never share a

@@ -58,9 +58,6 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
 /* True when opt is an ETW option that takes no value (--service-child). */
 bool pc_etw_option_is_flag(const char *opt);
 
-/* The help text lines for these options. */
-extern const char pc_etw_options_help[];
-
 /* ---- What to enable ---- */
 
 typedef struct pc_os_version {
