@@ -1,7 +1,15 @@
 /* bench_rules: median and p99 nanoseconds per pc_rules_eval, for the default catalog (over a
  * mix of the case facts that exercise every branch) and for 10/100/1000 synthetic rules that
- * never match (the worst case: every rule is evaluated before a fallback explains).
+ * never match (the worst case: every rule is evaluated before a fallback explains), each with
+ * PCRE2 JIT and with the interpreter (what portclash.service runs: MemoryDenyWriteExecute=yes
+ * forbids the writable-executable memory the JIT needs).
+ *   PC_BENCH_MDWE=1   first forbid writable-executable memory for this process the way the
+ *                     unit does (prctl PR_SET_MDWE, Linux >= 6.3; systemd uses a seccomp
+ *                     filter to the same effect) and say whether PCRE2 JIT still compiles.
  * Not a test; run it by hand: build-rules/tests/bench_rules */
+#define _GNU_SOURCE /* prctl */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +17,14 @@
 
 #include "pc_error.h"
 #include "pc_rules.h"
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+#endif
 
 #define ROUNDS 200000
 
@@ -45,9 +61,10 @@ static void run(const char *label, const pc_ruleset *rs, const pc_facts *fs, siz
   free(t);
 }
 
-static pc_ruleset *build(const char *text, bool defaults) {
+static pc_ruleset *build(const char *text, bool defaults, bool jit) {
   pc_rules_compiler *c;
   if (pc_rules_compiler_new(&c) != PC_OK) return NULL;
+  pc_rules_compiler_set_jit(c, jit);
   if (defaults) pc_rules_compiler_add_defaults(c);
   if (text) pc_rules_compiler_add_string(c, text, (size_t)-1, "synthetic");
   pc_ruleset *rs = NULL;
@@ -69,7 +86,36 @@ static void set(pc_facts *f, const char *kv) {
   }
 }
 
+/* Whether PCRE2 can JIT-compile a pattern in this process right now (0 = yes, else the
+ * PCRE2 error: no JIT support, or no writable-executable memory). */
+static int jit_works(void) {
+  int err;
+  PCRE2_SIZE off;
+  pcre2_code *re =
+      pcre2_compile((PCRE2_SPTR) "^app[0-9]+\\.exe$", PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+  if (!re) return -1;
+  int rc = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+  pcre2_code_free(re);
+  return rc;
+}
+
 int main(void) {
+  const char *mdwe = getenv("PC_BENCH_MDWE");
+  if (mdwe && mdwe[0] == '1') {
+#ifdef __linux__
+    if (prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0L, 0L, 0L) != 0) {
+      perror("prctl(PR_SET_MDWE) (needs Linux >= 6.3)");
+      return 1;
+    }
+    printf("writable-executable memory forbidden (PR_SET_MDWE, as MemoryDenyWriteExecute=yes)\n");
+#else
+    fprintf(stderr, "PC_BENCH_MDWE needs Linux\n");
+    return 1;
+#endif
+  }
+  int jrc = jit_works();
+  printf("PCRE2 JIT in this process: %s (pcre2_jit_compile: %d)\n", jrc == 0 ? "works" : "unavailable", jrc);
+
   static const char *const mixes[] = {
       "os=windows;error_name=WSAEACCES;proto=tcp;address=0.0.0.0;port=50051;pid=1;"
       "process=node.exe;excluded_start=50000;excluded_end=50099;excluded_administered=false",
@@ -89,10 +135,12 @@ int main(void) {
     pc_rules_facts_init(&fs[i]);
     set(&fs[i], mixes[i]);
   }
-  pc_ruleset *rs = build(NULL, true);
-  if (!rs) return 1;
-  run("default catalog, mixed failures", rs, fs, nf);
-  pc_ruleset_free(rs);
+  for (int jit = 1; jit >= 0; jit--) {
+    pc_ruleset *rs = build(NULL, true, jit);
+    if (!rs) return 1;
+    run(jit ? "default catalog, mixed, JIT" : "default catalog, mixed, no JIT", rs, fs, nf);
+    pc_ruleset_free(rs);
+  }
 
   static const size_t sizes[] = {10, 100, 1000};
   for (size_t s = 0; s < 3; s++) {
@@ -107,16 +155,39 @@ int main(void) {
                               " explain \"e {port}\"\n fix \"f\"\n",
                               i, 20000 + i, 30000 + i, i);
     }
-    rs = build(text, false);
+    for (int jit = 1; jit >= 0; jit--) {
+      pc_ruleset *rs = build(text, false, jit);
+      if (!rs) return 1;
+      char label[64];
+      pc_facts f;
+      pc_rules_facts_init(&f);
+      set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=other.exe");
+      snprintf(label, sizeof label, "%zu synthetic, no match, %s", sizes[s], jit ? "JIT" : "no JIT");
+      run(label, rs, &f, 1);
+      pc_ruleset_free(rs);
+    }
     free(text);
+  }
+
+  /* Where JIT could matter: 1000 rules that all reach their regex (the same error, no port
+   * condition), none matching. */
+  size_t cap = 1000 * 192 + 1, len = 0;
+  char *text = malloc(cap);
+  for (size_t i = 0; i < 1000; i++)
+    len += (size_t)snprintf(text + len, cap - len,
+                            "rule R%zu\n title \"t\"\n severity info\n when error_name == \"WSAEADDRINUSE\"\n"
+                            " when owner_process =~ '(?i)^(app|svc)%zu[-_.]?(x64)?\\.exe$'\n"
+                            " explain \"e {port}\"\n fix \"f\"\n",
+                            i, i);
+  for (int jit = 1; jit >= 0; jit--) {
+    pc_ruleset *rs = build(text, false, jit);
     if (!rs) return 1;
-    char label[64];
     pc_facts f;
     pc_rules_facts_init(&f);
-    set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=other.exe");
-    snprintf(label, sizeof label, "%zu synthetic rules, no match", sizes[s]);
-    run(label, rs, &f, 1);
+    set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=some-other-service.exe");
+    run(jit ? "1000 regexes run, no match, JIT" : "1000 regexes run, no match, no JIT", rs, &f, 1);
     pc_ruleset_free(rs);
   }
+  free(text);
   return 0;
 }
