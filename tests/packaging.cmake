@@ -1,5 +1,6 @@
-# Packaging (issue 18, Linux half): the learned ports survive a restart in the environment
-# of portclash.service (STATE_DIRECTORY, HOME=/, nothing else writable).
+# Packaging (issue 18, Linux half): the state directory in the unit's environment, and the
+# man page and completions generated from --help (packaging/cmake/PcInstall.cmake). The
+# .deb itself is built, linted, installed and purged by packaging/linux/test-deb.sh.
 if(WIN32)
   return()
 endif()
@@ -10,3 +11,14 @@ pc_apply_warnings(state_unit_driver)
 add_test(NAME state_unit_env
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/packaging/state_unit_env.sh $<TARGET_FILE:state_unit_driver>)
 set_tests_properties(state_unit_env PROPERTIES SKIP_RETURN_CODE 77)
+
+if(NOT CMAKE_CROSSCOMPILING)
+  add_test(NAME completions
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging/completions_test.sh
+            ${CMAKE_BINARY_DIR}/packaging/completions/portclash ${CMAKE_BINARY_DIR}/packaging/completions/_portclash
+            $<TARGET_FILE:portclash>)
+  add_test(NAME manpage
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging/manpage_test.sh ${CMAKE_BINARY_DIR}/packaging/portclash.1
+            $<TARGET_FILE:portclash>)
+  set_tests_properties(manpage PROPERTIES SKIP_RETURN_CODE 77)
+endif()

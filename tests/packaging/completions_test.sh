@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Checks the generated completions (packaging/linux/gen-completions.sh) the way a shell uses
+# them, without an interactive shell: bash sources the file, `complete -p portclash` must name
+# the function, and COMPREPLY after a simulated <TAB> must hold the expected words; the zsh
+# file must parse (zsh -n) and name every command.
+#   completions_test.sh BASH_COMPLETION ZSH_COMPLETION PORTCLASH
+set -u
+bash_file=$1 zsh_file=$2 pc=$3
+pass=0 fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# expect "WORDS..." "EXPECTED COMPREPLY": completes the last word of WORDS.
+expect() {
+  local got
+  got=$(bash --norc --noprofile -c '
+    source "$1" || exit 1
+    complete -p portclash >/dev/null || exit 1
+    read -r -a COMP_WORDS <<<"$2"
+    [[ $2 == *" " ]] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE=$2 COMP_POINT=${#2}
+    _portclash portclash "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    echo "${COMPREPLY[*]}"' _ "$bash_file" "$1" 2>&1)
+  if [ "$got" = "$2" ]; then ok "bash: '$1<TAB>' -> '$2'"; else bad "bash: '$1<TAB>' -> '$got', expected '$2'"; fi
+}
+
+if out=$(bash --norc --noprofile -c 'source "$1" && complete -p portclash' _ "$bash_file" 2>&1) &&
+  [ "$out" = "complete -F _portclash portclash" ]; then
+  ok "bash: sourcing registers '$out'"
+else
+  bad "bash: complete -p portclash says '$out'"
+fi
+expect "portclash an" "analyze"
+expect "portclash ra" "ranges"
+expect "portclash --v" "--version"
+expect "portclash rules ch" "check"
+expect "portclash etl " "info"
+expect "portclash analyze --form" "--format"
+expect "portclash analyze --format j" "json"
+expect "portclash monitor --hooks r" "raw"
+expect "portclash monitor --no-io" "--no-io-uring"
+expect "portclash rules check --with" "--with-defaults"
+expect "portclash etl info --format " "text json"
+expect "portclash monitor --watch 80" ""
+
+# Every command of `portclash --help` is offered at the first word, and nothing else.
+want=$("$pc" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | sort | tr '\n' ' ')
+expect "portclash " "$("$pc" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | tr '\n' ' ' | sed 's/ $//')"
+
+if command -v zsh >/dev/null; then
+  if zsh -n "$zsh_file" 2>"${TMPDIR:-/tmp}/zsh-n.$$"; then ok "zsh: $zsh_file parses"; else
+    bad "zsh: $zsh_file does not parse: $(cat "${TMPDIR:-/tmp}/zsh-n.$$")"
+  fi
+  rm -f "${TMPDIR:-/tmp}/zsh-n.$$"
+  head -1 "$zsh_file" | grep -qx '#compdef portclash' && ok "zsh: #compdef portclash" || bad "zsh: no #compdef line"
+  missing=""
+  for c in $want; do grep -q "^    '$c:" "$zsh_file" || missing="$missing $c"; done
+  [ -z "$missing" ] && ok "zsh: every command is described" || bad "zsh: commands missing:$missing"
+else
+  echo "skip zsh checks: zsh is not installed (packaging/deps/tests-packaging.txt)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
