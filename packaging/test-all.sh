@@ -4,7 +4,9 @@
 #   2. clang, ASan+UBSan, -Werror, libFuzzer: the suite again (catches compiler-specific
 #      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each;
 #   3. MinGW-w64 cross build with -Werror, its tests run under Wine;
-#   4. valgrind memcheck over the end-to-end commands.
+#   4. valgrind memcheck over the end-to-end commands;
+#   5. the Debian package: built, linted, installed, run, purged (packaging/linux/test-deb.sh;
+#      root only, as in CI).
 # Usage: packaging/test-all.sh [build-root]   (default: ./build-test)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +37,13 @@ step "Windows: MinGW-w64 cross build (-Werror) and the tests under Wine"
 
 step "valgrind memcheck of the end-to-end commands"
 "$here/packaging/memcheck.sh" "$root/memcheck"
+
+step "Debian package: build, lintian, install, run, remove, purge"
+if [ "$(id -u)" = 0 ]; then
+  "$here/packaging/linux/test-deb.sh" "$root/deb"
+else
+  echo "skipped: installing the .deb needs root (CI runs as root); build it with packaging/linux/build-deb.sh"
+fi
 
 echo
 echo "test-all: every step passed"

@@ -2,6 +2,7 @@
 # top-level CMakeLists.txt, after every target exists.
 #
 #   cmake --install build [--prefix /usr/local]     the program and everything below
+#   packaging/linux/build-deb.sh                     the .deb (CPack DEB generator, prefix /usr)
 #
 # What goes where (prefix /usr; GNUInstallDirs maps sysconfdir to /etc for that prefix):
 #   bin/portclash                                   the program
@@ -103,3 +104,40 @@ if(NOT CMAKE_CROSSCOMPILING)
   install(FILES ${pc_gen}/completions/_portclash DESTINATION ${PC_ZSH_COMPLETION_DIR})
   install(FILES ${pc_gen}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 endif()
+
+# ---- Debian package (cpack -G DEB; packaging/linux/build-deb.sh) ----------------------------
+set(pc_deb_ctl ${CMAKE_BINARY_DIR}/packaging/deb)
+file(MAKE_DIRECTORY ${pc_deb_ctl})
+file(CONFIGURE OUTPUT ${pc_deb_ctl}/conffiles CONTENT
+     "${CMAKE_INSTALL_FULL_SYSCONFDIR}/portclash/portclash.conf\n" @ONLY)
+foreach(script postinst prerm postrm)
+  configure_file(${pc_pkg_dir}/deb/${script} ${pc_deb_ctl}/${script} COPYONLY)
+endforeach()
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME portclash)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "${PC_DEB_MAINTAINER}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "explain socket bind failures as they happen")
+# The synopsis line is CPACK_PACKAGE_DESCRIPTION_SUMMARY; this is the extended description.
+set(CPACK_PACKAGE_DESCRIPTION "portclash catches failed bind() and listen() calls (EADDRINUSE, EACCES, ...)
+of every process with eBPF, says which process failed on which address and
+port, who holds the port, why it failed and how to fix it. It can run as a
+systemd service writing JSON findings to a rotated log or to syslog, and it
+also analyses Windows ETW captures (.etl) offline.")
+set(CPACK_DEBIAN_PACKAGE_SECTION admin)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# dpkg-shlibdeps gives the versioned libc6, libpcre2-8-0 and libbpf1; libelf1 is named too:
+# libbpf reads the embedded BPF object with it (today through libbpf1's own dependency).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libelf1")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${pc_deb_ctl}/conffiles ${pc_deb_ctl}/postinst ${pc_deb_ctl}/prerm
+                                       ${pc_deb_ctl}/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+set(CPACK_STRIP_FILES TRUE)
+set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+                                                GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+include(CPack)
