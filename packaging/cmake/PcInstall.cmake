@@ -1,7 +1,9 @@
 # Installation and the Debian package (issue 18, Linux half). Included at the end of the
 # top-level CMakeLists.txt, after every target exists.
 #
-#   cmake --install build [--prefix /usr/local]     the program and everything below
+#   cmake --install build                           the program and everything below (give
+#                                                   the prefix at configure time: the unit's
+#                                                   paths are computed then)
 #   packaging/linux/build-deb.sh                     the .deb (CPack DEB generator, prefix /usr)
 #
 # What goes where (prefix /usr; GNUInstallDirs maps sysconfdir to /etc for that prefix):
