@@ -23,8 +23,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: state_unit_driver learn|check PORT\n");
     return 2;
   }
-  int port = atoi(argv[2]);
-  if (port <= 0 || port > 65535) return 2;
+  char *end;
+  long port = strtol(argv[2], &end, 10);
+  if (*end || port <= 0 || port > 65535) return 2;
   char dir[4096];
   int rc = pc_state_dir_default(dir, sizeof dir);
   printf("state directory: %s (%s)\n", rc == PC_OK ? dir : "-", pc_strerror(rc));
@@ -65,17 +66,17 @@ int main(int argc, char **argv) {
     snprintf(a.comm, sizeof a.comm, "pc-unit-test");
     pc_watcher_on_attempt(w, &a);
     if (!pc_learned_find(pc_watcher_learned(w), PC_PROTO_TCP, (uint16_t)port)) {
-      printf("FAIL: tcp %d was not learned\n", port);
+      printf("FAIL: tcp %ld was not learned\n", port);
       ok = 0;
     }
     if (pc_watcher_save(w) != PC_OK) ok = 0;
   } else {
     const pc_learned_port *p = pc_learned_find(pc_watcher_learned(w), PC_PROTO_TCP, (uint16_t)port);
     if (!p || strcmp(p->process, "pc-unit-test") != 0 || p->pid != 4242) {
-      printf("FAIL: tcp %d (pc-unit-test, pid 4242) was not loaded from the state directory\n", port);
+      printf("FAIL: tcp %ld (pc-unit-test, pid 4242) was not loaded from the state directory\n", port);
       ok = 0;
     } else {
-      printf("loaded: tcp %d pid %u %s\n", port, p->pid, p->process);
+      printf("loaded: tcp %ld pid %u %s\n", port, p->pid, p->process);
     }
   }
   pc_watcher_free(w);
