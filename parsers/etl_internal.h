@@ -2,7 +2,7 @@
  *
  * etl_format.c  byte layouts: buffer header, log-file header, record markers, EVENT_HEADER
  * etl_clock.c   raw timestamps to pc_time
- * etl_source.c  sequential input from a FILE or from memory
+ * etl_input.c  sequential input from a FILE or from memory
  * etl_counts.c  events per (provider, id, version)
  * etl_reader.c  buffers, per-CPU streams, the time-ordered merge, errors */
 #ifndef PC_ETL_INTERNAL_H
@@ -88,7 +88,7 @@ void pc__etl_clock_init(pc__etl_clock *c, const pc_etl_info *info, int64_t ancho
  * out of range). */
 pc_time pc__etl_clock_convert(const pc__etl_clock *c, int64_t raw);
 
-/* ---- etl_source.c ---------------------------------------------------------------- */
+/* ---- etl_input.c ---------------------------------------------------------------- */
 
 /* A sequential byte source: a FILE it owns, or borrowed memory. */
 typedef struct pc__etl_source {

@@ -290,6 +290,12 @@ size_t pc_ruleset_count(const pc_ruleset *rs) {
   return rs ? rs->count : 0;
 }
 
+size_t pc_ruleset_fallback_count(const pc_ruleset *rs) {
+  size_t n = 0;
+  for (size_t i = 0; rs && i < rs->count; i++) n += rs->rules[i]->fallback;
+  return n;
+}
+
 const char *pc_ruleset_rule_id(const pc_ruleset *rs, size_t i) {
   return rs && i < rs->count ? rs->rules[i]->id : NULL;
 }

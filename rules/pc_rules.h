@@ -78,6 +78,9 @@ void pc_ruleset_free(pc_ruleset *rs);
 /* Number of rules the ruleset evaluates, including the built-in fallbacks. */
 size_t pc_ruleset_count(const pc_ruleset *rs);
 
+/* How many of them are built-in fallback rules (rules/builtin/). */
+size_t pc_ruleset_fallback_count(const pc_ruleset *rs);
+
 /* The id of the i-th rule in evaluation order (i < count), or NULL. Borrowed from rs. */
 const char *pc_ruleset_rule_id(const pc_ruleset *rs, size_t i);
 
@@ -130,10 +133,5 @@ int pc_rules_facts_set(pc_facts *f, const char *field, const char *value);
 size_t pc_rules_field_count(void);
 const char *pc_rules_field_name(size_t i);
 const char *pc_rules_field_type(size_t i);
-
-/* `portclash rules check [DIR|FILE]`. argv[0] is the command name and is ignored. Prints
- * every error to stderr as file:line:col: message and a summary; returns 0 when all rules
- * compile, 2 on errors or bad usage. */
-int pc_rules_check_main(int argc, char **argv);
 
 #endif

@@ -5,7 +5,7 @@ if(NOT CMAKE_SYSTEM_NAME STREQUAL "Linux")
 endif()
 
 if(PC_HAVE_EBPF)
-  pc_add_test(NAME test_ebpf_convert SOURCES ebpf/test_ebpf_convert.c LIBS pc_source_ebpf)
+  pc_add_test(NAME test_ebpf_convert SOURCES ebpf/test_ebpf_convert.c LIBS pc_source)
 endif()
 
 # End-to-end: real failures against the real binary. Root + BPF, else skipped (77) with the

@@ -9,9 +9,7 @@ pc_add_test(NAME test_etl
   SOURCES etl/test_etl_samples.c etl/test_etl_roundtrip.c etl/test_etl_corrupt.c
   LIBS pc_parsers pc_etl_writer)
 pc_add_test(NAME test_etl_xpress SOURCES etl/test_etl_xpress.c LIBS pc_parsers pc_etl_writer)
-if(TARGET pc_cmd_etl)
-  pc_add_test(NAME test_etl_info SOURCES etl/test_etl_info.c LIBS pc_cmd_etl pc_etl_writer)
-endif()
+pc_add_test(NAME test_etl_info SOURCES etl/test_etl_info.c LIBS pc_cli pc_etl_writer)
 
 pc_add_fuzz(NAME etl SOURCES fuzz/fuzz_etl.c LIBS pc_parsers)
 pc_add_fuzz(NAME xpress SOURCES fuzz/fuzz_xpress.c LIBS pc_parsers)

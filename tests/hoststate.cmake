@@ -1,8 +1,8 @@
 # Host state: text parsers, offline/live back ends, enrich, explain/ranges; fuzz targets.
 pc_add_test(NAME test_hoststate_text SOURCES hoststate/test_hoststate_text.c LIBS pc_parsers)
-pc_add_test(NAME test_hoststate_offline SOURCES hoststate/test_hoststate_offline.c LIBS pc_cmd_hoststate)
+pc_add_test(NAME test_hoststate_offline SOURCES hoststate/test_hoststate_offline.c LIBS pc_cli)
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
-  pc_add_test(NAME test_hoststate_live SOURCES hoststate/test_hoststate_live.c LIBS pc_cmd_hoststate)
+  pc_add_test(NAME test_hoststate_live SOURCES hoststate/test_hoststate_live.c LIBS pc_cli)
   pc_add_test(NAME test_hoststate_netns SOURCES hoststate/test_netns.c LIBS pc_hoststate)
 endif()
 

@@ -1,13 +1,13 @@
 # Sinks: formatters (byte-exact), aggregation, queue bounds, log rotation, and an
 # end-to-end run against a real rsyslog on 127.0.0.1 (skipped without rsyslogd).
 pc_add_test(NAME test_format SOURCES sinks/test_format.c LIBS pc_format)
-pc_add_test(NAME test_aggregate SOURCES sinks/test_aggregate.c LIBS pc_sinks)
-pc_add_test(NAME test_sinks SOURCES sinks/test_sinks.c LIBS pc_sinks)
+pc_add_test(NAME test_aggregate SOURCES sinks/test_aggregate.c LIBS pc_explain)
+pc_add_test(NAME test_sinks SOURCES sinks/test_sinks.c LIBS pc_sinks pc_explain)
 
 # The end-to-end test against a real rsyslogd: syslog_driver feeds findings through the
 # sink; the script runs its own rsyslogd under the build tree (skips with 77 without it).
 add_executable(syslog_driver sinks/syslog_driver.c)
-target_link_libraries(syslog_driver PRIVATE pc_sinks)
+target_link_libraries(syslog_driver PRIVATE pc_sinks pc_explain)
 pc_apply_warnings(syslog_driver)
 find_program(PC_PYTHON3 python3)
 if(PC_PYTHON3)

@@ -14,7 +14,7 @@ set(PC_WINDOWS_EXCLUDED
   "sinks_rsyslog_e2e|needs a native rsyslogd and python driving syslog_driver"
   # The Linux eBPF end-to-end helpers (tests/ebpf.cmake): Linux only.
   "pc_bind_trigger|includes <arpa/inet.h>, drives the Linux eBPF end-to-end test only"
-  "pc_monitor_dev|the Linux eBPF monitor driver (Windows has its own monitor in pc_win)"
+  "pc_monitor_dev|the Linux eBPF monitor driver (Windows has its own monitor in pc_cli)"
   # POSIX-only functions in the test sources.
   # Benchmarks: POSIX timing APIs.
   "pc_bench_gen|includes <sys/resource.h>"
@@ -36,16 +36,16 @@ set(PC_WINDOWS_EXCLUDED_TEST_REGEX "^cli_")
 set(PC_WINE_FAIL_REGEX "unimplemented function;Unhandled exception;Unhandled page fault;starting debugger")
 
 # ---- The Windows-only tests ----------------------------------------------------------
-if(TARGET pc_win)
-  pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_win)
-  pc_add_test(NAME test_win_tdh_source SOURCES windows/test_tdh_source.c LIBS pc_win)
-  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_win ws2_32)
-  # The live host state against real sockets of the test process (hoststate-win.c).
+if(WIN32)
+  pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_cli)
+  pc_add_test(NAME test_win_tdh_source SOURCES windows/test_tdh_source.c LIBS pc_cli)
+  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_cli ws2_32)
+  # The live host state against real sockets of the test process (win.c).
   pc_add_test(NAME test_win_hoststate SOURCES windows/test_hoststate_win.c LIBS pc_hoststate ws2_32)
   # Service mode against the service manager (Wine's SCM here): install, query, start, stop,
   # uninstall a check-mode service run by pc_service_driver (pc_cmd_service without main.c).
   add_executable(pc_service_driver windows/service_driver.c)
-  target_link_libraries(pc_service_driver PRIVATE pc_win pc_findings)
+  target_link_libraries(pc_service_driver PRIVATE pc_cli)
   pc_apply_warnings(pc_service_driver)
   pc_add_test(NAME test_win_service SOURCES windows/test_service_win.c LIBS advapi32)
   add_dependencies(test_win_service pc_service_driver)

@@ -29,7 +29,8 @@
   X(PC_ENET, -16, "network error")                             \
   X(PC_EEXIST, -17, "already exists")                          \
   X(PC_ETIMEOUT, -18, "timed out")                             \
-  X(PC_ETRAILING, -19, "payload is longer than its schema")
+  X(PC_ETRAILING, -19, "payload is longer than its schema")  \
+  X(PC_EEND, -20, "end of input")
 
 typedef enum pc_err {
 #define PC__ERR_ENUM(name, num, msg) name = num,
@@ -43,5 +44,11 @@ const char *pc_strerror(int err);
 
 /* Returns the symbolic name ("PC_ETRUNC") for err; never NULL. */
 const char *pc_errname(int err);
+
+/* Process exit codes (the DESIGN.md contract), for every command. */
+#define PC_EXIT_OK 0
+#define PC_EXIT_FAILURE 1
+#define PC_EXIT_USAGE 2     /* bad usage or bad input: the message names file:line or offset */
+#define PC_EXIT_PRIVILEGE 3 /* missing privilege: the message says what to do */
 
 #endif

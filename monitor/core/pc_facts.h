@@ -79,7 +79,7 @@ typedef struct pc_facts {
   bool netns_known;
   bool other_netns;
 
-  /* ---- port_at_risk warnings (monitor/pc_watcher.h); all zero for a bind failure ---- */
+  /* ---- port_at_risk warnings (monitor/watch/pc_watch.h); all zero for a bind failure ---- */
   uint8_t event_kind;  /* pc_facts_event: what these facts describe */
   uint8_t risk_reason; /* pc_risk_reason; PC_RISK_NONE for bind failures */
   bool watched;        /* the port is on the watch list, not only learned (port_at_risk only) */

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pc_cmd_monitor.h"
+#include "cli.h"
 #include "pc_error.h"
-#include "pc_source_ebpf.h"
+#include "ebpf.h"
 
 #define BINDS_PER_ROUND 20000
 #define STORM_RATE 100000.0

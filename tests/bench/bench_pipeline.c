@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "pc_bench_gen.h"
-#include "pc_explainer.h"
+#include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_pipeline.h"
-#include "pc_run_options.h"
+#include "run_options.h"
 
 typedef struct ctx {
   pc_explainer *explainer;

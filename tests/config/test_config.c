@@ -1,13 +1,14 @@
-/* The configuration file (monitor/config.c): syntax, every error kind with its FILE:LINE
+/* The configuration file (monitor/cli/config.c): syntax, every error kind with its FILE:LINE
  * message, the watch list, limits, and command-line options overriding the file
  * (pc_run_options_preload + pc_run_options_arg). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_config.h"
+#include "config.h"
+#include "pc_service.h"
 #include "pc_error.h"
-#include "pc_run_options.h"
+#include "run_options.h"
 #include "pc_test.h"
 
 static char err[PC_CONFIG_ERR_MAX];
@@ -214,7 +215,7 @@ PC_TEST(example_file_documents_valid_keys) {
   size_t n = fread(text, 1, sizeof text - 1, f);
   fclose(f);
   text[n] = 0;
-  PC_CHECK_STR(pc_config_example(), text);
+  PC_CHECK_STR(pc_service_config_example(), text);
   pc_run_options o;
   pc_config *c;
   PC_CHECK_INT(apply(&o, text, &c), PC_OK); /* all commented out */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_attempt_text.h"
-#include "pc_correlator.h"
+#include "attempt_text.h"
+#include "correlator.h"
 #include "pc_decode.h"
 #include "pc_error.h"
 #include "pc_fixture.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "pc_bpf_event.h"
-#include "pc_source_ebpf.h"
+#include "ebpf.h"
 #include "pc_test.h"
 
 static struct pc_bpf_event base_event(void) {

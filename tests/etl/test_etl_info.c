@@ -3,7 +3,7 @@
 #include <stdbool.h>
 
 #include "etl_test_util.h"
-#include "pc_cmd_etl_info.h"
+#include "cli.h"
 
 static char out_text[65536], err_text[8192];
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: the configuration file parser (monitor/config.c) on arbitrary bytes. Every
+/* libFuzzer target: the configuration file parser (monitor/cli/config.c) on arbitrary bytes. Every
  * input is either accepted (then every option string and watch entry must be readable) or
  * refused with a message that names the origin. */
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_config.h"
+#include "config.h"
 #include "pc_error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pc_correlator.h"
+#include "correlator.h"
 #include "pc_decode.h"
 
 static void sink(const pc_bind_attempt *a, void *ud) {

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "pc_error.h"
-#include "pc_learned.h"
-#include "pc_ranges_diff.h"
-#include "pc_watch.h"
+#include "learned_ports.h"
+#include "ranges_diff.h"
+#include "watch_list.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

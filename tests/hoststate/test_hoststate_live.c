@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "hs_test_util.h"
-#include "pc_cmd_hoststate.h"
+#include "cli.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
 

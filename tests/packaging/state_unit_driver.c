@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learned_ports.h"
 #include "pc_error.h"
-#include "pc_state_dir.h"
-#include "pc_watcher.h"
+#include "pc_os.h"
+#include "pc_watch.h"
 
 static void on_finding(void *ud, const pc_finding *f) {
   (void)f;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "pc_error.h"
+#include "cli.h"
 #include "pc_rules.h"
 #include "pc_test.h"
 
@@ -69,7 +70,9 @@ PC_TEST(format_md_documents_every_field) {
 }
 
 /* CPU time is enough to see a regex that does not stop (and clock() is in every C library). */
-static double now_ms(void) { return (double)clock() * 1e3 / CLOCKS_PER_SEC; }
+static double now_ms(void) {
+  return (double)clock() * 1e3 / CLOCKS_PER_SEC;
+}
 
 PC_TEST(catastrophic_regex_stops_at_the_limit_as_no_match) {
   const char *text =
@@ -237,20 +240,20 @@ PC_TEST(facts_setter_rejects_bad_input) {
 
 PC_TEST(rules_check_exit_codes) {
   char *ok_args[] = {"check", NULL};
-  PC_CHECK_INT(pc_rules_check_main(1, ok_args), 0);
+  PC_CHECK_INT(pc_cmd_rules_check(1, ok_args), 0);
   char *help[] = {"check", "--help", NULL};
-  PC_CHECK_INT(pc_rules_check_main(2, help), 0);
+  PC_CHECK_INT(pc_cmd_rules_check(2, help), 0);
   char bad_path[4096];
   snprintf(bad_path, sizeof bad_path, "%s", pc_test_source_path("tests/rules/errors/bad.rules"));
   char *bad[] = {"check", bad_path, NULL};
-  PC_CHECK_INT(pc_rules_check_main(2, bad), 2);
+  PC_CHECK_INT(pc_cmd_rules_check(2, bad), 2);
   char dir[4096];
   snprintf(dir, sizeof dir, "%s", pc_test_source_path("rules/default"));
   char *with_dir[] = {"check", "--with-defaults", dir, NULL};
   /* The directory is a later layer than the defaults: its ids replace, no duplicates. */
-  PC_CHECK_INT(pc_rules_check_main(3, with_dir), 0);
+  PC_CHECK_INT(pc_cmd_rules_check(3, with_dir), 0);
   char *only_dir[] = {"check", dir, NULL};
-  PC_CHECK_INT(pc_rules_check_main(2, only_dir), 0);
+  PC_CHECK_INT(pc_cmd_rules_check(2, only_dir), 0);
   char *usage[] = {"check", "a", "b", NULL};
-  PC_CHECK_INT(pc_rules_check_main(3, usage), 2);
+  PC_CHECK_INT(pc_cmd_rules_check(3, usage), 2);
 }

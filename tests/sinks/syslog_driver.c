@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_aggregate.h"
-#include "pc_sink.h"
+#include "aggregate.h"
+#include "pc_sinks.h"
 
 static pc_sinks *sinks;
 static uint32_t seq;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_aggregate.h"
+#include "aggregate.h"
 #include "pc_test.h"
 
 #define SEC PC_TIME_TICKS_PER_SEC

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "pc_sink.h"
+#include "pc_sinks.h"
 #include "pc_test.h"
 
 typedef struct diags {

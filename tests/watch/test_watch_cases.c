@@ -34,14 +34,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pc_correlator.h"
+#include "correlator.h"
 #include "pc_decode.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
 #include "pc_format.h"
-#include "pc_ranges_diff.h"
+#include "ranges_diff.h"
 #include "pc_test.h"
-#include "pc_watcher.h"
+#include "pc_watch.h"
 
 #define OUT_MAX (256 * 1024)
 #define BASE_TIME (PC_TIME_UNIX_EPOCH + INT64_C(1767225600) * PC_TIME_TICKS_PER_SEC) /* 2026-01-01 */

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "pc_error.h"
-#include "pc_learned.h"
-#include "pc_ranges_diff.h"
-#include "pc_state_dir.h"
+#include "learned_ports.h"
+#include "ranges_diff.h"
+#include "pc_os.h"
 #include "pc_test.h"
-#include "pc_watch.h"
+#include "watch_list.h"
 
 static int add(pc_watch_list *w, const char *text, char *err) {
   return pc_watch_add(w, text, "--watch", err, PC_WATCH_ERR_MAX);

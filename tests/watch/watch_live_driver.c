@@ -21,7 +21,7 @@
 
 #include "pc_error.h"
 #include "pc_format.h"
-#include "pc_watcher.h"
+#include "pc_watch.h"
 
 #define RESERVED "/proc/sys/net/ipv4/ip_local_reserved_ports"
 

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pc_cmd_monitor_win.h"
+#include "cli.h"
+#include "pc_service.h"
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "service") == 0) return pc_cmd_service(argc - 1, argv + 1);

@@ -25,11 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_cli.h"
-#include "pc_cmd_monitor_win.h"
+#include "cli.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
-#include "pc_source_etw.h"
+#include "etw.h"
 #include "pc_test.h"
 
 #define RUN(...)                                                      \

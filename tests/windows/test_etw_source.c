@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pc_error.h"
-#include "pc_source_etw.h"
+#include "etw.h"
 #include "pc_test.h"
 
 /* ---- Synthesized events ---- */
@@ -216,7 +216,7 @@ PC_TEST(plan_windows_7_and_8_1) {
   PC_CHECK_INT(plan.count, 2);
   PC_CHECK_UINT(plan.enable_property, 0);
   PC_CHECK(!plan.independent_session);
-  PC_CHECK(!plan.providers[0].use_id_filter && !plan.providers[1].use_id_filter); /* 8.1+ only */
+  PC_CHECK(!plan.providers[0].use_id_filter && !plan.providers[1].use_id_filter);        /* 8.1+ only */
   PC_CHECK_UINT(plan.providers[1].any_keyword, UINT64_C(0x8B) | UINT64_C(0x4000000000)); /* Win7 ut:Global */
 
   pc_os_version w81 = {6, 3, 9600};
@@ -298,7 +298,8 @@ static ULONG WINAPI fake_start(PTRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPER
   log_call(rc == ERROR_SUCCESS ? "start" : rc == ERROR_ALREADY_EXISTS ? "start=exists" : "start=fail");
   F.start_props = *p;
   wcsncpy(F.start_name, name, 63);
-  if (p->LogFileNameOffset) wcsncpy(F.start_file, (const WCHAR *)((const char *)p + p->LogFileNameOffset), 299);
+  if (p->LogFileNameOffset)
+    wcsncpy(F.start_file, (const WCHAR *)((const char *)p + p->LogFileNameOffset), 299);
   if (rc == ERROR_SUCCESS) *h = FAKE_HANDLE;
   return rc;
 }
@@ -321,8 +322,8 @@ static ULONG WINAPI fake_control(TRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPE
   return ERROR_INVALID_PARAMETER;
 }
 
-static ULONG WINAPI fake_enable(TRACEHANDLE h, LPCGUID g, ULONG code, UCHAR level, ULONGLONG any, ULONGLONG all,
-                               ULONG timeout, PENABLE_TRACE_PARAMETERS params) {
+static ULONG WINAPI fake_enable(TRACEHANDLE h, LPCGUID g, ULONG code, UCHAR level, ULONGLONG any,
+                                ULONGLONG all, ULONG timeout, PENABLE_TRACE_PARAMETERS params) {
   (void)all, (void)timeout;
   if (h != FAKE_HANDLE) return ERROR_INVALID_HANDLE;
   enable_call *e = &F.enables[F.enable_calls < MAX_CALLS ? F.enable_calls : MAX_CALLS - 1];
@@ -386,7 +387,8 @@ static ULONG WINAPI fake_close(TRACEHANDLE h) {
   return ERROR_SUCCESS;
 }
 
-static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable, fake_open, fake_process, fake_close};
+static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable,
+                                    fake_open,  fake_process, fake_close};
 
 static void fake_reset(void) {
   if (F.stop_event) CloseHandle(F.stop_event);
@@ -404,7 +406,9 @@ static pc_etw_plan test_plan(pc_os_version v) {
 }
 
 /* Messages go to a temporary file, read back as a string (no open_memstream on Windows). */
-static FILE *msg_open(void) { return tmpfile(); }
+static FILE *msg_open(void) {
+  return tmpfile();
+}
 static const char *msg_text(FILE *f) {
   static char buf[2048];
   fflush(f);
@@ -423,10 +427,10 @@ PC_TEST(stale_session_default_stops_and_restarts) {
   FILE *msg = msg_open();
   pc_etw_session *s;
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
-  PC_CHECK_STR(msg_text(msg), "portclash: stopping the existing ETW session 'portclash' and starting a new one\n");
+  PC_CHECK_STR(msg_text(msg),
+               "portclash: stopping the existing ETW session 'portclash' and starting a new one\n");
   PC_CHECK(wcscmp(F.start_name, L"portclash") == 0);
-  PC_CHECK_UINT(F.start_props.LogFileMode,
-                EVENT_TRACE_REAL_TIME_MODE | EVENT_TRACE_INDEPENDENT_SESSION_MODE);
+  PC_CHECK_UINT(F.start_props.LogFileMode, EVENT_TRACE_REAL_TIME_MODE | EVENT_TRACE_INDEPENDENT_SESSION_MODE);
   PC_CHECK_UINT(F.start_props.LoggerNameOffset, sizeof(EVENT_TRACE_PROPERTIES));
   PC_CHECK_UINT(F.start_props.Wnode.Flags, WNODE_FLAG_TRACED_GUID);
   PC_CHECK_INT(F.start_props.BufferSize, 64);
@@ -520,8 +524,9 @@ PC_TEST(enable_failure_stops_the_session_optional_provider_only_warns) {
   F.enable_fail_rc = ERROR_NO_SYSTEM_RESOURCES;
   msg = msg_open();
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
-  PC_CHECK_STR(msg_text(msg), "portclash: Microsoft-Windows-Winsock-Sockets could not be enabled (Win32 error 1450); "
-                              "continuing without it\n");
+  PC_CHECK_STR(msg_text(msg),
+               "portclash: Microsoft-Windows-Winsock-Sockets could not be enabled (Win32 error 1450); "
+               "continuing without it\n");
   pc_etw_session_free(s);
   fclose(msg);
 }

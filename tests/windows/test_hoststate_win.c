@@ -1,4 +1,4 @@
-/* test_hoststate_win.c - the live Windows host state (hoststate-win.c) against real sockets:
+/* test_hoststate_win.c - the live Windows host state (win.c) against real sockets:
  * this process listens on TCP and binds UDP on 127.0.0.1, and the IP Helper tables, the
  * process lookup, enrichment and the test bind must find them.
  *

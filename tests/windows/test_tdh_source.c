@@ -9,7 +9,7 @@
 
 #include "pc_error.h"
 #include "pc_schema_reconcile.h"
-#include "pc_source_etw.h"
+#include "etw.h"
 #include "pc_test.h"
 
 /* ---- Building TRACE_EVENT_INFO blocks ---- */
@@ -32,7 +32,8 @@ static ULONG add_str(tei *t, const char *s) {
   return off;
 }
 
-static void tei_init(tei *t, const pc_guid *prov, uint16_t id, uint8_t version, unsigned nprops, const char *name) {
+static void tei_init(tei *t, const pc_guid *prov, uint16_t id, uint8_t version, unsigned nprops,
+                     const char *name) {
   memset(t, 0, sizeof *t);
   memcpy(&t->u.info.ProviderGuid, prov, sizeof(GUID));
   t->u.info.EventDescriptor.Id = id;
@@ -200,7 +201,8 @@ static struct fake_tdh {
 
 static ULONG WINAPI fake_enumerate(LPGUID g, PVOID buf, ULONG *size) {
   T.enumerate_calls++;
-  if (T.no_winsock_sockets && IsEqualGUID(g, (const GUID *)&PC_GUID_WINSOCK_SOCKETS)) return ERROR_FILE_NOT_FOUND;
+  if (T.no_winsock_sockets && IsEqualGUID(g, (const GUID *)&PC_GUID_WINSOCK_SOCKETS))
+    return ERROR_FILE_NOT_FOUND;
   ULONG n = 0;
   for (size_t i = 0; i < T.os->count; i++)
     if (memcmp(&T.os->events[i].provider, g, sizeof(GUID)) == 0) n++;
@@ -242,14 +244,16 @@ static ULONG WINAPI fake_manifest_info(LPGUID g, PEVENT_DESCRIPTOR d, PTRACE_EVE
   return ERROR_SUCCESS;
 }
 
-static ULONG WINAPI fake_event_info(PEVENT_RECORD ev, ULONG n, PTDH_CONTEXT ctx, PTRACE_EVENT_INFO info, ULONG *size) {
+static ULONG WINAPI fake_event_info(PEVENT_RECORD ev, ULONG n, PTDH_CONTEXT ctx, PTRACE_EVENT_INFO info,
+                                    ULONG *size) {
   (void)n, (void)ctx;
   T.event_info_calls++;
   T.seen = *ev;
   if (ev->UserDataLength <= sizeof T.seen_data) memcpy(T.seen_data, ev->UserData, ev->UserDataLength);
-  return fake_manifest_info(&ev->EventHeader.ProviderId, &(EVENT_DESCRIPTOR){.Id = ev->EventHeader.EventDescriptor.Id,
-                                                                               .Version = ev->EventHeader.EventDescriptor.Version,
-                                                                               .Level = 4},
+  return fake_manifest_info(&ev->EventHeader.ProviderId,
+                            &(EVENT_DESCRIPTOR){.Id = ev->EventHeader.EventDescriptor.Id,
+                                                .Version = ev->EventHeader.EventDescriptor.Version,
+                                                .Level = 4},
                             info, size);
 }
 
@@ -316,10 +320,11 @@ PC_TEST(reconcile_through_tdh_changed_and_missing) {
   FILE *warn = tmpfile();
   pc_reconcile_stats st;
   pc_schema_reconcile(dec, &src, warn, &st);
-  PC_CHECK_STR(file_text(warn),
-               "portclash: Microsoft-Windows-Winsock-AFD event 1030 v0 differs from the built-in layout (built in 7 "
-               "properties, here 8 (added 'Extra UInt16')); decoding it with the system's layout\n"
-               "portclash: Microsoft-Windows-Winsock-Sockets is not on this system; its events will not be seen\n");
+  PC_CHECK_STR(
+      file_text(warn),
+      "portclash: Microsoft-Windows-Winsock-AFD event 1030 v0 differs from the built-in layout (built in 7 "
+      "properties, here 8 (added 'Extra UInt16')); decoding it with the system's layout\n"
+      "portclash: Microsoft-Windows-Winsock-Sockets is not on this system; its events will not be seen\n");
   PC_CHECK_INT(st.replaced, 1);
   PC_CHECK_INT(st.providers_missing, 1);
   fclose(warn);

@@ -1,0 +1,140 @@
+/* portclash analyze FILE: run the same pipeline as the live monitor over a capture (an .etl
+ * file, or a record fixture) taken anywhere, with the customer's netsh/netstat/tasklist text
+ * as host state, and print the explained findings in any output format. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pc_error.h"
+#include "run.h"
+#include "feed.h"
+#include "run_options.h"
+
+static void usage(FILE *out) {
+  fputs(
+      "usage: portclash analyze FILE [OPTIONS]\n"
+      "\n"
+      "Explains the socket bind failures recorded in FILE, on any OS. FILE is an ETL capture\n"
+      "(logman/wpr/xperf; XPRESS-compressed files too) or a record fixture (text, see\n"
+      "tests/FIXTURES.md). Give the customer's netsh/netstat/tasklist output so that\n"
+      "explanations can name excluded ranges and port owners.\n"
+      "\n",
+      out);
+  pc_run_options_help(out);
+  fputs(
+      "  -h, --help             this text\n"
+      "\n"
+      "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names\n"
+      "the file and line or byte offset; findings before the damage are still printed).\n",
+      out);
+}
+
+/* Ctrl+C stops reading; what was read is still explained and the summary printed. */
+static volatile int interrupted;
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+int pc_cmd_analyze(int argc, char **argv) {
+  const char *path = NULL;
+  pc_run_options opt;
+  pc_run_options_init(&opt);
+  /* --config first, so that the options given on the command line override the file's. */
+  if (pc_run_options_preload(&opt, argc, argv) != 0) return PC_EXIT_USAGE;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      usage(stdout);
+      return PC_EXIT_OK;
+    }
+    int rc = pc_run_options_arg(&opt, argc, argv, &i);
+    if (rc == 1) continue;
+    if (rc == 2) return PC_EXIT_USAGE;
+    if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "portclash analyze: unknown option '%s' (see --help)\n", argv[i]);
+      return PC_EXIT_USAGE;
+    }
+    if (path) {
+      fprintf(stderr, "portclash analyze: one FILE only (got '%s' too)\n", argv[i]);
+      return PC_EXIT_USAGE;
+    }
+    path = argv[i];
+  }
+  if (!path) {
+    usage(stderr);
+    return PC_EXIT_USAGE;
+  }
+
+  /* Open the input first: a wrong path should fail before anything else is set up, and the
+   * findings take the capture's OS build from it. */
+  char err[1024] = "";
+  pc_schema_set *schemas = NULL;
+  pc_source *src = NULL;
+  int rc = pc_schema_builtin_load(&schemas);
+  if (rc == PC_OK) rc = pc_source_open_file(path, schemas, &src, err, sizeof err);
+  if (rc != PC_OK) {
+    fprintf(stderr, "portclash: %s\n", err[0] ? err : pc_strerror(rc));
+    pc_schema_set_free(schemas);
+    return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+  }
+  pc_source_info info;
+  pc_source_get_info(src, &info);
+
+  int exit_code = PC_EXIT_FAILURE;
+  pc_hoststate *hs = NULL;
+  pc_finding_output *out = NULL;
+  pc_feed *feed = NULL;
+  if (!pc_hoststate_offline_empty(&opt.offline)) {
+    char hserr[PC_HOSTSTATE_ERR_MAX];
+    rc = pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
+    if (rc != PC_OK) {
+      fprintf(stderr, "portclash: %s\n", hserr);
+      exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+      goto done;
+    }
+  }
+  /* The watch list only when asked for: a capture's own listeners are not this machine's
+   * learned ports, and offline analysis never changes the local state. */
+  bool watch = opt.watch_arg_count > 0 || opt.watch_count > 0;
+  pc_finding_output_options fo = {hs, info.os, info.os_build, info.name, false, watch, false};
+  rc = pc_finding_output_open(&opt, &fo, &out);
+  if (rc != PC_OK) {
+    exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+    goto done;
+  }
+  pc_feed_options feo = {.live = false, .stop_flag = &interrupted};
+  if (pc_feed_new(&feo, out, &feed) != PC_OK) goto done;
+
+  interrupted = 0;
+  signal(SIGINT, on_sigint);
+  pc_feed_result res;
+  pc_feed_run(feed, src, &res);
+  signal(SIGINT, SIG_DFL);
+  if (res.interrupted) {
+    fprintf(stderr, "portclash: interrupted after %llu records; explaining what was read\n",
+            (unsigned long long)res.items);
+    opt.summary = true;
+  }
+  exit_code = res.source_error == PC_OK                                     ? PC_EXIT_OK
+              : res.source_error == PC_ENOMEM || res.source_error == PC_EIO ? PC_EXIT_FAILURE
+                                                                            : PC_EXIT_USAGE;
+  /* With host-state files, the watched ports are checked against them once. */
+  if (watch && hs) {
+    pc_finding_output_poll(out, pc_feed_last_time(feed), true);
+    pc_finding_output_flush(out);
+  }
+  pc_run_counts counts;
+  pc_feed_counts(feed, &res, &counts);
+  if (opt.summary) pc_feed_write_summary(feed, stderr);
+  pc_finding_output_close(out, &counts, opt.summary);
+  out = NULL;
+
+done:
+  pc_feed_free(feed);
+  pc_finding_output_close(out, NULL, false);
+  pc_hoststate_close(hs);
+  pc_source_close(src);
+  pc_schema_set_free(schemas);
+  return exit_code;
+}

@@ -1,0 +1,235 @@
+/* cmd_etl_info.c - `portclash etl info`: header facts and event counts of an .etl file.
+ *
+ * It reads the whole file through pc_etl (so it also proves the file is readable to the
+ * end) and reports what it found, even when the file turns out to be damaged part-way:
+ * the facts and counts up to the damage are printed, then the error. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pc_error.h"
+#include "pc_etl.h"
+#include "pc_format.h"
+#include "pc_xpress.h"
+
+static const char USAGE[] =
+    "usage: portclash etl info FILE [--format text|json]\n"
+    "\n"
+    "Reads an ETW capture (.etl, uncompressed or XPRESS-compressed) on any OS and prints:\n"
+    "  - what its header says: OS version and build, pointer size, CPUs, clock, start and\n"
+    "    end time (UTC), buffer size and count, compression, events and buffers lost;\n"
+    "  - the providers of its manifest/TraceLogging events (Winsock-AFD, TCPIP and\n"
+    "    Winsock-Sockets by name) with event counts per (id, version);\n"
+    "  - the time span of those events.\n"
+    "\n"
+    "Options:\n"
+    "  --format text|json   output format (default text; json is one object)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input (damaged or truncated\n"
+    "file: the message names the byte offset; everything before it is still reported).\n";
+
+static const char *provider_name(const pc_guid *g) {
+  if (pc_guid_equal(g, &PC_GUID_AFD)) return "Microsoft-Windows-Winsock-AFD";
+  if (pc_guid_equal(g, &PC_GUID_TCPIP)) return "Microsoft-Windows-TCPIP";
+  if (pc_guid_equal(g, &PC_GUID_WINSOCK_SOCKETS)) return "Microsoft-Windows-Winsock-Sockets";
+  return NULL;
+}
+
+static void time_text(pc_time t, char buf[40]) {
+  if (t == 0 || !pc_time_format_rfc3339(t, buf, 40))
+    snprintf(buf, 40, "%s", t == 0 ? "(not set)" : "(unknown)");
+}
+
+static void json_time(FILE *o, pc_time t) {
+  char buf[40];
+  if (t == 0 || !pc_time_format_rfc3339(t, buf, sizeof buf))
+    fputs("null", o);
+  else
+    pc_json_write_string(o, buf);
+}
+
+static void print_text(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc) {
+  char a[40], b[40];
+  fprintf(o, "file:          %s\n", path);
+  fprintf(o, "os:            Windows %u.%u build %" PRIu32 "\n", in->os_major, in->os_minor, in->os_build);
+  fprintf(o, "pointer size:  %" PRIu32 " bytes\n", in->pointer_size);
+  fprintf(o, "cpus:          %" PRIu32 " (%" PRIu32 " MHz)\n", in->cpu_count, in->cpu_speed_mhz);
+  fprintf(o, "clock:         %s, %" PRId64 " Hz\n", pc_etl_clock_name(in->clock_type), in->perf_freq);
+  time_text(in->start_time, a);
+  time_text(in->end_time, b);
+  fprintf(o, "start:         %s\n", a);
+  fprintf(o, "end:           %s\n", b);
+  time_text(in->boot_time, a);
+  fprintf(o, "boot:          %s\n", a);
+  fprintf(o, "logger:        %s\n", in->logger_name[0] ? in->logger_name : "(none)");
+  fprintf(o, "log file mode: 0x%08" PRIx32 "\n", in->log_file_mode);
+  fprintf(o, "buffers:       %" PRIu64 " read, %" PRIu32 " written, %" PRIu32 " bytes each\n",
+          in->buffers_read, in->buffers_written, in->buffer_size);
+  fprintf(o, "compression:   %s\n", pc_compression_name(in->compression));
+  fprintf(o, "events lost:   %" PRIu32 "\n", in->events_lost);
+  fprintf(o, "buffers lost:  %" PRIu32 "\n", in->buffers_lost);
+  fprintf(o,
+          "events:        %" PRIu64 " delivered, %" PRIu64 " out of time order, %" PRIu64
+          " other records skipped\n",
+          in->events_delivered, in->events_late, in->records_skipped);
+  if (in->first_event != PC_TIME_UNKNOWN) {
+    time_text(in->first_event, a);
+    time_text(in->last_event, b);
+    double span = (double)(in->last_event - in->first_event) / 1e7;
+    fprintf(o, "span:          %s .. %s (%.6f s)\n", a, b, span);
+  } else {
+    fprintf(o, "span:          (no events)\n");
+  }
+  fprintf(o, "providers:\n");
+  for (size_t i = 0; i < nc;) {
+    size_t j = i;
+    uint64_t total = 0;
+    while (j < nc && pc_guid_equal(&c[j].provider, &c[i].provider)) total += c[j++].events;
+    char g[39];
+    pc_guid_format(&c[i].provider, g);
+    const char *name = provider_name(&c[i].provider);
+    fprintf(o, "  %s%s%s  %" PRIu64 " events\n", g, name ? " " : "", name ? name : "", total);
+    for (; i < j; i++) fprintf(o, "    id %5u v%u  %" PRIu64 "\n", c[i].id, c[i].version, c[i].events);
+  }
+  if (in->other_events)
+    fprintf(o, "  (more distinct event kinds than counted: %" PRIu64 " events)\n", in->other_events);
+}
+
+static void print_json(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc,
+                       int err, const char *msg, uint64_t off) {
+  fputs("{\"file\":", o);
+  pc_json_write_string(o, path);
+  fprintf(o, ",\"os\":{\"major\":%u,\"minor\":%u,\"build\":%" PRIu32 "}", in->os_major, in->os_minor,
+          in->os_build);
+  fprintf(o, ",\"pointer_size\":%" PRIu32 ",\"cpus\":%" PRIu32 ",\"cpu_speed_mhz\":%" PRIu32,
+          in->pointer_size, in->cpu_count, in->cpu_speed_mhz);
+  fputs(",\"clock\":", o);
+  pc_json_write_string(o, pc_etl_clock_name(in->clock_type));
+  fprintf(o, ",\"perf_freq\":%" PRId64 ",\"start_time\":", in->perf_freq);
+  json_time(o, in->start_time);
+  fputs(",\"end_time\":", o);
+  json_time(o, in->end_time);
+  fputs(",\"boot_time\":", o);
+  json_time(o, in->boot_time);
+  fputs(",\"logger\":", o);
+  pc_json_write_string(o, in->logger_name);
+  fprintf(o,
+          ",\"log_file_mode\":%" PRIu32 ",\"buffer_size\":%" PRIu32 ",\"buffers_read\":%" PRIu64
+          ",\"buffers_written\":%" PRIu32,
+          in->log_file_mode, in->buffer_size, in->buffers_read, in->buffers_written);
+  fputs(",\"compression\":", o);
+  pc_json_write_string(o, pc_compression_name(in->compression));
+  fprintf(o,
+          ",\"events_lost\":%" PRIu32 ",\"buffers_lost\":%" PRIu32 ",\"events\":%" PRIu64
+          ",\"events_late\":%" PRIu64 ",\"records_skipped\":%" PRIu64 ",\"first_event\":",
+          in->events_lost, in->buffers_lost, in->events_delivered, in->events_late, in->records_skipped);
+  json_time(o, in->first_event == PC_TIME_UNKNOWN ? 0 : in->first_event);
+  fputs(",\"last_event\":", o);
+  json_time(o, in->last_event == PC_TIME_UNKNOWN ? 0 : in->last_event);
+  fputs(",\"providers\":[", o);
+  for (size_t i = 0; i < nc;) {
+    size_t j = i;
+    uint64_t total = 0;
+    while (j < nc && pc_guid_equal(&c[j].provider, &c[i].provider)) total += c[j++].events;
+    char g[39];
+    pc_guid_format(&c[i].provider, g);
+    const char *name = provider_name(&c[i].provider);
+    fprintf(o, "%s{\"guid\":\"%s\",\"name\":", i ? "," : "", g);
+    if (name)
+      pc_json_write_string(o, name);
+    else
+      fputs("null", o);
+    fprintf(o, ",\"events\":%" PRIu64 ",\"ids\":[", total);
+    for (size_t k = i; k < j; k++)
+      fprintf(o, "%s{\"id\":%u,\"version\":%u,\"events\":%" PRIu64 "}", k > i ? "," : "", c[k].id,
+              c[k].version, c[k].events);
+    fputs("]}", o);
+    i = j;
+  }
+  fputs("],\"error\":", o);
+  if (err) {
+    fputs("{\"code\":", o);
+    pc_json_write_string(o, pc_errname(err));
+    fputs(",\"message\":", o);
+    pc_json_write_string(o, msg);
+    if (off != UINT64_MAX)
+      fprintf(o, ",\"offset\":%" PRIu64 "}", off);
+    else
+      fputs(",\"offset\":null}", o);
+  } else {
+    fputs("null", o);
+  }
+  fputs("}\n", o);
+}
+
+/* Damaged or unsupported input is the user's input problem (2); I/O and memory are
+ * runtime failures (1). */
+static int exit_for(int err) {
+  return err == PC_EIO || err == PC_ENOMEM ? 1 : 2;
+}
+
+int pc_cmd_etl_info_to(int argc, char **argv, FILE *out, FILE *err) {
+  int i = 1;
+  if (i < argc && strcmp(argv[i], "info") == 0) i++;
+  const char *path = NULL;
+  int json = 0;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(USAGE, out);
+      return 0;
+    }
+    if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+      const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+      if (v && strcmp(v, "json") == 0) {
+        json = 1;
+      } else if (v && strcmp(v, "text") == 0) {
+        json = 0;
+      } else {
+        fprintf(err, "portclash etl info: --format needs text or json\n%s", USAGE);
+        return 2;
+      }
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(err, "portclash etl info: unknown option '%s'\n%s", a, USAGE);
+      return 2;
+    } else if (!path) {
+      path = a;
+    } else {
+      fprintf(err, "portclash etl info: one file only ('%s' is extra)\n%s", a, USAGE);
+      return 2;
+    }
+  }
+  if (!path) {
+    fprintf(err, "portclash etl info: no file given\n%s", USAGE);
+    return 2;
+  }
+  char msg[256];
+  pc_etl_reader *r;
+  int rc = pc_etl_open(path, &r, msg, sizeof msg);
+  if (rc != PC_OK) {
+    fprintf(err, "portclash: %s: %s\n", path, msg);
+    return rc == PC_ENOENT ? 2 : exit_for(rc);
+  }
+  pc_record rec;
+  while ((rc = pc_etl_next(r, &rec)) == PC_OK) {
+  }
+  int e = rc == 1 ? 0 : rc;
+  size_t nc;
+  const pc_etl_count *c = pc_etl_counts(r, &nc);
+  if (json)
+    print_json(out, path, pc_etl_get_info(r), c, nc, e, pc_etl_error(r), pc_etl_error_offset(r));
+  else
+    print_text(out, path, pc_etl_get_info(r), c, nc);
+  int code = 0;
+  if (e) {
+    fprintf(err, "portclash: %s: %s\n", path, pc_etl_error(r));
+    code = exit_for(e);
+  }
+  pc_etl_close(r);
+  return code;
+}
+
+int pc_cmd_etl_info(int argc, char **argv) {
+  return pc_cmd_etl_info_to(argc, argv, stdout, stderr);
+}

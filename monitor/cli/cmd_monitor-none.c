@@ -1,0 +1,19 @@
+/* cmd_monitor-none.c - `portclash monitor` in a build without the eBPF source (the build
+ * did not find clang, bpftool or libbpf). Says so and how to get it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int pc_cmd_monitor(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  fputs(
+      "portclash monitor: this portclash was built without the eBPF source, so it cannot watch "
+      "bind failures live.\n"
+      "  install libbpf-dev bpftool clang (Debian/Ubuntu: sudo apt-get install libbpf-dev bpftool "
+      "clang libelf-dev zlib1g-dev pkg-config) and rebuild;\n"
+      "  meanwhile 'portclash explain PORT' says why a port cannot be bound right now.\n",
+      stderr);
+  return PC_EXIT_FAILURE;
+}

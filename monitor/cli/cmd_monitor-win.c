@@ -1,0 +1,197 @@
+/* cmd_monitor-win.c - `portclash monitor` on Windows: the ETW session's options, its start
+ * and the OS's own event layouts; the rest is the monitor every platform shares
+ * (cmd_monitor.c).
+ *
+ * Order: options, then rules and sinks (a bad rule or option is exit 2 before anything
+ * touches ETW), then the session (it fails fast when not elevated), then the OS's event
+ * layouts are read once through TDH and reconciled with the built-in ones; events that
+ * arrive meanwhile wait in the source's bounded queue. Ctrl+C (and console close, logoff,
+ * shutdown) stops the session first, so it is never left running. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "etw.h"
+#include "monitor.h"
+#include "pc_error.h"
+#include "pc_schema_reconcile.h"
+
+typedef struct win_monitor {
+  pc_etw_options etw;
+  bool os_schemas; /* read the OS's layouts through TDH (default on) */
+  const pc_etw_api *api;
+  pc_os_version os;
+  pc_tdh_api tdh;
+  pc_decoder *dec;
+  bool fallback; /* no manifest functions: describe each new kind of event once */
+  struct seen_kind {
+    pc_guid provider;
+    uint16_t id;
+    uint8_t version;
+  } seen[256];
+  unsigned seen_count;
+} win_monitor;
+
+static void usage(FILE *out) {
+  fputs(
+      "usage: portclash monitor [OPTIONS]\n"
+      "\n"
+      "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
+      "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
+      "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
+      "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
+      "\n",
+      out);
+  pc_monitor_options_help(out);
+  fprintf(out,
+          "Live source (ETW):\n"
+          "%s"
+          "  --no-os-schemas      do not read the event layouts of this Windows (TDH); use the\n"
+          "                       built-in ones only\n"
+          "  -h, --help           this text\n"
+          "\n"
+          "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privilege.\n",
+          pc_etw_options_help);
+}
+
+/* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
+static int parse(int argc, char **argv, pc_monitor_options *mo, win_monitor *w, bool *help) {
+  *help = false;
+  if (pc_monitor_options_init(mo, argc, argv) != PC_EXIT_OK) return PC_EXIT_USAGE;
+  pc_etw_options_init(&w->etw);
+  w->os_schemas = true;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      *help = true;
+      return PC_EXIT_OK;
+    }
+    if (strcmp(a, "--no-os-schemas") == 0) {
+      w->os_schemas = false;
+      continue;
+    }
+    int shared = pc_monitor_option(mo, argc, argv, &i);
+    if (shared == 1) continue;
+    if (shared == 2) return PC_EXIT_USAGE;
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+    char err[200];
+    int rc = pc_etw_options_apply(&w->etw, a, val, err, sizeof err);
+    if (rc == PC_OK) {
+      i++;
+      continue;
+    }
+    if (rc == PC_EINVAL) {
+      fprintf(stderr, "portclash monitor: %s\n", err);
+      return PC_EXIT_USAGE;
+    }
+    fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
+    return PC_EXIT_USAGE;
+  }
+  return pc_monitor_options_check(mo);
+}
+
+/* Windows before 8.1: once per (provider, id, version), ask TDH about the received event and
+ * use its layout when it differs from ours. Bounded: after 256 kinds, no more TDH calls. */
+static void fallback_check(void *ud, const pc_record *rec) {
+  win_monitor *r = ud;
+  if (!r->fallback) return;
+  for (unsigned i = 0; i < r->seen_count; i++)
+    if (r->seen[i].id == rec->id && r->seen[i].version == rec->version &&
+        pc_guid_equal(&r->seen[i].provider, &rec->provider))
+      return;
+  if (r->seen_count == sizeof r->seen / sizeof r->seen[0]) return;
+  r->seen[r->seen_count].provider = rec->provider;
+  r->seen[r->seen_count].id = rec->id;
+  r->seen[r->seen_count].version = rec->version;
+  r->seen_count++;
+  pc_decoder *dec = r->dec;
+  const pc_schema_set *set = pc_decoder_schemas(dec);
+  const char *pname = pc_provider_name(&rec->provider);
+  if (!pname) return; /* not one of ours: the decoder counts it as foreign */
+  pc_schema_event os;
+  if (pc_tdh_describe_record(&r->tdh, rec, &os) != PC_OK) return;
+  const pc_schema_event *ours = pc_schema_set_find(set, &rec->provider, rec->id, rec->version);
+  char diff[320];
+  if (ours && pc_schema_event_same(ours, &os, diff, sizeof diff)) return;
+  os.provider = rec->provider;
+  if (pc_decoder_set_schema(dec, &os) == PC_OK)
+    fprintf(stderr, "portclash: %s event %u v%u: %s; decoding it with the system's layout\n", pname, rec->id,
+            rec->version, ours ? diff : "a version portclash does not know");
+}
+
+/* The OS's own layouts, once, before the first record is decoded. */
+static void load_os_schemas(win_monitor *w) {
+  if (!w->os_schemas || pc_tdh_api_load(&w->tdh) != PC_OK) return;
+  if (w->tdh.enumerate_manifest_provider_events && w->tdh.get_manifest_event_information) {
+    pc_tdh_source *t;
+    pc_schema_source src;
+    if (pc_tdh_source_new(&w->tdh, &t, &src) == PC_OK) {
+      pc_reconcile_stats st;
+      pc_schema_reconcile(w->dec, &src, stderr, &st);
+      pc_tdh_source_free(t);
+    }
+  } else if (w->tdh.get_event_information) {
+    fputs(
+        "portclash: note: this Windows has no manifest enumeration (before 8.1); each kind of event is\n"
+        "checked against the system's layout when it first arrives\n",
+        stderr);
+    w->fallback = true;
+  }
+}
+
+static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
+  win_monitor *w = ud;
+  w->dec = pc_pipeline_decoder(p);
+  pc_etw_plan plan;
+  if (pc_etw_plan_build(&w->os, pc_decoder_schemas(w->dec), &plan) == PC_ELIMIT)
+    fputs(
+        "portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the "
+        "kernel\n",
+        stderr);
+  int rc = pc_source_open_etw(&w->etw, &plan, w->api, w->os.build, stderr, out);
+  if (rc == PC_EPRIV) {
+    fputs(
+        "portclash monitor: access denied when starting the ETW session.\n"
+        "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
+        "the \"Performance Log Users\" group and sign in again.\n",
+        stderr);
+    return PC_EXIT_PRIVILEGE;
+  }
+  if (rc != PC_OK) {
+    fprintf(stderr, "portclash monitor: cannot start the ETW session: %s\n", pc_strerror(rc));
+    return PC_EXIT_FAILURE;
+  }
+  fprintf(stderr, "portclash: Windows %u.%u.%u\n", (unsigned)w->os.major, (unsigned)w->os.minor,
+          (unsigned)w->os.build);
+  load_os_schemas(w);
+  return PC_EXIT_OK;
+}
+
+/* The monitor with the ETW functions of api (NULL = the system's): pc_cmd_monitor, and the
+ * tests' fake controller. */
+int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
+  pc_monitor_options mo;
+  win_monitor *w = calloc(1, sizeof *w);
+  if (!w) {
+    fputs("portclash monitor: out of memory\n", stderr);
+    return PC_EXIT_FAILURE;
+  }
+  bool help;
+  int code = parse(argc, argv, &mo, w, &help);
+  if (help) usage(stdout);
+  if (help || code != PC_EXIT_OK) {
+    free(w);
+    return help ? PC_EXIT_OK : code;
+  }
+  w->api = api;
+  pc_os_version_get(&w->os);
+  pc_monitor_platform pl = {"windows", w->os.build, "etw", open_source, NULL, fallback_check, w};
+  code = pc_monitor_run(&mo, &pl);
+  free(w);
+  return code;
+}
+
+int pc_cmd_monitor(int argc, char **argv) {
+  return pc__cmd_monitor_with(argc, argv, NULL);
+}

@@ -1,0 +1,221 @@
+/* config.c - the `key = value` configuration file (config.h). */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_compiler.h"
+#include "config.h"
+#include "pc_error.h"
+
+struct pc_config {
+  char *text;         /* a NUL-terminated copy of the file, cut into values in place */
+  const char **watch; /* watch values, pointing into text */
+  size_t watch_count;
+};
+
+void pc_config_free(pc_config *c) {
+  if (!c) return;
+  free(c->text);
+  free(c->watch);
+  free(c);
+}
+
+/* Keys that take a value and map to the valued command-line option of the same name. */
+static const char *const valued_keys[] = {
+    "format",           "log",   "log-format", "log-max-bytes", "log-keep", "syslog", "syslog-facility",
+    "syslog-max-bytes", "sd-id", "app-name",   "host",          "rules",    "window"};
+/* Keys that are switches on the command line: true/false here. */
+static const char *const bool_keys[] = {"quiet", "no-color", "summary"};
+#define N_VALUED (sizeof valued_keys / sizeof valued_keys[0])
+#define N_BOOL (sizeof bool_keys / sizeof bool_keys[0])
+#define N_KEYS (N_VALUED + N_BOOL)
+
+/* Offline inputs are per capture, not per machine: said explicitly rather than "unknown". */
+static const char *const offline_keys[] = {"netsh-excluded", "netsh-dynamic", "netstat", "tasklist"};
+
+static int parse_bool(const char *v, bool *out) {
+  static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+  for (size_t i = 0; i < 4; i++) {
+    if (strcmp(v, yes[i]) == 0) return *out = true, 1;
+    if (strcmp(v, no[i]) == 0) return *out = false, 1;
+  }
+  return 0;
+}
+
+static void trim(char **b, char **e) {
+  while (*b < *e && (**b == ' ' || **b == '\t')) (*b)++;
+  while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r')) (*e)--;
+}
+
+static int fail(char *err, size_t cap, int rc, const char *origin, unsigned line, const char *fmt, ...)
+    PC_PRINTF(6, 7);
+
+/* Formats "origin:line: message" (line 0: "origin: message") into err; returns rc. */
+static int fail(char *err, size_t cap, int rc, const char *origin, unsigned line, const char *fmt, ...) {
+  int n = line ? snprintf(err, cap, "%s:%u: ", origin, line) : snprintf(err, cap, "%s: ", origin);
+  if (n >= 0 && (size_t)n < cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, cap - (size_t)n, fmt, ap);
+    va_end(ap);
+  }
+  return rc;
+}
+
+int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const char *origin,
+                         pc_config **storage, char *err, size_t errcap) {
+  *storage = NULL;
+  if (len > PC_CONFIG_MAX_BYTES)
+    return fail(err, errcap, PC_ELIMIT, origin, 0, "larger than %zu bytes; is this the right file?",
+                PC_CONFIG_MAX_BYTES);
+  if (len >= 2 && (((unsigned char)text[0] == 0xFF && (unsigned char)text[1] == 0xFE) ||
+                   ((unsigned char)text[0] == 0xFE && (unsigned char)text[1] == 0xFF)))
+    return fail(err, errcap, PC_EPARSE, origin, 0, "is UTF-16; save it as UTF-8");
+  pc_config *c = calloc(1, sizeof *c);
+  if (!c) return PC_ENOMEM;
+  c->text = malloc(len + 1);
+  if (!c->text) {
+    free(c);
+    return PC_ENOMEM;
+  }
+  memcpy(c->text, text, len);
+  c->text[len] = '\0';
+  char *p = c->text, *end = c->text + len;
+  if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+  unsigned seen_line[N_KEYS] = {0};
+  size_t watch_cap = 0;
+  int rc = PC_OK;
+  for (unsigned line = 1; p < end; line++) {
+    char *nl = memchr(p, '\n', (size_t)(end - p));
+    char *le = nl ? nl : end, *next = nl ? nl + 1 : end;
+    if (le - p > PC_CONFIG_MAX_LINE) {
+      rc = fail(err, errcap, PC_ELIMIT, origin, line, "line longer than %d bytes", PC_CONFIG_MAX_LINE);
+      break;
+    }
+    if (memchr(p, '\0', (size_t)(le - p))) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "NUL byte in the line (is this a text file?)");
+      break;
+    }
+    char *b = p, *e = le;
+    p = next;
+    trim(&b, &e);
+    if (b == e || *b == '#') continue;
+    *e = '\0';
+    if (*b == '[') {
+      rc = fail(err, errcap, PC_EPARSE, origin, line,
+                "sections ('%s') are not used: write key = value lines only", b);
+      break;
+    }
+    char *eq = strchr(b, '=');
+    if (!eq) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "expected 'key = value', got '%s'", b);
+      break;
+    }
+    char *kb = b, *ke = eq, *vb = eq + 1, *ve = e;
+    trim(&kb, &ke);
+    trim(&vb, &ve);
+    *ke = '\0';
+    if (kb == ke) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "a key is missing before '='");
+      break;
+    }
+    if (ve - vb >= 2 && *vb == '"' && ve[-1] == '"') vb++, ve--;
+    *ve = '\0';
+    if (strcmp(kb, "watch") == 0) {
+      if (vb == ve) {
+        rc = fail(err, errcap, PC_EPARSE, origin, line, "'watch' needs a value");
+        break;
+      }
+      if (c->watch_count == PC_CONFIG_MAX_WATCH) {
+        rc = fail(err, errcap, PC_ELIMIT, origin, line, "more than %d watch lines", PC_CONFIG_MAX_WATCH);
+        break;
+      }
+      if (c->watch_count == watch_cap) {
+        size_t ncap = watch_cap ? watch_cap * 2 : 16;
+        const char **nw = realloc(c->watch, ncap * sizeof *nw);
+        if (!nw) {
+          rc = PC_ENOMEM;
+          break;
+        }
+        c->watch = nw;
+        watch_cap = ncap;
+      }
+      c->watch[c->watch_count++] = vb;
+      continue;
+    }
+    size_t k = 0;
+    while (k < N_KEYS && strcmp(kb, k < N_VALUED ? valued_keys[k] : bool_keys[k - N_VALUED]) != 0) k++;
+    if (k == N_KEYS) {
+      bool offline = false;
+      for (size_t i = 0; i < sizeof offline_keys / sizeof offline_keys[0]; i++)
+        offline = offline || strcmp(kb, offline_keys[i]) == 0;
+      rc = fail(err, errcap, PC_EPARSE, origin, line,
+                offline ? "'%s' is an input of one analysis: give it on the command line"
+                        : "unknown key '%s' (see portclash.conf.example)",
+                kb);
+      break;
+    }
+    if (seen_line[k]) {
+      rc =
+          fail(err, errcap, PC_EPARSE, origin, line, "'%s' given twice (first on line %u)", kb, seen_line[k]);
+      break;
+    }
+    seen_line[k] = line;
+    if (vb == ve) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' needs a value", kb);
+      break;
+    }
+    if (k >= N_VALUED) {
+      bool v;
+      if (!parse_bool(vb, &v)) {
+        rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' takes true or false, not '%s'", kb, vb);
+        break;
+      }
+      if (strcmp(kb, "quiet") == 0)
+        o->sinks.console = !v;
+      else if (strcmp(kb, "no-color") == 0)
+        o->sinks.color = v ? PC_COLOR_NEVER : PC_COLOR_AUTO;
+      else
+        o->summary = v;
+      continue;
+    }
+    char opt[32], msg[PC_CONFIG_ERR_MAX];
+    snprintf(opt, sizeof opt, "--%s", kb);
+    if (pc__run_option_value(o, opt, vb, msg, sizeof msg) != 1) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "bad value for '%s': '%s'", kb, vb);
+      break;
+    }
+  }
+  if (rc != PC_OK) {
+    pc_config_free(c);
+    return rc;
+  }
+  o->watch = c->watch;
+  o->watch_count = c->watch_count;
+  *storage = c;
+  return PC_OK;
+}
+
+int pc_config_apply_file(pc_run_options *o, const char *path, pc_config **storage, char *err, size_t errcap) {
+  *storage = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) return fail(err, errcap, PC_ENOENT, path, 0, "cannot open the configuration file");
+  /* One byte more than the limit tells "too large" from "exactly at the limit". */
+  char *text = malloc(PC_CONFIG_MAX_BYTES + 1);
+  if (!text) {
+    fclose(f);
+    return PC_ENOMEM;
+  }
+  size_t len = fread(text, 1, PC_CONFIG_MAX_BYTES + 1, f);
+  bool bad = ferror(f) != 0;
+  fclose(f);
+  int rc;
+  if (bad)
+    rc = fail(err, errcap, PC_EIO, path, 0, "cannot read the configuration file");
+  else
+    rc = pc_config_apply_text(o, text, len, path, storage, err, errcap);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,86 @@
+/* portclash: explains socket bind failures. This file only dispatches subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pc_service.h"
+#include "pc_rules.h"
+
+#define PC_VERSION "0.1.0"
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+/* "rules check ..." and "etl info ..." are two-word commands. */
+static int cmd_rules(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "check") == 0) return pc_cmd_rules_check(argc - 1, argv + 1);
+  fputs("usage: portclash rules check [DIR|FILE]   (lint rule files; no argument = the built-in catalog)\n",
+        argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
+  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK
+                                                                                     : PC_EXIT_USAGE;
+}
+
+static int cmd_etl(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "info") == 0) return pc_cmd_etl_info(argc - 1, argv + 1);
+  fputs(
+      "usage: portclash etl info FILE [--format text|json]   (header facts and event counts of a capture)\n",
+      argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
+  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK
+                                                                                     : PC_EXIT_USAGE;
+}
+
+static const command commands[] = {
+    {"monitor", pc_cmd_monitor,
+     "watch this machine live and explain bind failures (Linux: eBPF, Windows: ETW)"},
+    {"analyze", pc_cmd_analyze, "explain the bind failures recorded in a capture (.etl, any OS)"},
+    {"explain", pc_cmd_explain, "can I bind PORT now? if not, why, and how to fix it"},
+    {"ranges", pc_cmd_ranges, "excluded and dynamic port ranges, and who holds ports in them"},
+    {"rules", cmd_rules, "rules check [DIR|FILE]: lint rule files"},
+    {"etl", cmd_etl, "etl info FILE: header facts and event counts of an ETL capture"},
+    {"schema", pc_cmd_schema, "schema check FILE | schema dump: compare or dump the ETW event layouts"},
+    {"service", pc_cmd_service,
+     "install|uninstall|run the Windows service (Linux: packaging/linux/portclash.service)"},
+};
+
+static void usage(FILE *out) {
+  fputs(
+      "usage: portclash COMMAND [OPTIONS]\n"
+      "\n"
+      "Catches socket bind failures, says which process failed on which address and port,\n"
+      "explains why, and how to fix it.\n"
+      "\n"
+      "Commands:\n",
+      out);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fputs(
+      "\n"
+      "Run 'portclash COMMAND --help' for a command's options.\n"
+      "  -h, --help     this text\n"
+      "  --version      print the version\n"
+      "\n"
+      "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input, 3 missing privilege.\n",
+      out);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return PC_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return PC_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("portclash %s\n", PC_VERSION);
+    return PC_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "portclash: unknown command '%s' (run 'portclash --help' for the list)\n", argv[1]);
+  return PC_EXIT_USAGE;
+}

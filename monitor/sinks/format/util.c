@@ -1,0 +1,181 @@
+/* util.c - the output cursor, the UTF-8 decoder and the one-line summary shared by
+ * the formatters. Pure: no I/O, no allocation. */
+#include <string.h>
+
+#include "pc_format.h"
+
+void pc_format_options_init(pc_format_options *o) {
+  memset(o, 0, sizeof *o);
+  o->app_name = PC_FORMAT_DEFAULT_APP_NAME;
+  o->sd_id = PC_FORMAT_DEFAULT_SD_ID;
+  o->facility = 1;
+  o->now = PC_TIME_UNKNOWN;
+}
+
+void pc__out_u64(pc__out *o, uint64_t v) {
+  char tmp[20];
+  size_t n = 0;
+  do {
+    tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  pc__out_mem(o, tmp + sizeof tmp - n, n);
+}
+
+void pc__out_cp(pc__out *o, uint32_t cp) {
+  char b[4];
+  size_t n;
+  if (cp < 0x80) {
+    b[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    b[0] = (char)(0xC0 | cp >> 6);
+    b[1] = (char)(0x80 | (cp & 0x3F));
+    n = 2;
+  } else if (cp < 0x10000) {
+    b[0] = (char)(0xE0 | cp >> 12);
+    b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+    b[2] = (char)(0x80 | (cp & 0x3F));
+    n = 3;
+  } else {
+    b[0] = (char)(0xF0 | cp >> 18);
+    b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    b[3] = (char)(0x80 | (cp & 0x3F));
+    n = 4;
+  }
+  pc__out_mem(o, b, n);
+}
+
+size_t pc__out_finish(pc__out *o) {
+  if (o->cap == 0) return o->len;
+  if (o->len < o->cap) {
+    o->buf[o->len] = '\0';
+    return o->len;
+  }
+  /* Cut: back up over continuation bytes to the start of the last character, and drop it
+   * unless it is complete, so that the prefix is valid UTF-8 whenever the input was. */
+  size_t end = o->cap - 1;
+  size_t i = end;
+  while (i > 0 && ((unsigned char)o->buf[i - 1] & 0xC0) == 0x80) i--;
+  if (i > 0) {
+    unsigned char lead = (unsigned char)o->buf[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (end - (i - 1) < want) end = i - 1;
+  }
+  o->buf[end] = '\0';
+  return o->len;
+}
+
+size_t pc__utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
+  unsigned c = s[0];
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  size_t need;
+  uint32_t v;
+  unsigned lo = 0x80, hi = 0xBF; /* allowed range of the second byte (Unicode Table 3-7) */
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 1;
+    v = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    v = c & 0x0F;
+    if (c == 0xE0) lo = 0xA0; /* no overlongs */
+    if (c == 0xED) hi = 0x9F; /* no surrogates */
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    v = c & 0x07;
+    if (c == 0xF0) lo = 0x90; /* no overlongs */
+    if (c == 0xF4) hi = 0x8F; /* nothing above U+10FFFF */
+  } else {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  for (size_t i = 1; i <= need; i++) {
+    if (i >= n || s[i] < lo || s[i] > hi) {
+      *cp = 0xFFFD;
+      return i;
+    }
+    lo = 0x80;
+    hi = 0xBF;
+    v = v << 6 | (s[i] & 0x3Fu);
+  }
+  *cp = v;
+  return need + 1;
+}
+
+static void endpoint(pc__out *o, const pc_finding *f, pc__esc_fn esc) {
+  if (f->proto) {
+    esc(o, f->proto);
+    pc__out_ch(o, ' ');
+  }
+  /* IPv6 literals are bracketed so that the port stays readable ("[::1]:80"). */
+  bool v6 = f->address && strchr(f->address, ':');
+  if (v6) pc__out_ch(o, '[');
+  if (f->address)
+    esc(o, f->address);
+  else
+    pc__out_ch(o, '*');
+  if (v6) pc__out_ch(o, ']');
+  pc__out_ch(o, ':');
+  if (f->port_known)
+    pc__out_u64(o, f->port);
+  else
+    pc__out_ch(o, '?');
+}
+
+static void who(pc__out *o, const pc_finding *f, pc__esc_fn esc) {
+  if (f->process)
+    esc(o, f->process);
+  else
+    pc__out_str(o, "unknown process");
+  if (f->pid_known) {
+    pc__out_str(o, " (pid ");
+    pc__out_u64(o, f->pid);
+    pc__out_ch(o, ')');
+  }
+}
+
+void pc__summary(pc__out *o, const pc_finding *f, pc__esc_fn esc) {
+  if (f->event && strcmp(f->event, "bind_failure") == 0) {
+    who(o, f, esc);
+    pc__out_str(o, " could not bind ");
+    endpoint(o, f, esc);
+    return;
+  }
+  if (f->event)
+    esc(o, f->event);
+  else
+    pc__out_str(o, "event");
+  bool has_who = f->process || f->pid_known;
+  bool has_where = f->address || f->port_known;
+  if (has_who) {
+    pc__out_str(o, ": ");
+    who(o, f, esc);
+  }
+  if (has_where) {
+    pc__out_str(o, has_who ? " on " : ": ");
+    endpoint(o, f, esc);
+  }
+}
+
+unsigned pc__syslog_severity(const char *severity) {
+  if (!severity) return 5;
+  if (strcmp(severity, "error") == 0) return 3;
+  if (strcmp(severity, "warning") == 0) return 4;
+  if (strcmp(severity, "info") == 0) return 6;
+  return 5;
+}
+
+size_t pc__out_char_or_space(pc__out *o, const unsigned char *s, size_t n) {
+  if (s[0] < 0x20 || s[0] == 0x7F) {
+    pc__out_ch(o, ' ');
+    return 1;
+  }
+  uint32_t cp;
+  size_t used = pc__utf8_next(s, n, &cp);
+  pc__out_cp(o, cp);
+  return used;
+}

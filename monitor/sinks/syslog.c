@@ -1,0 +1,243 @@
+/* syslog.c - findings to a syslog collector over UDP or TCP (RFC 6587 octet
+ * counting), behind the bounded queue, with reconnection and exponential back-off. The
+ * socket calls are in socket-posix.c and socket-win.c (pc_os.h).
+ *
+ * Plain TCP syslog has no acknowledgements, so a record written into the socket just
+ * before the collector dies is lost without the sender knowing. To shrink that window,
+ * the writer checks before every send whether the collector has closed the connection (a
+ * syslog collector never sends anything, so a readable socket means EOF or a reset) and
+ * reconnects first. Records that could not be sent are kept, retried, and once the queue
+ * is full, dropped and counted; those counts are what the output_dropped event reports.
+ * UDP cannot know about loss at all; the counts cover only what the kernel refused. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks_internal.h"
+#include "pc_os.h"
+
+typedef struct syslogsink {
+  pc_sink_options opts;
+  pc_format_kind kind;
+  pc_format_options fo;
+  bool tcp;
+  char host[256], port[8], url[300];
+  char myhost[256];
+  pc_sink_diag_fn diag;
+  void *ud;
+  pc__queue *q;
+
+  /* Writer thread only. */
+  pc_os_sock fd;
+  bool down, ever_connected;
+  char *frame;
+  size_t frame_cap;
+
+  _Atomic uint64_t reconnects;
+} syslogsink;
+
+/* "udp://host[:port]", "tcp://[v6addr][:port]". */
+static pc_err parse_url(syslogsink *s, const char *url) {
+  const char *rest;
+  if (strncmp(url, "udp://", 6) == 0) {
+    s->tcp = false;
+  } else if (strncmp(url, "tcp://", 6) == 0) {
+    s->tcp = true;
+  } else {
+    return PC_EINVAL;
+  }
+  rest = url + 6;
+  const char *host = rest, *host_end, *port = NULL;
+  if (*rest == '[') {
+    host = rest + 1;
+    host_end = strchr(host, ']');
+    if (!host_end) return PC_EINVAL;
+    if (host_end[1] == ':')
+      port = host_end + 2;
+    else if (host_end[1] != '\0')
+      return PC_EINVAL;
+  } else {
+    host_end = strchr(rest, ':');
+    if (host_end)
+      port = host_end + 1;
+    else
+      host_end = rest + strlen(rest);
+  }
+  size_t hl = (size_t)(host_end - host);
+  if (hl == 0 || hl >= sizeof s->host) return PC_EINVAL;
+  memcpy(s->host, host, hl);
+  s->host[hl] = '\0';
+  if (!port) port = "514";
+  size_t pl = strlen(port);
+  if (pl == 0 || pl > 5 || strspn(port, "0123456789") != pl || atoi(port) < 1 || atoi(port) > 65535)
+    return PC_EINVAL;
+  memcpy(s->port, port, pl + 1);
+  snprintf(s->url, sizeof s->url, "%s", url);
+  return PC_OK;
+}
+
+/* Reports once per outage; e is an OS error code. */
+static void report(syslogsink *s, const char *what, int e) {
+  if (!s->down) {
+    char os[160] = "";
+    pc_os_sock_strerror(e, os, sizeof os);
+    pc__diag(s->diag, s->ud, PC_ENET, "syslog %s: %s: %s (will retry)", s->url, what, os);
+  }
+  s->down = true;
+}
+
+static void drop_connection(syslogsink *s) {
+  pc_os_sock_close(s->fd);
+  s->fd = PC_OS_NO_SOCK;
+}
+
+/* Sends all n bytes on the stream socket; PC_OK or the error of pc_os_sock_send. */
+static pc_err send_all(pc_os_sock fd, const char *p, size_t n, int *os_err) {
+  while (n) {
+    size_t w = 0;
+    pc_err err = pc_os_sock_send(fd, p, n, &w, os_err);
+    if (err == PC_EAGAIN) continue;
+    if (err != PC_OK) return err;
+    p += w;
+    n -= w;
+  }
+  return PC_OK;
+}
+
+static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
+  syslogsink *s = ud;
+  int e = 0;
+  if (s->fd != PC_OS_NO_SOCK && s->tcp && (e = pc_os_sock_peer_closed(s->fd)) != 0) {
+    drop_connection(s);
+    report(s, "connection closed by the collector", e);
+  }
+  if (s->fd == PC_OS_NO_SOCK) {
+    s->fd = pc_os_sock_connect(s->host, s->port, s->tcp, &e);
+    if (s->fd == PC_OS_NO_SOCK) {
+      report(s, "cannot connect", e);
+      return PC_EAGAIN;
+    }
+    if (s->ever_connected) atomic_fetch_add(&s->reconnects, 1);
+    s->ever_connected = true;
+  }
+  if (s->tcp) {
+    /* RFC 6587 §3.4.1 octet counting: "MSG-LEN SP SYSLOG-MSG", no trailer, so a record
+     * may hold any byte and still cannot split or merge frames. */
+    int h = snprintf(s->frame, s->frame_cap, "%zu ", len);
+    memcpy(s->frame + h, rec, len);
+    if (send_all(s->fd, s->frame, (size_t)h + len, &e) != PC_OK) {
+      drop_connection(s); /* a partial frame poisons the stream: start a new one */
+      report(s, "cannot send", e);
+      return PC_EAGAIN;
+    }
+  } else {
+    size_t sent;
+    pc_err err = pc_os_sock_send(s->fd, rec, len, &sent, &e);
+    if (err == PC_ELIMIT) return PC_ELIMIT; /* will never fit: drop it */
+    if (err != PC_OK) {
+      report(s, "cannot send", e);
+      return PC_EAGAIN;
+    }
+  }
+  if (s->down) {
+    s->down = false;
+    pc__diag(s->diag, s->ud, PC_OK, "syslog %s: sending again", s->url);
+  }
+  return PC_OK;
+}
+
+static size_t syslog_drop_record(void *ud, uint64_t n, char *buf, size_t cap) {
+  syslogsink *s = ud;
+  pc_finding f;
+  char text[160];
+  pc__drop_finding(&f, &s->opts, s->myhost, n, pc_os_clock_now(), text, sizeof text);
+  char *rec;
+  size_t len = pc__format_record(s->kind, &f, &s->fo, false, buf, cap, &rec);
+  if (rec != buf) {
+    free(rec);
+    return 0;
+  }
+  return len;
+}
+
+static const pc__queue_ops syslog_queue_ops = {syslog_deliver, syslog_drop_record};
+
+static void syslog_close(void *state, pc_sink_stats *final);
+
+static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
+  syslogsink *s = calloc(1, sizeof *s);
+  if (!s) return PC_ENOMEM;
+  s->fd = PC_OS_NO_SOCK;
+  s->opts = *opts;
+  s->diag = diag;
+  s->ud = ud;
+  atomic_init(&s->reconnects, 0);
+  if (parse_url(s, opts->syslog_url) != PC_OK) {
+    pc__diag(diag, ud, PC_EINVAL, "--syslog '%s': expected udp://HOST[:PORT] or tcp://HOST[:PORT]",
+             opts->syslog_url);
+    free(s);
+    return PC_EINVAL;
+  }
+  s->opts.syslog_url = s->url;
+  pc__format_options_from(opts, &s->fo);
+  s->fo.procid = pc_os_self_pid();
+  /* RFC 5424 unless the user asked for RFC 3164, or for CEF, which SIEMs expect inside
+   * an RFC 3164 line. */
+  s->kind = PC_FORMAT_SYSLOG;
+  if (opts->format == PC_FORMAT_SYSLOG3164 || opts->format == PC_FORMAT_CEF) s->kind = PC_FORMAT_SYSLOG3164;
+  s->fo.cef_body = opts->format == PC_FORMAT_CEF;
+  if (opts->host)
+    snprintf(s->myhost, sizeof s->myhost, "%s", opts->host);
+  else
+    pc_host_name(s->myhost, sizeof s->myhost);
+  s->frame_cap = opts->queue_bytes + 24;
+  s->frame = malloc(s->frame_cap);
+  pc_err err = s->frame ? pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms,
+                                          &syslog_queue_ops, s)
+                        : PC_ENOMEM;
+  if (err != PC_OK) {
+    syslog_close(s, NULL);
+    return err;
+  }
+  *state = s;
+  return PC_OK;
+}
+
+static pc_err syslog_write(void *state, const pc_finding *f) {
+  syslogsink *s = state;
+  char buf[8192];
+  /* The syslog formatters cut to their cap themselves, so buf always suffices. */
+  size_t n = pc_format_any(s->kind, f, &s->fo, buf, sizeof buf);
+  return pc__queue_push(s->q, buf, n) ? PC_OK : PC_EFULL;
+}
+
+static pc_err syslog_flush(void *state, unsigned timeout_ms) {
+  syslogsink *s = state;
+  return pc__queue_flush(s->q, timeout_ms);
+}
+
+static void syslog_stats(void *state, pc_sink_stats *out) {
+  syslogsink *s = state;
+  pc__queue_stats(s->q, out);
+  out->reconnects = atomic_load(&s->reconnects);
+}
+
+static void syslog_close(void *state, pc_sink_stats *final) {
+  syslogsink *s = state;
+  if (!s) return;
+  pc__queue_stop(s->q, s->opts.drain_ms, final);
+  if (final) final->reconnects = atomic_load(&s->reconnects);
+  drop_connection(s);
+  free(s->frame);
+  free(s);
+}
+
+const pc_sink_ops pc_sink_syslog_ops = {
+    .name = "syslog",
+    .open = syslog_open,
+    .write = syslog_write,
+    .flush = syslog_flush,
+    .stats = syslog_stats,
+    .close = syslog_close,
+};
