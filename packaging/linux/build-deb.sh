@@ -10,6 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-"$here/build-deb"}
 out=${2:-$build}
+mkdir -p "$build" "$out"
+build=$(cd "$build" && pwd)
+out=$(cd "$out" && pwd)
 for tool in help2man dpkg-shlibdeps dpkg-buildflags cpack; do
   command -v "$tool" >/dev/null || { echo "build-deb: $tool is missing (packaging/install-deps.sh --tests)" >&2; exit 1; }
 done
@@ -23,7 +26,6 @@ cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL
   -DCMAKE_C_FLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
   -DCMAKE_EXE_LINKER_FLAGS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
 cmake --build "$build" --target portclash pc_docs
-mkdir -p "$out"
 (cd "$build" && cpack -G DEB -B "$build/cpack" >/dev/null)
 version=$(sed -n 's/^project(portclash VERSION \([0-9][0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
 deb=$(ls "$build"/cpack/portclash_"$version"_*.deb)

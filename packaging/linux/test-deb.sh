@@ -9,6 +9,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-"$here/build-deb"}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
 pass=0 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
