@@ -11,8 +11,8 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-"$here/build-deb"}
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
+pass=0 fail=0 t0=$(date +%s)
+ok() { echo "ok   $1 [$(($(date +%s) - t0)) s]"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 check() { # check NAME COMMAND...: ok when COMMAND succeeds
   local name=$1
