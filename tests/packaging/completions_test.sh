@@ -45,8 +45,8 @@ expect "portclash etl info --format " "text json"
 expect "portclash monitor --watch 80" ""
 
 # Every command of `portclash --help` is offered at the first word, and nothing else.
-want=$("$pc" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | sort | tr '\n' ' ')
-expect "portclash " "$("$pc" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | tr '\n' ' ' | sed 's/ $//')"
+want=$("$pc" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }' | xargs)
+expect "portclash " "$want"
 
 if command -v zsh >/dev/null; then
   if zsh -n "$zsh_file" 2>"${TMPDIR:-/tmp}/zsh-n.$$"; then ok "zsh: $zsh_file parses"; else
