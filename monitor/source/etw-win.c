@@ -22,6 +22,7 @@
 #include "pc_error.h"
 #include "etw.h"
 #include "pc_source.h"
+#include "win_util.h"
 
 /* ---- Options ---- */
 
@@ -34,7 +35,7 @@ const char pc_etw_options_help[] =
 
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
-  strcpy(o->session_name, "portclash");
+  snprintf(o->session_name, sizeof o->session_name, "portclash");
   o->stale = PC_ETW_STALE_STOP;
   o->queue_capacity = 8192;
   /* 64 KB x 4..64 buffers, flushed every second: a bounded 4 MB, enough for bursts of the
@@ -343,10 +344,10 @@ static void props_reset(pc_etw_session *s, const pc_etw_options *o) {
 
 static int fail(pc_etw_session *s, FILE *msg, const char *call, ULONG err) {
   s->os_error = err;
-  if (err == ERROR_ACCESS_DENIED) return PC_EPRIV;
+  pc_err e = pc_os_err_from_win32(err);
+  if (e == PC_EPRIV) return PC_EPRIV;
   if (msg) fprintf(msg, "portclash: %s failed (Win32 error %lu)\n", call, (unsigned long)err);
-  if (err == ERROR_NOT_ENOUGH_MEMORY || err == ERROR_OUTOFMEMORY) return PC_ENOMEM;
-  return PC_EIO;
+  return e == PC_ENOMEM ? PC_ENOMEM : PC_EIO;
 }
 
 static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, bool with_filter) {
