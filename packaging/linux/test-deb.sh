@@ -76,6 +76,10 @@ if [ -d /run/systemd/system ]; then
 fi
 
 # ---- man page and completions -----------------------------------------------------------------
+if [ ! -e /usr/share/man/man1/portclash.1.gz ]; then
+  echo "  note: dpkg did not unpack the man page; a path-exclude in /etc/dpkg/dpkg.cfg.d (slim" \
+    "container images drop /usr/share/man) is the usual reason"
+fi
 check "man -w portclash finds the installed page" [ "$(man -w portclash 2>/dev/null)" = /usr/share/man/man1/portclash.1.gz ]
 check "man portclash shows the page" bash -c 'MANPAGER=cat man portclash 2>/dev/null | grep -q "portclash - explain socket bind failures"'
 "$here/tests/packaging/completions_test.sh" /usr/share/bash-completion/completions/portclash \
