@@ -49,7 +49,9 @@ done
 # ---- install -----------------------------------------------------------------------------------
 wants=/etc/systemd/system/multi-user.target.wants/portclash.service
 installed=0
+unit_pid=""
 cleanup() {
+  [ -n "$unit_pid" ] && kill -TERM "$unit_pid" 2>/dev/null
   if [ "$installed" = 1 ]; then
     DEBIAN_FRONTEND=noninteractive dpkg --purge portclash >/dev/null 2>&1 || true
   fi
@@ -102,6 +104,48 @@ esac
 # ---- the installed unit --------------------------------------------------------------------
 unit=/lib/systemd/system/portclash.service
 check "the unit is installed at $unit" [ -f "$unit" ]
+
+# The monitor as the unit runs it, emulated without systemd: another user (as DynamicUser=),
+# only the unit's AmbientCapabilities (read from the installed unit), HOME=/ and
+# STATE_DIRECTORY. It must catch and explain a failed bind, name the holder (CAP_SYS_PTRACE),
+# and keep its state in STATE_DIRECTORY.
+if [ $erc = 0 ] && command -v setpriv >/dev/null; then
+  caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit" | tr ' ' '\n' | sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd,)
+  ue=$(mktemp -d)
+  mkdir "$ue/state"
+  chown 65534:65534 "$ue/state"
+  chmod 755 "$ue"
+  env -i PATH=/usr/bin:/bin HOME=/ STATE_DIRECTORY="$ue/state" \
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$caps" --ambient-caps=-all,"$caps" \
+    --bounding-set=-all,"$caps" -- /usr/bin/portclash monitor --format json --window 0 --status 0 \
+    >"$ue/out" 2>"$ue/err" &
+  unit_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "monitoring bind failures" "$ue/err" && break
+    kill -0 $unit_pid 2>/dev/null || break
+    sleep 0.1
+  done
+  port=$((20000 + RANDOM % 9000))
+  "$build/tests/pc_bind_trigger" "$port" 500 >"$ue/cases" 2>&1
+  sleep 0.5
+  kill -TERM $unit_pid 2>/dev/null
+  wait $unit_pid
+  urc=$?
+  unit_pid=""
+  holder=$(sed -n 's/^CASE inuse .*holder=\([0-9]*\).*/\1/p' "$ue/cases")
+  hooks=$(sed -n 's/.*monitoring bind failures (\([^ ,+]*\).*/\1/p' "$ue/err")
+  line=$(grep "\"port\":$port," "$ue/out" | head -1)
+  if [ $urc = 0 ] && [ -n "$holder" ] && grep -q '"rule_id":"L04"' <<<"$line" &&
+    grep -q "\"owner_pid\":$holder," <<<"$line"; then
+    ok "as the unit runs it (uid 65534, caps $caps, HOME=/; hook $hooks): a failed bind explained (L04), holder named"
+  else
+    bad "as the unit runs it (caps $caps): exit $urc; finding for port $port: ${line:-none}"
+    sed 's/^/  /' "$ue/err" "$ue/cases"
+  fi
+  check "as the unit runs it: state kept in STATE_DIRECTORY ($(ls "$ue/state" | xargs))" \
+    [ -n "$(ls -A "$ue/state")" ]
+  rm -rf "$ue"
+fi
 if systemd-analyze verify "$unit" >"$build/verify.txt" 2>&1; then
   ok "systemd-analyze verify $unit"
 else
