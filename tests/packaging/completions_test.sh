@@ -2,10 +2,12 @@
 # Checks the generated completions (packaging/linux/gen-completions.sh) the way a shell uses
 # them, without an interactive shell: bash sources the file, `complete -p portclash` must name
 # the function, and COMPREPLY after a simulated <TAB> must hold the expected words; the zsh
-# file must parse (zsh -n) and name every command.
+# file must parse (zsh -n), name every command, and give the expected candidates in an
+# interactive zsh driven through a pseudo-terminal (zsh_complete.zsh).
 #   completions_test.sh BASH_COMPLETION ZSH_COMPLETION PORTCLASH
 set -u
 bash_file=$1 zsh_file=$2 pc=$3
+here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
 ok() { echo "ok   $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
@@ -57,6 +59,20 @@ if command -v zsh >/dev/null; then
   missing=""
   for c in $want; do grep -q "^    '$c:" "$zsh_file" || missing="$missing $c"; done
   [ -z "$missing" ] && ok "zsh: every command is described" || bad "zsh: commands missing:$missing"
+  # A real interactive zsh in a pseudo-terminal, completing with compinit and $zsh_file.
+  if [ "$(basename "$zsh_file")" = _portclash ] && zsh -c 'zmodload zsh/zpty' 2>/dev/null; then
+    zexpect() {
+      local got
+      got=$(zsh "$here/zsh_complete.zsh" "$(dirname "$zsh_file")" "$1" 2>&1 | xargs)
+      if [ "$got" = "$2" ]; then ok "zsh: '$1<TAB>' -> '$2'"; else bad "zsh: '$1<TAB>' -> '$got', expected '$2'"; fi
+    }
+    zexpect "portclash an" "analyze"
+    zexpect "portclash rules ch" "check"
+    zexpect "portclash schema " "check dump"
+    zexpect "portclash monitor --ho" "--hooks --host"
+    zexpect "portclash monitor --hooks r" "raw"
+    zexpect "portclash etl info --form" "--format"
+  fi
 else
   echo "skip zsh checks: zsh is not installed (packaging/deps/tests-packaging.txt)"
 fi
