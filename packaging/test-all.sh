@@ -14,6 +14,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-"$here/build-test"}
+# Absolute, so that steps which cd elsewhere (npm in lint-workflows.sh, cpack) still find it.
+mkdir -p "$root" && root=$(cd "$root" && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 "$here/packaging/install-deps.sh" --tests
