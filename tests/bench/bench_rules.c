@@ -1,12 +1,16 @@
 /* bench_rules: median and p99 nanoseconds per pc_rules_eval, for the default catalog (over a
  * mix of the case facts that exercise every branch) and for 10/100/1000 synthetic rules that
- * never match (the worst case: every rule is evaluated before a fallback explains), each with
- * PCRE2 JIT and with the interpreter (what portclash.service runs: MemoryDenyWriteExecute=yes
- * forbids the writable-executable memory the JIT needs).
+ * never match (the worst case for a scan: every rule is evaluated before a fallback explains),
+ * each with the rule index and with a linear scan side by side (the scan is what evaluation
+ * was before the index). Budget (pc_bench_budgets.h): 1000 rules under 5 µs median.
+ * Each set is also timed with PCRE2's interpreter instead of its JIT ("no JIT"): that is what
+ * portclash.service runs, since MemoryDenyWriteExecute=yes forbids the writable-executable
+ * memory the JIT needs. A last set of 1000 rules that all run their regex shows where JIT
+ * could matter.
  *   PC_BENCH_MDWE=1   first forbid writable-executable memory for this process the way the
  *                     unit does (prctl PR_SET_MDWE, Linux >= 6.3; systemd uses a seccomp
  *                     filter to the same effect) and say whether PCRE2 JIT still compiles.
- * Not a test; run it by hand: build-rules/tests/bench_rules */
+ * Not a test; packaging/bench.sh runs it. Exit status 1 when a budget is missed. */
 #define _GNU_SOURCE /* prctl */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -15,8 +19,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "pc_bench_budgets.h"
 #include "pc_error.h"
 #include "pc_rules.h"
+#include "rules_internal.h"
 
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -40,25 +46,31 @@ static int cmp_ll(const void *a, const void *b) {
 }
 
 /* Times ROUNDS evaluations in batches of 16 (one clock read per batch keeps the clock's own
- * cost out of the number) over the facts in fs[0..nf). */
-static void run(const char *label, const pc_ruleset *rs, const pc_facts *fs, size_t nf) {
+ * cost out of the number) over the facts in fs[0..nf); linear = without the index. Prints
+ * the figures beside budget (NULL: none) and returns the median. */
+static long long run(const char *label, const pc_ruleset *rs, const pc_facts *fs, size_t nf, bool linear,
+                     const char *budget) {
   enum { BATCH = 16 };
   size_t nb = ROUNDS / BATCH;
   long long *t = malloc(nb * sizeof *t);
   pc_rule_result r;
   pc_rule_result_init(&r);
   size_t k = 0;
-  for (size_t i = 0; i < 1000; i++) pc_rules_eval(rs, &fs[i % nf], &r); /* warm up */
-  for (size_t b = 0; b < nb; b++) {
+  size_t rounds = linear && pc_ruleset_count(rs) > 500 ? nb / 8 : nb;                 /* the scan is slow */
+  for (size_t i = 0; i < 1000; i++) pc__rules_eval_mode(rs, &fs[i % nf], &r, linear); /* warm up */
+  for (size_t b = 0; b < rounds; b++) {
     long long t0 = now_ns();
-    for (int i = 0; i < BATCH; i++) pc_rules_eval(rs, &fs[k++ % nf], &r);
+    for (int i = 0; i < BATCH; i++) pc__rules_eval_mode(rs, &fs[k++ % nf], &r, linear);
     t[b] = (now_ns() - t0) / BATCH;
   }
-  qsort(t, nb, sizeof *t, cmp_ll);
-  printf("%-34s rules=%5zu  median %6lld ns  p99 %6lld ns  (%.1f M evals/s)\n", label, pc_ruleset_count(rs),
-         t[nb / 2], t[nb * 99 / 100], 1e3 / (double)(t[nb / 2] ? t[nb / 2] : 1));
+  qsort(t, rounds, sizeof *t, cmp_ll);
+  long long median = t[rounds / 2];
+  printf("%-34s %-7s rules=%5zu  median %6lld ns  p99 %6lld ns  budget %s\n", label,
+         linear ? "linear" : "indexed", pc_ruleset_count(rs), median, t[rounds * 99 / 100],
+         budget ? budget : "-");
   pc_rule_result_free(&r);
   free(t);
+  return median;
 }
 
 static pc_ruleset *build(const char *text, bool defaults, bool jit) {
@@ -115,7 +127,6 @@ int main(void) {
   }
   int jrc = jit_works();
   printf("PCRE2 JIT in this process: %s (pcre2_jit_compile: %d)\n", jrc == 0 ? "works" : "unavailable", jrc);
-
   static const char *const mixes[] = {
       "os=windows;error_name=WSAEACCES;proto=tcp;address=0.0.0.0;port=50051;pid=1;"
       "process=node.exe;excluded_start=50000;excluded_end=50099;excluded_administered=false",
@@ -135,12 +146,18 @@ int main(void) {
     pc_rules_facts_init(&fs[i]);
     set(&fs[i], mixes[i]);
   }
-  for (int jit = 1; jit >= 0; jit--) {
-    pc_ruleset *rs = build(NULL, true, jit);
-    if (!rs) return 1;
-    run(jit ? "default catalog, mixed, JIT" : "default catalog, mixed, no JIT", rs, fs, nf);
-    pc_ruleset_free(rs);
-  }
+  pc_ruleset *rs = build(NULL, true, true);
+  if (!rs) return 1;
+  run("default catalog, mixed failures", rs, fs, nf, false, NULL);
+  run("default catalog, mixed failures", rs, fs, nf, true, NULL);
+  pc_ruleset_free(rs);
+  rs = build(NULL, true, false);
+  if (!rs) return 1;
+  run("default catalog, mixed, no JIT", rs, fs, nf, false, NULL);
+  pc_ruleset_free(rs);
+  int status = 0;
+  char budget[32];
+  snprintf(budget, sizeof budget, "< %.0f", PC_BUDGET_RULES_1000_MEDIAN_NS);
 
   static const size_t sizes[] = {10, 100, 1000};
   for (size_t s = 0; s < 3; s++) {
@@ -155,22 +172,26 @@ int main(void) {
                               " explain \"e {port}\"\n fix \"f\"\n",
                               i, 20000 + i, 30000 + i, i);
     }
-    for (int jit = 1; jit >= 0; jit--) {
-      pc_ruleset *rs = build(text, false, jit);
-      if (!rs) return 1;
-      char label[64];
-      pc_facts f;
-      pc_rules_facts_init(&f);
-      set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=other.exe");
-      snprintf(label, sizeof label, "%zu synthetic, no match, %s", sizes[s], jit ? "JIT" : "no JIT");
-      run(label, rs, &f, 1);
-      pc_ruleset_free(rs);
-    }
+    rs = build(text, false, true);
+    pc_ruleset *interp = build(text, false, false);
     free(text);
+    if (!rs || !interp) return 1;
+    char label[64];
+    pc_facts f;
+    pc_rules_facts_init(&f);
+    set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=other.exe");
+    snprintf(label, sizeof label, "%zu synthetic rules, no match", sizes[s]);
+    long long m = run(label, rs, &f, 1, false, sizes[s] == 1000 ? budget : NULL);
+    run(label, rs, &f, 1, true, NULL);
+    if (sizes[s] == 1000 && (double)m >= PC_BUDGET_RULES_1000_MEDIAN_NS) status = 1;
+    snprintf(label, sizeof label, "%zu synthetic, no match, no JIT", sizes[s]);
+    run(label, interp, &f, 1, false, NULL);
+    pc_ruleset_free(rs);
+    pc_ruleset_free(interp);
   }
 
   /* Where JIT could matter: 1000 rules that all reach their regex (the same error, no port
-   * condition), none matching. */
+   * condition, so the index keeps every one), none matching. */
   size_t cap = 1000 * 192 + 1, len = 0;
   char *text = malloc(cap);
   for (size_t i = 0; i < 1000; i++)
@@ -180,14 +201,16 @@ int main(void) {
                             " explain \"e {port}\"\n fix \"f\"\n",
                             i, i);
   for (int jit = 1; jit >= 0; jit--) {
-    pc_ruleset *rs = build(text, false, jit);
+    rs = build(text, false, jit);
     if (!rs) return 1;
     pc_facts f;
     pc_rules_facts_init(&f);
     set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=some-other-service.exe");
-    run(jit ? "1000 regexes run, no match, JIT" : "1000 regexes run, no match, no JIT", rs, &f, 1);
+    run(jit ? "1000 regexes run, no match, JIT" : "1000 regexes run, no match, no JIT", rs, &f, 1, false,
+        NULL);
     pc_ruleset_free(rs);
   }
   free(text);
-  return 0;
+  printf("%s\n", status ? "BUDGET MISSED" : "all budgets met");
+  return status;
 }
