@@ -69,7 +69,7 @@ else
   echo "$pass passed, $fail failed"
   exit 1
 fi
-check "portclash --version says $version" [ "$(/usr/bin/portclash --version)" = "portclash $version" ]
+check "portclash --version says $version" [ "$(/usr/bin/portclash --version | head -1)" = "portclash $version" ]
 check "/etc/portclash/portclash.conf is a conffile" \
   grep -q "/etc/portclash/portclash.conf" <<<"$(dpkg-query -W -f='${Conffiles}' portclash)"
 check "installing neither enables the service" [ ! -e "$wants" ]
