@@ -1,5 +1,6 @@
-/* state_dir-posix.c - the POSIX half of pc_os.h: XDG default, mkdir -p, fsync +
- * rename (rename(2) replaces the target atomically on POSIX file systems). */
+/* state_dir-posix.c - the POSIX half of pc_os.h: systemd's $STATE_DIRECTORY and the XDG
+ * default, mkdir -p, fsync + rename (rename(2) replaces the target atomically on POSIX file
+ * systems). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -14,8 +15,20 @@
 #include "pc_os.h"
 
 int pc_state_dir_default(char *buf, size_t cap) {
-  return pc_state_dir_resolve(getenv("PC_STATE_DIR"), getenv("XDG_STATE_HOME"), getenv("HOME"), NULL, buf,
-                              cap);
+  /* Under systemd (StateDirectory=portclash) the unit's directory comes before the XDG
+   * defaults: a DynamicUser's HOME is "/", where nothing can be written. $STATE_DIRECTORY may
+   * list several colon-separated paths; the first is the unit's first StateDirectory=. */
+  const char *dir = getenv("PC_STATE_DIR");
+  char first[4096] = "";
+  if (!dir || !dir[0]) {
+    const char *sd = getenv("STATE_DIRECTORY");
+    size_t n = sd ? strcspn(sd, ":") : 0;
+    if (n >= sizeof first) return PC_EOVERFLOW;
+    if (n) memcpy(first, sd, n);
+    first[n] = '\0';
+    dir = first;
+  }
+  return pc_state_dir_resolve(dir, getenv("XDG_STATE_HOME"), getenv("HOME"), NULL, buf, cap);
 }
 
 char pc__state_sep(void) {
