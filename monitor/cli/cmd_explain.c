@@ -130,7 +130,8 @@ static void format_endpoint(const pc_addr *a, char *buf, size_t cap) {
     snprintf(buf, cap, "%s:%u", ip, a->port);
 }
 
-static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
+/* The facts the answer rests on: test binds, holders, ranges. */
+static void render_facts(const pc_facts *f, const explain_extra *x, FILE *out) {
   const pc_bind_attempt *a = &f->attempt;
   char ep[PC_ADDR_TEXT_MAX + 8];
   format_endpoint(&a->local, ep, sizeof ep);
@@ -263,14 +264,20 @@ static void render_json(const pc_finding *fd, const pc_facts *f, const explain_e
 
 /* The facts block, then the finding as the console shows every finding. */
 static void render_finding_text(const pc_finding *fd, const pc_facts *f, const explain_extra *x, FILE *out) {
-  render_text(f, x, out);
+  render_facts(f, x, out);
   char small[4096];
   char *buf = small;
   size_t n = pc_format_text(fd, NULL, small, sizeof small);
-  if (n >= sizeof small && (buf = malloc(n + 1)) != NULL)
-    pc_format_text(fd, NULL, buf, n + 1);
-  else if (n >= sizeof small)
-    buf = small, n = strlen(small);
+  if (n >= sizeof small) {
+    /* A long explanation: format again into a buffer of its size, or print what fitted. */
+    buf = malloc(n + 1);
+    if (buf) {
+      pc_format_text(fd, NULL, buf, n + 1);
+    } else {
+      buf = small;
+      n = strlen(small);
+    }
+  }
   fprintf(out, "\n%.*s\n", (int)n, buf);
   if (buf != small) free(buf);
 }
