@@ -14,7 +14,7 @@ int pc__etl_source_open_file(pc__etl_source *s, const char *path) {
   s->file = fopen(path, "rb");
   if (!s->file) {
     s->io_error = errno ? errno : EIO;
-    return s->io_error == ENOENT ? PC_ENOENT : PC_EIO;
+    return pc_err_from_errno(s->io_error) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   }
   return PC_OK;
 }

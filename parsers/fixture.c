@@ -8,13 +8,14 @@
 #include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_fixture.h"
+#include "pc_text.h"
 #include "pc_sockaddr.h"
 
 #define FIXTURE_PAYLOAD_MAX 4096
 #define FIXTURE_LINE_MAX 8192
 
 struct pc_fixture {
-  const char *text, *end, *p;
+  pc_lines lines;
   const char *origin;
   const pc_schema_set *schemas;
   unsigned line;
@@ -28,8 +29,7 @@ int pc_fixture_open(const char *text, size_t len, const char *origin, const pc_s
                     pc_fixture **out) {
   pc_fixture *fx = calloc(1, sizeof *fx);
   if (!fx) return PC_ENOMEM;
-  fx->text = fx->p = text;
-  fx->end = text + len;
+  pc_lines_init(&fx->lines, text, len);
   fx->origin = origin;
   fx->schemas = schemas;
   fx->base = pc_time_from_unix(1767225600, 0); /* 2026-01-01T00:00:00Z unless "base" says otherwise */
@@ -345,14 +345,10 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
 }
 
 int pc_fixture_next(pc_fixture *fx, pc_record *out) {
-  while (fx->p < fx->end) {
-    const char *eol = memchr(fx->p, '\n', (size_t)(fx->end - fx->p));
-    if (!eol) eol = fx->end;
-    size_t n = (size_t)(eol - fx->p);
-    const char *start = fx->p;
-    fx->p = eol < fx->end ? eol + 1 : fx->end;
-    fx->line++;
-    if (n && start[n - 1] == '\r') n--;
+  const char *start;
+  size_t n;
+  while (pc_lines_next(&fx->lines, &start, &n)) {
+    fx->line = fx->lines.no;
     if (n >= FIXTURE_LINE_MAX) return fail(fx, "line longer than %d bytes", FIXTURE_LINE_MAX);
     char line[FIXTURE_LINE_MAX];
     memcpy(line, start, n);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "pc_compiler.h"
+#include "pc_text.h"
 
 /* Writes "origin:line: message" into err (when err and errcap are non-zero) and returns code. */
 int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned line, int code, const char *fmt,
@@ -25,7 +26,7 @@ int pc__hosttext_open(const void *data, size_t len, const char *origin, char **t
 /* Iterates over the lines of a NUL-terminated UTF-8 buffer. origin, err and errcap are where an
  * over-long line is reported. */
 typedef struct pc__lines {
-  const char *p, *end;
+  pc_lines lines;
   unsigned no; /* 1-based number of the line last returned */
   int rc;      /* PC_OK, or PC_ELIMIT once a line longer than PC_HOSTTEXT_MAX_LINE stopped the walk */
   const char *origin;

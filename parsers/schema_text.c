@@ -7,6 +7,7 @@
 #include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_schema.h"
+#include "pc_text.h"
 
 #define PC_SCHEMA_MAX_EVENTS 4096
 
@@ -181,14 +182,14 @@ int pc_schema_set_parse(const char *text, size_t len, const char *origin, pc_sch
   pc_schema_event ev;
   unsigned line = 0;
   int rc = PC_OK;
-  const char *p = text, *end = text + len;
-  while (p < end && rc == PC_OK) {
-    const char *eol = memchr(p, '\n', (size_t)(end - p));
-    if (!eol) eol = end;
-    line++;
-    cursor c = {p, eol > p && eol[-1] == '\r' ? eol - 1 : eol};
-    bool indented = p < c.end && (*p == ' ' || *p == '\t');
-    p = eol < end ? eol + 1 : end;
+  pc_lines it;
+  pc_lines_init(&it, text, len);
+  const char *p;
+  size_t ll;
+  while (rc == PC_OK && pc_lines_next(&it, &p, &ll)) {
+    line = it.no;
+    cursor c = {p, p + ll};
+    bool indented = ll > 0 && (*p == ' ' || *p == '\t');
     const char *tok;
     size_t tlen;
     if (!next_token(&c, &tok, &tlen) || tok[0] == '#') continue;

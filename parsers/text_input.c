@@ -8,7 +8,9 @@
 
 #include "pc_error.h"
 #include "pc_hoststate_text.h"
+#include "pc_text.h"
 #include "pc_text_input.h"
+#include "pc_vec.h"
 
 int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned line, int code, const char *fmt,
                       ...) {
@@ -24,9 +26,7 @@ int pc__hosttext_fail(char *err, size_t errcap, const char *origin, unsigned lin
 
 void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *origin, char *err,
                     size_t errcap) {
-  it->p = text;
-  it->end = text + len;
-  it->no = 0;
+  pc_lines_init(&it->lines, text, len);
   it->rc = PC_OK;
   it->origin = origin;
   it->err = err;
@@ -34,19 +34,13 @@ void pc__lines_init(pc__lines *it, const char *text, size_t len, const char *ori
 }
 
 bool pc__lines_next(pc__lines *it, const char **s, size_t *len) {
-  if (it->p >= it->end) return false;
-  const char *start = it->p;
-  const char *nl = memchr(start, '\n', (size_t)(it->end - start));
-  const char *stop = nl ? nl : it->end;
-  it->p = nl ? nl + 1 : it->end;
-  it->no++;
-  /* CR (CRLF files, and the stray CR CR LF that some redirections produce) and trailing
-   * blanks are not part of the data. */
-  while (stop > start && (stop[-1] == '\r' || stop[-1] == ' ' || stop[-1] == '\t')) stop--;
-  *s = start;
-  *len = (size_t)(stop - start);
+  if (!pc_lines_next(&it->lines, s, len)) return false;
+  it->no = it->lines.no;
+  /* The stray CR of CR CR LF (some redirections produce it) and trailing blanks are not part
+   * of the data. */
+  while (*len > 0 && ((*s)[*len - 1] == '\r' || (*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t')) (*len)--;
   if (*len > PC_HOSTTEXT_MAX_LINE) {
-    it->p = it->end;
+    it->lines.p = it->lines.end;
     it->rc = pc__hosttext_fail(it->err, it->errcap, it->origin, it->no, PC_ELIMIT,
                                "line longer than %d bytes", PC_HOSTTEXT_MAX_LINE);
     return false;
@@ -176,13 +170,5 @@ int pc__hosttext_open(const void *data, size_t len, const char *origin, char **t
 }
 
 int pc__hosttext_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t max_rows) {
-  if (n < *cap) return PC_OK;
-  if (n >= max_rows) return PC_ELIMIT;
-  size_t ncap = *cap ? *cap * 2 : 64;
-  if (ncap > max_rows) ncap = max_rows;
-  void *p = realloc(*arr, ncap * elem);
-  if (!p) return PC_ENOMEM;
-  *arr = p;
-  *cap = ncap;
-  return PC_OK;
+  return pc_vec_reserve(arr, cap, n + 1, elem, max_rows);
 }

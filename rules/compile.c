@@ -189,7 +189,7 @@ int pc_rules_compiler_add_dir(pc_rules_compiler *c, const char *dir) {
   if (!c || !dir || c->built) return PC_EINVAL;
   DIR *d = opendir(dir);
   if (!d) {
-    int err = errno == ENOENT ? PC_ENOENT : PC_EIO;
+    int err = pc_err_from_errno(errno) == PC_ENOENT ? PC_ENOENT : PC_EIO;
     pc__rules_diag(&c->diag, dir, 1, 1, "cannot open the directory: %s", pc_strerror(err));
     return err;
   }

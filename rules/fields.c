@@ -9,6 +9,7 @@
 
 #include "pc_errnames.h"
 #include "pc_error.h"
+#include "pc_text.h"
 #include "rules_internal.h"
 
 const pc__field_info pc__fields[PC__F_COUNT] = {
@@ -285,32 +286,6 @@ void pc_rules_facts_init(pc_facts *f) {
   memset(f, 0, sizeof *f);
   f->attempt.failed = true;
   f->repeat_count = 1;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
-  if (!s[0]) return PC_EPARSE;
-  int base = 10;
-  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s += 2;
-    if (!s[0]) return PC_EPARSE;
-  }
-  uint64_t v = 0;
-  for (; *s; s++) {
-    int d;
-    if (*s >= '0' && *s <= '9')
-      d = *s - '0';
-    else if (base == 16 && *s >= 'a' && *s <= 'f')
-      d = *s - 'a' + 10;
-    else if (base == 16 && *s >= 'A' && *s <= 'F')
-      d = *s - 'A' + 10;
-    else
-      return PC_EPARSE;
-    if (v > (max - (uint64_t)d) / (uint64_t)base) return PC_EPARSE;
-    v = v * (uint64_t)base + (uint64_t)d;
-  }
-  *out = v;
-  return PC_OK;
 }
 
 static int parse_bool(const char *s, bool *out) {
@@ -602,7 +577,7 @@ int pc_rules_facts_set(pc_facts *f, const char *field, const char *value) {
   switch (pc__fields[id].type) {
     case PC__FT_NUM: {
       uint64_t v;
-      if (parse_u64(value, UINT64_MAX, &v) != PC_OK) return PC_EPARSE;
+      if (!pc_parse_uint(value, strlen(value), UINT64_MAX, true, &v)) return PC_EPARSE;
       return set_num(id, f, v);
     }
     case PC__FT_BOOL:

@@ -3,19 +3,13 @@
  * as host state, and print the explained findings in any output format. */
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "pc_error.h"
-#include "pc_etl.h"
-#include "pc_file.h"
 #include "run.h"
-#include "pc_fixture.h"
-#include "pc_pipeline.h"
+#include "feed.h"
 #include "run_options.h"
-
-#define FIXTURE_MAX_BYTES ((size_t)256 << 20)
 
 static void usage(FILE *out) {
   fputs(
@@ -36,102 +30,11 @@ static void usage(FILE *out) {
       out);
 }
 
-typedef struct analyze_ctx {
-  pc_finding_output *out;
-  uint64_t records;
-  pc_time last_ts; /* newest event time seen (the time of the final watch-list check) */
-} analyze_ctx;
-
 /* Ctrl+C stops reading; what was read is still explained and the summary printed. */
-static volatile sig_atomic_t interrupted;
+static volatile int interrupted;
 static void on_sigint(int sig) {
   (void)sig;
   interrupted = 1;
-}
-
-/* Every so many records: the periodic status line (printed by the sinks at most every
- * status interval, so short runs print none). */
-#define STATUS_EVERY 65536
-
-static void pushed(analyze_ctx *c) {
-  if (++c->records % STATUS_EVERY == 0) {
-    pc_run_counts counts = {c->records, 0};
-    pc_finding_output_tick(c->out, &counts);
-  }
-}
-
-static void on_attempt(const pc_bind_attempt *a, void *ud) {
-  analyze_ctx *c = ud;
-  pc_finding_output_attempt(c->out, a);
-}
-
-static void on_event(const pc_event *ev, void *ud) {
-  analyze_ctx *c = ud;
-  if (ev->ts > c->last_ts) c->last_ts = ev->ts;
-  pc_finding_output_event(c->out, ev);
-}
-
-/* Streams an ETL file through the pipeline. Returns an exit code. */
-static int feed_etl(pc_etl_reader *r, const char *path, pc_pipeline *p, analyze_ctx *c) {
-  pc_record rec;
-  int rc;
-  while (!interrupted && (rc = pc_etl_next(r, &rec)) == PC_OK) {
-    pc_pipeline_push(p, &rec);
-    pushed(c);
-  }
-  if (interrupted || rc == 1) return PC_EXIT_OK;
-  fprintf(stderr, "portclash: %s: %s (findings before it were reported)\n", path, pc_etl_error(r));
-  return rc == PC_ENOMEM || rc == PC_EIO ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
-}
-
-/* Feeds a text fixture through the pipeline. Returns an exit code. */
-static int feed_fixture(const char *path, pc_pipeline *p, analyze_ctx *c) {
-  char *text;
-  size_t len;
-  int rc = pc_file_read(path, FIXTURE_MAX_BYTES, &text, &len);
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash: %s: %s\n", path, pc_strerror(rc));
-    return rc == PC_ENOENT ? PC_EXIT_USAGE : PC_EXIT_FAILURE;
-  }
-  pc_fixture *fx;
-  rc = pc_fixture_open(text, len, path, pc_decoder_schemas(pc_pipeline_decoder(p)), &fx);
-  if (rc != PC_OK) {
-    free(text);
-    fprintf(stderr, "portclash: %s\n", pc_strerror(rc));
-    return PC_EXIT_FAILURE;
-  }
-  int exit_code = PC_EXIT_OK;
-  pc_record r;
-  while (!interrupted && (rc = pc_fixture_next(fx, &r)) != 1) {
-    if (rc != PC_OK) {
-      /* Stop at the first bad line, after every good record before it. */
-      fprintf(stderr, "portclash: %s\n", pc_fixture_error(fx));
-      exit_code = PC_EXIT_USAGE;
-      break;
-    }
-    pc_pipeline_push(p, &r);
-    pushed(c);
-  }
-  pc_fixture_close(fx);
-  free(text);
-  return exit_code;
-}
-
-/* A file that does not start like an ETL file and reads as text is taken as a fixture. */
-static bool looks_like_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  unsigned char buf[512];
-  size_t n = fread(buf, 1, sizeof buf, f);
-  fclose(f);
-  if (n == 0) return false;
-  for (size_t i = 0; i < n; i++)
-    if (buf[i] == 0 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')) return false;
-  return true;
-}
-
-static const char *os_name_from_etl(const pc_etl_info *info) {
-  return info->os_major ? "windows" : "windows"; /* ETL captures come from Windows */
 }
 
 int pc_cmd_analyze(int argc, char **argv) {
@@ -163,23 +66,25 @@ int pc_cmd_analyze(int argc, char **argv) {
     return PC_EXIT_USAGE;
   }
 
-  /* Open the input first: a wrong path should fail before anything else is set up. */
-  char err[512] = "";
-  pc_etl_reader *etl = NULL;
-  int rc = pc_etl_open(path, &etl, err, sizeof err);
-  bool fixture = false;
+  /* Open the input first: a wrong path should fail before anything else is set up, and the
+   * findings take the capture's OS build from it. */
+  char err[1024] = "";
+  pc_schema_set *schemas = NULL;
+  pc_source *src = NULL;
+  int rc = pc_schema_builtin_load(&schemas);
+  if (rc == PC_OK) rc = pc_source_open_file(path, schemas, &src, err, sizeof err);
   if (rc != PC_OK) {
-    if (rc == PC_ENOENT || rc == PC_EIO || !looks_like_text(path)) {
-      fprintf(stderr, "portclash: %s: %s\n", path, err[0] ? err : pc_strerror(rc));
-      return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
-    }
-    fixture = true;
+    fprintf(stderr, "portclash: %s\n", err[0] ? err : pc_strerror(rc));
+    pc_schema_set_free(schemas);
+    return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
   }
+  pc_source_info info;
+  pc_source_get_info(src, &info);
 
   int exit_code = PC_EXIT_FAILURE;
   pc_hoststate *hs = NULL;
-  analyze_ctx ctx = {0};
-  pc_pipeline *pipe = NULL;
+  pc_finding_output *out = NULL;
+  pc_feed *feed = NULL;
   if (!pc_hoststate_offline_empty(&opt.offline)) {
     char hserr[PC_HOSTSTATE_ERR_MAX];
     rc = pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
@@ -189,50 +94,47 @@ int pc_cmd_analyze(int argc, char **argv) {
       goto done;
     }
   }
-  const pc_etl_info *info = etl ? pc_etl_get_info(etl) : NULL;
   /* The watch list only when asked for: a capture's own listeners are not this machine's
    * learned ports, and offline analysis never changes the local state. */
   bool watch = opt.watch_arg_count > 0 || opt.watch_count > 0;
-  pc_finding_output_options fo = {hs,
-                                  info ? os_name_from_etl(info) : "windows",
-                                  info ? info->os_build : 0,
-                                  fixture ? "fixture" : "etl",
-                                  false,
-                                  watch,
-                                  false};
-  rc = pc_finding_output_open(&opt, &fo, &ctx.out);
+  pc_finding_output_options fo = {hs, info.os, info.os_build, info.name, false, watch, false};
+  rc = pc_finding_output_open(&opt, &fo, &out);
   if (rc != PC_OK) {
     exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
     goto done;
   }
-  pc_pipeline_options po = {watch, watch ? on_event : NULL, &ctx};
-  if (pc_pipeline_new(&po, on_attempt, &ctx, &pipe) != PC_OK) goto done;
+  pc_feed_options feo = {.live = false, .stop_flag = &interrupted};
+  if (pc_feed_new(&feo, out, &feed) != PC_OK) goto done;
 
   interrupted = 0;
   signal(SIGINT, on_sigint);
-  exit_code = fixture ? feed_fixture(path, pipe, &ctx) : feed_etl(etl, path, pipe, &ctx);
+  pc_feed_result res;
+  pc_feed_run(feed, src, &res);
   signal(SIGINT, SIG_DFL);
-  if (interrupted) {
+  if (res.interrupted) {
     fprintf(stderr, "portclash: interrupted after %llu records; explaining what was read\n",
-            (unsigned long long)ctx.records);
+            (unsigned long long)res.items);
     opt.summary = true;
   }
-  pc_pipeline_finish(pipe);
+  exit_code = res.source_error == PC_OK                                     ? PC_EXIT_OK
+              : res.source_error == PC_ENOMEM || res.source_error == PC_EIO ? PC_EXIT_FAILURE
+                                                                            : PC_EXIT_USAGE;
   /* With host-state files, the watched ports are checked against them once. */
-  if (watch && hs) pc_finding_output_poll(ctx.out, ctx.last_ts, true);
-  pc_finding_output_flush(ctx.out);
-
-  pc_pipeline_stats ps;
-  pc_pipeline_get_stats(pipe, &ps);
-  pc_run_counts counts = {ps.records, info ? info->events_lost : 0};
-  if (opt.summary) pc_pipeline_write_summary(pipe, stderr);
-  pc_finding_output_close(ctx.out, &counts, opt.summary);
-  ctx.out = NULL;
+  if (watch && hs) {
+    pc_finding_output_poll(out, pc_feed_last_time(feed), true);
+    pc_finding_output_flush(out);
+  }
+  pc_run_counts counts;
+  pc_feed_counts(feed, &res, &counts);
+  if (opt.summary) pc_feed_write_summary(feed, stderr);
+  pc_finding_output_close(out, &counts, opt.summary);
+  out = NULL;
 
 done:
-  pc_pipeline_free(pipe);
-  pc_finding_output_close(ctx.out, NULL, false);
+  pc_feed_free(feed);
+  pc_finding_output_close(out, NULL, false);
   pc_hoststate_close(hs);
-  pc_etl_close(etl);
+  pc_source_close(src);
+  pc_schema_set_free(schemas);
   return exit_code;
 }

@@ -1,35 +1,37 @@
-/* portclash monitor (Windows): a private real-time ETW session -> decode + correlate ->
- * explain (live host state + rules) -> aggregate -> sinks, the same finding path as
- * `analyze` and the Linux monitor (run.h), with the same output options. A
- * status line on stderr every few seconds, a summary at exit. Ctrl+C (and console close,
- * logoff, shutdown) stops the session first, so it is never left running.
+/* cmd_monitor-win.c - `portclash monitor` on Windows: the ETW session's options, its start
+ * and the OS's own event layouts; the rest is the monitor every platform shares
+ * (cmd_monitor.c).
  *
  * Order: options, then rules and sinks (a bad rule or option is exit 2 before anything
  * touches ETW), then the session (it fails fast when not elevated), then the OS's event
  * layouts are read once through TDH and reconciled with the built-in ones; events that
- * arrive meanwhile wait in the source's bounded queue. --attempts prints the raw attempt
- * lines (pc_attempt_format_line) instead of findings. */
+ * arrive meanwhile wait in the source's bounded queue. Ctrl+C (and console close, logoff,
+ * shutdown) stops the session first, so it is never left running. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attempt_text.h"
 #include "cli.h"
-#include "pc_error.h"
-#include "run.h"
-#include "pc_pipeline.h"
-#include "run_options.h"
-#include "pc_schema_reconcile.h"
 #include "etw.h"
+#include "monitor.h"
+#include "pc_error.h"
+#include "pc_schema_reconcile.h"
 
-typedef struct monitor_opts {
-  pc_run_options run; /* the options shared with analyze and the Linux monitor */
+typedef struct win_monitor {
   pc_etw_options etw;
-  unsigned status_seconds; /* 0 = no status line */
-  bool os_schemas;         /* read the OS's layouts through TDH (default on) */
-  bool attempts;           /* --attempts: raw attempt lines instead of findings */
-  bool successes;          /* with --attempts: also print successful binds */
-} monitor_opts;
+  bool os_schemas; /* read the OS's layouts through TDH (default on) */
+  const pc_etw_api *api;
+  pc_os_version os;
+  pc_tdh_api tdh;
+  pc_decoder *dec;
+  bool fallback; /* no manifest functions: describe each new kind of event once */
+  struct seen_kind {
+    pc_guid provider;
+    uint16_t id;
+    uint8_t version;
+  } seen[256];
+  unsigned seen_count;
+} win_monitor;
 
 static void usage(FILE *out) {
   fputs(
@@ -41,13 +43,10 @@ static void usage(FILE *out) {
       "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
       "\n",
       out);
-  pc_run_options_help(out);
+  pc_monitor_options_help(out);
   fprintf(out,
-          "Live source:\n"
+          "Live source (ETW):\n"
           "%s"
-          "  --status SECONDS     status line on stderr every SECONDS (default 10, 0 = never)\n"
-          "  --attempts           print the raw attempts (one line each) instead of findings\n"
-          "  --successes          with --attempts: print successful binds too\n"
           "  --no-os-schemas      do not read the event layouts of this Windows (TDH); use the\n"
           "                       built-in ones only\n"
           "  -h, --help           this text\n"
@@ -57,50 +56,27 @@ static void usage(FILE *out) {
 }
 
 /* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
-static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
-  memset(o, 0, sizeof *o);
-  pc_run_options_init(&o->run);
-  pc_etw_options_init(&o->etw);
-  o->status_seconds = 10;
-  o->os_schemas = true;
+static int parse(int argc, char **argv, pc_monitor_options *mo, win_monitor *w, bool *help) {
   *help = false;
-  /* --config first, so that the options given on the command line override the file's. */
-  if (pc_run_options_preload(&o->run, argc, argv) != 0) return PC_EXIT_USAGE;
+  if (pc_monitor_options_init(mo, argc, argv) != PC_EXIT_OK) return PC_EXIT_USAGE;
+  pc_etw_options_init(&w->etw);
+  w->os_schemas = true;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       *help = true;
       return PC_EXIT_OK;
     }
-    if (strcmp(a, "--successes") == 0) {
-      o->successes = true;
-      continue;
-    }
-    if (strcmp(a, "--attempts") == 0) {
-      o->attempts = true;
-      continue;
-    }
     if (strcmp(a, "--no-os-schemas") == 0) {
-      o->os_schemas = false;
+      w->os_schemas = false;
       continue;
     }
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--status") == 0) {
-      char *end = NULL;
-      unsigned long v = val ? strtoul(val, &end, 10) : 0;
-      if (!val || !*val || *end || v > 86400) {
-        fputs("portclash monitor: --status needs a number of seconds (0 to 86400)\n", stderr);
-        return PC_EXIT_USAGE;
-      }
-      o->status_seconds = (unsigned)v;
-      i++;
-      continue;
-    }
-    int shared = pc_run_options_arg(&o->run, argc, argv, &i);
+    int shared = pc_monitor_option(mo, argc, argv, &i);
     if (shared == 1) continue;
     if (shared == 2) return PC_EXIT_USAGE;
+    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
     char err[200];
-    int rc = pc_etw_options_apply(&o->etw, a, val, err, sizeof err);
+    int rc = pc_etw_options_apply(&w->etw, a, val, err, sizeof err);
     if (rc == PC_OK) {
       i++;
       continue;
@@ -112,51 +88,14 @@ static int parse(int argc, char **argv, monitor_opts *o, bool *help) {
     fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
     return PC_EXIT_USAGE;
   }
-  if (!pc_hoststate_offline_empty(&o->run.offline)) {
-    fputs(
-        "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
-        "'explain'\n",
-        stderr);
-    return PC_EXIT_USAGE;
-  }
-  return PC_EXIT_OK;
-}
-
-typedef struct run {
-  monitor_opts *o;
-  pc_pipeline *pipe;
-  pc_finding_output *out; /* NULL with --attempts */
-  pc_tdh_api tdh;
-  bool fallback; /* no manifest functions: describe each new kind of event once */
-  struct seen_kind {
-    pc_guid provider;
-    uint16_t id;
-    uint8_t version;
-  } seen[256];
-  unsigned seen_count;
-} run;
-
-static void on_event(const pc_event *ev, void *ud) {
-  run *r = ud;
-  pc_finding_output_event(r->out, ev);
-}
-
-static void on_attempt(const pc_bind_attempt *a, void *ud) {
-  run *r = ud;
-  if (r->out) {
-    pc_finding_output_attempt(r->out, a);
-    return;
-  }
-  if (!a->failed && !r->o->successes) return;
-  char line[512];
-  pc_attempt_format_line(a, line, sizeof line);
-  printf("%s\n", line);
-  fflush(stdout);
+  return pc_monitor_options_check(mo);
 }
 
 /* Windows before 8.1: once per (provider, id, version), ask TDH about the received event and
  * use its layout when it differs from ours. Bounded: after 256 kinds, no more TDH calls. */
-static void fallback_check(run *r, const pc_record *rec) {
+static void fallback_check(void *ud, const pc_record *rec) {
+  win_monitor *r = ud;
+  if (!r->fallback) return;
   for (unsigned i = 0; i < r->seen_count; i++)
     if (r->seen[i].id == rec->id && r->seen[i].version == rec->version &&
         pc_guid_equal(&r->seen[i].provider, &rec->provider))
@@ -166,7 +105,7 @@ static void fallback_check(run *r, const pc_record *rec) {
   r->seen[r->seen_count].id = rec->id;
   r->seen[r->seen_count].version = rec->version;
   r->seen_count++;
-  pc_decoder *dec = pc_pipeline_decoder(r->pipe);
+  pc_decoder *dec = r->dec;
   const pc_schema_set *set = pc_decoder_schemas(dec);
   const char *pname = pc_provider_name(&rec->provider);
   if (!pname) return; /* not one of ours: the decoder counts it as foreign */
@@ -181,174 +120,76 @@ static void fallback_check(run *r, const pc_record *rec) {
             rec->version, ours ? diff : "a version portclash does not know");
 }
 
-static void status_line(pc_pipeline *p, pc_etw_session *s, const char *prefix) {
-  pc_pipeline_stats ps;
-  pc_pipeline_get_stats(p, &ps);
-  pc_etw_stats es;
-  pc_etw_session_query(s, &es);
-  fprintf(stderr,
-          "portclash: %s: records %llu, decoded %llu, attempts %llu (failed %llu), dropped %llu (queue %llu, "
-          "oversize %llu, malformed %llu)",
-          prefix, (unsigned long long)ps.records, (unsigned long long)ps.decoder.decoded,
-          (unsigned long long)ps.correlator.attempts_emitted,
-          (unsigned long long)ps.correlator.failures_emitted,
-          (unsigned long long)(es.queue_drops + es.oversize_drops + es.malformed_drops),
-          (unsigned long long)es.queue_drops, (unsigned long long)es.oversize_drops,
-          (unsigned long long)es.malformed_drops);
-  if (es.query_ok)
-    fprintf(stderr, ", ETW events lost %lu, real-time buffers lost %lu", (unsigned long)es.events_lost,
-            (unsigned long)es.realtime_buffers_lost);
-  fputc('\n', stderr);
-  if (es.query_ok && (es.events_lost || es.realtime_buffers_lost))
+/* The OS's own layouts, once, before the first record is decoded. */
+static void load_os_schemas(win_monitor *w) {
+  if (!w->os_schemas || pc_tdh_api_load(&w->tdh) != PC_OK) return;
+  if (w->tdh.enumerate_manifest_provider_events && w->tdh.get_manifest_event_information) {
+    pc_tdh_source *t;
+    pc_schema_source src;
+    if (pc_tdh_source_new(&w->tdh, &t, &src) == PC_OK) {
+      pc_reconcile_stats st;
+      pc_schema_reconcile(w->dec, &src, stderr, &st);
+      pc_tdh_source_free(t);
+    }
+  } else if (w->tdh.get_event_information) {
     fputs(
-        "portclash: warning: ETW dropped events (the system was faster than portclash); failures may be "
-        "missing\n",
+        "portclash: note: this Windows has no manifest enumeration (before 8.1); each kind of event is\n"
+        "checked against the system's layout when it first arrives\n",
         stderr);
+    w->fallback = true;
+  }
 }
 
-static pc_time now_filetime(void) {
-  FILETIME ft;
-  GetSystemTimeAsFileTime(&ft);
-  return (pc_time)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
+static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
+  win_monitor *w = ud;
+  w->dec = pc_pipeline_decoder(p);
+  pc_etw_plan plan;
+  if (pc_etw_plan_build(&w->os, pc_decoder_schemas(w->dec), &plan) == PC_ELIMIT)
+    fputs(
+        "portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the "
+        "kernel\n",
+        stderr);
+  int rc = pc_source_open_etw(&w->etw, &plan, w->api, w->os.build, stderr, out);
+  if (rc == PC_EPRIV) {
+    fputs(
+        "portclash monitor: access denied when starting the ETW session.\n"
+        "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
+        "the \"Performance Log Users\" group and sign in again.\n",
+        stderr);
+    return PC_EXIT_PRIVILEGE;
+  }
+  if (rc != PC_OK) {
+    fprintf(stderr, "portclash monitor: cannot start the ETW session: %s\n", pc_strerror(rc));
+    return PC_EXIT_FAILURE;
+  }
+  fprintf(stderr, "portclash: Windows %u.%u.%u\n", (unsigned)w->os.major, (unsigned)w->os.minor,
+          (unsigned)w->os.build);
+  load_os_schemas(w);
+  return PC_EXIT_OK;
 }
 
 /* The monitor with the ETW functions of api (NULL = the system's): pc_cmd_monitor, and the
  * tests' fake controller. */
 int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
-  monitor_opts o;
-  bool help;
-  int code = parse(argc, argv, &o, &help);
-  if (help) {
-    usage(stdout);
-    return PC_EXIT_OK;
-  }
-  if (code != PC_EXIT_OK) return code;
-
-  run r;
-  memset(&r, 0, sizeof r);
-  r.o = &o;
-  pc_os_version os;
-  pc_os_version_get(&os);
-  pc_hoststate *hs = NULL;
-  if (!o.attempts) {
-    char hserr[PC_HOSTSTATE_ERR_MAX] = "";
-    if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
-      /* Findings without owners and ranges are still worth having. */
-      fprintf(stderr, "portclash monitor: host state unavailable, findings will lack owners and ranges: %s\n",
-              hserr);
-      hs = NULL;
-    }
-    /* The ETW status line below says more than the sinks' (queue and ETW losses). */
-    o.run.sinks.status_interval_ms = 0;
-    /* Live triage: the first failure shows at once, repeats follow as one finding. */
-    pc_finding_output_options fo = {hs, "windows", os.build, "etw", true, true, true};
-    int frc = pc_finding_output_open(&o.run, &fo, &r.out);
-    if (frc != PC_OK) {
-      pc_hoststate_close(hs);
-      return frc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
-    }
-  }
-  /* With findings, the watch list sees every decoded event (reservations 1054/1519,
-   * listeners) and successful binds (learned ports). */
-  bool watching = r.out && pc_finding_output_watching(r.out);
-  pc_pipeline_options popts = {.report_success = (o.attempts && o.successes) || watching,
-                               .on_event = watching ? on_event : NULL,
-                               .event_ud = &r};
-  if (pc_pipeline_new(&popts, on_attempt, &r, &r.pipe) != PC_OK) {
+  pc_monitor_options mo;
+  win_monitor *w = calloc(1, sizeof *w);
+  if (!w) {
     fputs("portclash monitor: out of memory\n", stderr);
-    pc_finding_output_close(r.out, NULL, false);
-    pc_hoststate_close(hs);
     return PC_EXIT_FAILURE;
   }
-  pc_decoder *dec = pc_pipeline_decoder(r.pipe);
-
-  pc_etw_plan plan;
-  if (pc_etw_plan_build(&os, pc_decoder_schemas(dec), &plan) == PC_ELIMIT)
-    fputs(
-        "portclash: note: a provider has more than 64 event ids; it is filtered in portclash, not the "
-        "kernel\n",
-        stderr);
-
-  pc_etw_session *s = NULL;
-  int rc = pc_etw_session_start(&o.etw, &plan, api, stderr, &s);
-  if (rc != PC_OK) {
-    pc_pipeline_free(r.pipe);
-    pc_finding_output_close(r.out, NULL, false);
-    pc_hoststate_close(hs);
-    if (rc == PC_EPRIV) {
-      fputs(
-          "portclash monitor: access denied when starting the ETW session.\n"
-          "Run it from an elevated console (right-click > Run as administrator), or add the account to\n"
-          "the \"Performance Log Users\" group and sign in again.\n",
-          stderr);
-      return PC_EXIT_PRIVILEGE;
-    }
-    fprintf(stderr, "portclash monitor: cannot start the ETW session: %s\n", pc_strerror(rc));
-    return PC_EXIT_FAILURE;
+  bool help;
+  int code = parse(argc, argv, &mo, w, &help);
+  if (help) usage(stdout);
+  if (help || code != PC_EXIT_OK) {
+    free(w);
+    return help ? PC_EXIT_OK : code;
   }
-  pc_etw_install_ctrl_handler(s);
-  fprintf(stderr, "portclash: monitoring (Windows %u.%u.%u, session '%s'); Ctrl+C to stop\n",
-          (unsigned)os.major, (unsigned)os.minor, (unsigned)os.build, o.etw.session_name);
-
-  /* The OS's own layouts, once, before the first record is decoded. */
-  if (o.os_schemas && pc_tdh_api_load(&r.tdh) == PC_OK) {
-    if (r.tdh.enumerate_manifest_provider_events && r.tdh.get_manifest_event_information) {
-      pc_tdh_source *t;
-      pc_schema_source src;
-      if (pc_tdh_source_new(&r.tdh, &t, &src) == PC_OK) {
-        pc_reconcile_stats st;
-        pc_schema_reconcile(dec, &src, stderr, &st);
-        pc_tdh_source_free(t);
-      }
-    } else if (r.tdh.get_event_information) {
-      fputs(
-          "portclash: note: this Windows has no manifest enumeration (before 8.1); each kind of event is\n"
-          "checked against the system's layout when it first arrives\n",
-          stderr);
-      r.fallback = true;
-    }
-  }
-
-  static uint8_t buf[65536];
-  pc_record rec;
-  ULONGLONG next_status = GetTickCount64() + (ULONGLONG)o.status_seconds * 1000;
-  for (;;) {
-    rc = pc_etw_session_next(s, &rec, buf, sizeof buf, 500);
-    if (rc == PC_OK) {
-      if (r.fallback) fallback_check(&r, &rec);
-      pc_pipeline_push(r.pipe, &rec);
-    } else if (rc == PC_ETIMEOUT) {
-      /* No events: move event time on so the correlator emits what it holds and the
-       * aggregation windows that ended are written. */
-      pc_time now = now_filetime();
-      pc_pipeline_advance(r.pipe, now);
-      if (r.out) {
-        pc_finding_output_advance(r.out, now);
-        pc_finding_output_poll(r.out, now, false);
-      }
-    } else {
-      break; /* PC_ENOENT: the session stopped (Ctrl+C, or stopped from outside) */
-    }
-    if (o.status_seconds && GetTickCount64() >= next_status) {
-      status_line(r.pipe, s, "status");
-      next_status = GetTickCount64() + (ULONGLONG)o.status_seconds * 1000;
-    }
-  }
-  pc_pipeline_finish(r.pipe);
-  if (r.out) pc_finding_output_flush(r.out);
-  status_line(r.pipe, s, "summary");
-  pc_pipeline_write_summary(r.pipe, stderr);
-  pc_pipeline_stats ps;
-  pc_pipeline_get_stats(r.pipe, &ps);
-  pc_etw_stats es;
-  pc_etw_session_query(s, &es);
-  pc_run_counts counts = {ps.records, es.queue_drops + es.oversize_drops + es.malformed_drops +
-                                          (es.query_ok ? (uint64_t)es.events_lost : 0)};
-  pc_finding_output_close(r.out, &counts, true);
-  pc_etw_session_free(s);
-  pc_pipeline_free(r.pipe);
-  pc_hoststate_close(hs);
-  return PC_EXIT_OK;
+  w->api = api;
+  pc_os_version_get(&w->os);
+  pc_monitor_platform pl = {"windows", w->os.build, "etw", open_source, NULL, fallback_check, w};
+  code = pc_monitor_run(&mo, &pl);
+  free(w);
+  return code;
 }
 
 int pc_cmd_monitor(int argc, char **argv) {

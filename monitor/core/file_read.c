@@ -48,7 +48,7 @@ int pc_file_read(const char *path, size_t max, char **out, size_t *len) {
   *out = NULL;
   *len = 0;
   FILE *f = fopen(path, "rb");
-  if (!f) return errno == ENOENT ? PC_ENOENT : PC_EIO;
+  if (!f) return pc_err_from_errno(errno) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   int rc = pc_file_read_stream(f, max, false, out, len);
   fclose(f);
   return rc;

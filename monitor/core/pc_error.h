@@ -29,7 +29,8 @@
   X(PC_ENET, -16, "network error")                             \
   X(PC_EEXIST, -17, "already exists")                          \
   X(PC_ETIMEOUT, -18, "timed out")                             \
-  X(PC_ETRAILING, -19, "payload is longer than its schema")
+  X(PC_ETRAILING, -19, "payload is longer than its schema")    \
+  X(PC_EEND, -20, "end of input")
 
 typedef enum pc_err {
 #define PC__ERR_ENUM(name, num, msg) name = num,
@@ -43,6 +44,12 @@ const char *pc_strerror(int err);
 
 /* Returns the symbolic name ("PC_ETRUNC") for err; never NULL. */
 const char *pc_errname(int err);
+
+/* The one translation of a C runtime / POSIX errno value to a pc_err (ENOENT -> PC_ENOENT,
+ * EACCES/EPERM -> PC_EPRIV, ENOMEM, EEXIST, EINTR/EAGAIN -> PC_EAGAIN, EMSGSIZE -> PC_ELIMIT,
+ * ETIMEDOUT, ENOSYS/ENOTSUP -> PC_ENOTSUP, connection errors -> PC_ENET, anything else
+ * PC_EIO). Win32 errors have theirs in the OS layer (pc_os_err_from_win32, os-win.c). */
+pc_err pc_err_from_errno(int e);
 
 /* Process exit codes (the DESIGN.md contract), for every command. */
 #define PC_EXIT_OK 0

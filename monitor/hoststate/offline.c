@@ -9,6 +9,7 @@
 #include "pc_error.h"
 #include "pc_file.h"
 #include "pc_hoststate.h"
+#include "pc_vec.h"
 
 typedef struct offline {
   pc_port_range *excluded; /* handed to the handle on the first refresh */
@@ -112,31 +113,13 @@ static int read_all(const char *path, char **out, size_t *len, char *err, size_t
   if (!f) {
     int e = errno;
     snprintf(err, errcap, "%s: cannot open: %s", path, strerror(e));
-    return e == ENOENT ? PC_ENOENT : PC_EIO;
+    return pc_err_from_errno(e);
   }
   /* One byte over the parsers' limit is enough for them to report it. */
   int rc = pc_file_read_stream(f, PC_HOSTTEXT_MAX_BYTES + 1, true, out, len);
   fclose(f);
   if (rc != PC_OK) snprintf(err, errcap, "%s: %s", path, pc_strerror(rc));
   return rc;
-}
-
-/* Appends src[0..n) to *dst (length *dn); frees src. */
-static int append(void **dst, size_t *dn, void *src, size_t n, size_t elem) {
-  if (n == 0) {
-    free(src);
-    return PC_OK;
-  }
-  void *p = realloc(*dst, (*dn + n) * elem);
-  if (!p) {
-    free(src);
-    return PC_ENOMEM;
-  }
-  memcpy((char *)p + *dn * elem, src, n * elem);
-  free(src);
-  *dst = p;
-  *dn += n;
-  return PC_OK;
 }
 
 typedef struct proc_sort {
@@ -297,21 +280,23 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
         case 0:
           rc = pc_netsh_parse_excluded(data, len, path, proto, family, (pc_port_range **)&rows, &n, err,
                                        errcap);
-          if (rc == PC_OK) rc = append((void **)&o->excluded, &o->n_excluded, rows, n, sizeof(pc_port_range));
+          if (rc == PC_OK)
+            rc = pc_vec_append((void **)&o->excluded, &o->n_excluded, rows, n, sizeof(pc_port_range));
           break;
         case 1:
           rc = pc_netsh_parse_dynamic(data, len, path, proto, family, (pc_dynamic_range **)&rows, &n, err,
                                       errcap);
           if (rc == PC_OK)
-            rc = append((void **)&o->dynamic, &o->n_dynamic, rows, n, sizeof(pc_dynamic_range));
+            rc = pc_vec_append((void **)&o->dynamic, &o->n_dynamic, rows, n, sizeof(pc_dynamic_range));
           break;
         case 2:
           rc = pc_netstat_parse(data, len, path, (pc_owner_row **)&rows, &n, err, errcap);
-          if (rc == PC_OK) rc = append((void **)&o->sockets, &o->n_sockets, rows, n, sizeof(pc_owner_row));
+          if (rc == PC_OK)
+            rc = pc_vec_append((void **)&o->sockets, &o->n_sockets, rows, n, sizeof(pc_owner_row));
           break;
         default:
           rc = pc_tasklist_parse(data, len, path, (pc_process_row **)&rows, &n, err, errcap);
-          if (rc == PC_OK) rc = append((void **)&procs, &n_procs, rows, n, sizeof(pc_process_row));
+          if (rc == PC_OK) rc = pc_vec_append((void **)&procs, &n_procs, rows, n, sizeof(pc_process_row));
           break;
       }
       free(data);

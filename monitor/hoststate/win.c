@@ -43,6 +43,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_vec.h"
 #include "win_util.h"
 
 #define CACHE_TTL_MS 1000
@@ -194,24 +195,6 @@ static char *run_netsh(const wchar_t *args, size_t *len) {
   return buf;
 }
 
-/* Appends src[0..n) to *dst (of *dn), taking src. */
-static bool append_ranges(void **dst, size_t *dn, void *src, size_t n, size_t elem) {
-  if (n == 0) {
-    free(src);
-    return true;
-  }
-  void *p = realloc(*dst, (*dn + n) * elem);
-  if (!p) {
-    free(src);
-    return false;
-  }
-  memcpy((char *)p + *dn * elem, src, n * elem);
-  free(src);
-  *dst = p;
-  *dn += n;
-  return true;
-}
-
 static int win_refresh(pc_hoststate *hs, void *impl) {
   win_hs *w = impl;
   for (int i = 0; i < 4; i++) w->tables[i].valid = false;
@@ -263,8 +246,8 @@ static int win_refresh(pc_hoststate *hs, void *impl) {
       if (!runs[i].dynamic) excl_ok = false;
       continue;
     }
-    bool ok = runs[i].dynamic ? append_ranges((void **)&dyn, &n_dyn, rows, n, sizeof *dyn)
-                              : append_ranges((void **)&excl, &n_excl, rows, n, sizeof *excl);
+    bool ok = (runs[i].dynamic ? pc_vec_append((void **)&dyn, &n_dyn, rows, n, sizeof *dyn)
+                               : pc_vec_append((void **)&excl, &n_excl, rows, n, sizeof *excl)) == PC_OK;
     if (!ok) {
       free(excl);
       free(dyn);

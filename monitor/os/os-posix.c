@@ -154,7 +154,7 @@ pc_err pc_os_file_open(const char *path, pc_os_file **out, uint64_t *size) {
     int e = errno;
     free(f);
     errno = e;
-    return e == ENOENT ? PC_ENOENT : PC_EIO;
+    return pc_err_from_errno(e);
   }
   struct stat st;
   f->size = fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -200,5 +200,5 @@ void pc_os_file_close(pc_os_file *f) {
 
 pc_err pc_os_file_rename(const char *from, const char *to) {
   if (rename(from, to) == 0) return PC_OK;
-  return errno == ENOENT ? PC_ENOENT : PC_EIO;
+  return pc_err_from_errno(errno);
 }

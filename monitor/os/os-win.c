@@ -21,6 +21,7 @@
 #include <windows.h>
 
 #include "pc_os.h"
+#include "win_util.h"
 
 struct pc_os_mutex {
   CRITICAL_SECTION cs;
@@ -201,8 +202,32 @@ static void free_keep_error(void *p) {
   SetLastError(e);
 }
 
-static bool is_not_found(DWORD e) {
-  return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND;
+pc_err pc_os_err_from_win32(unsigned long e) {
+  switch (e) {
+    case ERROR_SUCCESS:
+      return PC_OK;
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+      return PC_ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_PRIVILEGE_NOT_HELD:
+      return PC_EPRIV;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+      return PC_ENOMEM;
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_FILE_EXISTS:
+      return PC_EEXIST;
+    case ERROR_NOT_SUPPORTED:
+    case ERROR_CALL_NOT_IMPLEMENTED:
+      return PC_ENOTSUP;
+    case ERROR_TIMEOUT:
+    case WAIT_TIMEOUT:
+      return PC_ETIMEOUT;
+    case ERROR_DISK_FULL:
+    default:
+      return PC_EIO;
+  }
 }
 
 struct pc_os_file {
@@ -237,7 +262,7 @@ pc_err pc_os_file_open(const char *path, pc_os_file **out, uint64_t *size) {
   if (f->h == INVALID_HANDLE_VALUE) {
     DWORD e = GetLastError();
     free_keep_error(f);
-    return is_not_found(e) ? PC_ENOENT : PC_EIO;
+    return pc_os_err_from_win32(e) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   }
   LARGE_INTEGER sz;
   f->size = GetFileType(f->h) == FILE_TYPE_DISK && GetFileSizeEx(f->h, &sz) ? (uint64_t)sz.QuadPart : 0;
@@ -318,5 +343,5 @@ pc_err pc_os_file_rename(const char *from, const char *to) {
   free(wt);
   if (ok) return PC_OK;
   SetLastError(e);
-  return is_not_found(e) ? PC_ENOENT : PC_EIO;
+  return pc_os_err_from_win32(e) == PC_ENOENT ? PC_ENOENT : PC_EIO;
 }

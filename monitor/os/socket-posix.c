@@ -94,7 +94,9 @@ pc_err pc_os_sock_send(pc_os_sock s, const char *p, size_t n, size_t *sent, int 
     return PC_OK;
   }
   *os_err = errno;
-  return errno == EINTR ? PC_EAGAIN : errno == EMSGSIZE ? PC_ELIMIT : PC_ENET;
+  /* A send error that is not otherwise classified is the network's. */
+  pc_err e = pc_err_from_errno(errno);
+  return e == PC_EAGAIN || e == PC_ELIMIT ? e : PC_ENET;
 }
 
 void pc_os_sock_close(pc_os_sock s) {

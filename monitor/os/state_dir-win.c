@@ -9,6 +9,7 @@
 #include "pc_error.h"
 #include "os_internal.h"
 #include "pc_os.h"
+#include "win_util.h"
 
 int pc_state_dir_default(char *buf, size_t cap) {
   return pc_state_dir_resolve(getenv("PC_STATE_DIR"), NULL, NULL, getenv("ProgramData"), buf, cap);
@@ -19,7 +20,7 @@ char pc__state_sep(void) {
 }
 
 static int err_code(DWORD e) {
-  return e == ERROR_ACCESS_DENIED ? PC_EPRIV : PC_EIO;
+  return pc_os_err_from_win32(e) == PC_EPRIV ? PC_EPRIV : PC_EIO;
 }
 
 int pc__state_mkdirs(const char *dir) {

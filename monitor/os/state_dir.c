@@ -62,7 +62,7 @@ int pc_state_write(const char *dir, const char *name, const char *data, size_t l
   FILE *f = fopen(tmp, "wb");
   if (!f) {
     snprintf(err, errcap, "cannot write %s (%s)", tmp, strerror(errno));
-    return errno == EACCES || errno == EPERM ? PC_EPRIV : PC_EIO;
+    return pc_err_from_errno(errno) == PC_EPRIV ? PC_EPRIV : PC_EIO;
   }
   if (len && fwrite(data, 1, len, f) != len) {
     fclose(f);

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <windows.h>
 
+#include "pc_error.h"
+
 /* Starts Winsock once per process (thread-safe) and never undoes it: the sinks may be opened
  * and closed many times, and WSACleanup while another part of the program (host state, the
  * syslog sink, tests) uses Winsock would break it. Returns 0 when Winsock is usable, else the
@@ -25,5 +27,11 @@ int pc_win_wsa_ready(void);
  * closes pi->hProcess and pi->hThread. */
 bool pc_win_spawn(const wchar_t *app, wchar_t *cmd, DWORD flags, HANDLE in, HANDLE out,
                   PROCESS_INFORMATION *pi);
+
+/* The one translation of a Win32 error (GetLastError, ControlTrace's result, ...) to a
+ * pc_err (os-win.c): not found -> PC_ENOENT, access denied / privilege not held -> PC_EPRIV,
+ * out of memory, exists, not supported, timeout; anything else PC_EIO. C runtime errno
+ * values have theirs in core (pc_err_from_errno). */
+pc_err pc_os_err_from_win32(unsigned long e);
 
 #endif

@@ -23,6 +23,7 @@
 #include "pc_bpf_event.h"
 #include "pc_error.h"
 #include "ebpf.h"
+#include "pc_source.h"
 
 #define DEFAULT_RING_BYTES (512u * 1024u)
 #define DEFAULT_QUEUE 4096u
@@ -508,4 +509,77 @@ void pc_ebpf_close(pc_ebpf_source *s) {
   pthread_mutex_destroy(&s->mu);
   free(s->queue);
   free(s);
+}
+
+/* ---- as a pc_source (pc_source.h) ---- */
+
+typedef struct ebpf_src {
+  pc_ebpf_source *s;
+  pc_ebpf_item cur;     /* the item handed out last (its extra points here) */
+  volatile int stopped; /* set by stop, possibly from a signal handler */
+} ebpf_src;
+
+static int ebpf_src_next(void *self, pc_source_item *it, unsigned timeout_ms) {
+  ebpf_src *e = self;
+  /* After stop, what is queued is still handed out (not waited for), then the end. */
+  int stopped = e->stopped;
+  if (pc_ebpf_next(e->s, &e->cur, stopped ? 0 : (int)timeout_ms) != PC_OK)
+    return stopped ? PC_EEND : PC_ETIMEOUT;
+  it->kind = PC_SOURCE_ATTEMPT;
+  it->attempt = e->cur.attempt;
+  it->extra = &e->cur;
+  return PC_OK;
+}
+
+static void ebpf_src_stats(void *self, pc_source_stats *st) {
+  pc_ebpf_stats es;
+  pc_ebpf_get_stats(((ebpf_src *)self)->s, &es);
+  st->items = es.delivered;
+  st->lost = es.kernel_dropped + es.queue_dropped;
+  snprintf(
+      st->detail, sizeof st->detail,
+      "eBPF source: %llu failures seen by the kernel, %llu lost in the kernel ring (full), %llu lost in the "
+      "queue (full), %llu explained; queue peak %llu",
+      (unsigned long long)(es.kernel_submitted + es.kernel_dropped), (unsigned long long)es.kernel_dropped,
+      (unsigned long long)es.queue_dropped, (unsigned long long)es.delivered,
+      (unsigned long long)es.queue_high);
+}
+
+static void ebpf_src_info(void *self, pc_source_info *in) {
+  in->name = "ebpf";
+  in->os = "linux";
+  in->attached = pc_ebpf_hooks_in_use(((ebpf_src *)self)->s);
+}
+
+static void ebpf_src_stop(void *self) {
+  ((ebpf_src *)self)->stopped = 1;
+}
+
+static const char *ebpf_src_error(const void *self) {
+  (void)self;
+  return "";
+}
+
+static void ebpf_src_close(void *self) {
+  ebpf_src *e = self;
+  pc_ebpf_close(e->s);
+  free(e);
+}
+
+static const pc_source_ops ebpf_src_ops = {ebpf_src_next, ebpf_src_stats, ebpf_src_info,
+                                           ebpf_src_stop, ebpf_src_error, ebpf_src_close};
+
+int pc_source_open_ebpf(const struct pc_ebpf_options *o, pc_source **out, char *err, size_t errcap) {
+  *out = NULL;
+  ebpf_src *e = calloc(1, sizeof *e);
+  if (!e) {
+    snprintf(err, errcap, "out of memory");
+    return PC_ENOMEM;
+  }
+  int rc = pc_ebpf_open(o, &e->s, err, errcap);
+  if (rc != PC_OK) {
+    free(e);
+    return rc;
+  }
+  return pc_source_new(&ebpf_src_ops, e, out);
 }

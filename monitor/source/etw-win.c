@@ -21,6 +21,8 @@
 
 #include "pc_error.h"
 #include "etw.h"
+#include "pc_source.h"
+#include "win_util.h"
 
 /* ---- Options ---- */
 
@@ -342,10 +344,10 @@ static void props_reset(pc_etw_session *s, const pc_etw_options *o) {
 
 static int fail(pc_etw_session *s, FILE *msg, const char *call, ULONG err) {
   s->os_error = err;
-  if (err == ERROR_ACCESS_DENIED) return PC_EPRIV;
+  pc_err e = pc_os_err_from_win32(err);
+  if (e == PC_EPRIV) return PC_EPRIV;
   if (msg) fprintf(msg, "portclash: %s failed (Win32 error %lu)\n", call, (unsigned long)err);
-  if (err == ERROR_NOT_ENOUGH_MEMORY || err == ERROR_OUTOFMEMORY) return PC_ENOMEM;
-  return PC_EIO;
+  return e == PC_ENOMEM ? PC_ENOMEM : PC_EIO;
 }
 
 static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, bool with_filter) {
@@ -666,3 +668,81 @@ void pc_etw_session_free(pc_etw_session *s) {
 const pc_etw_api pc_etw_api_system = {
     StartTraceW, ControlTraceW, EnableTraceEx2, OpenTraceW, ProcessTrace, CloseTrace,
 };
+
+/* ---- as a pc_source (pc_source.h) ---- */
+
+typedef struct etw_src {
+  pc_etw_session *s;
+  uint32_t os_build;
+  char attached[PC_ETW_NAME_MAX + 48];
+  uint8_t buf[65536]; /* the user data of the record handed out last */
+} etw_src;
+
+static int etw_src_next(void *self, pc_source_item *it, unsigned timeout_ms) {
+  etw_src *e = self;
+  int rc = pc_etw_session_next(e->s, &it->record, e->buf, sizeof e->buf, timeout_ms);
+  if (rc == PC_OK) it->kind = PC_SOURCE_RECORD;
+  /* PC_ENOENT: the session has ended (stopped by us, or from outside) and the queue is
+   * empty. */
+  return rc == PC_ENOENT ? PC_EEND : rc;
+}
+
+static void etw_src_stats(void *self, pc_source_stats *st) {
+  pc_etw_stats es;
+  pc_etw_session_query(((etw_src *)self)->s, &es);
+  st->items = es.delivered;
+  st->lost = es.queue_drops + es.oversize_drops + es.malformed_drops +
+             (es.query_ok ? (uint64_t)es.events_lost + es.realtime_buffers_lost : 0);
+  int n = snprintf(st->detail, sizeof st->detail,
+                   "ETW: %llu events received, dropped %llu (queue %llu, oversize %llu, malformed %llu)",
+                   (unsigned long long)es.delivered,
+                   (unsigned long long)(es.queue_drops + es.oversize_drops + es.malformed_drops),
+                   (unsigned long long)es.queue_drops, (unsigned long long)es.oversize_drops,
+                   (unsigned long long)es.malformed_drops);
+  if (es.query_ok && n > 0 && (size_t)n < sizeof st->detail)
+    snprintf(st->detail + n, sizeof st->detail - (size_t)n,
+             ", ETW events lost %lu, real-time buffers lost %lu", (unsigned long)es.events_lost,
+             (unsigned long)es.realtime_buffers_lost);
+}
+
+static void etw_src_info(void *self, pc_source_info *in) {
+  etw_src *e = self;
+  in->name = "etw";
+  in->os = "windows";
+  in->os_build = e->os_build;
+  in->attached = e->attached;
+}
+
+static void etw_src_stop(void *self) {
+  pc_etw_session_stop(((etw_src *)self)->s);
+}
+
+static const char *etw_src_error(const void *self) {
+  (void)self;
+  return "";
+}
+
+static void etw_src_close(void *self) {
+  etw_src *e = self;
+  pc_etw_session_free(e->s);
+  free(e);
+}
+
+static const pc_source_ops etw_src_ops = {etw_src_next, etw_src_stats, etw_src_info,
+                                          etw_src_stop, etw_src_error, etw_src_close};
+
+int pc_source_open_etw(const struct pc_etw_options *o, const struct pc_etw_plan *plan,
+                       const struct pc_etw_api *api, uint32_t os_build, FILE *msg, pc_source **out) {
+  *out = NULL;
+  etw_src *e = calloc(1, sizeof *e);
+  if (!e) return PC_ENOMEM;
+  int rc = pc_etw_session_start(o, plan, api, msg, &e->s);
+  if (rc != PC_OK) {
+    free(e);
+    return rc;
+  }
+  pc_etw_install_ctrl_handler(e->s);
+  e->os_build = os_build;
+  snprintf(e->attached, sizeof e->attached, "ETW session '%s'", o->session_name);
+  return pc_source_new(&etw_src_ops, e, out);
+}

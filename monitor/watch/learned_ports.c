@@ -10,6 +10,7 @@
 #include "pc_attempt.h"
 #include "pc_error.h"
 #include "learned_ports.h"
+#include "pc_text.h"
 #include "pc_os.h"
 
 #define HEADER "portclash learned ports 1"
@@ -130,19 +131,6 @@ static bool token(cursor *c, const char **tok, size_t *len) {
   return true;
 }
 
-static bool parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out) {
-  if (len == 0 || len > 20) return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = (uint64_t)(s[i] - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
 static int parse_line(const char *line, size_t len, pc_learned_port *out) {
   cursor c = {line, line + len};
   const char *t;
@@ -156,13 +144,13 @@ static int parse_line(const char *line, size_t len, pc_learned_port *out) {
     out->proto = PC_PROTO_UDP;
   else
     return PC_EPARSE;
-  if (!token(&c, &t, &tl) || !parse_u64(t, tl, 65535, &v) || v == 0) return PC_EPARSE;
+  if (!token(&c, &t, &tl) || !pc_parse_uint(t, tl, 65535, false, &v) || v == 0) return PC_EPARSE;
   out->port = (uint16_t)v;
-  if (!token(&c, &t, &tl) || !parse_u64(t, tl, UINT32_MAX, &v)) return PC_EPARSE;
+  if (!token(&c, &t, &tl) || !pc_parse_uint(t, tl, UINT32_MAX, false, &v)) return PC_EPARSE;
   out->pid = (uint32_t)v;
-  if (!token(&c, &t, &tl) || !parse_u64(t, tl, INT64_MAX, &v)) return PC_EPARSE;
+  if (!token(&c, &t, &tl) || !pc_parse_uint(t, tl, INT64_MAX, false, &v)) return PC_EPARSE;
   out->first_seen = (pc_time)v;
-  if (!token(&c, &t, &tl) || !parse_u64(t, tl, INT64_MAX, &v)) return PC_EPARSE;
+  if (!token(&c, &t, &tl) || !pc_parse_uint(t, tl, INT64_MAX, false, &v)) return PC_EPARSE;
   out->last_seen = (pc_time)v;
   /* The rest of the line (after one blank) is the name, which may contain blanks. */
   if (c.p < c.end) c.p++;
@@ -180,14 +168,12 @@ int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *or
   l->n = 0;
   l->dirty = false;
   if (!origin) origin = "learned ports";
-  const char *p = text, *end = text + len;
-  int lineno = 0;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    size_t ll = (size_t)(le - p);
-    if (ll && p[ll - 1] == '\r') ll--;
-    lineno++;
+  pc_lines it;
+  pc_lines_init(&it, text, len);
+  const char *p;
+  size_t ll;
+  while (pc_lines_next(&it, &p, &ll)) {
+    unsigned lineno = it.no;
     if (lineno == 1) {
       if (ll != strlen(HEADER) || memcmp(p, HEADER, ll) != 0) {
         snprintf(err, errcap, "%s:1: not a portclash learned-ports file (expected '%s')", origin, HEADER);
@@ -197,7 +183,7 @@ int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *or
       pc_learned_port e;
       if (memchr(p, '\0', ll) || parse_line(p, ll, &e) != PC_OK) {
         l->n = 0;
-        snprintf(err, errcap, "%s:%d: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')", origin,
+        snprintf(err, errcap, "%s:%u: malformed entry (expected 'tcp|udp PORT PID FIRST LAST NAME')", origin,
                  lineno);
         return PC_ECORRUPT;
       }
@@ -207,9 +193,8 @@ int pc_learned_parse(pc_learned *l, const char *text, size_t len, const char *or
       pc_learned_port *got = (pc_learned_port *)pc_learned_find(l, e.proto, e.port);
       if (got && e.first_seen < got->first_seen) got->first_seen = e.first_seen;
     }
-    p = nl ? nl + 1 : end;
   }
-  if (lineno == 0) {
+  if (it.no == 0) {
     snprintf(err, errcap, "%s: empty file", origin);
     return PC_ECORRUPT;
   }

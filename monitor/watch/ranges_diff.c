@@ -7,6 +7,8 @@
 
 #include "pc_error.h"
 #include "pc_format.h"
+#include "pc_text.h"
+#include "pc_vec.h"
 #include "ranges_diff.h"
 #include "pc_os.h"
 
@@ -172,14 +174,8 @@ static bool family_of(const char *s, uint8_t *out) {
 }
 
 static int push(void **arr, size_t *n, size_t *cap, size_t size, const void *item) {
-  if (*n >= PC_SNAPSHOT_MAX_RANGES) return PC_ELIMIT;
-  if (*n == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = realloc(*arr, ncap * size);
-    if (!na) return PC_ENOMEM;
-    *arr = na;
-    *cap = ncap;
-  }
+  int rc = pc_vec_reserve(arr, cap, *n + 1, size, PC_SNAPSHOT_MAX_RANGES);
+  if (rc != PC_OK) return rc;
   memcpy((char *)*arr + *n * size, item, size);
   (*n)++;
   return PC_OK;
@@ -235,15 +231,13 @@ int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc
   out->taken = PC_TIME_UNKNOWN;
   if (!origin) origin = "range snapshot";
   size_t cap_e = 0, cap_d = 0;
-  const char *p = text, *end = text + len;
-  int lineno = 0;
+  pc_lines it;
+  pc_lines_init(&it, text, len);
+  const char *p;
+  size_t ll;
   char line[512];
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    size_t ll = (size_t)(le - p);
-    if (ll && p[ll - 1] == '\r') ll--;
-    lineno++;
+  while (pc_lines_next(&it, &p, &ll)) {
+    unsigned lineno = it.no;
     const char *why = NULL;
     int rc = PC_ECORRUPT;
     if (ll >= sizeof line || memchr(p, '\0', ll)) {
@@ -258,13 +252,12 @@ int pc_range_snapshot_parse(const char *text, size_t len, const char *origin, pc
       }
     }
     if (why) {
-      snprintf(err, errcap, "%s:%d: %s", origin, lineno, why);
+      snprintf(err, errcap, "%s:%u: %s", origin, lineno, why);
       pc_range_snapshot_clear(out);
       return rc == PC_ENOMEM ? PC_ENOMEM : PC_ECORRUPT;
     }
-    p = nl ? nl + 1 : end;
   }
-  if (lineno == 0) {
+  if (it.no == 0) {
     snprintf(err, errcap, "%s: empty file", origin);
     return PC_ECORRUPT;
   }

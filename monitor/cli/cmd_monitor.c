@@ -1,0 +1,180 @@
+/* cmd_monitor.c - `portclash monitor` on every platform: the live source of this machine
+ * (opened by cmd_monitor-linux.c or cmd_monitor-win.c) -> the one loop (feed.c) -> the same
+ * finding path as `analyze` (run.h), with the same output options. A status line on stderr
+ * every few seconds, a summary at exit. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "feed.h"
+#include "monitor.h"
+#include "run.h"
+
+int pc_monitor_options_init(pc_monitor_options *o, int argc, char **argv) {
+  memset(o, 0, sizeof *o);
+  pc_run_options_init(&o->run);
+  o->status_seconds = 10;
+  /* --config first, so that the options given on the command line override the file's. */
+  return pc_run_options_preload(&o->run, argc, argv) != 0 ? PC_EXIT_USAGE : PC_EXIT_OK;
+}
+
+/* Value of "--opt VALUE" or "--opt=VALUE" when argv[*i] is name; NULL otherwise (and *i
+ * unchanged), or when the value is missing (*missing set). */
+static const char *value_of(int argc, char **argv, int *i, const char *name, bool *missing) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n) != 0) return NULL;
+  if (a[n] == '=') return a + n + 1;
+  if (a[n] != '\0') return NULL;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static bool seconds(const char *v, double max, double *out) {
+  char *end;
+  double d = v && *v ? strtod(v, &end) : -1;
+  if (!v || !*v || *end || !(d >= 0) || d > max) return false;
+  *out = d;
+  return true;
+}
+
+int pc_monitor_option(pc_monitor_options *o, int argc, char **argv, int *i) {
+  const char *a = argv[*i];
+  if (strcmp(a, "--attempts") == 0) {
+    o->attempts = true;
+    return 1;
+  }
+  if (strcmp(a, "--successes") == 0) {
+    o->successes = true;
+    return 1;
+  }
+  bool missing = false;
+  int at = *i;
+  const char *v = value_of(argc, argv, i, "--status", &missing);
+  double d;
+  if (v || missing) {
+    if (!seconds(v, 86400, &d)) {
+      fprintf(stderr, "portclash monitor: --status needs a number of seconds (0 to 86400)\n");
+      return 2;
+    }
+    o->status_seconds = (unsigned)d;
+    return 1;
+  }
+  *i = at;
+  v = value_of(argc, argv, i, "--duration", &missing);
+  if (v || missing) {
+    if (!seconds(v, 1e7, &d)) {
+      fprintf(stderr, "portclash monitor: --duration needs a number of seconds\n");
+      return 2;
+    }
+    o->duration_ms = (uint64_t)(d * 1000);
+    return 1;
+  }
+  *i = at;
+  return pc_run_options_arg(&o->run, argc, argv, i);
+}
+
+void pc_monitor_options_help(FILE *out) {
+  pc_run_options_help(out);
+  fputs(
+      "Monitor:\n"
+      "  --status SECONDS     status line on stderr every SECONDS; 0 = never [10]\n"
+      "  --duration SECONDS   stop after SECONDS [run until Ctrl+C / SIGTERM]\n"
+      "  --attempts           print the raw attempts (one line each, every fact the source\n"
+      "                       gave) instead of explained findings\n"
+      "  --successes          with --attempts: print successful binds too\n",
+      out);
+}
+
+int pc_monitor_options_check(const pc_monitor_options *o) {
+  if (!pc_hoststate_offline_empty(&o->run.offline)) {
+    fputs(
+        "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
+        "'explain'\n",
+        stderr);
+    return PC_EXIT_USAGE;
+  }
+  return PC_EXIT_OK;
+}
+
+static volatile int stop_requested;
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
+  int exit_code = PC_EXIT_FAILURE;
+  pc_hoststate *hs = NULL;
+  pc_finding_output *out = NULL;
+  pc_feed *feed = NULL;
+  pc_source *src = NULL;
+  if (!o->attempts) {
+    char hserr[PC_HOSTSTATE_ERR_MAX] = "";
+    if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
+      /* Findings without owners and ranges are still worth having. */
+      fprintf(stderr, "portclash monitor: host state unavailable, findings will lack owners and ranges: %s\n",
+              hserr);
+      hs = NULL;
+    }
+    o->run.sinks.status_interval_ms = o->status_seconds * 1000u;
+    /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
+     * list is on (learned ports unless --no-learn) and kept in the state directory. */
+    pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, true, true};
+    int rc = pc_finding_output_open(&o->run, &fo, &out);
+    if (rc != PC_OK) {
+      exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
+      goto done;
+    }
+  }
+  pc_feed_options feo = {.live = true,
+                         .duration_ms = o->duration_ms,
+                         .status_ms = o->status_seconds * 1000u,
+                         .print_attempts = o->attempts,
+                         .print_successes = o->successes,
+                         .format_extra = pl->format_extra,
+                         .on_record = pl->on_record,
+                         .ud = pl->ud,
+                         .stop_flag = &stop_requested};
+  if (pc_feed_new(&feo, out, &feed) != PC_OK) {
+    fputs("portclash monitor: out of memory\n", stderr);
+    goto done;
+  }
+  exit_code = pl->open(pl->ud, pc_feed_pipeline(feed), &src);
+  if (exit_code != PC_EXIT_OK) goto done;
+
+  pc_source_info info;
+  pc_source_get_info(src, &info);
+  /* The "monitoring" line tells scripts (and the tests) that the source is attached. */
+  fprintf(stderr, "portclash: monitoring bind failures (%s); Ctrl+C to stop\n", info.attached);
+  fflush(stderr);
+  stop_requested = 0;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  pc_feed_result res;
+  pc_feed_run(feed, src, &res);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+
+  pc_run_counts counts;
+  pc_feed_counts(feed, &res, &counts);
+  pc_feed_write_summary(feed, stderr);
+  pc_finding_output_close(out, &counts, true);
+  out = NULL;
+  if (res.source.detail[0]) fprintf(stderr, "portclash: %s\n", res.source.detail);
+  /* A live source that ended without being asked to (the session was stopped from outside,
+   * an error) is a failure: a service manager must see it and restart. */
+  exit_code = res.source_error != PC_OK ? PC_EXIT_FAILURE : PC_EXIT_OK;
+
+done:
+  pc_source_close(src);
+  pc_feed_free(feed);
+  pc_finding_output_close(out, NULL, false);
+  pc_hoststate_close(hs);
+  return exit_code;
+}

@@ -1,0 +1,56 @@
+/* monitor.h - `portclash monitor`, the part every platform shares (cmd_monitor.c): options,
+ * host state, the finding output, signals, the one loop (feed.h), the summary. The platform
+ * files (cmd_monitor-linux.c, cmd_monitor-win.c) parse their own source's options and open
+ * the live source. Private to the cli library. */
+#ifndef PC_CLI_MONITOR_H
+#define PC_CLI_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pc_pipeline.h"
+#include "pc_source.h"
+#include "run_options.h"
+
+typedef struct pc_monitor_options {
+  pc_run_options run;      /* the options shared with analyze */
+  unsigned status_seconds; /* --status SECONDS: 0 = never [10] */
+  uint64_t duration_ms;    /* --duration SECONDS: 0 = until stopped */
+  bool attempts;           /* --attempts: raw attempt lines instead of findings */
+  bool successes;          /* --successes: with --attempts, successful binds too */
+} pc_monitor_options;
+
+typedef struct pc_monitor_platform {
+  const char *os;     /* "linux", "windows" */
+  uint32_t os_build;  /* Windows build, 0 elsewhere */
+  const char *source; /* the findings' "source": "ebpf", "etw" */
+  /* Opens the live source (after the rules and sinks, so a bad option or rule is exit 2
+   * before anything touches the kernel). p's decoder is there for sources that need it.
+   * Returns PC_EXIT_OK with *out set, or an exit code after printing why. */
+  int (*open)(void *ud, pc_pipeline *p, pc_source **out);
+  /* Optional, see pc_feed_options. */
+  void (*format_extra)(const void *extra, char *buf, size_t cap);
+  void (*on_record)(void *ud, const pc_record *r);
+  void *ud;
+} pc_monitor_platform;
+
+/* Fills o with the defaults and reads --config (pc_run_options_preload). Returns PC_EXIT_OK
+ * or PC_EXIT_USAGE after printing why. */
+int pc_monitor_options_init(pc_monitor_options *o, int argc, char **argv);
+
+/* Looks at argv[*i] for the options every platform's monitor has (--status, --duration,
+ * --attempts, --successes and the shared run options). Returns 1 when taken (advancing *i
+ * past a value), 0 when not one of them, 2 after printing an error. */
+int pc_monitor_option(pc_monitor_options *o, int argc, char **argv, int *i);
+
+/* The help lines of those options. */
+void pc_monitor_options_help(FILE *out);
+
+/* Checks the options taken together. Returns PC_EXIT_OK or PC_EXIT_USAGE after printing. */
+int pc_monitor_options_check(const pc_monitor_options *o);
+
+/* Runs the monitor until Ctrl+C / SIGTERM / --duration / the source ends. Returns the exit
+ * code. */
+int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
+
+#endif
