@@ -2,15 +2,20 @@
 # Installs what portclash needs on Debian 12, idempotently, and says what it does.
 #   packaging/install-deps.sh          build + run dependencies
 #   packaging/install-deps.sh --tests  also everything the test suite uses
+#   packaging/install-deps.sh --only NAME  only the list packaging/deps/NAME.txt (repeatable)
 set -euo pipefail
 
 want_tests=0
-for arg in "$@"; do
-  case "$arg" in
+only=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --tests) want_tests=1 ;;
-    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
-    *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+    --only) [ $# -ge 2 ] || { echo "install-deps: --only needs a list name" >&2; exit 2; }
+            only+=("$2"); shift ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
+  shift
 done
 
 # Package lists live in packaging/deps/: base*.txt for building and running, tests*.txt
@@ -18,6 +23,13 @@ done
 deps_dir="$(cd "$(dirname "$0")" && pwd)/deps"
 lists=("$deps_dir"/base*.txt)
 [ "$want_tests" = 1 ] && lists+=("$deps_dir"/tests*.txt)
+if [ "${#only[@]}" -gt 0 ]; then
+  lists=()
+  for n in "${only[@]}"; do
+    [ -f "$deps_dir/$n.txt" ] || { echo "install-deps: no list $deps_dir/$n.txt" >&2; exit 2; }
+    lists+=("$deps_dir/$n.txt")
+  done
+fi
 mapfile -t pkgs < <(cat "${lists[@]}" | sed 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 
 missing=()

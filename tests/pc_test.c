@@ -51,7 +51,9 @@ static const char *env_path(const char *var, const char *rel, int must_exist) {
   return buf;
 }
 
-FILE *pc_test_stream(void) { return tmpfile(); }
+FILE *pc_test_stream(void) {
+  return tmpfile();
+}
 
 char *pc_test_stream_text(FILE *f, size_t *len) {
   if (!f) return NULL;

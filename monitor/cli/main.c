@@ -5,8 +5,7 @@
 #include "cli.h"
 #include "pc_service.h"
 #include "pc_rules.h"
-
-#define PC_VERSION "0.1.0"
+#include "pc_version.h"
 
 typedef struct command {
   const char *name;

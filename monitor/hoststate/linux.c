@@ -31,6 +31,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_os.h"
 
 #define CACHE_SLOTS 16
 #define CACHE_ROWS 64
@@ -400,44 +401,8 @@ static int lx_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_inf
 static int lx_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
                         int *os_error, const char **stage) {
   (void)impl;
-  struct sockaddr_storage ss;
-  socklen_t sl;
-  memset(&ss, 0, sizeof ss);
-  if (addr->family == PC_AF_INET) {
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(addr->port);
-    memcpy(&sin->sin_addr, addr->bytes, 4);
-    sl = sizeof *sin;
-  } else if (addr->family == PC_AF_INET6) {
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(addr->port);
-    memcpy(&sin6->sin6_addr, addr->bytes, 16);
-    sin6->sin6_scope_id = addr->scope_id;
-    sl = sizeof *sin6;
-  } else {
+  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
     return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  }
-  int type = proto == PC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-  *stage = "socket";
-  int fd = socket(ss.ss_family, type, 0);
-  if (fd < 0) {
-    *os_error = errno;
-    return PC_OK;
-  }
-  int one = 1;
-  if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  *stage = "bind";
-  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-    *os_error = errno;
-  } else if (type == SOCK_STREAM) {
-    /* Linux lets two SO_REUSEADDR sockets bind the same port and fails the second listen(),
-     * so a TCP answer needs listen() too. The socket lives for microseconds. */
-    *stage = "listen";
-    if (listen(fd, 1) != 0) *os_error = errno;
-  }
-  close(fd);
   return PC_OK;
 }
 

@@ -43,6 +43,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_os.h"
 #include "pc_vec.h"
 #include "win_util.h"
 
@@ -532,50 +533,8 @@ static int win_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_in
 static int win_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
                          int *os_error, const char **stage) {
   (void)impl;
-  struct sockaddr_storage ss;
-  int sl;
-  memset(&ss, 0, sizeof ss);
-  if (addr->family == PC_AF_INET) {
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(addr->port);
-    memcpy(&sin->sin_addr, addr->bytes, 4);
-    sl = sizeof *sin;
-  } else if (addr->family == PC_AF_INET6) {
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(addr->port);
-    memcpy(&sin6->sin6_addr, addr->bytes, 16);
-    sin6->sin6_scope_id = addr->scope_id;
-    sl = sizeof *sin6;
-  } else {
+  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
     return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  }
-  *os_error = 0;
-  *stage = "socket";
-  int wsa = pc_win_wsa_ready();
-  if (wsa) {
-    *os_error = wsa;
-    return PC_OK;
-  }
-  int type = proto == PC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-  SOCKET fd = WSASocketW(ss.ss_family, type, 0, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
-  if (fd == INVALID_SOCKET) {
-    *os_error = WSAGetLastError();
-    return PC_OK;
-  }
-  BOOL one = TRUE;
-  if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, (const char *)&one, sizeof one);
-  *stage = "bind";
-  /* The WSA code (10048 WSAEADDRINUSE, 10013 WSAEACCES, ...) is what the rules and the
-   * error-name table expect on Windows. */
-  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
-    *os_error = WSAGetLastError();
-  } else if (type == SOCK_STREAM) {
-    *stage = "listen";
-    if (listen(fd, 1) != 0) *os_error = WSAGetLastError();
-  }
-  closesocket(fd);
   return PC_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pc_addr.h"
 #include "pc_error.h"
 #include "pc_time.h"
 
@@ -121,6 +122,12 @@ int pc_os_sock_peer_closed(pc_os_sock fd);
  * PC_ELIMIT when the message is too long for the socket (a datagram that can never fit), else
  * PC_ENET. */
 pc_err pc_os_sock_send(pc_os_sock fd, const char *p, size_t n, size_t *sent, int *os_err);
+
+/* Binds (and, for TCP, listens on) a throw-away socket at addr to see whether a bind would
+ * succeed now, with SO_REUSEADDR when reuseaddr. PC_OK with *os_error the OS's error (0 =
+ * the bind worked; errno on POSIX, the WSA code on Windows) and *stage the call that gave it
+ * ("socket", "bind", "listen"); PC_EINVAL for an address without a family. */
+int pc_os_test_bind(uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error, const char **stage);
 
 /* Closes fd; PC_OS_NO_SOCK is ignored. */
 void pc_os_sock_close(pc_os_sock fd);

@@ -1,5 +1,5 @@
-/* socket-posix.c - the socket calls of the syslog sink (pc_os.h) with BSD
- * sockets; syslog.c explains the design. Errors are errno values. */
+/* socket-posix.c - the socket calls of pc_os.h with BSD sockets: the syslog sink's
+ * transport (sinks/syslog.c explains the design) and the test bind. Errors are errno values. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "pc_attempt.h"
 #include "pc_os.h"
-#include "pc_os.h"
+#include "sockaddr_fill.h"
 
 #define CONNECT_TIMEOUT_MS 2000
 #define SEND_TIMEOUT_S 5
@@ -44,9 +45,7 @@ static int connect_tcp(int fd, const struct sockaddr *sa, socklen_t len) {
 /* Returns a connected socket or -1 with errno set. */
 static int open_socket(const char *host, const char *port, bool tcp) {
   struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+  pc__addrinfo_hints(&hints, tcp);
   int gai = getaddrinfo(host, port, &hints, &res);
   if (gai != 0) {
     errno = gai == EAI_SYSTEM ? errno : EHOSTUNREACH;
@@ -106,4 +105,31 @@ void pc_os_sock_close(pc_os_sock s) {
 void pc_os_sock_strerror(int os_err, char *buf, size_t cap) {
   errno = os_err;
   pc_os_error_text(buf, cap);
+}
+
+int pc_os_test_bind(uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error, const char **stage) {
+  struct sockaddr_storage ss;
+  socklen_t sl = (socklen_t)pc__sockaddr_fill(addr, &ss);
+  *os_error = 0;
+  if (!sl) return PC_EINVAL;
+  int type = proto == PC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+  *stage = "socket";
+  int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *os_error = errno;
+    return PC_OK;
+  }
+  int one = 1;
+  if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  *stage = "bind";
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+    *os_error = errno;
+  } else if (type == SOCK_STREAM) {
+    /* Linux lets two SO_REUSEADDR sockets bind the same port and fails the second listen(),
+     * so a TCP answer needs listen() too. The socket lives for microseconds. */
+    *stage = "listen";
+    if (listen(fd, 1) != 0) *os_error = errno;
+  }
+  close(fd);
+  return PC_OK;
 }

@@ -25,8 +25,9 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
+#include "pc_attempt.h"
 #include "pc_os.h"
-#include "pc_os.h"
+#include "sockaddr_fill.h"
 #include "win_util.h"
 
 #define CONNECT_TIMEOUT_MS 2000
@@ -69,9 +70,7 @@ static int connect_tcp(SOCKET fd, const struct sockaddr *sa, int len) {
 /* Returns a connected socket, or INVALID_SOCKET with *err set. */
 static SOCKET open_socket(const char *host, const char *port, bool tcp, int *err) {
   struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+  pc__addrinfo_hints(&hints, tcp);
   int gai = getaddrinfo(host, port, &hints, &res);
   if (gai != 0) {
     /* getaddrinfo returns WSA error codes (WSAHOST_NOT_FOUND, ...), which have texts. */
@@ -144,4 +143,36 @@ void pc_os_sock_close(pc_os_sock s) {
 void pc_os_sock_strerror(int os_err, char *buf, size_t cap) {
   SetLastError((DWORD)os_err);
   pc_os_error_text(buf, cap);
+}
+
+int pc_os_test_bind(uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error, const char **stage) {
+  struct sockaddr_storage ss;
+  int sl = (int)pc__sockaddr_fill(addr, &ss);
+  *os_error = 0;
+  if (!sl) return PC_EINVAL;
+  *stage = "socket";
+  int wsa = pc_win_wsa_ready();
+  if (wsa) {
+    *os_error = wsa;
+    return PC_OK;
+  }
+  int type = proto == PC_PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+  SOCKET fd = WSASocketW(ss.ss_family, type, 0, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+  if (fd == INVALID_SOCKET) {
+    *os_error = WSAGetLastError();
+    return PC_OK;
+  }
+  BOOL one = TRUE;
+  if (reuseaddr) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, (const char *)&one, sizeof one);
+  *stage = "bind";
+  /* The WSA code (10048 WSAEADDRINUSE, 10013 WSAEACCES, ...) is what the rules and the
+   * error-name table expect on Windows. */
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+    *os_error = WSAGetLastError();
+  } else if (type == SOCK_STREAM) {
+    *stage = "listen";
+    if (listen(fd, 1) != 0) *os_error = WSAGetLastError();
+  }
+  closesocket(fd);
+  return PC_OK;
 }

@@ -4,11 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_version.h"
 #include "sinks_internal.h"
-
-#ifndef PC_VERSION_STRING
-#define PC_VERSION_STRING "0"
-#endif
 
 #define MAX_SINKS 3
 
@@ -67,7 +64,7 @@ void pc__format_options_from(const pc_sink_options *so, pc_format_options *fo) {
   if (so->sd_id) fo->sd_id = so->sd_id;
   fo->facility = so->syslog_facility;
   fo->max_bytes = so->syslog_max_bytes;
-  fo->version = so->version ? so->version : PC_VERSION_STRING;
+  fo->version = so->version ? so->version : PC_VERSION;
 }
 
 size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_options *o, bool nl,

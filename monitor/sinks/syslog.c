@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_text.h"
 #include "sinks_internal.h"
 #include "pc_os.h"
 
@@ -70,8 +71,8 @@ static pc_err parse_url(syslogsink *s, const char *url) {
   s->host[hl] = '\0';
   if (!port) port = "514";
   size_t pl = strlen(port);
-  if (pl == 0 || pl > 5 || strspn(port, "0123456789") != pl || atoi(port) < 1 || atoi(port) > 65535)
-    return PC_EINVAL;
+  uint64_t pn;
+  if (!pc_parse_uint(port, pl, 65535, false, &pn) || pn < 1) return PC_EINVAL;
   memcpy(s->port, port, pl + 1);
   snprintf(s->url, sizeof s->url, "%s", url);
   return PC_OK;

@@ -158,13 +158,12 @@ int pc_ebpf_check_privileges(char *msg, size_t cap) {
             (split && has_cap(caps, CAP_NR_BPF) && has_cap(caps, CAP_NR_PERFMON));
   if (ok) return PC_OK;
   if (msg && cap) {
-    char missing[64] = "";
-    if (split) {
-      if (!has_cap(caps, CAP_NR_BPF)) strcat(missing, " CAP_BPF");
-      if (!has_cap(caps, CAP_NR_PERFMON)) strcat(missing, " CAP_PERFMON");
-    } else {
-      strcat(missing, " CAP_SYS_ADMIN");
-    }
+    char missing[64];
+    if (split)
+      snprintf(missing, sizeof missing, "%s%s", has_cap(caps, CAP_NR_BPF) ? "" : " CAP_BPF",
+               has_cap(caps, CAP_NR_PERFMON) ? "" : " CAP_PERFMON");
+    else
+      snprintf(missing, sizeof missing, " CAP_SYS_ADMIN");
     snprintf(msg, cap,
              "the Linux live source loads an eBPF program: it needs root, or the capabilities "
              "CAP_BPF and CAP_PERFMON%s.\n"

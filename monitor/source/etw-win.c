@@ -35,7 +35,7 @@ const char pc_etw_options_help[] =
 
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
-  strcpy(o->session_name, "portclash");
+  snprintf(o->session_name, sizeof o->session_name, "portclash");
   o->stale = PC_ETW_STALE_STOP;
   o->queue_capacity = 8192;
   /* 64 KB x 4..64 buffers, flushed every second: a bounded 4 MB, enough for bursts of the

@@ -98,11 +98,8 @@ int pc_tdh_translate(const TRACE_EVENT_INFO *info, size_t size, pc_schema_event 
     char task[PC_SCHEMA_NAME_MAX], op[PC_SCHEMA_NAME_MAX] = "";
     if (read_name(info, size, info->TaskNameOffset, task, sizeof task, true) == PC_OK) {
       if (info->OpcodeNameOffset) read_name(info, size, info->OpcodeNameOffset, op, sizeof op, true);
-      if (strlen(task) + strlen(op) < sizeof out->name) {
-        strcpy(out->name, task);
-        strcat(out->name, op);
-        rc = PC_OK;
-      }
+      int n = snprintf(out->name, sizeof out->name, "%s%s", task, op);
+      if (n >= 0 && (size_t)n < sizeof out->name) rc = PC_OK;
     }
   }
   if (rc != PC_OK) snprintf(out->name, sizeof out->name, "event_%u", (unsigned)out->id);

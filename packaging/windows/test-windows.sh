@@ -27,23 +27,7 @@ step() {
 }
 
 step "packages (packaging/deps/tests-windows.txt)"
-mapfile -t pkgs < <(sed 's/#.*//' "$here/packaging/deps/tests-windows.txt" | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "test-windows: run as root or install sudo" >&2; exit 3; }
-    SUDO=sudo
-  fi
-  echo "test-windows: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  echo "test-windows: all ${#pkgs[@]} packages already installed"
-fi
+"$here/packaging/install-deps.sh" --only tests-windows
 
 step "PCRE2 for MinGW"
 PC_JOBS=$jobs "$here/packaging/windows/bootstrap-pcre2.sh" "$root/_deps/pcre2"

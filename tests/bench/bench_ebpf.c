@@ -162,8 +162,8 @@ static int listener(int port) {
 }
 
 int main(int argc, char **argv) {
-  int rounds = argc > 1 ? atoi(argv[1]) : 5;
-  int samples = argc > 2 ? atoi(argv[2]) : 200;
+  int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 5;
+  int samples = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 200;
   double storm_s = argc > 3 ? atof(argv[3]) : 2.0;
   setvbuf(stdout, NULL, _IOLBF, 0);
   char msg[1536];

@@ -65,7 +65,7 @@ static double run(const pc_bench_stream *s, const pc_ruleset *rules, ctx *c) {
 int main(int argc, char **argv) {
   size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 2000000;
   uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 42;
-  unsigned permille = argc > 3 ? (unsigned)atoi(argv[3]) : 30;
+  unsigned permille = argc > 3 ? (unsigned)(int)strtol(argv[3], NULL, 10) : 30;
   pc_ruleset *rules;
   if (pc_run_load_rules(NULL, &rules) != 0) return 1;
   long rss_before = pc_bench_peak_rss_kib();

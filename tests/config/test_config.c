@@ -139,7 +139,7 @@ PC_TEST(every_error_names_file_and_line) {
   /* Too many watch lines. */
   size_t cap = (PC_CONFIG_MAX_WATCH + 1) * 12 + 1;
   char *w = malloc(cap), *p = w;
-  for (int i = 0; i <= PC_CONFIG_MAX_WATCH; i++) p += sprintf(p, "watch = %d\n", i % 10);
+  for (int i = 0; i <= PC_CONFIG_MAX_WATCH; i++) p += snprintf(p, 16, "watch = %d\n", i % 10);
   PC_CHECK_INT(apply(&o, w, &c), PC_ELIMIT);
   PC_CHECK_STR(err, "t.conf:1025: more than 1024 watch lines");
   free(w);

@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--compress") == 0)
       o.compress = true;
     else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
-      o.cpus = (unsigned)atoi(argv[++i]);
+      o.cpus = (unsigned)strtol(argv[++i], NULL, 10);
     else {
       fprintf(stderr, "records_to_etl: unknown option %s\n", argv[i]);
       return 2;
@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
   }
   static char text[1 << 20];
   size_t len = 0;
-  if (o.pointer_size == 4) len = (size_t)sprintf(text, "ptr 32\n");
+  if (o.pointer_size == 4) len = (size_t)snprintf(text, sizeof text, "ptr 32\n");
   len += fread(text + len, 1, sizeof text - 1 - len, f);
   fclose(f);
   pc_schema_set *schemas;

@@ -140,8 +140,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: pc_bind_trigger BASE_PORT [LINGER_MS]\n");
     return 2;
   }
-  int base = atoi(argv[1]);
-  int linger = argc > 2 ? atoi(argv[2]) : 1500;
+  int base = (int)strtol(argv[1], NULL, 10);
+  int linger = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1500;
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   /* 1. TCP port held by another process. */

@@ -153,8 +153,8 @@ PC_TEST(strings_are_deep_copied) {
   f.fixes = fixes;
   f.fix_count = 1;
   pc_aggregator_add(a, &f, f.ts);
-  strcpy(proc, "changed");
-  strcpy(fix, "gone");
+  snprintf(proc, sizeof proc, "changed");
+  snprintf(fix, sizeof fix, "gone");
   f = failure(80, T(1));
   pc_aggregator_add(a, &f, f.ts); /* same key: the address text is equal, not the pointer */
   pc_aggregator_flush(a);

@@ -113,8 +113,8 @@ PC_TEST(json_every_control_char) {
   in[k++] = 0x7f;
   in[k] = '\0';
   /* RFC 8259 §7: U+0000..U+001F MUST be escaped; we use \u00xx for all, DEL too. */
-  for (int c = 1; c < 0x20; c++) w += (size_t)sprintf(want + w, "\\u%04x", c);
-  w += (size_t)sprintf(want + w, "\\u007f");
+  for (int c = 1; c < 0x20; c++) w += (size_t)snprintf(want + w, 7, "\\u%04x", c);
+  w += (size_t)snprintf(want + w, 7, "\\u007f");
   pc_finding f = unknown();
   f.process = in;
   pc_format_options o = opts();
@@ -310,7 +310,7 @@ static pc_finding small_finding(const char *expl) {
 static char *rep(char c, size_t n, const char *tail) {
   static char s[8192];
   memset(s, c, n);
-  strcpy(s + n, tail);
+  snprintf(s + n, sizeof s - n, "%s", tail);
   return s;
 }
 

@@ -247,7 +247,7 @@ static void step(run *r, char *line, int lineno) {
   } else if (strcmp(line, "learn") == 0) {
     r->o.learn = strcmp(arg, "off") != 0;
   } else if (strcmp(line, "cap") == 0) {
-    r->o.learned_cap = (size_t)atoi(arg);
+    r->o.learned_cap = (size_t)strtoul(arg, NULL, 10);
   } else if (strcmp(line, "state") == 0) {
     char *name = strchr(arg, ' ');
     if (!name) return fail(r, lineno, "state FILE NAME");
@@ -335,7 +335,10 @@ static void run_case(pc_ruleset *rules, const char *cases, const char *name) {
   run r;
   memset(&r, 0, sizeof r);
   char case_dir[1024];
-  snprintf(case_dir, sizeof case_dir, "%s/%s", cases, name);
+  if (snprintf(case_dir, sizeof case_dir, "%s/%s", cases, name) >= (int)sizeof case_dir) {
+    pc__test_fail(__FILE__, __LINE__, "case path too long: %s/%s", cases, name);
+    return;
+  }
   r.case_dir = case_dir;
   r.name = name;
   r.rules = rules;

@@ -74,8 +74,9 @@ PC_TEST(install_query_start_stop_uninstall) {
 
   SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
   PC_CHECK(scm != NULL);
-  SC_HANDLE h = scm ? OpenServiceW(scm, SVC, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | SERVICE_START | SERVICE_STOP)
-                    : NULL;
+  SC_HANDLE h =
+      scm ? OpenServiceW(scm, SVC, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | SERVICE_START | SERVICE_STOP)
+          : NULL;
   PC_CHECK(h != NULL);
   if (!h) return;
 
@@ -89,8 +90,9 @@ PC_TEST(install_query_start_stop_uninstall) {
   PC_CHECK(cfg.c.dwServiceType & SERVICE_WIN32_OWN_PROCESS);
   wchar_t want[1200];
   /* The program path is always quoted; the log path only when it has a space. */
-  _snwprintf(want, 1200, wcschr(logpath, L' ') ? L"\"%ls\" service run --check --log \"%ls\" --log-keep 2"
-                                               : L"\"%ls\" service run --check --log %ls --log-keep 2",
+  _snwprintf(want, 1200,
+             wcschr(logpath, L' ') ? L"\"%ls\" service run --check --log \"%ls\" --log-keep 2"
+                                   : L"\"%ls\" service run --check --log %ls --log-keep 2",
              driver, logpath);
   if (!cfg.c.lpBinaryPathName || wcscmp(cfg.c.lpBinaryPathName, want) != 0)
     pc__test_fail(__FILE__, __LINE__, "command line '%ls', expected '%ls'",
