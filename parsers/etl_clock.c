@@ -34,6 +34,14 @@ pc_time pc__etl_clock_convert(const pc__etl_clock *c, int64_t raw) {
     delta = -(int64_t)((uint64_t)0 - du);
   else
     return PC_TIME_UNKNOWN;
+  /* A 10 MHz clock (QPC on most Windows 10+ machines, and the test writer) counts in our own
+   * 100 ns ticks: no division per event. */
+  if (c->freq == PC_TIME_TICKS_PER_SEC) {
+    if ((delta > 0 && c->anchor_time > INT64_MAX - delta) ||
+        (delta < 0 && c->anchor_time < INT64_MIN + 1 - delta))
+      return PC_TIME_UNKNOWN;
+    return c->anchor_time + delta;
+  }
   int64_t q = delta / c->freq, r = delta % c->freq;
   if (q > INT64_MAX / PC_TIME_TICKS_PER_SEC / 4 || q < -(INT64_MAX / PC_TIME_TICKS_PER_SEC / 4))
     return PC_TIME_UNKNOWN;

@@ -48,13 +48,10 @@ bool pc__etl_counts_add(pc__etl_counts *c, const pc_guid *g, uint16_t id, uint8_
     c->entries[c->last - 1].events++;
     return true;
   }
-  uint32_t h = g->data1;
-  h = h * 31u + g->data2;
-  h = h * 31u + g->data3;
-  for (size_t k = 0; k < 8; k++) h = h * 31u + g->data4[k];
-  h = h * 31u + id;
-  h = h * 31u + version;
-  h *= 2654435761u; /* spread the low bits that the mask keeps */
+  /* Few providers and many ids: the id and version vary most, the GUID's first field tells
+   * the providers apart; a collision only costs a probe (same() compares everything). */
+  uint32_t h = g->data1 ^ ((uint32_t)g->data2 << 16 | g->data3);
+  h = (h ^ ((uint32_t)id << 8 | version)) * 2654435761u; /* spread the low bits the mask keeps */
   h ^= h >> 15;
   for (uint32_t i = 0; i < SLOTS; i++) {
     uint32_t s = (h + i) & (SLOTS - 1);

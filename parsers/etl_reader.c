@@ -77,6 +77,7 @@ struct pc_etl_reader {
   size_t nslots;
   etl_slot **active; /* slots with a staged entry */
   size_t nactive, active_cap;
+  size_t nmade;         /* slots created: the active list must have room for each of them */
   etl_slot *to_advance; /* emitted last; advanced at the next call (user_data borrow) */
 
   bool scan_done;
@@ -314,7 +315,9 @@ static etl_slot *slot_get(pc_etl_reader *r, uint16_t cpu) {
     r->nslots = n;
   }
   if (!r->slots[cpu]) {
-    if (r->nactive + 1 > r->active_cap || r->active_cap == 0) {
+    /* Sized by the slots made, not by those active now: an idle CPU's slot becomes active
+     * again later, and 17 CPUs used to overflow the first 16 entries. */
+    if (r->nmade + 1 > r->active_cap) {
       size_t cap = r->active_cap ? r->active_cap * 2 : 16;
       etl_slot **na = realloc(r->active, cap * sizeof *na);
       if (!na) return NULL;
@@ -326,6 +329,7 @@ static etl_slot *slot_get(pc_etl_reader *r, uint16_t cpu) {
     s->cpu = cpu;
     s->active = -1;
     r->slots[cpu] = s;
+    r->nmade++;
   }
   return r->slots[cpu];
 }

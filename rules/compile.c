@@ -270,6 +270,12 @@ int pc_rules_compiler_build(pc_rules_compiler *c, pc_ruleset **out) {
   pcre2_set_depth_limit(rs->mctx, PC__DEPTH_LIMIT);
   pcre2_set_heap_limit(rs->mctx, PC__HEAP_LIMIT_KIB);
   qsort(c->rules, c->n, sizeof *c->rules, cmp_rule);
+  /* Which rules each fact value can match, so evaluation skips the rest. */
+  if (pc__rule_index_build(c->rules, c->n, &rs->index) != PC_OK) {
+    pcre2_match_context_free(rs->mctx);
+    free(rs);
+    return PC_ENOMEM;
+  }
   rs->rules = c->rules;
   rs->count = c->n;
   c->rules = NULL;
@@ -282,6 +288,7 @@ void pc_ruleset_free(pc_ruleset *rs) {
   if (!rs) return;
   for (size_t i = 0; i < rs->count; i++) pc__rule_free(rs->rules[i]);
   free(rs->rules);
+  pc__rule_index_free(rs->index);
   pcre2_match_context_free(rs->mctx);
   free(rs);
 }

@@ -12,6 +12,8 @@
 
 typedef struct scratch {
   pcre2_match_data *md;
+  uint64_t *cand; /* candidate bitset of the index (words of the largest set seen) */
+  size_t cand_words;
 } scratch;
 
 typedef struct eval_ctx {
@@ -29,6 +31,7 @@ void pc_rule_result_free(pc_rule_result *r) {
   if (!r || !r->scratch) return;
   scratch *s = r->scratch;
   pcre2_match_data_free(s->md);
+  free(s->cand);
   free(s);
   r->scratch = NULL;
 }
@@ -134,7 +137,39 @@ static const char *render(eval_ctx *c, const pc__template *t, size_t *pos) {
   return out->text + start;
 }
 
+/* Makes room for a candidate bitset of words words; false when out of memory. */
+static bool ensure_cand(scratch *s, size_t words) {
+  if (s->cand_words >= words) return true;
+  uint64_t *p = realloc(s->cand, words * sizeof *p);
+  if (!p) return false;
+  s->cand = p;
+  s->cand_words = words;
+  return true;
+}
+
+/* The first rule in order whose condition holds, among the index's candidates: the same
+ * rule the scan finds, since a rule left out cannot match. */
+static const pc__rule *first_indexed(eval_ctx *c, const pc__rule_index *ix) {
+  uint64_t *cand = c->s->cand;
+  memcpy(cand, pc__rule_index_row(ix, 0, &c->view), ix->words * sizeof *cand);
+  for (size_t k = 1; k < ix->nfields; k++) {
+    const uint64_t *row = pc__rule_index_row(ix, k, &c->view);
+    for (size_t w = 0; w < ix->words; w++) cand[w] &= row[w];
+  }
+  for (size_t w = 0; w < ix->words; w++) {
+    for (uint64_t m = cand[w]; m; m &= m - 1) {
+      const pc__rule *r = c->rs->rules[w * 64 + (size_t)__builtin_ctzll(m)];
+      if (eval(c, r->cond)) return r;
+    }
+  }
+  return NULL;
+}
+
 int pc_rules_eval(const pc_ruleset *rs, const pc_facts *facts, pc_rule_result *out) {
+  return pc__rules_eval_mode(rs, facts, out, false);
+}
+
+int pc__rules_eval_mode(const pc_ruleset *rs, const pc_facts *facts, pc_rule_result *out, bool linear) {
   if (!rs || !facts || !out) return PC_EINVAL;
   if (!out->scratch) {
     scratch *s = calloc(1, sizeof *s);
@@ -150,10 +185,15 @@ int pc_rules_eval(const pc_ruleset *rs, const pc_facts *facts, pc_rule_result *o
   eval_ctx c = {.s = out->scratch, .rs = rs, .out = out};
   c.view.f = facts;
   const pc__rule *hit = NULL;
-  for (size_t i = 0; i < rs->count; i++) {
-    if (eval(&c, rs->rules[i]->cond)) {
-      hit = rs->rules[i];
-      break;
+  /* Without memory for the bitset, the scan gives the same answer. */
+  if (rs->index && !linear && ensure_cand(c.s, rs->index->words)) {
+    hit = first_indexed(&c, rs->index);
+  } else {
+    for (size_t i = 0; i < rs->count; i++) {
+      if (eval(&c, rs->rules[i]->cond)) {
+        hit = rs->rules[i];
+        break;
+      }
     }
   }
   out->truncated = false;

@@ -216,11 +216,46 @@ typedef struct pc__rule {
 
 void pc__rule_free(pc__rule *r);
 
+/* ---- the rule index (index.c) ---- */
+
+#define PC__INDEX_FIELDS 7
+
+/* One indexed field: a bitset of candidate rules (words 64-bit words each) per key. Row 0 is
+ * for an unknown value or one no rule names; row 1 + i for key i: the i-th distinct string
+ * (vals, sorted) or the elementary interval [starts[i], starts[i + 1]) of numbers. */
+typedef struct pc__index_field {
+  int field;
+  bool numeric;
+  size_t nkeys;
+  const char **vals; /* borrowed from the rules' nodes */
+  uint64_t *starts;
+  uint64_t *bits;
+} pc__index_field;
+
+typedef struct pc__rule_index {
+  size_t words; /* per bitset: (rule count + 63) / 64 */
+  size_t nfields;
+  pc__index_field fields[PC__INDEX_FIELDS];
+} pc__rule_index;
+
+/* Builds the index of rules[0..n) (in evaluation order). *out is NULL when no field is worth
+ * indexing. Returns PC_OK or PC_ENOMEM. */
+int pc__rule_index_build(pc__rule *const *rules, size_t n, pc__rule_index **out);
+void pc__rule_index_free(pc__rule_index *ix);
+
+/* The candidate bitset of field k for the facts of v (borrowed from the index). */
+const uint64_t *pc__rule_index_row(const pc__rule_index *ix, size_t k, pc__view *v);
+
 struct pc_ruleset {
   pc__rule **rules; /* evaluation order: by priority, then load order; fallbacks last */
   size_t count;
   pcre2_match_context *mctx;
+  pc__rule_index *index; /* NULL: every rule is a candidate */
 };
+
+/* pc_rules_eval with the index (linear = false) or a plain first-match scan (true, for
+ * tests that compare the two). */
+int pc__rules_eval_mode(const pc_ruleset *rs, const pc_facts *facts, pc_rule_result *out, bool linear);
 
 /* Regex limits: generous for the short fields rules look at (<= 520 bytes) and small enough
  * that a catastrophic pattern gives up within about a millisecond. */

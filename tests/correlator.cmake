@@ -1,1 +1,2 @@
 pc_add_test(NAME test_correlator SOURCES correlator/test_correlator.c LIBS pc_pipeline)
+pc_add_test(NAME test_bmap SOURCES correlator/test_bmap.c LIBS pc_pipeline)

@@ -13,5 +13,12 @@ pc_add_test(NAME test_etl_info SOURCES etl/test_etl_info.c LIBS pc_cli pc_etl_wr
 
 pc_add_fuzz(NAME etl SOURCES fuzz/fuzz_etl.c LIBS pc_parsers)
 pc_add_fuzz(NAME xpress SOURCES fuzz/fuzz_xpress.c LIBS pc_parsers)
+# Writer + reader: the same records with any number of CPUs read back in the same order.
+pc_add_fuzz(NAME etl_cpus SOURCES fuzz/fuzz_etl_cpus.c LIBS pc_parsers pc_etl_writer)
 
 include(bench/etl.cmake)
+
+# The same capture with 1, 4 and 64 CPUs (the benchmark generator is POSIX-only).
+if(NOT WIN32)
+  pc_add_test(NAME test_etl_cpus SOURCES etl/test_etl_cpus.c LIBS pc_cli pc_parsers pc_etl_writer pc_bench_gen)
+endif()

@@ -2,6 +2,7 @@
 pc_add_test(NAME test_rules_cases SOURCES rules/test_rules_cases.c LIBS pc_rules)
 pc_add_test(NAME test_rules_errors SOURCES rules/test_rules_errors.c LIBS pc_rules)
 pc_add_test(NAME test_rules_engine SOURCES rules/test_rules_engine.c LIBS pc_rules pc_cli)
+pc_add_test(NAME test_rules_index SOURCES rules/test_rules_index.c LIBS pc_rules)
 
 # Benchmark (not a test): median/p99 ns per evaluation, default catalog and synthetic sets.
 add_executable(bench_rules bench/bench_rules.c)

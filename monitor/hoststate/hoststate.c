@@ -24,6 +24,7 @@ struct pc_hoststate {
   uint16_t unpriv;
   bool excluded_known, owners_known; /* see pc__hoststate_set_known */
   uint32_t view_pid;                 /* see pc__hoststate_view_pid */
+  bool holders_first;                /* see pc__hoststate_holders_first */
   pc_owner_row scratch[SCRATCH_ROWS];
   char error[PC_HOSTSTATE_ERR_MAX];
 };
@@ -60,6 +61,14 @@ int pc__hoststate_create(const pc__hoststate_ops *ops, void *impl, pc_hoststate 
 
 uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) {
   return hs->view_pid;
+}
+
+bool pc__hoststate_holders_first(const pc_hoststate *hs) {
+  return hs->holders_first;
+}
+
+void *pc__hoststate_impl(const pc_hoststate *hs) {
+  return hs->impl;
 }
 
 void pc__hoststate_set_known(pc_hoststate *hs, bool excluded_known, bool owners_known) {
@@ -336,8 +345,18 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   if (proto != 0 && port != 0) {
     pc_owner owners[8];
     size_t total = 0;
-    rc = pc_hoststate_owners(hs, proto, port, &a->local, owners, 8, &total);
     bool v6only = (a->sockopts_known & PC_SOCKOPT_V6ONLY) && (a->sockopts & PC_SOCKOPT_V6ONLY);
+    /* Only the best owner is used, and a socket holding the port outranks every other: ask
+     * for holders first (a back end may answer that from a snapshot), and for every socket
+     * on the port only when no holder conflicts. The answer is the same either way. */
+    hs->holders_first = true;
+    rc = pc_hoststate_owners(hs, proto, port, &a->local, owners, 8, &total);
+    hs->holders_first = false;
+    bool any = false;
+    for (size_t i = 0; rc == PC_OK && i < total && i < 8 && !any; i++)
+      any = state_rank(owners[i].state) == 3 &&
+            !(v6only && owners[i].match == PC_OWNER_MATCH_DUALSTACK && owners[i].local.family == PC_AF_INET);
+    if (rc == PC_OK && !any) rc = pc_hoststate_owners(hs, proto, port, &a->local, owners, 8, &total);
     for (size_t i = 0; rc == PC_OK && i < total && i < 8; i++) {
       const pc_owner *o = &owners[i];
       /* A V6ONLY wildcard does not reach into IPv4, so an IPv4 holder is not its problem. */

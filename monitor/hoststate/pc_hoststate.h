@@ -3,7 +3,7 @@
  *
  * One interface, several back ends:
  *   offline  the raw text of netsh / netstat / tasklist saved on a (Windows) machine; any OS
- *   live     the running machine: /proc on Linux (linux.c), the IP Helper and
+ *   live     the running machine: sock_diag and /proc on Linux (linux.c), the IP Helper and
  *            process APIs on Windows (win.c); PC_ENOTSUP elsewhere (none.c)
  *
  * Ranges are read when the handle is opened and again on pc_hoststate_refresh() (call it when
@@ -168,6 +168,26 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts);
 int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr, bool reuseaddr,
                            int *os_error, const char **stage);
 
+/* Work done by the Linux back end since it was opened, for tests and benchmarks. */
+typedef struct pc_hoststate_linux_stats {
+  uint64_t diag_queries;      /* sock_diag dumps (one per address family) */
+  uint64_t proc_net_scans;    /* /proc/net files read instead (fake trees, no sock_diag) */
+  uint64_t row_cache_hits;    /* owner lookups answered from the per-port cache */
+  uint64_t snapshot_builds;   /* dumps of every port holder (enrich's best-owner lookups) */
+  uint64_t snapshot_hits;     /* best-owner lookups answered from that snapshot */
+  uint64_t index_full_walks;  /* walks of every process's fds (the first lookup builds the index) */
+  uint64_t index_refreshes;   /* walks of new processes and those whose fd count changed */
+  uint64_t fd_links_read;     /* readlink() of /proc/PID/fd entries, all walks together */
+  uint64_t process_reads;     /* process details read from /proc (cache misses) */
+  uint64_t process_hits;      /* process details from the cache (same PID and start time) */
+  uint64_t indexed_sockets;   /* socket inodes in the index now */
+  uint64_t indexed_processes; /* processes in the index now */
+} pc_hoststate_linux_stats;
+
+/* Fills out for a handle of the Linux back end; false (out zeroed) for any other. Defined
+ * on Linux only. */
+bool pc_hoststate_linux_get_stats(const pc_hoststate *hs, pc_hoststate_linux_stats *out);
+
 /* Text names. */
 const char *pc_owner_state_name(uint8_t state); /* "LISTEN", "UDP", ... */
 const char *pc_proto_name(uint8_t proto);       /* "tcp", "udp", "any" */
@@ -202,6 +222,15 @@ typedef struct pc__hoststate_ops {
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for
  * this process's own. Set by pc_hoststate_enrich around its lookups. */
 uint32_t pc__hoststate_view_pid(const pc_hoststate *hs);
+
+/* True while pc_hoststate_enrich asks for the best owner: the sockets() call may then list
+ * only sockets that hold the port for new binds (LISTEN, BOUND, UDP), e.g. from a snapshot
+ * of them, when it has some on the port (enrich asks again without the hint when none of them
+ * conflicts). Otherwise it lists every socket on the port. */
+bool pc__hoststate_holders_first(const pc_hoststate *hs);
+
+/* The impl pointer given to pc__hoststate_create (the back end's own state). */
+void *pc__hoststate_impl(const pc_hoststate *hs);
 
 /* Wraps impl (ownership passes to the handle, freed by ops->destroy even on failure) and runs
  * the first refresh. On failure err holds the message. */

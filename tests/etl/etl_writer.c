@@ -27,6 +27,7 @@ struct pc_etl_writer {
   uint32_t buffers_written; /* header buffer included */
   int64_t max_raw;
   pc_time max_time;
+  pc_time min_time; /* the earliest record, or StartTime when none is earlier */
   int err;
 };
 
@@ -93,7 +94,9 @@ static size_t put_utf16(uint8_t *p, const char *s) {
   return n + 2;
 }
 
-static int write_header(pc_etl_writer *w, pc_time end_time) {
+/* Writes the header buffer. start_time/start_raw are the session start and the raw clock
+ * then (the header record's own timestamp, which the reader takes as its first horizon). */
+static int write_header(pc_etl_writer *w, pc_time start_time, int64_t start_raw, pc_time end_time) {
   const pc_etl_writer_opts *o = &w->o;
   uint8_t *b = malloc(o->buffer_size);
   if (!b) return PC_ENOMEM;
@@ -120,9 +123,9 @@ static int write_header(pc_etl_writer *w, pc_time end_time) {
   w32(h + 44, ptr);
   w32(h + 48, o->events_lost);
   w32(h + 52, 3000);
-  w64(h + boot, (uint64_t)(o->start_time - INT64_C(36000000000))); /* booted an hour before */
+  w64(h + boot, (uint64_t)(start_time - INT64_C(36000000000))); /* booted an hour before */
   w64(h + boot + 8, (uint64_t)o->perf_freq);
-  w64(h + boot + 16, (uint64_t)o->start_time);
+  w64(h + boot + 16, (uint64_t)start_time);
   w32(h + boot + 24, o->clock_type);
   w32(h + boot + 28, o->buffers_lost);
   size_t n = fixed;
@@ -134,7 +137,7 @@ static int write_header(pc_etl_writer *w, pc_time end_time) {
   w16(sys + 6, 0); /* HookId: header group, type 0 */
   w32(sys + 8, 0x1234);
   w32(sys + 12, 0x5678);
-  w64(sys + 16, (uint64_t)o->start_raw);
+  w64(sys + 16, (uint64_t)start_raw);
   uint32_t saved = BUFHDR + ((size + 7) & ~7u);
   put_bufhdr(b, o->buffer_size, saved, 0, 0, 0, o->compress ? 3 : 3, 0x0021, 4);
   int rc = fwrite(b, 1, o->buffer_size, w->f) == o->buffer_size ? PC_OK : PC_EIO;
@@ -153,8 +156,8 @@ pc_etl_writer *pc_etl_writer_open(const char *path, const pc_etl_writer_opts *op
   }
   w->next_seq = 1;
   w->buffers_written = 1;
-  w->max_time = w->o.start_time;
-  if (write_header(w, 0) != PC_OK) {
+  w->max_time = w->min_time = w->o.start_time;
+  if (write_header(w, w->o.start_time, w->o.start_raw, 0) != PC_OK) {
     fclose(w->f);
     free(w);
     return NULL;
@@ -278,6 +281,7 @@ int pc_etl_writer_add(pc_etl_writer *w, const pc_record *rec) {
   c->last_raw = raw;
   if (raw > w->max_raw) w->max_raw = raw;
   if (rec->timestamp > w->max_time) w->max_time = rec->timestamp;
+  if (rec->timestamp < w->min_time) w->min_time = rec->timestamp;
   return PC_OK;
 }
 
@@ -289,7 +293,15 @@ int pc_etl_writer_close(pc_etl_writer *w) {
     free(w->cpu[i].data);
   }
   if (rc == PC_OK && fseek(w->f, 0, SEEK_SET) != 0) rc = PC_EIO;
-  if (rc == PC_OK) rc = write_header(w, w->max_time + 1);
+  /* A session starts before its first event. Records older than StartTime (callers replay
+   * old captures without setting it) move the start back to the earliest one, on the same
+   * clock line so every raw timestamp already written keeps its meaning. Without this the
+   * header record would be later than the events, and since the reader rightly takes it as
+   * the earliest time any buffer can start, it would hand out records before reading the
+   * buffers that precede them in time: the multi-CPU merge of such files came out of order. */
+  pc_time start = w->min_time;
+  int64_t start_raw = start == w->o.start_time ? w->o.start_raw : pc_etl_writer_raw_time(&w->o, start);
+  if (rc == PC_OK) rc = write_header(w, start, start_raw, w->max_time + 1);
   if (fclose(w->f) != 0 && rc == PC_OK) rc = PC_EIO;
   free(w);
   return rc;

@@ -24,7 +24,9 @@ typedef struct pc_etl_writer_opts {
   unsigned pointer_size;   /* 4 or 8 (default): the header record type and layout */
   unsigned cpus;           /* NumberOfProcessors (default 4) */
   uint32_t buffer_size;    /* bytes per buffer (default 64 KiB, at least 1 KiB) */
-  pc_time start_time;      /* StartTime (default 2026-01-01T00:00:00Z) */
+  pc_time start_time;      /* StartTime (default 2026-01-01T00:00:00Z); moved back to the
+                              earliest record when one is older, as a real session starts
+                              before its first event */
   int64_t perf_freq;       /* PerfFreq (default 10 MHz, which makes times exact) */
   uint32_t clock_type;     /* ReservedFlags (default 1 = QPC; 2 = system time) */
   int64_t start_raw;       /* raw clock at StartTime (default 1e9) */

@@ -70,6 +70,12 @@ PC_TEST(owner_found_in_the_failing_process_namespace) {
   PC_CHECK(f.owner_known);
   PC_CHECK_UINT(f.owner_pid, (uint32_t)pid);
   PC_CHECK(f.netns_known && f.other_netns);
+  /* As root, through sock_diag in the child's namespace (setns on a helper thread), not
+   * through the /proc/PID/net files. */
+  pc_hoststate_linux_stats st;
+  PC_CHECK(pc_hoststate_linux_get_stats(hs, &st));
+  PC_CHECK(st.diag_queries > 0);
+  PC_CHECK_UINT(st.proc_net_scans, 0);
   pc_hoststate_close(hs);
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
