@@ -56,6 +56,15 @@ if(TARGET pc_etl_writer)
   set_tests_properties(etl_make_demo_cut PROPERTIES FIXTURES_REQUIRED demo_etl_64 FIXTURES_SETUP demo_etl_cut)
   pc_cli_case(analyze_cut_etl_reports_offset 2 - "demo-cut.etl: byte 0x" $<TARGET_FILE:portclash> analyze ${cut} --format json)
   set_tests_properties(cli_analyze_cut_etl_reports_offset PROPERTIES FIXTURES_REQUIRED demo_etl_cut)
+  # Hostile inputs (a decompression bomb, FIFOs, /dev/zero): exit 2 with a message within a
+  # second. POSIX only (mkfifo, symlinks to /dev/zero).
+  add_executable(etl_bomb e2e/etl_bomb.c)
+  target_link_libraries(etl_bomb PRIVATE pc_etl_writer)
+  pc_apply_warnings(etl_bomb)
+  if(NOT WIN32)
+    add_test(NAME cli_hostile_inputs
+      COMMAND bash ${e2e}/hostile_inputs.sh $<TARGET_FILE:portclash> $<TARGET_FILE:etl_bomb> ${demo})
+  endif()
 endif()
 if(PC_SHARED_DIR AND EXISTS ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl)
   # A real Windows 7 capture of another provider: read to the end, nothing to report.
@@ -103,3 +112,8 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   add_test(NAME monitor_watch_e2e COMMAND bash ${e2e}/monitor_watch_e2e.sh $<TARGET_FILE:portclash>)
   set_tests_properties(monitor_watch_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 60)
 endif()
+# Issue 14: the holder's SO_EXCLUSIVEADDRUSE seen in the capture reaches the rules as
+# owner_exclusive (no netstat: only the stream names the holder; tasklist confirms it exists).
+pc_cli_case(analyze_holder_options_from_stream 0 ${e2e}/holder-exclusive.expected - $<TARGET_FILE:portclash> analyze
+  ${e2e}/holder-exclusive.records --netsh-excluded ${demo}/netsh-excluded-tcp.txt --tasklist ${e2e}/holder-tasklist.csv
+  --host demo-host --format json)
