@@ -92,6 +92,7 @@ static const meaning meanings[] = {
     {PC_SEEN_TCPIP, 1124, 1124, PC_EV_LISTEN_CLOSE, PC_PROTO_TCP},
     {PC_SEEN_TCPIP, 1191, 1195, PC_EV_PORT_ACQUIRE, PC_PROTO_TCP},
     {PC_SEEN_TCPIP, 1366, 1366, PC_EV_BIND_DEFERRED, PC_PROTO_TCP},
+    {PC_SEEN_TCPIP, 1391, 1391, PC_EV_ENDPOINT_CREATE, PC_PROTO_UDP},
     {PC_SEEN_TCPIP, 1393, 1395, PC_EV_BIND_FAIL, PC_PROTO_UDP},
     {PC_SEEN_TCPIP, 1396, 1396, PC_EV_BIND_OK, PC_PROTO_UDP},
     {PC_SEEN_TCPIP, 1397, 1398, PC_EV_ENDPOINT_CLOSE, PC_PROTO_UDP},
@@ -346,6 +347,9 @@ int pc_decoder_decode(pc_decoder *d, const pc_record *r, pc_event *ev) {
   uint64_t pid = get_uint(b, f, data, R_PID, &ev->pid_known);
   if (pid > UINT32_MAX) return count_problem(d, prov, r, PC_EPARSE);
   ev->pid = (uint32_t)pid;
+  /* A payload ProcessId of 0 is the Idle process, never a socket owner: NetBlame treats it
+   * as "not known", and so do we (a non-zero value, 4 included, is what the event says). */
+  if (ev->pid == 0) ev->pid_known = false;
   ev->start_key = get_uint(b, f, data, R_START_KEY, &ev->start_key_known);
   if (prov == PC_SEEN_WINSOCK) {
     /* Winsock-Sockets logs Win32/WSA codes (ErrorCode), not NTSTATUS. */

@@ -261,6 +261,8 @@ static int parse_line(pc_fixture *fx, char *line, pc_record *r) {
       r->pid = (uint32_t)n;
     else if (strcmp(tok, "tid") == 0 && parse_int(v, 0, UINT32_MAX, &n))
       r->tid = (uint32_t)n;
+    else if (strcmp(tok, "cpu") == 0 && parse_int(v, 0, UINT16_MAX, &n))
+      r->processor = (uint16_t)n;
     else if (strcmp(tok, "ptr") == 0 &&
              (strcmp(v, "32") == 0 || strcmp(v, "64") == 0 || strcmp(v, "none") == 0))
       r->flags = strcmp(v, "32") == 0   ? PC_RECORD_FLAG_32BIT_HEADER

@@ -23,7 +23,7 @@ typedef enum pc_event_kind {
   PC_EV_LISTEN_OK,          /* TCPIP 1123 */
   PC_EV_LISTEN_CLOSE,       /* TCPIP 1124 */
   PC_EV_SOCKOPT,            /* AFD 1035/29, Winsock-Sockets 8 */
-  PC_EV_ENDPOINT_CREATE,    /* TCPIP 1001, 1013 */
+  PC_EV_ENDPOINT_CREATE,    /* TCPIP 1001, 1013, 1391 */
   PC_EV_ENDPOINT_CLOSE,     /* TCPIP 1009, 1397, 1398 */
   PC_EV_CREATE_FAIL,        /* TCPIP 1010-1012, 1562, 1563 */
   PC_EV_CONNECT_PORT_FAIL,  /* TCPIP 1050 */

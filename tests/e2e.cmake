@@ -80,3 +80,8 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   add_test(NAME monitor_watch_e2e COMMAND bash ${e2e}/monitor_watch_e2e.sh $<TARGET_FILE:portclash>)
   set_tests_properties(monitor_watch_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 60)
 endif()
+# Issue 14: the holder's SO_EXCLUSIVEADDRUSE seen in the capture reaches the rules as
+# owner_exclusive (no netstat: only the stream names the holder; tasklist confirms it exists).
+pc_cli_case(analyze_holder_options_from_stream 0 ${e2e}/holder-exclusive.expected - $<TARGET_FILE:portclash> analyze
+  ${e2e}/holder-exclusive.records --netsh-excluded ${demo}/netsh-excluded-tcp.txt --tasklist ${e2e}/holder-tasklist.csv
+  --host demo-host --format json)

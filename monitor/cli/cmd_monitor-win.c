@@ -186,7 +186,12 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
   }
   w->api = api;
   pc_os_version_get(&w->os);
-  pc_monitor_platform pl = {"windows", w->os.build, "etw", open_source, NULL, fallback_check, w};
+  /* The reorder stage waits out the session's FlushTimer plus half a second (pc_pipeline.h). */
+  pc_monitor_platform pl = {
+      "windows", w->os.build,
+      "etw",     open_source,
+      NULL,      fallback_check,
+      w,         (pc_time)w->etw.flush_seconds * PC_TIME_TICKS_PER_SEC + 500 * PC_TIME_TICKS_PER_MS};
   code = pc_monitor_run(&mo, &pl);
   free(w);
   return code;

@@ -140,7 +140,8 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                          .format_extra = pl->format_extra,
                          .on_record = pl->on_record,
                          .ud = pl->ud,
-                         .stop_flag = &stop_requested};
+                         .stop_flag = &stop_requested,
+                         .reorder_watermark = pl->reorder_watermark};
   if (pc_feed_new(&feo, out, &feed) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);
     goto done;

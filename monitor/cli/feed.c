@@ -62,7 +62,8 @@ int pc_feed_new(const pc_feed_options *o, pc_finding_output *out, pc_feed **feed
   bool watching = out && pc_finding_output_watching(out);
   pc_pipeline_options po = {.report_success = (o->print_attempts && o->print_successes) || watching,
                             .on_event = watching ? on_event : NULL,
-                            .event_ud = f};
+                            .event_ud = f,
+                            .reorder_watermark = o->reorder_watermark};
   if (pc_pipeline_new(&po, on_attempt, f, &f->pipe) != PC_OK) {
     free(f);
     return PC_ENOMEM;
@@ -82,8 +83,13 @@ static void saw_time(pc_feed *f, pc_time ts) {
   }
 }
 
-/* Event time now, for a live source that may be idle. */
-static pc_time event_now(const pc_feed *f, uint64_t mono) {
+/* Event time now, for a live source that may be idle. Records: the pipeline's own clock
+ * (pc_pipeline_tick: the last record's time plus monotonic time while idle, up to what its
+ * reorder stage has handed on). Attempts of a source without records (eBPF): the same rule
+ * here. */
+static pc_time event_now(pc_feed *f, uint64_t mono) {
+  pc_time t = pc_pipeline_tick(f->pipe, (pc_time)mono * PC_TIME_TICKS_PER_MS);
+  if (t != PC_TIME_UNKNOWN) return t;
   if (!f->last_ts) return pc_os_clock_now(); /* nothing seen yet: the wall clock is all we have */
   return f->last_ts + (pc_time)(mono - f->last_ts_mono) * PC_TIME_TICKS_PER_MS;
 }
@@ -93,6 +99,8 @@ static void take(pc_feed *f, const pc_source_item *it) {
     if (f->o.on_record) f->o.on_record(f->o.ud, &it->record);
     saw_time(f, it->record.timestamp);
     pc_pipeline_push(f->pipe, &it->record);
+    /* Live: notes when the newest record arrived (the pipeline's idle clock starts there). */
+    if (f->o.live) (void)pc_pipeline_tick(f->pipe, (pc_time)pc_os_clock_ms() * PC_TIME_TICKS_PER_MS);
   } else {
     saw_time(f, it->attempt.ts_last);
     if (f->out)
@@ -111,7 +119,6 @@ static void counts_of(pc_feed *f, const pc_source_stats *st, pc_run_counts *c) {
 /* The periodic work of a live run. */
 static void periodic(pc_feed *f, pc_source *src, uint64_t mono) {
   pc_time now = event_now(f, mono);
-  pc_pipeline_advance(f->pipe, now);
   pc_source_stats st;
   pc_source_get_stats(src, &st);
   if (st.lost > f->lost_reported) {
@@ -168,6 +175,10 @@ void pc_feed_run(pc_feed *f, pc_source *src, pc_feed_result *res) {
       pc_source_stop(src);
       stopping = true;
     }
+    /* Every wake-up (at most LIVE_WAIT_MS apart): the pipeline's reorder stage and
+     * correlator hand on what is due, so a lone failure is out within the watermark + the
+     * correlator's hold + LIVE_WAIT_MS. */
+    (void)pc_pipeline_tick(f->pipe, (pc_time)mono * PC_TIME_TICKS_PER_MS);
     if (mono >= next_periodic) {
       periodic(f, src, mono);
       next_periodic = mono + PERIODIC_MS;

@@ -39,6 +39,10 @@ typedef struct pc_feed_options {
   /* Set from a signal handler (SIGINT/SIGTERM); the loop then stops the source and hands
    * on what it still holds. May be NULL. */
   volatile int *stop_flag;
+  /* How long the pipeline's reorder stage holds events for earlier ones of other processors
+   * (pc_pipeline_options.reorder_watermark): at least the ETW session's FlushTimer plus a
+   * margin. 0 = the pipeline's default (1.5 s). */
+  pc_time reorder_watermark;
 } pc_feed_options;
 
 /* What the loop saw, for the summary. */

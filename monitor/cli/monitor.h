@@ -32,6 +32,7 @@ typedef struct pc_monitor_platform {
   void (*format_extra)(const void *extra, char *buf, size_t cap);
   void (*on_record)(void *ud, const pc_record *r);
   void *ud;
+  pc_time reorder_watermark; /* see pc_feed_options; 0 = default */
 } pc_monitor_platform;
 
 /* Fills o with the defaults and reads --config (pc_run_options_preload). Returns PC_EXIT_OK

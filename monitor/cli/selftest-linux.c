@@ -356,6 +356,6 @@ int pc_cmd_selftest(int argc, char **argv) {
     }
   }
   pc_selftest_platform pl = {
-      {"linux", 0, "ebpf", open_source, NULL, NULL, &l}, privileges, provoke, cleanup, &l};
+      {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0}, privileges, provoke, cleanup, &l};
   return pc_selftest_run(&pl, json, timeout_ms);
 }

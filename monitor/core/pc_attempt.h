@@ -54,6 +54,16 @@ typedef struct pc_bind_attempt {
   uint32_t sockopts_known;
   uint16_t tcpip_event; /* id of the TCPIP event that saw it (1006, 1394, 1122...), 0 if none */
 
+  /* The socket that held a colliding address when this bind failed, as the event stream
+   * showed it (a successful bind whose socket had not closed); holder_known is false when
+   * the stream showed none. Its options are known only where holder_sockopts_known says. */
+  bool holder_known;
+  bool holder_pid_known;
+  uint32_t holder_pid;
+  pc_addr holder_addr;
+  uint32_t holder_sockopts;
+  uint32_t holder_sockopts_known;
+
   /* Linux (eBPF) extras; zero / false when unknown. */
   uint32_t ppid;
   bool uid_known;

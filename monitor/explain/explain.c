@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,34 @@ static uint8_t os_id(const char *os) {
   return PC_OS_UNKNOWN;
 }
 
+/* The holder the event stream showed (a successful bind not yet closed) fills what host
+ * state does not know: the owner itself when no table names one (a bound TCP socket that
+ * does not listen is in no table), and the owner's socket options, which no Windows table
+ * carries, when it is the same process or no process is named. The holder's PID becomes the
+ * owner's only when host state confirms that process exists: a PID the stream saw minutes
+ * ago may be gone, and an owner PID without a process reads as an orphaned socket. */
+static void apply_holder(pc_hoststate *hs, pc_facts *f, const pc_bind_attempt *a) {
+  if (!a->holder_known) return;
+  if (!f->owner_known) {
+    f->owner_known = true;
+    f->owner_pid = 0;
+    f->owner_addr = a->holder_addr;
+    pc_process_info pi;
+    if (hs && a->holder_pid_known && pc_hoststate_process(hs, a->holder_pid, &pi) == PC_OK) {
+      f->owner_pid = a->holder_pid;
+      snprintf(f->owner_name, sizeof f->owner_name, "%s", pi.name);
+      snprintf(f->owner_path, sizeof f->owner_path, "%s", pi.path);
+      snprintf(f->owner_user, sizeof f->owner_user, "%s", pi.user);
+      snprintf(f->owner_service, sizeof f->owner_service, "%s", pi.service);
+    }
+  } else if (a->holder_pid_known && f->owner_pid && f->owner_pid != a->holder_pid) {
+    return; /* host state names another process: the stream's holder has gone */
+  }
+  uint32_t add = a->holder_sockopts_known & ~f->owner_sockopts_known;
+  f->owner_sockopts = (f->owner_sockopts & ~add) | (a->holder_sockopts & add);
+  f->owner_sockopts_known |= add;
+}
+
 void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   if (!a->failed) return;
   pc_facts facts;
@@ -63,6 +92,7 @@ void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   /* Host state is best effort: a failed lookup leaves the facts unknown, never drops the
    * finding. */
   if (e->o.hoststate) (void)pc_hoststate_enrich(e->o.hoststate, &facts);
+  apply_holder(e->o.hoststate, &facts, a);
   if (pc_rules_eval(e->o.rules, &facts, &e->result) != PC_OK) return;
   const pc_rule_result *r = &e->result;
 

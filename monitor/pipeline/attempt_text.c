@@ -27,6 +27,23 @@ static void put(out *o, const char *fmt, ...) {
   if (o->len >= o->cap) o->len = o->cap - 1;
 }
 
+static void put_opts(out *o, uint32_t opts_set, uint32_t known) {
+  static const struct {
+    uint32_t bit;
+    const char *name;
+  } opts[] = {{PC_SOCKOPT_REUSEADDR, "reuseaddr"},
+              {PC_SOCKOPT_EXCLUSIVEADDRUSE, "exclusiveaddruse"},
+              {PC_SOCKOPT_REUSEPORT, "reuseport"},
+              {PC_SOCKOPT_V6ONLY, "v6only"},
+              {PC_SOCKOPT_FREEBIND, "freebind"}};
+  const char *sep = "";
+  for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+    if (known & opts[i].bit) {
+      put(o, "%s%s%s", sep, (opts_set & opts[i].bit) ? "" : "no-", opts[i].name);
+      sep = ",";
+    }
+}
+
 size_t pc_attempt_format_line(const pc_bind_attempt *a, char *buf, size_t cap) {
   if (cap == 0) return 0;
   out o = {buf, cap, 0};
@@ -68,21 +85,21 @@ size_t pc_attempt_format_line(const pc_bind_attempt *a, char *buf, size_t cap) {
   if (a->seen_by & PC_SEEN_WINSOCK) put(&o, "%swinsock", sep), sep = "+";
   if (a->seen_by & PC_SEEN_EBPF) put(&o, "%sebpf", sep), sep = "+";
   if (a->sockopts_known) {
-    static const struct {
-      uint32_t bit;
-      const char *name;
-    } opts[] = {{PC_SOCKOPT_REUSEADDR, "reuseaddr"},
-                {PC_SOCKOPT_EXCLUSIVEADDRUSE, "exclusiveaddruse"},
-                {PC_SOCKOPT_REUSEPORT, "reuseport"},
-                {PC_SOCKOPT_V6ONLY, "v6only"},
-                {PC_SOCKOPT_FREEBIND, "freebind"}};
     put(&o, " opts=");
-    sep = "";
-    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
-      if (a->sockopts_known & opts[i].bit) {
-        put(&o, "%s%s%s", sep, (a->sockopts & opts[i].bit) ? "" : "no-", opts[i].name);
-        sep = ",";
-      }
+    put_opts(&o, a->sockopts, a->sockopts_known);
+  }
+  if (a->holder_known) {
+    char ip[PC_ADDR_TEXT_MAX];
+    pc_addr_format_ip(&a->holder_addr, ip, sizeof ip);
+    if (a->holder_pid_known)
+      put(&o, " holder=%u", (unsigned)a->holder_pid);
+    else
+      put(&o, " holder=?");
+    put(&o, a->holder_addr.family == PC_AF_INET6 ? "@[%s]:%u" : "@%s:%u", ip, a->holder_addr.port);
+    if (a->holder_sockopts_known) {
+      put(&o, " holder_opts=");
+      put_opts(&o, a->holder_sockopts, a->holder_sockopts_known);
+    }
   }
   return o.len;
 }

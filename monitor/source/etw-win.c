@@ -149,6 +149,15 @@ int pc_etw_plan_build(const pc_os_version *os, const pc_schema_set *schemas, pc_
   p->name = "Microsoft-Windows-Winsock-AFD";
   p->level = TRACE_LEVEL_INFORMATION;
   p->any_keyword = PC_ETW_KW_AFD_SOURCE_WINSOCK;
+  /* The legacy AFD events in the schemas (1, 2, 3, 13, 14, 29, 40) are defined with keyword 0,
+   * so they pass any MatchAnyKeyword; the event-ID filter is what keeps AFD's other keyword-0
+   * events (legacy send/receive 18-28, ...) out. They stay in the filter, and
+   * EVENT_ENABLE_PROPERTY_IGNORE_KEYWORD_0 stays unset (it would drop them whatever the filter
+   * says), because: (1) nobody knows whether afd.sys on Windows 7+ still logs them
+   * (etw-facts.md section 11, question 6) and a first capture should show it; (2) if a build logs a
+   * failed bind only as event 40, dropping it loses the failure; (3) the correlator joins them to
+   * the 1000-series events of the same Endpoint (correlator.c, A10), so duplicates cost a few
+   * events, not findings; (4) the filter bounds them to the bind, create, close and option ids. */
   if (ids_for(schemas, &p->guid, p) != PC_OK) rc = PC_ELIMIT;
   p->use_id_filter = filters && p->id_count > 0 && rc == PC_OK;
 
