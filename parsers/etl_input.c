@@ -7,12 +7,15 @@
 
 #include "etl_internal.h"
 #include "pc_error.h"
+#include "pc_file.h"
 
 int pc__etl_source_open_file(pc__etl_source *s, const char *path) {
   memset(s, 0, sizeof *s);
   errno = 0;
-  s->file = fopen(path, "rb");
-  if (!s->file) {
+  /* Only a regular file: a FIFO would block the open, a device would never end. */
+  int rc = pc_file_open(path, &s->file);
+  if (rc == PC_ENOTFILE) return rc;
+  if (rc != PC_OK) {
     s->io_error = errno ? errno : EIO;
     return pc_err_from_errno(s->io_error) == PC_ENOENT ? PC_ENOENT : PC_EIO;
   }

@@ -504,6 +504,31 @@ static etl_buf *read_buffer(pc_etl_reader *r, pc__etl_bufhdr *h) {
       scan_fail(r, r->src.io_error ? PC_EIO : PC_ETRUNC, off + PC__ETL_BUFHDR_SIZE + got);
       return NULL;
     }
+    /* Bomb caps (pc_etl.h), checked before any work: a few bytes of XPRESS can claim
+     * 64 MiB, and a file of such buffers took minutes to "read". */
+    uint64_t want_out = h->saved_offset - PC__ETL_BUFHDR_SIZE;
+    uint64_t file_cap = PC_ETL_XPRESS_FILE_FLOOR + (uint64_t)PC_ETL_XPRESS_MAX_RATIO * r->src.pos;
+    if (want_out > PC_ETL_XPRESS_BUFFER_FLOOR && want_out > (uint64_t)PC_ETL_XPRESS_MAX_RATIO * rest) {
+      fmt(r->scan_msg, sizeof r->scan_msg,
+          "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64 " claims %" PRIu64
+          " bytes from %zu (more than %u times its size): refused as a decompression bomb",
+          off + 4, off, want_out, rest, PC_ETL_XPRESS_MAX_RATIO);
+      scan_fail(r, PC_ELIMIT, off + 4);
+      return NULL;
+    }
+    if (r->info.bytes_inflated + want_out > file_cap) {
+      fmt(r->scan_msg, sizeof r->scan_msg,
+          "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64
+          " would bring the file's decompressed"
+          " size to %" PRIu64 " bytes from %" PRIu64
+          " read (over %u MiB + %u times): refused as a"
+          " decompression bomb",
+          off + 4, off, r->info.bytes_inflated + want_out, (uint64_t)r->src.pos,
+          PC_ETL_XPRESS_FILE_FLOOR >> 20, PC_ETL_XPRESS_MAX_RATIO);
+      scan_fail(r, PC_ELIMIT, off + 4);
+      return NULL;
+    }
+    r->info.bytes_inflated += want_out;
     b = buf_alloc(r, h->saved_offset);
     if (!b) {
       fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
@@ -702,7 +727,10 @@ int pc_etl_open(const char *path, pc_etl_reader **out, char *errbuf, size_t errc
   int rc = pc__etl_source_open_file(&r->src, path);
   if (rc != PC_OK) {
     char msg[160];
-    fmt(msg, sizeof msg, "cannot open: %s", strerror(r->src.io_error));
+    if (rc == PC_ENOTFILE)
+      fmt(msg, sizeof msg, "cannot read it: %s", pc_strerror(rc));
+    else
+      fmt(msg, sizeof msg, "cannot open: %s", strerror(r->src.io_error));
     set_errbuf(errbuf, errcap, msg);
     free(r);
     return rc;

@@ -32,6 +32,15 @@
 /* Bytes of buffers read ahead of the merge point. When the per-CPU streams are further
  * apart in the file than this, the merge proceeds anyway and counts late events. */
 #define PC_ETL_LOOKAHEAD_BYTES (32u * 1024u * 1024u)
+/* Decompression bombs. A compressed buffer may expand to PC_ETL_XPRESS_BUFFER_FLOOR bytes
+ * (every real ETW buffer: they are at most a few MiB), or to more only up to
+ * PC_ETL_XPRESS_MAX_RATIO times its compressed size; and a whole file expands to at most
+ * PC_ETL_XPRESS_FILE_FLOOR + PC_ETL_XPRESS_MAX_RATIO times the file bytes read so far.
+ * Real captures compress ETW buffers about 3 to 20 times; XPRESS can reach millions. A
+ * buffer past either cap stops the reading with PC_ELIMIT and a message naming it. */
+#define PC_ETL_XPRESS_MAX_RATIO 128u
+#define PC_ETL_XPRESS_BUFFER_FLOOR (1u * 1024u * 1024u)
+#define PC_ETL_XPRESS_FILE_FLOOR (16u * 1024u * 1024u)
 /* Distinct (provider, id, version) triples counted; more are summed in other_events. */
 #define PC_ETL_MAX_COUNTED 4096u
 
@@ -73,6 +82,7 @@ typedef struct pc_etl_info {
   /* Running totals, final once pc_etl_next has returned 1 or an error. */
   uint64_t buffers_read;     /* buffers read from the file, the header buffer included */
   uint64_t bytes_read;       /* file bytes consumed */
+  uint64_t bytes_inflated;   /* bytes produced by decompressing buffers */
   uint64_t records_seen;     /* records of every type walked */
   uint64_t records_skipped;  /* records that were not EVENT_HEADER records */
   uint64_t events_delivered; /* EVENT_HEADER records handed out */

@@ -653,8 +653,19 @@ static void statement(parser *p) {
         return;
       }
       p->has_fix = true;
+      /* An optional context word says what the line is: prose (text, the default) or a
+       * command for sh, powershell or cmd, whose values are quoted for that shell. */
+      int ctx = PC__CTX_TEXT;
+      if (peek(p)->kind == PC__TK_IDENT) {
+        pc__token *cw = next(p);
+        ctx = pc__tctx_lookup(cw->p, cw->len);
+        if (ctx < 0) {
+          fail(p, cw->col, "unknown fix context %s (expected sh, powershell, cmd or text)", desc(cw, w));
+          return;
+        }
+      }
       template_arg(p, kw, &r->fixes[r->fix_count], false);
-      if (!p->err) r->fix_count++;
+      if (!p->err) r->fixes[r->fix_count++].ctx = (uint8_t)ctx;
       return;
     default: { /* ref */
       if (r->ref_count == PC_RULES_MAX_REFS) {

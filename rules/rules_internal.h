@@ -171,11 +171,32 @@ typedef struct pc__seg {
   size_t len;
 } pc__seg;
 
+/* Where a template's output goes, which decides how field values are escaped (FORMAT.md,
+ * "Fix contexts"). Literal text and defaults are the rule author's and never escaped. */
+typedef enum pc__tctx {
+  PC__CTX_TEXT = 0,   /* prose: control characters in values become visible escapes */
+  PC__CTX_SH,         /* a POSIX sh command: values in single quotes, ' as '\'' */
+  PC__CTX_POWERSHELL, /* a PowerShell command: values in single quotes, ' as '' */
+  PC__CTX_CMD         /* a cmd.exe command: values in ^"...^" with carets (see template.c) */
+} pc__tctx;
+
 typedef struct pc__template {
   pc__seg *segs;
   size_t n;
-  char *buf; /* owns the literal text the segments point into */
+  char *buf;   /* owns the literal text the segments point into */
+  uint8_t ctx; /* pc__tctx */
 } pc__template;
+
+/* The context named by word[0..len) ("text", "sh", "powershell", "cmd"), or -1. */
+int pc__tctx_lookup(const char *word, size_t len);
+
+/* Appends value (text from the facts, untrusted) escaped for ctx to buf[*pos..cap), always
+ * NUL-terminated. In a command context the quoted value is written whole or not at all, so
+ * a cut never leaves a quote open. Returns false when it did not fit, or (cmd) when the
+ * value holds a character cmd cannot carry (a control character); then nothing is written
+ * and *unquotable is set. */
+bool pc__value_escape(int ctx, const char *value, size_t len, char *buf, size_t cap, size_t *pos,
+                      bool *unquotable);
 
 /* Compiles template text (already unescaped from its string literal). cols[i] is the source
  * column of text[i] (cols[len] the column just after), used to place errors. Returns PC_OK,

@@ -1,8 +1,12 @@
 /* template.c - explanation and fix templates: "{field}", "{field|default}", "{{", "}}".
  *
  * A template is compiled into literal and field segments once; rendering appends them to a
- * caller buffer without allocating. Nothing is escaped here: escaping belongs to the output
- * formatters, which know their syntax (JSON, syslog SD-PARAM, CEF). */
+ * caller buffer without allocating. Field values come from the machine (a process path is
+ * whatever the user named the binary), so they are escaped for the template's context: in a
+ * command they are quoted for the shell it targets, so pasting the fix runs that command
+ * with the value as one argument; in prose, control characters become visible escapes.
+ * The output formats escape the whole result again for their own syntax (JSON, syslog,
+ * CEF, the console). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +117,7 @@ void pc__template_free(pc__template *t) {
 }
 
 static bool append(char *buf, size_t cap, size_t *pos, const char *s, size_t n) {
+  if (*pos >= cap) return n == 0;
   bool fits = true;
   if (*pos + n >= cap) {
     n = cap - 1 - *pos;
@@ -120,6 +125,172 @@ static bool append(char *buf, size_t cap, size_t *pos, const char *s, size_t n) 
   }
   memcpy(buf + *pos, s, n);
   *pos += n;
+  buf[*pos] = '\0';
+  return fits;
+}
+
+int pc__tctx_lookup(const char *word, size_t len) {
+  static const char *const names[] = {"text", "sh", "powershell", "cmd"};
+  for (int i = 0; i < 4; i++)
+    if (strlen(names[i]) == len && memcmp(names[i], word, len) == 0) return i;
+  return -1;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Bytes that need no quoting in each shell: a value made only of these is one word as it
+ * is (Python's shlex.quote uses the same set for sh). Anything else is quoted. */
+static bool bare_char(int ctx, unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (ctx) {
+    case PC__CTX_SH:
+      return strchr("_@%+=:,./-", c) != NULL && c != '\0';
+    default: /* PowerShell and cmd */
+      return strchr("_.:/\\-", c) != NULL && c != '\0';
+  }
+}
+
+/* A cursor that measures (buf NULL) or writes. */
+typedef struct vout {
+  char *buf;
+  size_t n;
+} vout;
+
+static void vput(vout *o, const char *s, size_t n) {
+  if (o->buf) memcpy(o->buf + o->n, s, n);
+  o->n += n;
+}
+
+/* PowerShell treats the typographic single quotes U+2018..U+201B like ' inside a
+ * single-quoted string, so they are doubled too. Returns the length of the quote at s, or 0. */
+static size_t ps_quote_at(const unsigned char *s, size_t n) {
+  if (s[0] == '\'') return 1;
+  if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x98 && s[2] <= 0x9B) return 3;
+  return 0;
+}
+
+/* cmd.exe: the whole value is written as ^"...^" with every character cmd treats specially
+ * caret-escaped. Because the quotes themselves are escaped, cmd never enters its quoted
+ * state, so every caret counts (inside a real quote a caret would be literal and % would
+ * still expand); cmd removes the carets and the program receives "..." which its argument
+ * parser (CommandLineToArgvW rules) turns back into the value: a " becomes \", and
+ * backslashes before a " or before the closing quote are doubled. An interactive prompt
+ * leaves "%NAME^%" alone, so ^% keeps variables from expanding. */
+static void cmd_put_char(vout *o, char c) {
+  if (strchr("^&|<>()%!\"", c) != NULL && c != '\0') vput(o, "^", 1);
+  vput(o, &c, 1);
+}
+
+static void quote(int ctx, const unsigned char *v, size_t len, vout *o) {
+  switch (ctx) {
+    case PC__CTX_SH:
+      vput(o, "'", 1);
+      for (size_t i = 0; i < len; i++) {
+        if (v[i] == '\'')
+          vput(o, "'\\''", 4);
+        else
+          vput(o, (const char *)v + i, 1);
+      }
+      vput(o, "'", 1);
+      return;
+    case PC__CTX_POWERSHELL:
+      vput(o, "'", 1);
+      for (size_t i = 0; i < len;) {
+        size_t q = ps_quote_at(v + i, len - i);
+        if (q) {
+          vput(o, (const char *)v + i, q);
+          vput(o, (const char *)v + i, q);
+          i += q;
+        } else {
+          vput(o, (const char *)v + i++, 1);
+        }
+      }
+      vput(o, "'", 1);
+      return;
+    default: { /* cmd */
+      vput(o, "^\"", 2);
+      size_t slashes = 0;
+      for (size_t i = 0; i < len; i++) {
+        char c = (char)v[i];
+        if (c == '\\') {
+          slashes++;
+          continue;
+        }
+        /* Backslashes before a quote are doubled, and the quote escaped. */
+        for (size_t k = 0; k < (c == '"' ? 2 * slashes + 1 : slashes); k++) vput(o, "\\", 1);
+        slashes = 0;
+        cmd_put_char(o, c);
+      }
+      for (size_t k = 0; k < 2 * slashes; k++) vput(o, "\\", 1); /* before the closing quote */
+      vput(o, "^\"", 2);
+      return;
+    }
+  }
+}
+
+/* Prose: C0 controls and DEL as \xNN, C1 controls (UTF-8 C2 80..C2 9F) as \u00NN, so a
+ * value can neither start a new line nor send a terminal escape. */
+static void prose(const unsigned char *v, size_t len, vout *o) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned c = v[i];
+    if (c < 0x20 || c == 0x7F) {
+      char e[4] = {'\\', 'x', hexd[c >> 4], hexd[c & 15]};
+      vput(o, e, 4);
+    } else if (c == 0xC2 && i + 1 < len && v[i + 1] >= 0x80 && v[i + 1] <= 0x9F) {
+      unsigned d = v[++i];
+      char e[6] = {'\\', 'u', '0', '0', hexd[d >> 4], hexd[d & 15]};
+      vput(o, e, 6);
+    } else {
+      vput(o, (const char *)v + i, 1);
+    }
+  }
+}
+
+bool pc__value_escape(int ctx, const char *value, size_t len, char *buf, size_t cap, size_t *pos,
+                      bool *unquotable) {
+  const unsigned char *v = (const unsigned char *)value;
+  if (unquotable) *unquotable = false;
+  if (*pos >= cap) return len == 0;
+  bool bare = false;
+  if (ctx != PC__CTX_TEXT) {
+    bare = len > 0 && !(ctx == PC__CTX_POWERSHELL && v[0] == '-');
+    for (size_t i = 0; i < len; i++) {
+      if (ctx == PC__CTX_CMD && (v[i] < 0x20 || v[i] == 0x7F)) {
+        if (unquotable) *unquotable = true;
+        return false;
+      }
+      bare = bare && bare_char(ctx, v[i]);
+    }
+  }
+  /* Measure first, then write: a command value goes in whole or not at all. */
+  vout m = {NULL, 0};
+  if (ctx == PC__CTX_TEXT)
+    prose(v, len, &m);
+  else if (bare)
+    vput(&m, value, len);
+  else
+    quote(ctx, v, len, &m);
+  bool fits = *pos + m.n < cap;
+  vout w = {buf + *pos, 0};
+  if (fits) {
+    if (ctx == PC__CTX_TEXT)
+      prose(v, len, &w);
+    else if (bare)
+      vput(&w, value, len);
+    else
+      quote(ctx, v, len, &w);
+  } else if (ctx == PC__CTX_TEXT) {
+    /* Prose may be cut, but not inside an escape: write what fits, unit by unit. */
+    for (size_t i = 0; i < len;) {
+      size_t step = (v[i] == 0xC2 && i + 1 < len && v[i + 1] >= 0x80 && v[i + 1] <= 0x9F) ? 2 : 1;
+      vout u = {NULL, 0};
+      prose(v + i, step, &u);
+      if (*pos + w.n + u.n >= cap) break;
+      prose(v + i, step, &w);
+      i += step;
+    }
+  }
+  *pos += w.n;
   buf[*pos] = '\0';
   return fits;
 }
@@ -175,6 +346,15 @@ bool pc__template_render(const pc__template *t, pc__view *v, char *buf, size_t c
           val = format_num(n, fi->hex != 0, tmp, &vlen);
         }
       }
+    }
+    if (val && fi->type == PC__FT_STR) {
+      bool unquotable = false;
+      if (pc__value_escape(t->ctx, val, vlen, buf, cap, pos, &unquotable)) continue;
+      if (!unquotable) {
+        fits = false;
+        continue;
+      }
+      val = NULL; /* cmd cannot carry it: shown as unknown */
     }
     if (!val) {
       val = s->text ? s->text : "unknown";

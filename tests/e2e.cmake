@@ -51,6 +51,15 @@ if(TARGET pc_etl_writer)
   set_tests_properties(etl_make_demo_cut PROPERTIES FIXTURES_REQUIRED demo_etl_64 FIXTURES_SETUP demo_etl_cut)
   pc_cli_case(analyze_cut_etl_reports_offset 2 - "demo-cut.etl: byte 0x" $<TARGET_FILE:portclash> analyze ${cut} --format json)
   set_tests_properties(cli_analyze_cut_etl_reports_offset PROPERTIES FIXTURES_REQUIRED demo_etl_cut)
+  # Hostile inputs (a decompression bomb, FIFOs, /dev/zero): exit 2 with a message within a
+  # second. POSIX only (mkfifo, symlinks to /dev/zero).
+  add_executable(etl_bomb e2e/etl_bomb.c)
+  target_link_libraries(etl_bomb PRIVATE pc_etl_writer)
+  pc_apply_warnings(etl_bomb)
+  if(NOT WIN32)
+    add_test(NAME cli_hostile_inputs
+      COMMAND bash ${e2e}/hostile_inputs.sh $<TARGET_FILE:portclash> $<TARGET_FILE:etl_bomb> ${demo})
+  endif()
 endif()
 if(PC_SHARED_DIR AND EXISTS ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl)
   # A real Windows 7 capture of another provider: read to the end, nothing to report.

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "ebpf.h"
 #include "monitor.h"
+#include "pc_format.h"
 
 static void usage(FILE *out) {
   fputs(
@@ -52,18 +53,22 @@ static const char *source_name(uint8_t src) {
   }
 }
 
-/* --attempts: the Linux facts the attempt line does not show. */
+/* --attempts: the Linux facts the attempt line does not show. comm, exe and the device name
+ * are chosen by whoever runs the process: they go through the console escaping of the
+ * formatters, so they cannot start a line or send a terminal sequence. */
 static void format_extra(const void *extra, char *buf, size_t cap) {
   const pc_ebpf_item *it = extra;
   const pc_bind_attempt *a = &it->attempt;
+  char comm[4 * sizeof a->comm + 8], exe[4 * sizeof it->extra.exe + 8], dev[4 * sizeof a->bound_device + 8];
+  pc_format_escape_text(a->comm[0] ? a->comm : "?", comm, sizeof comm);
+  pc_format_escape_text(it->extra.exe_known ? it->extra.exe : "?", exe, sizeof exe);
+  pc_format_escape_text(a->bound_device[0] ? a->bound_device : "-", dev, sizeof dev);
   snprintf(buf, cap,
            " via=%s ppid=%u uid=%u euid=%u comm=%s exe=%s caps=0x%llx netns=%u cgroup=%llu fd=%d type=%d "
            "dev=%s%s",
-           source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid,
-           a->comm[0] ? a->comm : "?", it->extra.exe_known ? it->extra.exe : "?",
+           source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid, comm, exe,
            (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
-           (int)it->extra.fd, (int)a->socktype, a->bound_device[0] ? a->bound_device : "-",
-           it->extra.transparent ? " transparent" : "");
+           (int)it->extra.fd, (int)a->socktype, dev, it->extra.transparent ? " transparent" : "");
 }
 
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {

@@ -7,6 +7,7 @@
 
 #include "pc_compiler.h"
 #include "config.h"
+#include "pc_file.h"
 #include "pc_error.h"
 
 struct pc_config {
@@ -200,8 +201,12 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
 
 int pc_config_apply_file(pc_run_options *o, const char *path, pc_config **storage, char *err, size_t errcap) {
   *storage = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail(err, errcap, PC_ENOENT, path, 0, "cannot open the configuration file");
+  FILE *f;
+  int orc = pc_file_open(path, &f);
+  if (orc == PC_ENOTFILE)
+    return fail(err, errcap, PC_ENOTFILE, path, 0,
+                "the configuration file is not a regular file (a directory, FIFO, socket or device)");
+  if (orc != PC_OK) return fail(err, errcap, PC_ENOENT, path, 0, "cannot open the configuration file");
   /* One byte more than the limit tells "too large" from "exactly at the limit". */
   char *text = malloc(PC_CONFIG_MAX_BYTES + 1);
   if (!text) {

@@ -30,7 +30,8 @@
   X(PC_EEXIST, -17, "already exists")                          \
   X(PC_ETIMEOUT, -18, "timed out")                             \
   X(PC_ETRAILING, -19, "payload is longer than its schema")    \
-  X(PC_EEND, -20, "end of input")
+  X(PC_EEND, -20, "end of input")                              \
+  X(PC_ENOTFILE, -21, "not a regular file (a directory, FIFO, socket or device)")
 
 typedef enum pc_err {
 #define PC__ERR_ENUM(name, num, msg) name = num,

@@ -6,10 +6,18 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Opens path for binary reading when it is a regular file (symlinks are followed). A
+ * directory, FIFO, socket or device is refused with PC_ENOTFILE without being opened:
+ * opening a FIFO blocks until a writer comes, and /dev/zero or /dev/urandom never end.
+ * Every reader of a file the user names (captures, rules, configuration, host-state text)
+ * opens it here. Returns PC_OK and *out (close with fclose), PC_ENOENT, PC_EIO (errno tells
+ * why) or PC_ENOTFILE. */
+int pc_file_open(const char *path, FILE **out);
+
 /* Reads the file at path into a new NUL-terminated heap buffer (*out, caller frees; *len
  * bytes without the NUL). A file of max bytes or more is refused. Returns PC_OK, PC_ENOENT
- * or PC_EIO (cannot open; errno tells why), PC_EIO (read error), PC_ELIMIT or PC_ENOMEM; on
- * error *out is NULL. */
+ * or PC_EIO (cannot open; errno tells why), PC_ENOTFILE (see pc_file_open), PC_EIO (read
+ * error), PC_ELIMIT or PC_ENOMEM; on error *out is NULL. */
 int pc_file_read(const char *path, size_t max, char **out, size_t *len);
 
 /* The same for the rest of an open stream f, which stays open. With head, a stream of max

@@ -987,8 +987,18 @@ static int read_process(linux_hs *lx, uint32_t pid, pc_process_info *out) {
   buf[strcspn(buf, "\n")] = '\0';
   copy_trunc(out->name, sizeof out->name, buf);
   snprintf(path, sizeof path, "%s/%u/exe", lx->proc, (unsigned)pid);
-  ssize_t ll = readlink(path, out->path, sizeof out->path - 1);
-  out->path[ll > 0 ? ll : 0] = '\0';
+  /* Read in full (PATH_MAX is 4096); a path longer than a fact holds is stored cut and
+   * marked so, never shortened silently (a shortened path in a fix names another file). */
+  ssize_t ll = readlink(path, buf, sizeof buf - 1);
+  buf[ll > 0 ? ll : 0] = '\0';
+  if (ll > 0 && (size_t)ll >= sizeof out->path) {
+    static const char mark[] = "...[cut]";
+    size_t keep = sizeof out->path - sizeof mark;
+    memcpy(out->path, buf, keep);
+    memcpy(out->path + keep, mark, sizeof mark);
+  } else {
+    memcpy(out->path, buf, (size_t)(ll > 0 ? ll : 0) + 1);
+  }
   snprintf(path, sizeof path, "%s/%u/status", lx->proc, (unsigned)pid);
   if (read_small(path, buf, sizeof buf) > 0) {
     const char *u = strstr(buf, "\nUid:");

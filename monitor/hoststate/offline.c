@@ -109,8 +109,13 @@ static const char *take_hints(const char *spec, uint8_t *proto, uint8_t *family)
 static int read_all(const char *path, char **out, size_t *len, char *err, size_t errcap) {
   *out = NULL;
   *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  FILE *f;
+  int orc = pc_file_open(path, &f);
+  if (orc == PC_ENOTFILE) {
+    snprintf(err, errcap, "%s: %s", path, pc_strerror(orc));
+    return orc;
+  }
+  if (orc != PC_OK) {
     int e = errno;
     snprintf(err, errcap, "%s: cannot open: %s", path, strerror(e));
     return pc_err_from_errno(e);

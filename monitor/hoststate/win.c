@@ -511,13 +511,29 @@ static int win_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_in
   }
   HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
   if (h) {
-    wchar_t path[PC_PATH_MAX];
-    DWORD len = PC_PATH_MAX;
-    if (QueryFullProcessImageNameW(h, 0, path, &len)) {
-      narrow(out->path, sizeof out->path, path);
-      const char *base = strrchr(out->path, '\\');
-      copy_trunc(out->name, sizeof out->name, base ? base + 1 : out->path);
+    /* Read in full (long paths reach 32767 UTF-16 units); a path longer than a fact holds
+     * is stored cut and marked so, never shortened silently (a shortened path in a fix
+     * names another file). The image name comes from the full path. */
+    enum { WIDE_MAX = 32768, MARK_LEN = 8 };
+    wchar_t *path = malloc(WIDE_MAX * sizeof *path);
+    char *full = malloc(4 * WIDE_MAX);
+    DWORD len = WIDE_MAX;
+    if (path && full && QueryFullProcessImageNameW(h, 0, path, &len) &&
+        WideCharToMultiByte(CP_UTF8, 0, path, -1, full, 4 * WIDE_MAX, NULL, NULL) > 0) {
+      size_t l = strlen(full);
+      if (l < sizeof out->path) {
+        memcpy(out->path, full, l + 1);
+      } else {
+        size_t keep = sizeof out->path - MARK_LEN - 1;
+        while (keep > 0 && (full[keep] & 0xC0) == 0x80) keep--;
+        memcpy(out->path, full, keep);
+        memcpy(out->path + keep, "...[cut]", MARK_LEN + 1);
+      }
+      const char *base = strrchr(full, '\\');
+      copy_trunc(out->name, sizeof out->name, base ? base + 1 : full);
     }
+    free(path);
+    free(full);
     token_user(h, out->user, sizeof out->user);
     CloseHandle(h);
   } else if (GetLastError() == ERROR_INVALID_PARAMETER) {

@@ -32,6 +32,7 @@ typedef struct syslogsink {
   /* Writer thread only. */
   pc_os_sock fd;
   bool down, ever_connected;
+  uint64_t last_fail_ms; /* monotonic time of the latest failure of this outage */
   char *frame;
   size_t frame_cap;
 
@@ -78,6 +79,12 @@ static pc_err parse_url(syslogsink *s, const char *url) {
   return PC_OK;
 }
 
+/* An outage ends only after sends have worked for this long since its last failure. UDP
+ * to a closed port fails every other send (each datagram's ICMP "port unreachable" fails
+ * the next send, the retry after it works), so without this quiet time every success would
+ * announce a recovery and every failure a new outage: 91 699 stderr lines in 5 s. */
+#define RECOVERY_QUIET_MS 5000u
+
 /* Reports once per outage; e is an OS error code. */
 static void report(syslogsink *s, const char *what, int e) {
   if (!s->down) {
@@ -86,6 +93,7 @@ static void report(syslogsink *s, const char *what, int e) {
     pc__diag(s->diag, s->ud, PC_ENET, "syslog %s: %s: %s (will retry)", s->url, what, os);
   }
   s->down = true;
+  s->last_fail_ms = pc_os_clock_ms();
 }
 
 static void drop_connection(syslogsink *s) {
@@ -141,7 +149,7 @@ static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
       return PC_EAGAIN;
     }
   }
-  if (s->down) {
+  if (s->down && pc_os_clock_ms() - s->last_fail_ms >= RECOVERY_QUIET_MS) {
     s->down = false;
     pc__diag(s->diag, s->ud, PC_OK, "syslog %s: sending again", s->url);
   }

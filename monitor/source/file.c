@@ -118,8 +118,8 @@ static const pc_source_ops fixture_ops = {fixture_next, fixture_stats, fixture_i
 
 /* A file that does not start like an ETL file and reads as text is taken as a fixture. */
 static bool looks_like_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
+  FILE *f;
+  if (pc_file_open(path, &f) != PC_OK) return false; /* the ETL reader then says why */
   unsigned char buf[512];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
@@ -163,7 +163,7 @@ int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_sourc
     memcpy(e->path, path, n);
     return pc_source_new(&etl_ops, e, out);
   }
-  if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || !looks_like_text(path)) {
+  if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || rc == PC_ENOTFILE || !looks_like_text(path)) {
     snprintf(err, errcap, "%s: %s", path, msg[0] ? msg : pc_strerror(rc));
     return rc;
   }

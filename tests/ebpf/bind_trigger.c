@@ -135,6 +135,13 @@ static void reuseport_other_user_case(int port) {
          holders[n_holders - 1]);
 }
 
+/* A process whose name holds ESC, a newline and a C1 CSI: the monitor must print it escaped,
+ * never raw (issue 20.3). */
+static void hostile_comm_case(int port) {
+  prctl(PR_SET_NAME, "e\x1b[2J\nFAKE\xc2\x9b");
+  report("hostile-comm", port, try_bind(AF_INET, SOCK_STREAM, "127.0.0.1", port, 0, 0), 0);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: pc_bind_trigger BASE_PORT [LINGER_MS]\n");
@@ -147,6 +154,7 @@ int main(int argc, char **argv) {
   /* 1. TCP port held by another process. */
   pid_t h = hold(AF_INET, SOCK_STREAM, "127.0.0.1", base, 0);
   if (h > 0) report("inuse", base, try_bind(AF_INET, SOCK_STREAM, "127.0.0.1", base, 0, 0), h);
+  if (h > 0) in_child(hostile_comm_case, base);
 
   /* 2. EACCES below ip_unprivileged_port_start without CAP_NET_BIND_SERVICE. */
   FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r");

@@ -189,6 +189,14 @@ expect_attempt eacces "tcp 0\.0\.0\.0:" "error\(13\)|EACCES" "uid=0 euid=0" "cap
 expect_attempt reuseport-other-user "udp 127\.0\.0\.1:" "error\(98\)|EADDRINUSE" "[^-]reuseport" "uid=65534 euid=65534" "type=2"
 expect_attempt listen-inuse "stage=listen" "[^-]reuseaddr" "via=listen"
 expect_attempt inuse6 "tcp \[::1\]:" "error\(98\)|EADDRINUSE" "[^-]reuseaddr"
+# comm and exe are the process's choice: escaped like every untrusted string, never raw.
+expect_attempt hostile-comm 'comm=e\\x1b\[2J\\x0aFAKE\\u009b '
+if LC_ALL=C grep -q $'\x1b' "$work/mon.out" || LC_ALL=C grep -q $'\xc2\x9b' "$work/mon.out" ||
+  grep -q "^FAKE" "$work/mon.out"; then
+  bad "raw: a control character of a process name reached the output"
+else
+  ok "raw: no raw ESC, C1 or forged line from a hostile process name"
+fi
 # CAP_NET_BIND_SERVICE (bit 10) must be missing from the EACCES attempt's capabilities.
 l=$(line_for eacces) && caps=$(sed 's/.* caps=\(0x[0-9a-f]*\).*/\1/' <<<"$l") &&
   if (((caps >> 10) & 1)); then bad "raw eacces: CAP_NET_BIND_SERVICE still in caps $caps"; else

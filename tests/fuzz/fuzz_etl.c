@@ -1,4 +1,6 @@
-/* fuzz_etl.c - libFuzzer target: any bytes as an ETL file image, read to the end. */
+/* fuzz_etl.c - libFuzzer target: any bytes as an ETL file image, read to the end. The
+ * decompression-bomb cap must hold for every input: the reader never decompresses more
+ * than PC_ETL_XPRESS_FILE_FLOOR + PC_ETL_XPRESS_MAX_RATIO times the input's size. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc != 1 && pc_etl_error(r)[0] == '\0') __builtin_trap(); /* errors carry a message */
   size_t n;
   pc_etl_counts(r, &n);
-  (void)pc_etl_get_info(r);
+  const pc_etl_info *info = pc_etl_get_info(r);
+  if (info->bytes_inflated > PC_ETL_XPRESS_FILE_FLOOR + (uint64_t)PC_ETL_XPRESS_MAX_RATIO * size)
+    __builtin_trap(); /* the bomb cap did not hold */
   pc_etl_close(r);
   return (int)(sum & 0);
 }

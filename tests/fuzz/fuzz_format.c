@@ -6,9 +6,14 @@
  *   RFC 3164 length <= cap, no controls, valid UTF-8;
  *   CEF      no line breaks, 7 unescaped '|' in the header, every unescaped '=' in the
  *            extension follows a known key;
- *   text     no control character but '\n', no C1 control, valid UTF-8;
- *   all      snprintf-style length, and a cut prefix is still valid UTF-8.
- * Input layout: 8 bytes of numbers and flags, then the strings separated by NUL bytes. */
+ *   text     no control character but the '\n' between lines, no C1 control, valid UTF-8,
+ *            and exactly the lines the finding has (no value can forge a why:/fix: line);
+ *   CEF      also: the fixes list cs5 has exactly fix_count - 1 unescaped '|' separators;
+ *   all      no C1 control (U+0080..U+009F), snprintf-style length, and a cut prefix is
+ *            still valid UTF-8.
+ * Input layout: 8 bytes of numbers and flags, then the strings separated by NUL bytes. With
+ * bit 7 of byte 3 set, string bytes below 0x10 become hostile tokens (newlines, ESC, C1 CSI
+ * and NEL, the separators of every format), so the fuzzer reaches them at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +45,9 @@ static int no_controls(const char *s, size_t n, int allow_nl) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
     if ((c < 0x20 && !(allow_nl && c == '\n')) || c == 0x7F) return 0;
+    /* C1 controls, as UTF-8 (C2 80..C2 9F) */
+    if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+      return 0;
   }
   return 1;
 }
@@ -189,7 +197,8 @@ static void check_cef(const char *out, size_t n) {
   const char *ext = p;
   for (; *p; p++) {
     if (*p == '\\') {
-      check(p[1] == '\\' || p[1] == '=' || p[1] == 'n' || p[1] == 'r', "cef: bad ext escape", out);
+      check(p[1] == '\\' || p[1] == '=' || p[1] == 'n' || p[1] == 'r' || p[1] == '|', "cef: bad ext escape",
+            out);
       p++;
       continue;
     }
@@ -202,6 +211,51 @@ static void check_cef(const char *out, size_t n) {
       if (strlen(cef_keys[i]) == kl && strncmp(cef_keys[i], k, kl) == 0) known = 1;
     check(known, "cef: unescaped '=' not after a known key", out);
   }
+}
+
+/* The cs5 value (fixes joined by " | ") holds exactly fixes - 1 unescaped '|'. The keys
+ * after cs5 start with an unescaped '=', which no value can hold, so they end it. */
+static void check_cef_list(const char *out, size_t fixes) {
+  const char *ext = out; /* after the 7th unescaped '|': the header may hold " cs5=" */
+  for (int pipes = 0; *ext && pipes < 7; ext++) {
+    if (*ext == '\\' && ext[1]) {
+      ext++;
+      continue;
+    }
+    pipes += *ext == '|';
+  }
+  const char *v = strstr(ext, " cs5=");
+  if (!v && strncmp(ext, "cs5=", 4) == 0) v = ext - 1;
+  check((v != NULL) == (fixes > 0), "cef: cs5 present iff there are fixes", out);
+  if (!v) return;
+  v += 5;
+  const char *end = v + strlen(v);
+  static const char *const after[] = {" cs6Label=", " deviceFacility=", " cnt="};
+  for (size_t i = 0; i < 3; i++) {
+    const char *e = strstr(v, after[i]);
+    if (e && e < end) end = e;
+  }
+  size_t seps = 0;
+  for (const char *p = v; p < end; p++) {
+    if (*p == '\\') {
+      p++;
+      continue;
+    }
+    if (*p == '|') seps++;
+  }
+  check(seps == fixes - 1, "cef: a fix forged a list separator in cs5", out);
+}
+
+/* The lines a finding's text block has: header, what, error?, owner?, why, one per fix,
+ * count?, host?. A value that could add a line would be caught here. */
+static size_t text_lines(const pc_finding *f) {
+  size_t n = 3;
+  n += (f->error_name || f->error_known) ? 1 : 0;
+  n += (f->owner_process || f->owner_pid_known) ? 1 : 0;
+  n += f->fixes ? f->fix_count : 0;
+  n += f->count > 1 ? 1 : 0;
+  n += (f->host || f->os || f->source) ? 1 : 0;
+  return n;
 }
 
 static void check_text(const char *out, size_t n) {
@@ -220,14 +274,34 @@ static char small[97];
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   if (size < 8 || size > 60000) return 0;
-  char *copy = malloc(size - 8 + 1);
-  memcpy(copy, data + 8, size - 8);
-  copy[size - 8] = '\0';
+  static const char *const tokens[16] = {
+      "\n", "\r", "\x1b[2J", "\xc2\x9b", "\xc2\x85",       "\xc2\x80", " | ", "|",
+      "=",  "\"", "\\",      "]",        "\n  fix:   1. ", "\x7f",     "\t",  "\xc2\x9f"};
+  size_t len = size - 8;
+  char *copy = malloc(len * 16 + 1);
+  if (data[3] & 0x80) {
+    /* NUL stays the string separator; other small bytes become hostile tokens. */
+    size_t k = 0;
+    for (size_t i = 0; i < size - 8; i++) {
+      unsigned char b = data[8 + i];
+      if (b > 0 && b < 16) {
+        size_t tl = strlen(tokens[b]);
+        memcpy(copy + k, tokens[b], tl);
+        k += tl;
+      } else {
+        copy[k++] = (char)b;
+      }
+    }
+    len = k;
+  } else {
+    memcpy(copy, data + 8, len);
+  }
+  copy[len] = '\0';
   const char *s[NSTR];
   char *p = copy;
   for (int i = 0; i < NSTR; i++) {
     s[i] = p; /* strings end at NUL bytes of the input; missing ones are NULL */
-    if (p < copy + (size - 8)) {
+    if (p < copy + len) {
       p += strlen(p) + 1;
     } else {
       s[i] = NULL;
@@ -290,10 +364,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   n = pc_format_cef(&f, &o, out, sizeof out);
   check(n < sizeof out && n == strlen(out), "cef: length", out);
   check_cef(out, n);
+  check_cef_list(out, f.fixes ? f.fix_count : 0);
 
   n = pc_format_text(&f, &o, out, sizeof out);
   check(n < sizeof out && n == strlen(out), "text: length", out);
   if (!o.color) check_text(out, n);
+  size_t lines = 1;
+  for (size_t i = 0; i < n; i++) lines += out[i] == '\n';
+  check(lines == text_lines(&f), "text: a value added or removed a line", out);
   m = pc_format_text(&f, &o, small, sizeof small);
   check(m == n && valid_utf8(small, strlen(small)), "text: cut", small);
 

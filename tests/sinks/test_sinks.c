@@ -299,6 +299,56 @@ PC_TEST(missing_directory_reported_then_recovers) {
   free(data);
 }
 
+/* UDP to a closed port: the kernel fails every other send with "connection refused" (the
+ * ICMP of the previous datagram), the retry after it works. That flapping must give one
+ * message for the outage, not one per send: a second of it printed thousands of lines. */
+PC_TEST(udp_closed_port_reports_once) {
+#ifdef _WIN32
+  PC_SKIP("the ICMP port-unreachable behaviour of UDP sockets is the Linux kernel's");
+#else
+  /* A port that was just free on the loopback: bind, read it, close. */
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t alen = sizeof a;
+  PC_CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+           getsockname(fd, (struct sockaddr *)&a, &alen) == 0);
+  close(fd);
+  char url[64];
+  snprintf(url, sizeof url, "udp://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_SYSLOG;
+  o.syslog_url = url;
+  o.retry_min_ms = 1;
+  o.retry_max_ms = 5;
+  o.drain_ms = 50;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  /* About a second of findings, a few every millisecond. */
+  struct timespec t0, now, nap = {0, 1000000};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  uint32_t i = 0;
+  do {
+    for (int k = 0; k < 4; k++) {
+      pc_finding f = failure(i++);
+      pc_sinks_write(s, &f);
+    }
+    nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  } while ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+  pc_sink_stats st;
+  pc_sinks_stats(s, &st);
+  pc_sinks_close(s, NULL, false);
+  printf("    %u findings in 1 s: %d outage message(s), %d recovery message(s), %llu written\n", (unsigned)i,
+         d.errors, d.recoveries, (unsigned long long)st.written);
+  PC_CHECK(d.errors >= 1);                /* the refusal is reported ... */
+  PC_CHECK(d.errors + d.recoveries <= 2); /* ... once, not once per send */
+#endif
+}
+
 PC_TEST(disk_full_reported_no_crash) {
 #ifdef _WIN32
   PC_SKIP("Windows has no /dev/full (a device whose every write fails with 'disk full')");

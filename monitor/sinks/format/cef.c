@@ -3,46 +3,11 @@
 
 #include "pc_format.h"
 
-/* Shared by header and extension: esc_a/esc_b are the two characters that need a
- * backslash besides the backslash itself ('|' in the header; '=' in the extension).
- * The header may not hold line breaks at all, so there they become spaces; in the
- * extension CR and LF are written as \r and \n as the CEF spec asks. Other controls
- * become spaces, invalid UTF-8 becomes U+FFFD. */
-static void cef_esc(pc__out *o, const char *str, bool ext) {
-  const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str), i = 0;
-  while (i < n) {
-    size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '|' && s[run] != '=')
-      run++;
-    if (run > i) {
-      pc__out_mem(o, s + i, run - i);
-      i = run;
-      continue;
-    }
-    unsigned c = s[i];
-    if (c == '\\' || (c == '|' && !ext) || (c == '=' && ext)) {
-      char e[2] = {'\\', (char)c};
-      pc__out_mem(o, e, 2);
-      i++;
-    } else if (c == '|' || c == '=') {
-      pc__out_ch(o, (char)c);
-      i++;
-    } else if (ext && (c == '\n' || c == '\r')) {
-      char e[2] = {'\\', c == '\n' ? 'n' : 'r'};
-      pc__out_mem(o, e, 2);
-      i++;
-    } else {
-      i += pc__out_char_or_space(o, s + i, n - i);
-    }
-  }
-}
-
 static void hdr_esc(pc__out *o, const char *s) {
-  cef_esc(o, s, false);
+  pc__esc(o, s, PC__ESC_CEF_HDR);
 }
 static void ext_esc(pc__out *o, const char *s) {
-  cef_esc(o, s, true);
+  pc__esc(o, s, PC__ESC_CEF_EXT);
 }
 
 static void ext_key(pc__out *o, const char *k, bool *first) {
@@ -151,7 +116,7 @@ size_t pc_format_cef(const pc_finding *f, const pc_format_options *opt, char *bu
     ext_key(&o, "cs5", &first);
     for (size_t i = 0; i < f->fix_count; i++) {
       if (i) pc__out_str(&o, " | ");
-      ext_esc(&o, f->fixes[i] ? f->fixes[i] : "?");
+      pc__esc(&o, f->fixes[i] ? f->fixes[i] : "?", PC__ESC_CEF_LIST);
     }
   }
   ext_custom(&o, "cs6", "os", f->os, &first);

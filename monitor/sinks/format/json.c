@@ -5,39 +5,9 @@
 
 #include "pc_format.h"
 
-static const char hex[] = "0123456789abcdef";
-
-/* Copies runs of plain bytes in one go: the common case is ASCII with nothing to escape. */
 static void json_string(pc__out *o, const char *str) {
-  const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str);
   pc__out_ch(o, '"');
-  size_t i = 0;
-  while (i < n) {
-    size_t run = i;
-    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\') run++;
-    if (run > i) {
-      pc__out_mem(o, s + i, run - i);
-      i = run;
-      continue;
-    }
-    unsigned c = s[i];
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      pc__out_mem(o, e, 2);
-      i++;
-    } else if (c < 0x20 || c == 0x7F) {
-      /* DEL is legal in JSON but escaped too: a log line should hold no raw controls. */
-      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      pc__out_mem(o, e, 6);
-      i++;
-    } else {
-      uint32_t cp;
-      size_t used = pc__utf8_next(s + i, n - i, &cp);
-      pc__out_cp(o, cp); /* re-encoding a valid character gives the same bytes */
-      i += used;
-    }
-  }
+  pc__esc(o, str, PC__ESC_JSON);
   pc__out_ch(o, '"');
 }
 

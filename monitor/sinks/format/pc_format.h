@@ -62,10 +62,10 @@ void pc_format_options_init(pc_format_options *o);
  *     host:  WIN01 (windows), source etw
  *
  * Lines whose values are all unknown are left out (why: says "no rule matched"); count:
- * only when count > 1. Newlines inside explanation and fixes continue on an indented line;
- * every other C0 control and DEL is shown as \xNN and C1 controls as \u00NN so that no
- * terminal escape sequence can get through. With o->color the first line is coloured by
- * severity (error red, warning yellow, other cyan) and "fix:" is green. */
+ * only when count > 1. Untrusted text never adds a line: every C0 control (a newline
+ * included) and DEL is shown as \xNN and C1 controls as \u00NN, so that no value can
+ * forge a why:/fix: line and no terminal escape sequence can get through. With o->color the first line is
+ * coloured by severity (error red, warning yellow, other cyan) and "fix:" is green. */
 size_t pc_format_text(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
 
 /* One JSON object (RFC 8259), no spaces, keys in this order: ts, host, os, event, error,
@@ -73,7 +73,8 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *o, char *buf
  * severity, explanation, fixes, count, ts_last, source. Unknown values are null (fixes is
  * null when f->fixes is NULL, else an array). ts_last is the last occurrence after
  * aggregation (equal to ts when count is 1). Strings: `"` and `\` are backslash-escaped,
- * U+0000..U+001F and U+007F become \u00xx (lower-case hex), invalid UTF-8 becomes U+FFFD;
+ * U+0000..U+001F, U+007F and the C1 controls U+0080..U+009F become \u00xx (lower-case
+ * hex), invalid UTF-8 becomes U+FFFD;
  * everything else is copied as UTF-8. o may be NULL. */
 size_t pc_format_json(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
 
@@ -88,6 +89,12 @@ size_t pc_json_escape(const char *s, char *buf, size_t cap);
  * Writes `null` too when a string too long for the stack cannot get a heap buffer. */
 void pc_json_write_string(FILE *out, const char *s);
 
+/* An untrusted string for a person at a console (the escaping of pc_format_text: controls
+ * and newlines as visible \xNN / \u00NN, invalid UTF-8 as U+FFFD), for the commands that
+ * print such strings themselves (`monitor --attempts`). Returns the length with the
+ * snprintf semantics of the formatters above. s must not be NULL. */
+size_t pc_format_escape_text(const char *s, char *buf, size_t cap);
+
 /* RFC 5424: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD-ID k="v" ...] BOM MSG".
  * PRI = facility * 8 + severity (error 3, warning 4, info 6, otherwise 5 notice).
  * TIMESTAMP is f->ts as RFC 3339 UTC with microseconds, or "-". HOSTNAME, APP-NAME and
@@ -101,7 +108,7 @@ void pc_json_write_string(FILE *out, const char *s);
  * "P (pid N) could not bind tcp A:PORT: ERROR_NAME (ERROR) - EXPLANATION - fix: F1 | F2
  * (N times)", each part only when known ("(N times)" when count > 1, except for
  * output_dropped, whose count is of lost records).
- * Control characters in SD values and MSG become spaces. The record is cut to
+ * Control characters (C0, DEL and C1) in SD values and MSG become spaces. The record is cut to
  * min(o->max_bytes, cap - 1): first MSG is shortened at a UTF-8 boundary (and dropped
  * with its BOM if nothing of it fits), then the longest SD values are shortened, never
  * inside an escape pair or a character; the SD element always stays well-formed. */
@@ -122,12 +129,14 @@ size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *o, cha
 /* CEF:0|portclash|portclash|VERSION|SIGNATURE|NAME|SEVERITY|EXTENSION
  * SIGNATURE is the rule id, else the event; NAME is "event error_name"; SEVERITY is
  * error 7, warning 5, info 3, otherwise 5. Header fields escape `\` and `|`; extension
- * values escape `\`, `=`, CR and LF (as \r, \n). Other control characters become spaces.
+ * values escape `\`, `=`, CR and LF (as \r, \n). Other control characters (C0, DEL, C1)
+ * become spaces.
  * Extension keys, in order, each only when known: rt start end (ms since 1970, start/end
  * only when count > 1) dvchost cat proto dpt dpid dproc cs1Label cs1 (bind address)
  * cn1Label cn1 (error) cs2Label cs2 (error name) cn2Label cn2 (owner pid) cs3Label cs3
  * (owner process) cs4Label cs4 (rule id) msg (explanation) cs5Label cs5 (fixes joined
- * by " | ") cs6Label cs6 (os) deviceFacility (source) cnt. */
+ * by " | ", a '|' inside a fix escaped as \|) cs6Label cs6 (os) deviceFacility (source)
+ * cnt. */
 size_t pc_format_cef(const pc_finding *f, const pc_format_options *o, char *buf, size_t cap);
 
 /* ---- Module-shared helpers (pc__), used by the format_*.c files only. ---- */
@@ -181,10 +190,37 @@ static inline size_t pc__ascii_run(const unsigned char *s, size_t n) {
   return i;
 }
 
-/* Writes the character at s[0..n) (n >= 1) where a format has no escape for controls: a C0
- * control or DEL as a space, anything else as its UTF-8 character (U+FFFD when ill-formed).
- * Returns the bytes consumed. */
-size_t pc__out_char_or_space(pc__out *o, const unsigned char *s, size_t n);
+/* The one escaper of every untrusted string in every format. Each kind says how the
+ * characters that could break or forge a record are written; everything else is copied as
+ * UTF-8, and invalid UTF-8 becomes U+FFFD in all kinds. "Controls" are C0 (U+0000..U+001F),
+ * DEL and C1 (U+0080..U+009F, which some terminals obey: U+009B is CSI).
+ *   TEXT      console: controls as \xNN (C0, DEL) and \u00NN (C1), a newline included, so
+ *             a value can neither start a line nor send a terminal sequence.
+ *   JSON      RFC 8259: `"` and `\` backslash-escaped, controls as \u00xx (lower-case hex).
+ *   SD        RFC 5424 SD-PARAM value: `"`, `\` and `]` backslash-escaped, controls as spaces.
+ *   MSG       syslog MSG: controls as spaces.
+ *   CEF_HDR   CEF header field: `\` and `|` backslash-escaped, controls as spaces.
+ *   CEF_EXT   CEF extension value: `\` and `=` backslash-escaped, CR and LF as \r and \n,
+ *             other controls as spaces.
+ *   CEF_LIST  an item of a CEF list joined by " | ": as CEF_EXT, and `|` as \| so that an
+ *             item cannot forge a separator. */
+typedef enum pc__esc_kind {
+  PC__ESC_TEXT,
+  PC__ESC_JSON,
+  PC__ESC_SD,
+  PC__ESC_MSG,
+  PC__ESC_CEF_HDR,
+  PC__ESC_CEF_EXT,
+  PC__ESC_CEF_LIST
+} pc__esc_kind;
+
+/* Writes s escaped for kind. */
+void pc__esc(pc__out *o, const char *s, pc__esc_kind kind);
+
+/* One unit of that escaping: the escaped form of the character at s[0..n) (n >= 1) goes to
+ * unit (at most 6 bytes) and *ulen; returns the input bytes consumed. For callers that
+ * must cut between units (the syslog size cap). */
+size_t pc__esc_unit(const unsigned char *s, size_t n, pc__esc_kind kind, char unit[6], size_t *ulen);
 
 /* Writes "P (pid N) could not bind tcp A:PORT" (or "EVENT: ..." for other events),
  * passing every untrusted string through esc. The shared one-line summary of text,

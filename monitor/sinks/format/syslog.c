@@ -74,35 +74,18 @@ bool pc_format_sd_name_valid(const char *s) {
   return true;
 }
 
-/* Writes (when o is given) and measures an SD-PARAM value: `"`, `\` and `]` escaped as
- * §6.3.3 requires, control characters as spaces, invalid UTF-8 as U+FFFD. Stops before
- * the first unit (a character or an escape pair) that would pass budget bytes, so a cut
- * value is still well-formed. Returns the bytes of the (possibly cut) value. */
+/* Writes (when o is given) and measures an SD-PARAM value, escaped by pc__esc_unit
+ * (PC__ESC_SD: `"`, `\` and `]` escaped as §6.3.3 requires, controls as spaces, invalid
+ * UTF-8 as U+FFFD). Stops before the first unit (a character or an escape pair) that would
+ * pass budget bytes, so a cut value is still well-formed. Returns the bytes of the
+ * (possibly cut) value. */
 static size_t sd_value(pc__out *o, const char *str, size_t budget) {
   const unsigned char *s = (const unsigned char *)str;
   size_t n = strlen(str), i = 0, used = 0;
   while (i < n) {
-    unsigned c = s[i];
-    char unit[4];
-    size_t ulen, step = 1;
-    if (c == '"' || c == '\\' || c == ']') {
-      unit[0] = '\\';
-      unit[1] = (char)c;
-      ulen = 2;
-    } else if (c < 0x20 || c == 0x7F) {
-      unit[0] = ' ';
-      ulen = 1;
-    } else if (c < 0x80) {
-      unit[0] = (char)c;
-      ulen = 1;
-    } else {
-      uint32_t cp;
-      step = pc__utf8_next(s + i, n - i, &cp);
-      pc__out tmp;
-      pc__out_init(&tmp, unit, sizeof unit + 1); /* room for 4 bytes; no NUL is written */
-      pc__out_cp(&tmp, cp);
-      ulen = tmp.len;
-    }
+    char unit[6];
+    size_t ulen;
+    size_t step = pc__esc_unit(s + i, n - i, PC__ESC_SD, unit, &ulen);
     if (used + ulen > budget) break;
     if (o) pc__out_mem(o, unit, ulen);
     used += ulen;
@@ -111,20 +94,10 @@ static size_t sd_value(pc__out *o, const char *str, size_t budget) {
   return used;
 }
 
-/* MSG text: control characters become spaces (a newline would end the record for many
- * receivers and for RFC 3164), invalid UTF-8 becomes U+FFFD. */
-static void msg_esc(pc__out *o, const char *str) {
-  const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str), i = 0;
-  while (i < n) {
-    size_t run = pc__ascii_run(s + i, n - i);
-    if (run > 0) {
-      pc__out_mem(o, s + i, run);
-      i += run;
-    } else {
-      i += pc__out_char_or_space(o, s + i, n - i);
-    }
-  }
+/* MSG text: controls become spaces (a newline would end the record for many receivers
+ * and for RFC 3164), invalid UTF-8 becomes U+FFFD. */
+static void msg_esc(pc__out *o, const char *s) {
+  pc__esc(o, s, PC__ESC_MSG);
 }
 
 /* The MSG of both RFCs: "SUMMARY: ERROR - EXPLANATION - fix: A; B (N times)". */

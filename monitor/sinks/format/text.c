@@ -6,46 +6,10 @@
 
 #define INDENT "         " /* width of "  what:  ", so values line up */
 
-static const char hex[] = "0123456789abcdef";
-
-/* Writes untrusted text so that it cannot move the cursor, change colours or fake lines:
- * C0 controls and DEL as \xNN, C1 controls (which some terminals obey in UTF-8) as \u00NN,
- * invalid UTF-8 as U+FFFD. A newline is kept only when cont is given: it continues the
- * text on a new line indented by cont, so multi-line explanations stay inside the block. */
-static void text_esc_cont(pc__out *o, const char *str, const char *cont) {
-  const unsigned char *s = (const unsigned char *)str;
-  size_t n = strlen(str), i = 0;
-  while (i < n) {
-    size_t run = pc__ascii_run(s + i, n - i);
-    if (run > 0) {
-      pc__out_mem(o, s + i, run);
-      i += run;
-      continue;
-    }
-    unsigned c = s[i];
-    if (c == '\n' && cont) {
-      pc__out_ch(o, '\n');
-      pc__out_str(o, cont);
-      i++;
-    } else if (c < 0x20 || c == 0x7F) {
-      char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-      pc__out_mem(o, e, 4);
-      i++;
-    } else {
-      uint32_t cp;
-      i += pc__utf8_next(s + i, n - i, &cp);
-      if (cp >= 0x80 && cp <= 0x9F) {
-        char e[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
-        pc__out_mem(o, e, 6);
-      } else {
-        pc__out_cp(o, cp);
-      }
-    }
-  }
-}
-
+/* Untrusted text cannot move the cursor, change colours or fake lines: every control,
+ * a newline included, is shown as a visible escape (pc__esc, PC__ESC_TEXT). */
 static void text_esc(pc__out *o, const char *s) {
-  text_esc_cont(o, s, NULL);
+  pc__esc(o, s, PC__ESC_TEXT);
 }
 
 static void time_text(pc__out *o, pc_time t) {
@@ -108,7 +72,7 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
 
   pc__out_str(&o, "\n  why:   ");
   if (f->explanation)
-    text_esc_cont(&o, f->explanation, INDENT);
+    text_esc(&o, f->explanation);
   else
     pc__out_str(&o, "no rule matched");
   if (f->rule_id) {
@@ -126,7 +90,7 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
       }
       pc__out_u64(&o, i + 1);
       pc__out_str(&o, ". ");
-      text_esc_cont(&o, f->fixes[i] ? f->fixes[i] : "?", INDENT "   ");
+      text_esc(&o, f->fixes[i] ? f->fixes[i] : "?");
     }
   }
 

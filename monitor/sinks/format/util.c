@@ -169,13 +169,99 @@ unsigned pc__syslog_severity(const char *severity) {
   return 5;
 }
 
-size_t pc__out_char_or_space(pc__out *o, const unsigned char *s, size_t n) {
-  if (s[0] < 0x20 || s[0] == 0x7F) {
-    pc__out_ch(o, ' ');
+static const char hexd[] = "0123456789abcdef";
+
+/* The ASCII characters that need a backslash in each kind (besides controls). */
+static const char *const specials[] = {
+    [PC__ESC_TEXT] = "",       [PC__ESC_JSON] = "\"\\",   [PC__ESC_SD] = "\"\\]",      [PC__ESC_MSG] = "",
+    [PC__ESC_CEF_HDR] = "\\|", [PC__ESC_CEF_EXT] = "\\=", [PC__ESC_CEF_LIST] = "\\=|",
+};
+
+size_t pc__esc_unit(const unsigned char *s, size_t n, pc__esc_kind kind, char unit[6], size_t *ulen) {
+  unsigned c = s[0];
+  uint32_t cp = c;
+  size_t used = 1;
+  if (c >= 0x80) used = pc__utf8_next(s, n, &cp);
+  if (c >= 0x20 && c < 0x7F) {
+    if (c != 0 && strchr(specials[kind], (int)c)) {
+      unit[0] = '\\';
+      unit[1] = (char)c;
+      *ulen = 2;
+    } else {
+      unit[0] = (char)c;
+      *ulen = 1;
+    }
     return 1;
   }
-  uint32_t cp;
-  size_t used = pc__utf8_next(s, n, &cp);
-  pc__out_cp(o, cp);
+  bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+  if (!control) {
+    pc__out tmp;
+    pc__out_init(&tmp, unit, 6);
+    pc__out_cp(&tmp, cp);
+    *ulen = tmp.len;
+    return used;
+  }
+  switch (kind) {
+    case PC__ESC_TEXT:
+      if (cp >= 0x80) {
+        memcpy(unit, "\\u00", 4);
+        unit[4] = hexd[cp >> 4];
+        unit[5] = hexd[cp & 15];
+        *ulen = 6;
+      } else {
+        unit[0] = '\\';
+        unit[1] = 'x';
+        unit[2] = hexd[cp >> 4];
+        unit[3] = hexd[cp & 15];
+        *ulen = 4;
+      }
+      break;
+    case PC__ESC_JSON:
+      memcpy(unit, "\\u00", 4);
+      unit[4] = hexd[cp >> 4];
+      unit[5] = hexd[cp & 15];
+      *ulen = 6;
+      break;
+    case PC__ESC_CEF_EXT:
+    case PC__ESC_CEF_LIST:
+      if (cp == '\n' || cp == '\r') {
+        unit[0] = '\\';
+        unit[1] = cp == '\n' ? 'n' : 'r';
+        *ulen = 2;
+        break;
+      }
+      /* fall through */
+    default:
+      unit[0] = ' ';
+      *ulen = 1;
+      break;
+  }
   return used;
+}
+
+void pc__esc(pc__out *o, const char *str, pc__esc_kind kind) {
+  const unsigned char *s = (const unsigned char *)str;
+  const char *sp = specials[kind];
+  size_t n = strlen(str), i = 0;
+  while (i < n) {
+    /* Runs of plain ASCII are copied in one go: the common case has nothing to escape. */
+    size_t run = i;
+    while (run < n && s[run] >= 0x20 && s[run] < 0x7F && !strchr(sp, s[run])) run++;
+    if (run > i) {
+      pc__out_mem(o, s + i, run - i);
+      i = run;
+      continue;
+    }
+    char unit[6];
+    size_t ulen;
+    i += pc__esc_unit(s + i, n - i, kind, unit, &ulen);
+    pc__out_mem(o, unit, ulen);
+  }
+}
+
+size_t pc_format_escape_text(const char *s, char *buf, size_t cap) {
+  pc__out o;
+  pc__out_init(&o, buf, cap);
+  pc__esc(&o, s, PC__ESC_TEXT);
+  return pc__out_finish(&o);
 }
