@@ -101,6 +101,9 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     case PC__F_FAILED:
       *out = a->failed;
       return true;
+    case PC__F_HYPOTHETICAL:
+      *out = f->hypothetical;
+      return true;
     case PC__F_TCPIP_EVENT:
       *out = a->tcpip_event;
       return a->tcpip_event != 0;
@@ -415,6 +418,9 @@ static int set_bool(int id, pc_facts *f, const char *value) {
   switch (id) {
     case PC__F_FAILED:
       a->failed = b;
+      return PC_OK;
+    case PC__F_HYPOTHETICAL:
+      f->hypothetical = b;
       return PC_OK;
     case PC__F_OWNER_KERNEL:
       f->owner_kernel = b;

@@ -27,6 +27,7 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(ERROR_NAME, "error_name", PC__FT_STR, 0)                           \
   X(NTSTATUS, "ntstatus", PC__FT_NUM, 1)                               \
   X(FAILED, "failed", PC__FT_BOOL, 0)                                  \
+  X(HYPOTHETICAL, "hypothetical", PC__FT_BOOL, 0)                      \
   X(STAGE, "stage", PC__FT_STR, 0)                                     \
   X(TCPIP_EVENT, "tcpip_event", PC__FT_NUM, 0)                         \
   X(PROTO, "proto", PC__FT_STR, 0)                                     \

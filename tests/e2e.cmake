@@ -67,11 +67,29 @@ if(PC_SHARED_DIR AND EXISTS ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl)
     $<TARGET_FILE:portclash> analyze ${PC_SHARED_DIR}/samples/etl/HTTP_Server.etl --summary --format json)
 endif()
 
-# explain, offline from the demo's netsh/netstat/tasklist text: facts plus the rule's answer.
-pc_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - $<TARGET_FILE:portclash> explain 80
-  --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+# explain, offline from the demo's netsh/netstat/tasklist text: the facts, then the rules' finding
+# for the bind (text and JSON): HTTP.sys (PID 4), an excluded range, another process, a free port.
+set(explain_80 explain 80 --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt
+    --tasklist ${demo}/tasklist.csv)
+set(explain_50010 explain 50010 --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt
+    --netstat ${demo}/netstat-ano.txt)
+set(explain_hs --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netsh-dynamic ${demo}/netsh-dynamic-tcp.txt
+    --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+pc_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - $<TARGET_FILE:portclash> ${explain_80})
+pc_cli_case(explain_offline_httpsys_json 0 ${e2e}/explain-80-offline-json.expected - $<TARGET_FILE:portclash>
+  ${explain_80} --format json)
 pc_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - $<TARGET_FILE:portclash>
-  explain 50010 --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
+  ${explain_50010} --format json)
+pc_cli_case(explain_offline_udp_excluded 0 ${e2e}/explain-50010-udp-offline-text.expected - $<TARGET_FILE:portclash>
+  ${explain_50010})
+pc_cli_case(explain_offline_held 0 ${e2e}/explain-3000-held-offline.expected - $<TARGET_FILE:portclash> explain 3000
+  ${explain_hs})
+pc_cli_case(explain_offline_held_json 0 ${e2e}/explain-3000-held-offline-json.expected - $<TARGET_FILE:portclash>
+  explain 3000 ${explain_hs} --format json)
+pc_cli_case(explain_offline_free 0 ${e2e}/explain-3001-free-offline.expected - $<TARGET_FILE:portclash> explain 3001
+  ${explain_hs})
+pc_cli_case(explain_offline_free_json 0 ${e2e}/explain-3001-free-offline-json.expected - $<TARGET_FILE:portclash>
+  explain 3001 ${explain_hs} --format json)
 
 # ranges --diff: a first run saves the TCP ranges, the second (with the UDP file too) reports
 # exactly the two UDP ranges that appeared.

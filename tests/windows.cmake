@@ -84,10 +84,23 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     ${demo_hs} --host demo-host --no-color)
   pc__wine_cli_case(analyze_demo_without_hoststate 0 ${e2e}/demo-no-hoststate.expected - analyze
     ${demo}/bind-failures.records --host demo-host --format json)
-  pc__wine_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - explain 80
-    --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
-  pc__wine_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - explain 50010
-    --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt --netstat ${demo}/netstat-ano.txt --format json)
+  set(explain_80 explain 80 --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netstat ${demo}/netstat-ano.txt
+      --tasklist ${demo}/tasklist.csv)
+  set(explain_50010 explain 50010 --proto udp --netsh-excluded ${demo}/netsh-excluded-udp.txt
+      --netstat ${demo}/netstat-ano.txt)
+  set(explain_hs --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netsh-dynamic ${demo}/netsh-dynamic-tcp.txt
+      --netstat ${demo}/netstat-ano.txt --tasklist ${demo}/tasklist.csv)
+  pc__wine_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - ${explain_80})
+  pc__wine_cli_case(explain_offline_httpsys_json 0 ${e2e}/explain-80-offline-json.expected - ${explain_80} --format json)
+  pc__wine_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - ${explain_50010}
+    --format json)
+  pc__wine_cli_case(explain_offline_udp_excluded 0 ${e2e}/explain-50010-udp-offline-text.expected - ${explain_50010})
+  pc__wine_cli_case(explain_offline_held 0 ${e2e}/explain-3000-held-offline.expected - explain 3000 ${explain_hs})
+  pc__wine_cli_case(explain_offline_held_json 0 ${e2e}/explain-3000-held-offline-json.expected - explain 3000
+    ${explain_hs} --format json)
+  pc__wine_cli_case(explain_offline_free 0 ${e2e}/explain-3001-free-offline.expected - explain 3001 ${explain_hs})
+  pc__wine_cli_case(explain_offline_free_json 0 ${e2e}/explain-3001-free-offline-json.expected - explain 3001
+    ${explain_hs} --format json)
   pc__wine_cli_case(analyze_bad_line_names_file_and_line 2 - "bad-line.records:2: event 1030 v0 has no property 'Bogus'"
     analyze ${e2e}/bad-line.records)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)

@@ -41,12 +41,10 @@ static void time_text(pc_time t, char buf[40]) {
     snprintf(buf, 40, "%s", t == 0 ? "(not set)" : "(unknown)");
 }
 
-static void json_time(FILE *o, pc_time t) {
-  char buf[40];
-  if (t == 0 || !pc_time_format_rfc3339(t, buf, sizeof buf))
-    fputs("null", o);
-  else
-    pc_json_write_string(o, buf);
+/* Header times of 0 mean "not set" (null), like unknown ones. */
+static void json_time(pc_json_writer *w, const char *key, pc_time t) {
+  pc_json_key(w, key);
+  pc_json_time(w, t == 0 ? PC_TIME_UNKNOWN : t);
 }
 
 static void print_text(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc) {
@@ -98,69 +96,79 @@ static void print_text(FILE *o, const char *path, const pc_etl_info *in, const p
 
 static void print_json(FILE *o, const char *path, const pc_etl_info *in, const pc_etl_count *c, size_t nc,
                        int err, const char *msg, uint64_t off) {
-  fputs("{\"file\":", o);
-  pc_json_write_string(o, path);
-  fprintf(o, ",\"os\":{\"major\":%u,\"minor\":%u,\"build\":%" PRIu32 "}", in->os_major, in->os_minor,
-          in->os_build);
-  fprintf(o, ",\"pointer_size\":%" PRIu32 ",\"cpus\":%" PRIu32 ",\"cpu_speed_mhz\":%" PRIu32,
-          in->pointer_size, in->cpu_count, in->cpu_speed_mhz);
-  fputs(",\"clock\":", o);
-  pc_json_write_string(o, pc_etl_clock_name(in->clock_type));
-  fprintf(o, ",\"perf_freq\":%" PRId64 ",\"start_time\":", in->perf_freq);
-  json_time(o, in->start_time);
-  fputs(",\"end_time\":", o);
-  json_time(o, in->end_time);
-  fputs(",\"boot_time\":", o);
-  json_time(o, in->boot_time);
-  fputs(",\"logger\":", o);
-  pc_json_write_string(o, in->logger_name);
-  fprintf(o,
-          ",\"log_file_mode\":%" PRIu32 ",\"buffer_size\":%" PRIu32 ",\"buffers_read\":%" PRIu64
-          ",\"buffers_written\":%" PRIu32,
-          in->log_file_mode, in->buffer_size, in->buffers_read, in->buffers_written);
-  fputs(",\"compression\":", o);
-  pc_json_write_string(o, pc_compression_name(in->compression));
-  fprintf(o,
-          ",\"events_lost\":%" PRIu32 ",\"buffers_lost\":%" PRIu32 ",\"events\":%" PRIu64
-          ",\"events_late\":%" PRIu64 ",\"records_skipped\":%" PRIu64 ",\"first_event\":",
-          in->events_lost, in->buffers_lost, in->events_delivered, in->events_late, in->records_skipped);
-  json_time(o, in->first_event == PC_TIME_UNKNOWN ? 0 : in->first_event);
-  fputs(",\"last_event\":", o);
-  json_time(o, in->last_event == PC_TIME_UNKNOWN ? 0 : in->last_event);
-  fputs(",\"providers\":[", o);
+  pc_json_writer w;
+  pc_json_init(&w, o);
+  pc_json_begin_object(&w);
+  pc_json_key_str(&w, "file", path);
+  pc_json_key(&w, "os");
+  pc_json_begin_object(&w);
+  pc_json_key_u64(&w, "major", in->os_major);
+  pc_json_key_u64(&w, "minor", in->os_minor);
+  pc_json_key_u64(&w, "build", in->os_build);
+  pc_json_end_object(&w);
+  pc_json_key_u64(&w, "pointer_size", in->pointer_size);
+  pc_json_key_u64(&w, "cpus", in->cpu_count);
+  pc_json_key_u64(&w, "cpu_speed_mhz", in->cpu_speed_mhz);
+  pc_json_key_str(&w, "clock", pc_etl_clock_name(in->clock_type));
+  pc_json_key_i64(&w, "perf_freq", in->perf_freq);
+  json_time(&w, "start_time", in->start_time);
+  json_time(&w, "end_time", in->end_time);
+  json_time(&w, "boot_time", in->boot_time);
+  pc_json_key_str(&w, "logger", in->logger_name);
+  pc_json_key_u64(&w, "log_file_mode", in->log_file_mode);
+  pc_json_key_u64(&w, "buffer_size", in->buffer_size);
+  pc_json_key_u64(&w, "buffers_read", in->buffers_read);
+  pc_json_key_u64(&w, "buffers_written", in->buffers_written);
+  pc_json_key_str(&w, "compression", pc_compression_name(in->compression));
+  pc_json_key_u64(&w, "events_lost", in->events_lost);
+  pc_json_key_u64(&w, "buffers_lost", in->buffers_lost);
+  pc_json_key_u64(&w, "events", in->events_delivered);
+  pc_json_key_u64(&w, "events_late", in->events_late);
+  pc_json_key_u64(&w, "records_skipped", in->records_skipped);
+  json_time(&w, "first_event", in->first_event == PC_TIME_UNKNOWN ? 0 : in->first_event);
+  json_time(&w, "last_event", in->last_event == PC_TIME_UNKNOWN ? 0 : in->last_event);
+  pc_json_key(&w, "providers");
+  pc_json_begin_array(&w);
   for (size_t i = 0; i < nc;) {
     size_t j = i;
     uint64_t total = 0;
     while (j < nc && pc_guid_equal(&c[j].provider, &c[i].provider)) total += c[j++].events;
     char g[39];
     pc_guid_format(&c[i].provider, g);
-    const char *name = provider_name(&c[i].provider);
-    fprintf(o, "%s{\"guid\":\"%s\",\"name\":", i ? "," : "", g);
-    if (name)
-      pc_json_write_string(o, name);
-    else
-      fputs("null", o);
-    fprintf(o, ",\"events\":%" PRIu64 ",\"ids\":[", total);
-    for (size_t k = i; k < j; k++)
-      fprintf(o, "%s{\"id\":%u,\"version\":%u,\"events\":%" PRIu64 "}", k > i ? "," : "", c[k].id,
-              c[k].version, c[k].events);
-    fputs("]}", o);
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "guid", g);
+    pc_json_key_str(&w, "name", provider_name(&c[i].provider));
+    pc_json_key_u64(&w, "events", total);
+    pc_json_key(&w, "ids");
+    pc_json_begin_array(&w);
+    for (size_t k = i; k < j; k++) {
+      pc_json_begin_object(&w);
+      pc_json_key_u64(&w, "id", c[k].id);
+      pc_json_key_u64(&w, "version", c[k].version);
+      pc_json_key_u64(&w, "events", c[k].events);
+      pc_json_end_object(&w);
+    }
+    pc_json_end_array(&w);
+    pc_json_end_object(&w);
     i = j;
   }
-  fputs("],\"error\":", o);
+  pc_json_end_array(&w);
+  pc_json_key(&w, "error");
   if (err) {
-    fputs("{\"code\":", o);
-    pc_json_write_string(o, pc_errname(err));
-    fputs(",\"message\":", o);
-    pc_json_write_string(o, msg);
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "code", pc_errname(err));
+    pc_json_key_str(&w, "message", msg);
+    pc_json_key(&w, "offset");
     if (off != UINT64_MAX)
-      fprintf(o, ",\"offset\":%" PRIu64 "}", off);
+      pc_json_u64(&w, off);
     else
-      fputs(",\"offset\":null}", o);
+      pc_json_null(&w);
+    pc_json_end_object(&w);
   } else {
-    fputs("null", o);
+    pc_json_null(&w);
   }
-  fputs("}\n", o);
+  pc_json_end_object(&w);
+  pc_json_end_document(&w);
 }
 
 /* Damaged or unsupported input is the user's input problem (2); I/O and memory are

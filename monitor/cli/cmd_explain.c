@@ -1,8 +1,9 @@
 /* portclash explain PORT: why can't I bind this port right now?
  *
- * Builds the facts of a hypothetical bind (no failing process), enriches them from the host
- * state, tries a real bind when looking at this machine, and renders what blocks the port.
- * explain_render() is where the rule engine will take over the verdict. */
+ * Builds the facts of a bind nobody made (no failing process), tries the bind when looking
+ * at this machine, and hands both to the explain library, which enriches the facts from the
+ * host state and runs the rules exactly as for a failed bind: the answer is the rules'
+ * finding, printed by the formatters, after the facts it rests on. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,11 @@
 #include "cli.h"
 #include "pc_errnames.h"
 #include "pc_error.h"
+#include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_hoststate.h"
+#include "pc_os.h"
+#include "pc_rules.h"
 #include "run_options.h"
 
 #define OWNERS_SHOWN 8
@@ -126,75 +130,8 @@ static void format_endpoint(const pc_addr *a, char *buf, size_t cap) {
     snprintf(buf, cap, "%s:%u", ip, a->port);
 }
 
-/* The verdict before the rule engine exists: the strongest blocking fact, in the order a
- * bind checks them. Returns a sentence into buf. */
-static void verdict(const pc_facts *f, const explain_extra *x, char *buf, size_t cap) {
-  const pc_bind_attempt *a = &f->attempt;
-  const char *proto = pc_proto_name(a->proto);
-  unsigned port = a->local.port;
-  if (x->plain.done && x->plain.error == 0) {
-    snprintf(buf, cap, "%u/%s is free: a bind succeeds now.", port, proto);
-    return;
-  }
-  if (x->plain.done && (x->plain.error == EACCES || x->plain.error == EPERM) && f->unprivileged_start_known &&
-      port < f->unprivileged_start) {
-    snprintf(buf, cap,
-             "%u/%s is a privileged port (below ip_unprivileged_port_start %u): run as root, grant "
-             "CAP_NET_BIND_SERVICE, or lower net.ipv4.ip_unprivileged_port_start.",
-             port, proto, f->unprivileged_start);
-    return;
-  }
-  /* On Windows an excluded range refuses every bind (WSAEACCES) whoever holds a port; on Linux
-   * reserved ports only keep the kernel from choosing them. */
-  if (f->excluded && f->os == PC_OS_WINDOWS) {
-    snprintf(buf, cap,
-             "%u/%s is inside the excluded port range %u-%u%s: binds there fail with WSAEACCES 10013.", port,
-             proto, f->excluded_start, f->excluded_end,
-             f->excluded_administered ? " (administered: added on purpose by an administrator)"
-                                      : " (reserved by the system, e.g. WinNAT/Hyper-V)");
-    return;
-  }
-  if (f->owner_known) {
-    char ep[PC_ADDR_TEXT_MAX + 8];
-    format_endpoint(&f->owner_addr, ep, sizeof ep);
-    int n;
-    if (f->owner_pid == 0)
-      n = snprintf(buf, cap,
-                   "%u/%s is held by a socket (%s on %s) whose process is not visible here (another user's "
-                   "process without root, or another PID namespace).",
-                   port, proto, pc_owner_state_name(f->owner_state), ep);
-    else
-      n = snprintf(buf, cap, "%u/%s is held by %s%s (pid %u), %s on %s.", port, proto,
-                   f->owner_name[0] ? f->owner_name : "an unknown process",
-                   f->owner_kernel ? " (kernel)" : "", (unsigned)f->owner_pid,
-                   pc_owner_state_name(f->owner_state), ep);
-    if (n > 0 && (size_t)n < cap && f->owner_state == PC_OWNER_STATE_TIME_WAIT)
-      snprintf(buf + n, cap - (size_t)n, " Only TIME_WAIT: SO_REUSEADDR lets a server bind anyway.");
-    return;
-  }
-  if (x->plain.done && x->plain.error == EADDRINUSE) {
-    if (x->reuse.done && x->reuse.error == 0)
-      snprintf(buf, cap,
-               "%u/%s is busy only for binds without SO_REUSEADDR (connections or TIME_WAIT on the port).",
-               port, proto);
-    else
-      snprintf(
-          buf, cap,
-          "%u/%s is in use, but its owner is not visible here (a socket that is bound but not listening, "
-          "another user's process without root, or another network namespace).",
-          port, proto);
-    return;
-  }
-  if (x->plain.done) {
-    snprintf(buf, cap, "a bind to %u/%s fails with %s (%s) at %s().", port, proto, errno_name(x->plain.error),
-             error_text(x->plain.error), x->plain.stage);
-    return;
-  }
-  snprintf(buf, cap, "no conflict for %u/%s found in the %s host state.", port, proto,
-           x->live ? "live" : "given");
-}
-
-static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
+/* The facts the answer rests on: test binds, holders, ranges. */
+static void render_facts(const pc_facts *f, const explain_extra *x, FILE *out) {
   const pc_bind_attempt *a = &f->attempt;
   char ep[PC_ADDR_TEXT_MAX + 8];
   format_endpoint(&a->local, ep, sizeof ep);
@@ -244,149 +181,122 @@ static void render_text(const pc_facts *f, const explain_extra *x, FILE *out) {
   if (f->unprivileged_start_known)
     fprintf(out, "  %-17s ports below %u need CAP_NET_BIND_SERVICE%s\n", "privileged ports",
             f->unprivileged_start, a->local.port < f->unprivileged_start ? " (this one does)" : "");
-  char v[512];
-  verdict(f, x, v, sizeof v);
-  fprintf(out, "\n%s\n", v);
 }
 
-static void json_test(FILE *out, const char *key, const test_result *t) {
-  fprintf(out, "\"%s\":", key);
+static void json_test(pc_json_writer *w, const char *key, const test_result *t) {
+  pc_json_key(w, key);
   if (!t->done) {
-    fputs("null", out);
+    pc_json_null(w);
     return;
   }
-  fprintf(out, "{\"ok\":%s,\"errno\":%d,\"error_name\":", t->error == 0 ? "true" : "false", t->error);
-  pc_json_write_string(out, errno_name(t->error));
-  fputs(",\"stage\":", out);
-  pc_json_write_string(out, t->stage);
-  fputc('}', out);
+  pc_json_begin_object(w);
+  pc_json_key_bool(w, "ok", t->error == 0);
+  pc_json_key_i64(w, "errno", t->error);
+  pc_json_key_str(w, "error_name", errno_name(t->error));
+  pc_json_key_str(w, "stage", t->stage);
+  pc_json_end_object(w);
 }
 
-static void render_json(const pc_facts *f, const explain_extra *x, const pc_rule_result *r, FILE *out) {
-  const pc_bind_attempt *a = &f->attempt;
-  char ip[PC_ADDR_TEXT_MAX];
-  pc_addr_format_ip(&a->local, ip, sizeof ip);
-  fprintf(out, "{\"port\":%u,\"proto\":", a->local.port);
-  pc_json_write_string(out, pc_proto_name(a->proto));
-  fputs(",\"address\":", out);
-  pc_json_write_string(out, ip);
-  fputs(",\"os\":", out);
-  pc_json_write_string(out, f->os == PC_OS_WINDOWS ? "windows" : f->os == PC_OS_LINUX ? "linux" : "unknown");
-  fputs(",\"source\":", out);
-  pc_json_write_string(out, x->backend);
-  fputc(',', out);
-  json_test(out, "test_bind", &x->plain);
-  fputc(',', out);
-  json_test(out, "test_bind_reuseaddr", &x->reuse);
-  fputs(",\"owners\":[", out);
+/* The finding's keys (the JSON finding contract), then the facts explain looked at. */
+static void render_json(const pc_finding *fd, const pc_facts *f, const explain_extra *x, FILE *out) {
+  pc_json_writer w;
+  pc_json_init(&w, out);
+  pc_json_begin_object(&w);
+  pc_json_finding_members(&w, fd);
+  json_test(&w, "test_bind", &x->plain);
+  json_test(&w, "test_bind_reuseaddr", &x->reuse);
+  pc_json_key(&w, "owners");
+  pc_json_begin_array(&w);
   for (size_t i = 0; i < x->n_conflicting && i < OWNERS_SHOWN; i++) {
     const pc_owner *o = &x->conflicting[i];
+    char ip[PC_ADDR_TEXT_MAX];
     pc_addr_format_ip(&o->local, ip, sizeof ip);
-    fprintf(out, "%s{\"pid\":", i ? "," : "");
+    pc_json_begin_object(&w);
+    pc_json_key(&w, "pid");
     if (o->pid)
-      fprintf(out, "%u", (unsigned)o->pid);
+      pc_json_u64(&w, o->pid);
     else
-      fputs("null", out);
-    const char *strs[4][2] = {{"process", o->process.name},
-                              {"path", o->process.path},
-                              {"service", o->process.service},
-                              {"user", o->process.user}};
-    for (int k = 0; k < 4; k++) {
-      fprintf(out, ",\"%s\":", strs[k][0]);
-      if (strs[k][1][0])
-        pc_json_write_string(out, strs[k][1]);
-      else
-        fputs("null", out);
-    }
-    fputs(",\"state\":", out);
-    pc_json_write_string(out, pc_owner_state_name(o->state));
-    fputs(",\"address\":", out);
-    pc_json_write_string(out, ip);
-    fprintf(out, ",\"kernel\":%s,\"match\":", o->kernel ? "true" : "false");
-    pc_json_write_string(out, o->match == PC_OWNER_MATCH_EXACT       ? "exact"
-                              : o->match == PC_OWNER_MATCH_WILDCARD  ? "wildcard"
-                              : o->match == PC_OWNER_MATCH_DUALSTACK ? "dualstack"
-                                                                     : "any");
-    fputc('}', out);
+      pc_json_null(&w);
+    pc_json_key_str(&w, "process", o->process.name[0] ? o->process.name : NULL);
+    pc_json_key_str(&w, "path", o->process.path[0] ? o->process.path : NULL);
+    pc_json_key_str(&w, "service", o->process.service[0] ? o->process.service : NULL);
+    pc_json_key_str(&w, "user", o->process.user[0] ? o->process.user : NULL);
+    pc_json_key_str(&w, "state", pc_owner_state_name(o->state));
+    pc_json_key_str(&w, "address", ip);
+    pc_json_key_bool(&w, "kernel", o->kernel);
+    pc_json_key_str(&w, "match",
+                    o->match == PC_OWNER_MATCH_EXACT       ? "exact"
+                    : o->match == PC_OWNER_MATCH_WILDCARD  ? "wildcard"
+                    : o->match == PC_OWNER_MATCH_DUALSTACK ? "dualstack"
+                                                           : "any");
+    pc_json_end_object(&w);
   }
-  fprintf(out, "],\"other_sockets\":%zu,\"excluded\":", x->n_all - x->n_conflicting);
-  if (f->excluded)
-    fprintf(out, "{\"start\":%u,\"end\":%u,\"administered\":%s}", f->excluded_start, f->excluded_end,
-            f->excluded_administered ? "true" : "false");
-  else
-    fputs("null", out);
-  fputs(",\"dynamic\":", out);
-  if (f->dynamic_known)
-    fprintf(out, "{\"start\":%u,\"end\":%u,\"in_dynamic\":%s}", f->dynamic_start, f->dynamic_end,
-            f->in_dynamic ? "true" : "false");
-  else
-    fputs("null", out);
-  fputs(",\"unprivileged_start\":", out);
+  pc_json_end_array(&w);
+  pc_json_key_u64(&w, "other_sockets", x->n_all - x->n_conflicting);
+  pc_json_key(&w, "excluded");
+  if (f->excluded) {
+    pc_json_begin_object(&w);
+    pc_json_key_u64(&w, "start", f->excluded_start);
+    pc_json_key_u64(&w, "end", f->excluded_end);
+    pc_json_key_bool(&w, "administered", f->excluded_administered);
+    pc_json_end_object(&w);
+  } else {
+    pc_json_null(&w);
+  }
+  pc_json_key(&w, "dynamic");
+  if (f->dynamic_known) {
+    pc_json_begin_object(&w);
+    pc_json_key_u64(&w, "start", f->dynamic_start);
+    pc_json_key_u64(&w, "end", f->dynamic_end);
+    pc_json_key_bool(&w, "in_dynamic", f->in_dynamic);
+    pc_json_end_object(&w);
+  } else {
+    pc_json_null(&w);
+  }
+  pc_json_key(&w, "unprivileged_start");
   if (f->unprivileged_start_known)
-    fprintf(out, "%u", f->unprivileged_start);
+    pc_json_u64(&w, f->unprivileged_start);
   else
-    fputs("null", out);
-  char v[512];
-  verdict(f, x, v, sizeof v);
-  fputs(",\"verdict\":", out);
-  pc_json_write_string(out, v);
-  /* The rule that explains a blocked port (null when the port is free). */
-  fputs(",\"rule_id\":", out);
-  pc_json_write_string(out, r ? r->rule_id : NULL);
-  fputs(",\"severity\":", out);
-  pc_json_write_string(out, r ? r->severity : NULL);
-  fputs(",\"explanation\":", out);
-  pc_json_write_string(out, r ? r->explanation : NULL);
-  fputs(",\"fixes\":[", out);
-  for (size_t i = 0; r && i < r->fix_count; i++) {
-    if (i) fputc(',', out);
-    pc_json_write_string(out, r->fixes[i]);
-  }
-  fputs("]}\n", out);
+    pc_json_null(&w);
+  pc_json_end_object(&w);
+  pc_json_end_document(&w);
 }
 
-/* Decides whether the hypothetical bind is blocked, and with which error, so that the rules
- * can explain it as if it had failed: the test bind's errno when one was made (live), else
- * the error Windows gives for the strongest fact (offline files come from Windows). Returns
- * false when nothing blocks the port. */
-static bool blocked_error(pc_facts *f, const explain_extra *x) {
-  pc_bind_attempt *a = &f->attempt;
-  if (x->plain.done) {
-    if (x->plain.error == 0) return false;
-    a->error = (uint32_t)x->plain.error;
-    a->error_is_errno = f->os != PC_OS_WINDOWS;
-    if (x->plain.stage && strcmp(x->plain.stage, "listen") == 0) a->stage = PC_STAGE_LISTEN;
-  } else if (f->excluded && f->os == PC_OS_WINDOWS) {
-    a->error = 10013; /* WSAEACCES */
-  } else if (f->owner_known) {
-    a->error = f->os == PC_OS_WINDOWS ? 10048u : (uint32_t)EADDRINUSE;
-    a->error_is_errno = f->os != PC_OS_WINDOWS;
-  } else {
-    return false;
-  }
-  a->error_known = true;
-  a->failed = true;
-  return true;
-}
-
-/* Renders the facts, then (when the port is blocked) the explanation and fixes of the first
- * matching rule. */
-static void explain_render(pc_facts *f, const explain_extra *x, const pc_ruleset *rules, bool json,
-                           FILE *out) {
-  pc_rule_result r;
-  pc_rule_result_init(&r);
-  bool explained = rules && blocked_error(f, x) && pc_rules_eval(rules, f, &r) == PC_OK;
-  if (json) {
-    render_json(f, x, explained ? &r : NULL, out);
-  } else {
-    render_text(f, x, out);
-    if (explained) {
-      fprintf(out, "\nwhy: %s (rule %s)\n", r.explanation, r.rule_id);
-      for (size_t i = 0; i < r.fix_count; i++)
-        fprintf(out, "%s %zu. %s\n", i ? "    " : "fix:", i + 1, r.fixes[i]);
+/* The facts block, then the finding as the console shows every finding. */
+static void render_finding_text(const pc_finding *fd, const pc_facts *f, const explain_extra *x, FILE *out) {
+  render_facts(f, x, out);
+  char small[4096];
+  char *buf = small;
+  size_t n = pc_format_text(fd, NULL, small, sizeof small);
+  if (n >= sizeof small) {
+    /* A long explanation: format again into a buffer of its size, or print what fitted. */
+    buf = malloc(n + 1);
+    if (buf) {
+      pc_format_text(fd, NULL, buf, n + 1);
+    } else {
+      buf = small;
+      n = strlen(small);
     }
   }
-  pc_rule_result_free(&r);
+  fprintf(out, "\n%.*s\n", (int)n, buf);
+  if (buf != small) free(buf);
+}
+
+typedef struct render_ctx {
+  const pc_facts *facts; /* enriched by the explainer before it emits */
+  const explain_extra *x;
+  bool json;
+  FILE *out;
+  bool printed;
+} render_ctx;
+
+static void on_finding(void *ud, const pc_finding *fd) {
+  render_ctx *c = ud;
+  if (c->json)
+    render_json(fd, c->facts, c->x, c->out);
+  else
+    render_finding_text(fd, c->facts, c->x, c->out);
+  c->printed = true;
 }
 
 /* Parses "1.2.3.4", "::", "[::1]", "fe80::1%3" into a (port keeps its value). */
@@ -494,7 +404,7 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
   }
 
   pc_facts facts;
-  memset(&facts, 0, sizeof facts);
+  pc_rules_facts_init(&facts);
   pc_bind_attempt *a = &facts.attempt;
   a->ts_first = a->ts_last = PC_TIME_UNKNOWN;
   a->proto = proto;
@@ -515,9 +425,10 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
   memset(&x, 0, sizeof x);
   x.backend = pc_hoststate_backend(hs);
   x.live = pc_hoststate_is_live(hs);
-  windows_errors = pc_hoststate_os(hs) == PC_OS_WINDOWS;
-  if (pc_hoststate_enrich(hs, &facts) != PC_OK)
-    fprintf(errout, "portclash explain: warning: %s\n", pc_hoststate_error(hs));
+  uint8_t os = pc_hoststate_os(hs);
+  windows_errors = os == PC_OS_WINDOWS;
+  /* Live, the answer is about now; offline, about when the files were taken (unknown). */
+  if (x.live) a->ts_first = a->ts_last = pc_os_clock_now();
   size_t total = 0;
   if (pc_hoststate_owners(hs, proto, a->local.port, &a->local, x.conflicting, OWNERS_SHOWN, &total) == PC_OK)
     x.n_conflicting = total;
@@ -529,7 +440,7 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
     x.plain.done =
         pc_hoststate_test_bind(hs, proto, &a->local, false, &x.plain.error, &x.plain.stage) == PC_OK;
     /* EADDRINUSE may come only from connections or TIME_WAIT, which SO_REUSEADDR tolerates
-     * (Linux TCP); a second try tells that apart from a real holder. */
+     * (Linux TCP); a second try tells that apart from a real holder (shown with the facts). */
     if (x.plain.done && x.plain.error == EADDRINUSE && proto == PC_PROTO_TCP)
       x.reuse.done =
           pc_hoststate_test_bind(hs, proto, &a->local, true, &x.reuse.error, &x.reuse.stage) == PC_OK;
@@ -539,10 +450,31 @@ int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
     pc_hoststate_close(hs);
     return PC_EXIT_USAGE;
   }
-  explain_render(&facts, &x, rules, json, out);
+  /* Offline files come from another machine whose name is not in them. */
+  pc_explainer_options eo = {.rules = rules,
+                             .hoststate = hs,
+                             .host = x.live ? NULL : "",
+                             .os = os == PC_OS_WINDOWS ? "windows"
+                                   : os == PC_OS_LINUX ? "linux"
+                                                       : NULL,
+                             .source = x.backend};
+  render_ctx ctx = {.facts = &facts, .x = &x, .json = json, .out = out};
+  pc_explainer *ex = NULL;
+  int rc = pc_explainer_new(&eo, on_finding, &ctx, &ex);
+  if (rc == PC_OK) {
+    pc_explain_test t = {.error = x.plain.error,
+                         .at_listen = x.plain.stage && strcmp(x.plain.stage, "listen") == 0};
+    rc = pc_explainer_hypothetical(ex, &facts, x.plain.done ? &t : NULL);
+    if (rc != PC_OK && ctx.printed) {
+      fprintf(errout, "portclash explain: warning: %s\n", pc_hoststate_error(hs));
+      rc = PC_OK;
+    }
+  }
+  if (rc != PC_OK) fprintf(errout, "portclash explain: %s\n", pc_strerror(rc));
+  pc_explainer_free(ex);
   pc_ruleset_free(rules);
   pc_hoststate_close(hs);
-  return PC_EXIT_OK;
+  return rc == PC_OK ? PC_EXIT_OK : PC_EXIT_FAILURE;
 }
 
 int pc_cmd_explain(int argc, char **argv) {

@@ -75,26 +75,70 @@ static void text_owner(FILE *out, const pc_owner *o) {
   fprintf(out, "%s, %s\n", o->kernel ? " [kernel]" : "", pc_owner_state_name(o->state));
 }
 
-static void json_owner(FILE *out, const pc_owner *o) {
+static void json_owner(pc_json_writer *w, const pc_owner *o) {
   char ip[PC_ADDR_TEXT_MAX];
   pc_addr_format_ip(&o->local, ip, sizeof ip);
-  fputs("{\"proto\":", out);
-  pc_json_write_string(out, pc_proto_name(o->proto));
-  fputs(",\"address\":", out);
-  pc_json_write_string(out, ip);
-  fprintf(out, ",\"port\":%u,\"pid\":", o->local.port);
+  pc_json_begin_object(w);
+  pc_json_key_str(w, "proto", pc_proto_name(o->proto));
+  pc_json_key_str(w, "address", ip);
+  pc_json_key_u64(w, "port", o->local.port);
+  pc_json_key(w, "pid");
   if (o->pid)
-    fprintf(out, "%u", (unsigned)o->pid);
+    pc_json_u64(w, o->pid);
   else
-    fputs("null", out);
-  fputs(",\"process\":", out);
-  if (o->process.name[0])
-    pc_json_write_string(out, o->process.name);
+    pc_json_null(w);
+  pc_json_key_str(w, "process", o->process.name[0] ? o->process.name : NULL);
+  pc_json_key_str(w, "state", pc_owner_state_name(o->state));
+  pc_json_key_bool(w, "kernel", o->kernel);
+  pc_json_end_object(w);
+}
+
+static void print_json(FILE *out, pc_hoststate *hs, const pc_port_range *ex, size_t n_ex,
+                       const range_owners *ro, const pc_dynamic_range *dyn, size_t n_dyn, bool unpriv_known,
+                       uint16_t unpriv) {
+  pc_json_writer w;
+  pc_json_init(&w, out);
+  pc_json_begin_object(&w);
+  pc_json_key_str(&w, "source", pc_hoststate_backend(hs));
+  pc_json_key(&w, "excluded");
+  pc_json_begin_array(&w);
+  for (size_t i = 0; i < n_ex; i++) {
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "proto", pc_proto_name(ex[i].proto));
+    pc_json_key_str(&w, "family", family_name(ex[i].family));
+    pc_json_key_u64(&w, "start", ex[i].start);
+    pc_json_key_u64(&w, "end", ex[i].end);
+    pc_json_key_bool(&w, "administered", ex[i].administered);
+    pc_json_key(&w, "owners");
+    if (!ro[i].checked) {
+      pc_json_null(&w);
+    } else {
+      pc_json_begin_array(&w);
+      for (size_t k = 0; k < ro[i].n; k++) json_owner(&w, &ro[i].owners[k]);
+      pc_json_end_array(&w);
+    }
+    pc_json_end_object(&w);
+  }
+  pc_json_end_array(&w);
+  pc_json_key(&w, "dynamic");
+  pc_json_begin_array(&w);
+  for (size_t i = 0; i < n_dyn; i++) {
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "proto", pc_proto_name(dyn[i].proto));
+    pc_json_key_str(&w, "family", family_name(dyn[i].family));
+    pc_json_key_u64(&w, "start", dyn[i].start);
+    pc_json_key_u64(&w, "end", (unsigned)(dyn[i].start + dyn[i].count - 1));
+    pc_json_key_u64(&w, "count", (unsigned)dyn[i].count);
+    pc_json_end_object(&w);
+  }
+  pc_json_end_array(&w);
+  pc_json_key(&w, "unprivileged_start");
+  if (unpriv_known)
+    pc_json_u64(&w, unpriv);
   else
-    fputs("null", out);
-  fputs(",\"state\":", out);
-  pc_json_write_string(out, pc_owner_state_name(o->state));
-  fprintf(out, ",\"kernel\":%s}", o->kernel ? "true" : "false");
+    pc_json_null(&w);
+  pc_json_end_object(&w);
+  pc_json_end_document(&w);
 }
 
 int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
@@ -156,43 +200,7 @@ int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
   bool linux_hs = pc_hoststate_os(hs) == PC_OS_LINUX;
 
   if (json) {
-    fputs("{\"source\":", out);
-    pc_json_write_string(out, pc_hoststate_backend(hs));
-    fputs(",\"excluded\":[", out);
-    for (size_t i = 0; i < n_ex; i++) {
-      fprintf(out, "%s{\"proto\":", i ? "," : "");
-      pc_json_write_string(out, pc_proto_name(ex[i].proto));
-      fputs(",\"family\":", out);
-      pc_json_write_string(out, family_name(ex[i].family));
-      fprintf(out, ",\"start\":%u,\"end\":%u,\"administered\":%s,\"owners\":", ex[i].start, ex[i].end,
-              ex[i].administered ? "true" : "false");
-      if (!ro[i].checked) {
-        fputs("null", out);
-      } else {
-        fputc('[', out);
-        for (size_t k = 0; k < ro[i].n; k++) {
-          if (k) fputc(',', out);
-          json_owner(out, &ro[i].owners[k]);
-        }
-        fputc(']', out);
-      }
-      fputc('}', out);
-    }
-    fputs("],\"dynamic\":[", out);
-    for (size_t i = 0; i < n_dyn; i++) {
-      fprintf(out, "%s{\"proto\":", i ? "," : "");
-      pc_json_write_string(out, pc_proto_name(dyn[i].proto));
-      fputs(",\"family\":", out);
-      pc_json_write_string(out, family_name(dyn[i].family));
-      fprintf(out, ",\"start\":%u,\"end\":%u,\"count\":%u}", dyn[i].start,
-              (unsigned)(dyn[i].start + dyn[i].count - 1), (unsigned)dyn[i].count);
-    }
-    fputs("],\"unprivileged_start\":", out);
-    if (unpriv_known)
-      fprintf(out, "%u", unpriv);
-    else
-      fputs("null", out);
-    fputs("}\n", out);
+    print_json(out, hs, ex, n_ex, ro, dyn, n_dyn, unpriv_known, unpriv);
   } else {
     fprintf(
         out, "Excluded port ranges (host state: %s)%s\n",

@@ -79,6 +79,11 @@ typedef struct pc_facts {
   bool netns_known;
   bool other_netns;
 
+  /* `portclash explain PORT`: no process made this bind; the facts describe a bind that
+   * would be made now (failed and error: the test bind's outcome, or the error the host
+   * state makes certain). Rules see it as the field "hypothetical". */
+  bool hypothetical;
+
   /* ---- port_at_risk warnings (monitor/watch/pc_watch.h); all zero for a bind failure ---- */
   uint8_t event_kind;  /* pc_facts_event: what these facts describe */
   uint8_t risk_reason; /* pc_risk_reason; PC_RISK_NONE for bind failures */

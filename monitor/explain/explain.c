@@ -1,9 +1,10 @@
+/* explain.c - bind failures and `portclash explain` (a bind nobody made): facts -> rules ->
+ * the public finding (pc_explain.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attempt_text.h"
-#include "pc_errnames.h"
+#include "finding_fill.h"
 #include "pc_error.h"
 #include "pc_explain.h"
 #include "pc_os.h"
@@ -15,6 +16,7 @@ struct pc_explainer {
   void *ud;
   pc_rule_result result;
   pc_explainer_stats stats;
+  char phrased[PC_RULES_TEXT_MAX]; /* a hypothetical bind's explanation */
 };
 
 int pc_explainer_new(const pc_explainer_options *o, pc_finding_fn emit, void *ud, pc_explainer **out) {
@@ -80,6 +82,27 @@ static void apply_holder(pc_hoststate *hs, pc_facts *f, const pc_bind_attempt *a
   f->owner_sockopts_known |= add;
 }
 
+/* Runs the rules over facts and emits the finding (event: "bind_failure" or "explain"). */
+static int explain_facts(pc_explainer *e, const pc_facts *facts, const char *event) {
+  int rc = pc_rules_eval(e->o.rules, facts, &e->result);
+  if (rc != PC_OK) return rc;
+  char address[PC_ADDR_TEXT_MAX];
+  pc_finding f;
+  pc__finding_fill(&f, facts, &e->result, address);
+  f.ts = facts->attempt.ts_first;
+  f.ts_last = facts->attempt.ts_first;
+  f.host = e->host[0] ? e->host : NULL;
+  f.os = e->o.os;
+  f.event = event;
+  f.source = e->o.source;
+  if (facts->hypothetical)
+    f.explanation = pc_explain_phrase_hypothetical(facts, f.explanation, e->phrased, sizeof e->phrased);
+  e->stats.explained++;
+  if (e->result.fallback) e->stats.fallback++;
+  e->emit(e->ud, &f);
+  return PC_OK;
+}
+
 void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   if (!a->failed) return;
   pc_facts facts;
@@ -93,39 +116,84 @@ void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
    * finding. */
   if (e->o.hoststate) (void)pc_hoststate_enrich(e->o.hoststate, &facts);
   apply_holder(e->o.hoststate, &facts, a);
-  if (pc_rules_eval(e->o.rules, &facts, &e->result) != PC_OK) return;
-  const pc_rule_result *r = &e->result;
+  (void)explain_facts(e, &facts, "bind_failure");
+}
 
-  char address[PC_ADDR_TEXT_MAX];
-  bool addr_known = a->addr_known && pc_addr_format_ip(&a->local, address, sizeof address) > 0;
-  pc_finding f;
-  memset(&f, 0, sizeof f);
-  f.ts = a->ts_first;
-  f.ts_last = a->ts_first;
-  f.host = e->host;
-  f.os = e->o.os;
-  f.event = "bind_failure";
-  f.error_known = a->error_known && a->error != 0;
-  f.error = a->error;
-  f.error_name = f.error_known ? (a->error_is_errno ? pc_errno_name(a->error) : pc_wsa_name(a->error)) : NULL;
-  f.proto = a->proto == PC_PROTO_TCP ? "tcp" : a->proto == PC_PROTO_UDP ? "udp" : NULL;
-  f.address = addr_known ? address : NULL;
-  f.port_known = a->addr_known;
-  f.port = a->local.port;
-  f.pid_known = a->pid_known;
-  f.pid = a->pid;
-  f.process = facts.process_name[0] ? facts.process_name : NULL;
-  f.owner_pid_known = facts.owner_known && facts.owner_pid != 0;
-  f.owner_pid = facts.owner_pid;
-  f.owner_process = facts.owner_known && facts.owner_name[0] ? facts.owner_name : NULL;
-  f.rule_id = r->rule_id;
-  f.severity = r->severity;
-  f.explanation = r->explanation;
-  f.fixes = r->fixes;
-  f.fix_count = r->fix_count;
-  f.count = 1;
-  f.source = e->o.source;
-  e->stats.explained++;
-  if (r->fallback) e->stats.fallback++;
-  e->emit(e->ud, &f);
+/* Linux errno values as the rules know them (pc_errno_name), whatever the build's errno.h. */
+#define LINUX_EADDRINUSE 98u
+#define WSAEACCES_CODE 10013u
+#define WSAEADDRINUSE_CODE 10048u
+
+int pc_explainer_hypothetical(pc_explainer *e, pc_facts *facts, const pc_explain_test *test) {
+  pc_bind_attempt *a = &facts->attempt;
+  facts->hypothetical = true;
+  facts->event_kind = PC_FACTS_BIND_FAILURE;
+  facts->repeat_count = 1;
+  if (!facts->os) facts->os = os_id(e->o.os);
+  if (!facts->os_build) facts->os_build = e->o.os_build;
+  int hrc = e->o.hoststate ? pc_hoststate_enrich(e->o.hoststate, facts) : PC_OK;
+  bool windows = facts->os == PC_OS_WINDOWS;
+  a->failed = false;
+  a->error_known = false;
+  a->error = 0;
+  if (test) {
+    /* The test bind is the answer; the rules explain its error. */
+    if (test->error != 0) {
+      a->failed = true;
+      a->error_known = true;
+      a->error = (uint32_t)test->error;
+      a->error_is_errno = !windows;
+      a->stage = test->at_listen ? PC_STAGE_LISTEN : PC_STAGE_BIND;
+    }
+  } else if (facts->excluded && windows) {
+    /* Windows refuses every bind inside an excluded range, whoever holds the port; Linux
+     * reserved ports only keep the kernel from choosing them. */
+    a->failed = a->error_known = true;
+    a->error = WSAEACCES_CODE;
+    a->error_is_errno = false;
+  } else if (facts->owner_known) {
+    a->failed = a->error_known = true;
+    a->error = windows ? WSAEADDRINUSE_CODE : LINUX_EADDRINUSE;
+    a->error_is_errno = !windows;
+  }
+  int rc = explain_facts(e, facts, "explain");
+  return rc != PC_OK ? rc : hrc;
+}
+
+/* The unknown failing process a rule's explanation starts with ("{process|The process}
+ * (PID {pid}, ...)"): returns the length of that subject, 0 when the text starts otherwise. */
+static size_t unknown_subject(const char *text) {
+  static const char *const starts[] = {"The process (PID unknown", "A process (PID unknown"};
+  for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+    size_t n = strlen(starts[i]);
+    if (strncmp(text, starts[i], n) != 0) continue;
+    const char *close = strchr(text + n, ')');
+    return close ? (size_t)(close + 1 - text) : 0;
+  }
+  return 0;
+}
+
+const char *pc_explain_phrase_hypothetical(const pc_facts *facts, const char *text, char *buf, size_t cap) {
+  if (!text || cap == 0) return text;
+  size_t subject = unknown_subject(text);
+  if (!subject) return text;
+  const pc_bind_attempt *a = &facts->attempt;
+  char ip[PC_ADDR_TEXT_MAX] = "";
+  if (a->addr_known) pc_addr_format_ip(&a->local, ip, sizeof ip);
+  const char *proto = a->proto == PC_PROTO_TCP ? "tcp " : a->proto == PC_PROTO_UDP ? "udp " : "";
+  char lead[PC_ADDR_TEXT_MAX + 64];
+  if (a->local.family == PC_AF_INET6)
+    snprintf(lead, sizeof lead, "A bind to %s[%s]:%u would fail", proto, ip, (unsigned)a->local.port);
+  else
+    snprintf(lead, sizeof lead, "A bind to %s%s:%u would fail", proto, ip[0] ? ip : "*",
+             (unsigned)a->local.port);
+  /* "… cannot bind tcp 0.0.0.0:80: REASON" -> "A bind to tcp 0.0.0.0:80 would fail: REASON". */
+  const char *rest = text + subject;
+  const char *colon = strstr(rest, ": ");
+  const char *sentence_end = strstr(rest, ". ");
+  if (colon && (!sentence_end || colon < sentence_end))
+    snprintf(buf, cap, "%s: %s", lead, colon + 2);
+  else
+    snprintf(buf, cap, "%s. A process%s", lead, rest);
+  return buf;
 }

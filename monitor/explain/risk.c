@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "finding_fill.h"
 #include "pc_error.h"
 #include "pc_explain.h"
 #include "pc_os.h"
@@ -36,35 +37,14 @@ static const char *os_name(uint8_t os) {
 int pc_risk_emit(pc_risk_emitter *r, const pc_facts *facts, pc_time ts) {
   int rc = pc_rules_eval(r->rules, facts, &r->result);
   if (rc != PC_OK) return rc;
-  const pc_rule_result *res = &r->result;
-  const pc_bind_attempt *a = &facts->attempt;
-
   char address[PC_ADDR_TEXT_MAX];
-  bool addr_known = a->addr_known && (a->local.family == PC_AF_INET || a->local.family == PC_AF_INET6) &&
-                    pc_addr_format_ip(&a->local, address, sizeof address) > 0;
   pc_finding f;
-  memset(&f, 0, sizeof f);
+  pc__finding_fill(&f, facts, &r->result, address);
   f.ts = ts;
   f.ts_last = ts;
   f.host = r->host;
   f.os = r->os ? r->os : os_name(facts->os);
   f.event = "port_at_risk";
-  f.proto = a->proto == PC_PROTO_TCP ? "tcp" : a->proto == PC_PROTO_UDP ? "udp" : NULL;
-  f.address = addr_known ? address : NULL;
-  f.port_known = a->addr_known;
-  f.port = a->local.port;
-  f.pid_known = facts->previous_known && facts->previous_pid != 0;
-  f.pid = facts->previous_pid;
-  f.process = facts->previous_known && facts->previous_process[0] ? facts->previous_process : NULL;
-  f.owner_pid_known = facts->owner_known && facts->owner_pid != 0;
-  f.owner_pid = facts->owner_pid;
-  f.owner_process = facts->owner_known && facts->owner_name[0] ? facts->owner_name : NULL;
-  f.rule_id = res->rule_id;
-  f.severity = res->severity;
-  f.explanation = res->explanation;
-  f.fixes = res->fixes;
-  f.fix_count = res->fix_count;
-  f.count = 1;
   f.source = r->source;
   r->emit(r->ud, &f);
   return PC_OK;

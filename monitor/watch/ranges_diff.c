@@ -324,25 +324,23 @@ static const pc_dynamic_range *find_dyn(const pc_range_snapshot *s, uint8_t prot
 
 typedef struct diff_out {
   FILE *out;
-  bool json;
+  pc_json_writer *json; /* NULL: text */
   size_t changes;
-  bool first_in_list;
 } diff_out;
 
-static void json_excl(FILE *out, const pc_port_range *r) {
-  fprintf(out, "{\"start\":%u,\"end\":%u,\"administered\":%s,\"proto\":\"%s\",\"family\":\"%s\"}",
-          (unsigned)r->start, (unsigned)r->end, r->administered ? "true" : "false", proto_word(r->proto),
-          family_word(r->family));
+static void json_excl(pc_json_writer *w, const pc_port_range *r) {
+  pc_json_begin_object(w);
+  pc_json_key_u64(w, "start", r->start);
+  pc_json_key_u64(w, "end", r->end);
+  pc_json_key_bool(w, "administered", r->administered);
+  pc_json_key_str(w, "proto", proto_word(r->proto));
+  pc_json_key_str(w, "family", family_word(r->family));
+  pc_json_end_object(w);
 }
 
 static void text_excl(FILE *out, char mark, const pc_port_range *r, const char *tail) {
   fprintf(out, "  %c excluded %s %s %u-%u%s%s\n", mark, proto_word(r->proto), family_word(r->family),
           (unsigned)r->start, (unsigned)r->end, r->administered ? " administered" : "", tail);
-}
-
-static void list_sep(diff_out *d) {
-  if (!d->first_in_list) fputc(',', d->out);
-  d->first_in_list = false;
 }
 
 /* Added (in b, not in a) or removed (in a, not in b) excluded ranges. */
@@ -351,8 +349,7 @@ static void excluded_only_in(diff_out *d, const pc_range_snapshot *a, const pc_r
     if (find_excl(a, &b->excluded[i])) continue;
     d->changes++;
     if (d->json) {
-      list_sep(d);
-      json_excl(d->out, &b->excluded[i]);
+      json_excl(d->json, &b->excluded[i]);
     } else {
       text_excl(d->out, mark, &b->excluded[i], "");
     }
@@ -365,8 +362,7 @@ static void excluded_changed(diff_out *d, const pc_range_snapshot *was, const pc
     if (!old || old->administered == now->excluded[i].administered) continue;
     d->changes++;
     if (d->json) {
-      list_sep(d);
-      json_excl(d->out, &now->excluded[i]);
+      json_excl(d->json, &now->excluded[i]);
     } else {
       text_excl(d->out, '~', &now->excluded[i],
                 now->excluded[i].administered ? " (now administered, was not)" : " (no longer administered)");
@@ -374,12 +370,16 @@ static void excluded_changed(diff_out *d, const pc_range_snapshot *was, const pc
   }
 }
 
-static void json_dyn(FILE *out, const pc_dynamic_range *r) {
+static void json_dyn(pc_json_writer *w, const char *key, const pc_dynamic_range *r) {
+  pc_json_key(w, key);
   if (!r) {
-    fputs("null", out);
+    pc_json_null(w);
     return;
   }
-  fprintf(out, "{\"start\":%u,\"end\":%lu}", (unsigned)r->start, (unsigned long)(r->start + r->count - 1));
+  pc_json_begin_object(w);
+  pc_json_key_u64(w, "start", r->start);
+  pc_json_key_u64(w, "end", (uint64_t)r->start + r->count - 1);
+  pc_json_end_object(w);
 }
 
 static void dynamic_changes(diff_out *d, const pc_range_snapshot *was, const pc_range_snapshot *now) {
@@ -394,13 +394,12 @@ static void dynamic_changes(diff_out *d, const pc_range_snapshot *was, const pc_
       if (before && after && before->start == after->start && before->count == after->count) continue;
       d->changes++;
       if (d->json) {
-        list_sep(d);
-        fprintf(d->out, "{\"proto\":\"%s\",\"family\":\"%s\",\"before\":", proto_word(r->proto),
-                family_word(r->family));
-        json_dyn(d->out, before);
-        fputs(",\"after\":", d->out);
-        json_dyn(d->out, after);
-        fputc('}', d->out);
+        pc_json_begin_object(d->json);
+        pc_json_key_str(d->json, "proto", proto_word(r->proto));
+        pc_json_key_str(d->json, "family", family_word(r->family));
+        json_dyn(d->json, "before", before);
+        json_dyn(d->json, "after", after);
+        pc_json_end_object(d->json);
       } else {
         fprintf(d->out, "  ~ dynamic %s %s: ", proto_word(r->proto), family_word(r->family));
         if (before)
@@ -463,35 +462,32 @@ int pc_ranges_diff_at(pc_hoststate *hs, const char *state_dir, bool json, pc_tim
   char since[40] = "";
   if (have) pc_time_format_rfc3339(was.taken, since, sizeof since);
 
-  diff_out d = {.out = out, .json = json};
+  pc_json_writer w;
+  pc_json_init(&w, out);
+  diff_out d = {.out = out, .json = json ? &w : NULL};
   if (json) {
-    fputs("{\"source\":", out);
-    pc_json_write_string(out, cur.source);
-    fputs(",\"since\":", out);
-    if (since[0])
-      pc_json_write_string(out, since);
-    else
-      fputs("null", out);
-    fputs(",\"now\":", out);
-    char nowtxt[40] = "";
-    if (pc_time_format_rfc3339(now, nowtxt, sizeof nowtxt))
-      pc_json_write_string(out, nowtxt);
-    else
-      fputs("null", out);
-    fprintf(out, ",\"first_run\":%s", have ? "false" : "true");
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "source", cur.source);
+    pc_json_key_str(&w, "since", since[0] ? since : NULL);
+    pc_json_key(&w, "now");
+    pc_json_time(&w, now);
+    pc_json_key_bool(&w, "first_run", !have);
     const char *keys[3] = {"excluded_added", "excluded_removed", "excluded_changed"};
     for (int k = 0; k < 3; k++) {
-      fprintf(out, ",\"%s\":[", keys[k]);
-      d.first_in_list = true;
+      pc_json_key(&w, keys[k]);
+      pc_json_begin_array(&w);
       if (have && k == 0) excluded_only_in(&d, &was, &cur, '+');
       if (have && k == 1) excluded_only_in(&d, &cur, &was, '-');
       if (have && k == 2) excluded_changed(&d, &was, &cur);
-      fputc(']', out);
+      pc_json_end_array(&w);
     }
-    fputs(",\"dynamic_changed\":[", out);
-    d.first_in_list = true;
+    pc_json_key(&w, "dynamic_changed");
+    pc_json_begin_array(&w);
     if (have) dynamic_changes(&d, &was, &cur);
-    fprintf(out, "],\"changes\":%zu}\n", d.changes);
+    pc_json_end_array(&w);
+    pc_json_key_u64(&w, "changes", d.changes);
+    pc_json_end_object(&w);
+    pc_json_end_document(&w);
   } else if (!have) {
     fprintf(out, "No earlier snapshot of the %s ranges: this one is the baseline for the next --diff.\n",
             cur.source);

@@ -112,7 +112,7 @@ PC_TEST(fallbacks_explain_without_any_rule) {
   pc_ruleset *rs = build(NULL, false, true);
   PC_CHECK(rs != NULL);
   if (!rs) return;
-  PC_CHECK_INT(pc_ruleset_count(rs), 5);
+  PC_CHECK_INT(pc_ruleset_count(rs), 6);
   static const struct {
     const char *err, *rule;
   } cases[] = {{"WSAEADDRINUSE", "FALLBACK-INUSE"},

@@ -84,9 +84,9 @@ size_t pc_format_json(const pc_finding *f, const pc_format_options *o, char *buf
  * snprintf semantics of the formatters above. s must not be NULL. */
 size_t pc_json_escape(const char *s, char *buf, size_t cap);
 
-/* The same written to out, and `null` when s is NULL. The one function of this header that
- * does I/O: it serves the commands that print JSON with stdio (explain, ranges, etl info).
- * Writes `null` too when a string too long for the stack cannot get a heap buffer. */
+/* The same written to out, and `null` when s is NULL: the string writer of the JSON writer
+ * below (which, with it, is the only I/O of this header). Writes `null` too when a string
+ * too long for the stack cannot get a heap buffer. */
 void pc_json_write_string(FILE *out, const char *s);
 
 /* An untrusted string for a person at a console (the escaping of pc_format_text: controls
@@ -94,6 +94,50 @@ void pc_json_write_string(FILE *out, const char *s);
  * print such strings themselves (`monitor --attempts`). Returns the length with the
  * snprintf semantics of the formatters above. s must not be NULL. */
 size_t pc_format_escape_text(const char *s, char *buf, size_t cap);
+
+/* ---- The JSON writer: every JSON document portclash prints (json_writer.c) ----
+ *
+ * A streaming writer to a stdio stream for the commands' documents (explain, ranges,
+ * ranges --diff, etl info): it places the commas and colons, writes every string through
+ * pc_json_escape (so keys and values are escaped exactly as findings are), numbers as
+ * numbers and NULL strings as `null`. The caller opens and closes objects and arrays in the
+ * right order; nesting deeper than PC_JSON_MAX_DEPTH is a programming error (ignored). No
+ * whitespace is written; pc_json_end_document adds the final newline. */
+#define PC_JSON_MAX_DEPTH 32
+
+typedef struct pc_json_writer {
+  FILE *out;
+  unsigned depth;
+  uint32_t has_items; /* bit d: the container at depth d already holds a member/element */
+  bool after_key;     /* a key was written; its value comes next (no comma) */
+} pc_json_writer;
+
+void pc_json_init(pc_json_writer *w, FILE *out);
+void pc_json_begin_object(pc_json_writer *w);
+void pc_json_end_object(pc_json_writer *w);
+void pc_json_begin_array(pc_json_writer *w);
+void pc_json_end_array(pc_json_writer *w);
+/* A member's key inside an object; the next call writes its value. */
+void pc_json_key(pc_json_writer *w, const char *key);
+/* Values: a string (NULL = null), numbers, booleans, null, and an RFC 3339 UTC time
+ * (PC_TIME_UNKNOWN = null). */
+void pc_json_str(pc_json_writer *w, const char *s);
+void pc_json_u64(pc_json_writer *w, uint64_t v);
+void pc_json_i64(pc_json_writer *w, int64_t v);
+void pc_json_bool(pc_json_writer *w, bool v);
+void pc_json_null(pc_json_writer *w);
+void pc_json_time(pc_json_writer *w, pc_time t);
+/* Key and value in one call. */
+void pc_json_key_str(pc_json_writer *w, const char *key, const char *s);
+void pc_json_key_u64(pc_json_writer *w, const char *key, uint64_t v);
+void pc_json_key_i64(pc_json_writer *w, const char *key, int64_t v);
+void pc_json_key_bool(pc_json_writer *w, const char *key, bool v);
+void pc_json_key_null(pc_json_writer *w, const char *key);
+/* The members of a finding (the keys and values of pc_format_json, in its order) into the
+ * object being written, so that a document can extend the finding contract. */
+void pc_json_finding_members(pc_json_writer *w, const pc_finding *f);
+/* Ends the document with a newline (after the outermost value). */
+void pc_json_end_document(pc_json_writer *w);
 
 /* RFC 5424: "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD-ID k="v" ...] BOM MSG".
  * PRI = facility * 8 + severity (error 3, warning 4, info 6, otherwise 5 notice).
