@@ -133,13 +133,15 @@ PC_TEST(every_cell_of_the_sharing_tables) {
     char want[128];
     snprintf(want, sizeof want, "holder's options: %s", theirs);
     if (!strstr(r.explanation, want))
-      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: no \"%s\" in: %s", lineno, want, r.explanation);
+      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: no \"%s\" in: %s", lineno, want,
+                    r.explanation);
     if (strcmp(c.second_opt, "exclusive") == 0)
       snprintf(want, sizeof want, "set %s", mine);
     else
       snprintf(want, sizeof want, "this socket's: %s", mine);
     if (!strstr(r.explanation, want))
-      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: no \"%s\" in: %s", lineno, want, r.explanation);
+      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: no \"%s\" in: %s", lineno, want,
+                    r.explanation);
     /* WSAEACCES is never "permission" here, and where the tables disagree (accounts unknown)
      * the text gives both answers. */
     if (strcmp(c.user, "unknown") == 0 &&
@@ -147,7 +149,8 @@ PC_TEST(every_cell_of_the_sharing_tables) {
       pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: the same-user answer is missing: %s", lineno,
                     r.explanation);
     if (strcmp(c.rule, "C21") == 0 && !strstr(r.explanation, "set SO_EXCLUSIVEADDRUSE on the wildcard"))
-      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: C21 must keep the exclusive holder open", lineno);
+      pc__test_fail(__FILE__, __LINE__, "sharing-table.tsv:%d: C21 must keep the exclusive holder open",
+                    lineno);
   }
   fclose(fp);
   /* 36 cells in each table, plus the cells where they disagree, asked with unknown accounts. */
@@ -232,7 +235,8 @@ static void render_rule_alone(const char *origin, const char *text, size_t len, 
     while (j < len && text[j] != '\n') j++;
     size_t k = i;
     while (k < j && (text[k] == ' ' || text[k] == '\t')) k++;
-    bool is_when = j - k >= 5 && memcmp(text + k, "when", 4) == 0 && (text[k + 4] == ' ' || text[k + 4] == '\t');
+    bool is_when =
+        j - k >= 5 && memcmp(text + k, "when", 4) == 0 && (text[k + 4] == ' ' || text[k + 4] == '\t');
     if (is_when) {
       if (!when_done) {
         memcpy(copy + out, "  when true\n", 12);
@@ -249,11 +253,14 @@ static void render_rule_alone(const char *origin, const char *text, size_t len, 
   pc_rules_compiler *c;
   PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
   pc_ruleset *rs = NULL;
-  if (pc_rules_compiler_add_string(c, copy, out, origin) == PC_OK && pc_rules_compiler_build(c, &rs) == PC_OK) {
+  if (pc_rules_compiler_add_string(c, copy, out, origin) == PC_OK &&
+      pc_rules_compiler_build(c, &rs) == PC_OK) {
     PC_CHECK_INT(pc_rules_eval(rs, f, r), PC_OK);
     for (size_t i = 0; i < r->fix_count; i++) {
       const char *p = placeholder(r->fixes[i]);
-      if (p) pc__test_fail(__FILE__, __LINE__, "%s: rule %s fix %zu keeps \"%s\": %s", origin, r->rule_id, i + 1, p, r->fixes[i]);
+      if (p)
+        pc__test_fail(__FILE__, __LINE__, "%s: rule %s fix %zu keeps \"%s\": %s", origin, r->rule_id, i + 1,
+                      p, r->fixes[i]);
     }
     if (strstr(r->explanation, "unknown"))
       pc__test_fail(__FILE__, __LINE__, "%s: rule %s explains with an unknown value: %s", origin, r->rule_id,
@@ -295,12 +302,14 @@ static int rules_in_file(const char *rel, const pc_facts *f, pc_rule_result *r) 
 PC_TEST(every_fix_is_complete_when_the_facts_are_known) {
   pc_facts f;
   pc_rules_facts_init(&f);
-  for (size_t i = 0; i < sizeof full_facts / sizeof *full_facts; i++) set(&f, full_facts[i][0], full_facts[i][1]);
+  for (size_t i = 0; i < sizeof full_facts / sizeof *full_facts; i++)
+    set(&f, full_facts[i][0], full_facts[i][1]);
   pc_rule_result r;
   pc_rule_result_init(&r);
   static const char *const files[] = {
-      "rules/default/10-neighbours.rules", "rules/default/20-exclusions.rules", "rules/default/30-httpsys.rules",
-      "rules/default/40-owners.rules",     "rules/default/50-sharing.rules",    "rules/default/60-linux.rules",
+      "rules/default/10-neighbours.rules", "rules/default/20-exclusions.rules",
+      "rules/default/30-httpsys.rules",    "rules/default/40-owners.rules",
+      "rules/default/50-sharing.rules",    "rules/default/60-linux.rules",
       "rules/default/70-watch.rules",      "rules/builtin/fallback.rules",
   };
   int n = 0;
