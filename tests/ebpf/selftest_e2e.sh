@@ -44,7 +44,7 @@ grep -q "no events from the kernel providers" "$work/err" && ok "without the bin
   bad "without the bind hook: no 'no events' message"
 
 sleep 0.2
-left=$(pgrep -f "portclash selftest" | wc -l)
+left=$(pgrep -f -x "$exe selftest.*" | wc -l)
 [ "$left" = 0 ] && ok "no process of the self-test left behind" || bad "$left self-test processes left"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
