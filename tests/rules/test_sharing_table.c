@@ -1,7 +1,7 @@
 /* Issue 17: Microsoft's SO_REUSEADDR / SO_EXCLUSIVEADDRUSE tables as data
  * (tests/rules/sharing-table.tsv), walked cell by cell through facts -> rules -> finding; and
  * every rule of the catalog rendered with full facts, so that no fix keeps a placeholder
- * (`N`, `<PID>`, `PORT`) where the value is known. */
+ * (`N`, `<PID>`, `PORT`) where the value is known, and every rule names a source (ref). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +262,9 @@ static void render_rule_alone(const char *origin, const char *text, size_t len, 
         pc__test_fail(__FILE__, __LINE__, "%s: rule %s fix %zu keeps \"%s\": %s", origin, r->rule_id, i + 1,
                       p, r->fixes[i]);
     }
+    /* Every rule of the catalog names its source (issue 17). */
+    if (strncmp(r->rule_id, "FALLBACK-", 9) != 0 && r->ref_count == 0)
+      pc__test_fail(__FILE__, __LINE__, "%s: rule %s has no ref", origin, r->rule_id);
     if (strstr(r->explanation, "unknown"))
       pc__test_fail(__FILE__, __LINE__, "%s: rule %s explains with an unknown value: %s", origin, r->rule_id,
                     r->explanation);
