@@ -23,6 +23,11 @@ pc_cli_case(analyze_missing_file 2 - "/nonexistent/capture.etl: cannot open: No 
 pc_cli_case(analyze_no_file 2 - "usage: portclash analyze" $<TARGET_FILE:portclash> analyze)
 pc_cli_case(unknown_command 2 - "unknown command 'frobnicate'" $<TARGET_FILE:portclash> frobnicate)
 pc_cli_case(help 0 - - $<TARGET_FILE:portclash> --help)
+# Options come from the option table (tests/options): its messages through the real binary.
+pc_cli_case(analyze_bad_window 2 - "portclash analyze: --window needs a number of seconds (0..86400), got 'x'"
+  $<TARGET_FILE:portclash> analyze ${demo}/bind-failures.records --window x)
+pc_cli_case(explain_help 0 - - $<TARGET_FILE:portclash> explain --help)
+pc_cli_case(help_options_keys 0 - - $<TARGET_FILE:portclash> help-options --keys)
 pc_cli_case(rules_check_builtin 0 - - $<TARGET_FILE:portclash> rules check)
 pc_cli_case(analyze_bad_rules_dir 2 - "/nonexistent:1:1: cannot open the directory" $<TARGET_FILE:portclash> analyze ${demo}/bind-failures.records --rules /nonexistent)
 pc_cli_case(schema_check_builtin_identical 0 - - $<TARGET_FILE:portclash> schema check ${CMAKE_SOURCE_DIR}/parsers/schemas/builtin.schema)

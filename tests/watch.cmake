@@ -5,7 +5,7 @@ pc_add_test(NAME test_watch_unit SOURCES watch/test_watch_unit.c LIBS pc_watch)
 
 # The case driver uses mkdtemp/open_memstream (POSIX), like the other data-driven tests.
 if(NOT WIN32)
-  pc_add_test(NAME test_watch_cases SOURCES watch/test_watch_cases.c LIBS pc_watch)
+  pc_add_test(NAME test_watch_cases SOURCES watch/test_watch_cases.c LIBS pc_cli)
 endif()
 
 # Live: changes /proc/sys/net/ipv4/ip_local_reserved_ports (restored by a trap) and starts a

@@ -105,6 +105,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     analyze ${e2e}/bad-line.records)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)
   pc__wine_cli_case(help 0 - - --help)
+  # The Windows rows of the option table: in monitor's help, refused with a clear message.
+  pc__wine_cli_case(monitor_help_has_windows_options 0 - - monitor --help)
+  pc__wine_cli_case(monitor_linux_option_refused 2 - "--hooks exists in the Linux version of portclash only"
+    monitor --hooks raw)
   # explain against a port held by a native Linux process (python3 listener).
   add_test(NAME win_explain_port_held_by_linux_process
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_explain_linux_holder.sh ${CMAKE_CROSSCOMPILING_EMULATOR}

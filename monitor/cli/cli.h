@@ -62,6 +62,11 @@ int pc_cmd_selftest(int argc, char **argv);
 struct pc_etw_api;
 int pc__cmd_monitor_with(int argc, char **argv, const struct pc_etw_api *api);
 
+/* portclash help-options [--man | --completion | --markdown | --keys] (cmd_help_options.c):
+ * internal, not listed in --help; the option table for the man page, shell completions and the
+ * README. */
+int pc_cmd_help_options(int argc, char **argv);
+
 /* ---- shared by explain and ranges (defined in cmd_explain.c) ---- */
 
 /* Opens the offline back end when files were given, else the live one. Returns an exit code

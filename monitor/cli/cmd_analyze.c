@@ -9,26 +9,6 @@
 #include "pc_error.h"
 #include "run.h"
 #include "feed.h"
-#include "run_options.h"
-
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash analyze FILE [OPTIONS]\n"
-      "\n"
-      "Explains the socket bind failures recorded in FILE, on any OS. FILE is an ETL capture\n"
-      "(logman/wpr/xperf; XPRESS-compressed files too) or a record fixture (text, see\n"
-      "tests/FIXTURES.md). Give the customer's netsh/netstat/tasklist output so that\n"
-      "explanations can name excluded ranges and port owners.\n"
-      "\n",
-      out);
-  pc_run_options_help(out);
-  fputs(
-      "  -h, --help             this text\n"
-      "\n"
-      "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names\n"
-      "the file and line or byte offset; findings before the damage are still printed).\n",
-      out);
-}
 
 /* Ctrl+C stops reading; what was read is still explained and the summary printed. */
 static volatile int interrupted;
@@ -38,33 +18,11 @@ static void on_sigint(int sig) {
 }
 
 int pc_cmd_analyze(int argc, char **argv) {
-  const char *path = NULL;
-  pc_run_options opt;
-  pc_run_options_init(&opt);
-  /* --config first, so that the options given on the command line override the file's. */
-  if (pc_run_options_preload(&opt, argc, argv) != 0) return PC_EXIT_USAGE;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      usage(stdout);
-      return PC_EXIT_OK;
-    }
-    int rc = pc_run_options_arg(&opt, argc, argv, &i);
-    if (rc == 1) continue;
-    if (rc == 2) return PC_EXIT_USAGE;
-    if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "portclash analyze: unknown option '%s' (see --help)\n", argv[i]);
-      return PC_EXIT_USAGE;
-    }
-    if (path) {
-      fprintf(stderr, "portclash analyze: one FILE only (got '%s' too)\n", argv[i]);
-      return PC_EXIT_USAGE;
-    }
-    path = argv[i];
-  }
-  if (!path) {
-    usage(stderr);
-    return PC_EXIT_USAGE;
-  }
+  pc_options all;
+  int prc = pc_options_parse(&all, PC_CMD_ANALYZE, argc, argv, stdout, stderr);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  pc_run_options opt = all.run;
+  const char *path = all.args[0];
 
   /* Open the input first: a wrong path should fail before anything else is set up, and the
    * findings take the capture's OS build from it. */

@@ -8,26 +8,10 @@
 
 #include "cli.h"
 #include "pc_error.h"
+#include "options.h"
 #include "pc_etl.h"
 #include "pc_format.h"
 #include "pc_xpress.h"
-
-static const char USAGE[] =
-    "usage: portclash etl info FILE [--format text|json]\n"
-    "\n"
-    "Reads an ETW capture (.etl, uncompressed or XPRESS-compressed) on any OS and prints:\n"
-    "  - what its header says: OS version and build, pointer size, CPUs, clock, start and\n"
-    "    end time (UTC), buffer size and count, compression, events and buffers lost;\n"
-    "  - the providers of its manifest/TraceLogging events (Winsock-AFD, TCPIP and\n"
-    "    Winsock-Sockets by name) with event counts per (id, version);\n"
-    "  - the time span of those events.\n"
-    "\n"
-    "Options:\n"
-    "  --format text|json   output format (default text; json is one object)\n"
-    "  -h, --help           show this help\n"
-    "\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input (damaged or truncated\n"
-    "file: the message names the byte offset; everything before it is still reported).\n";
 
 static const char *provider_name(const pc_guid *g) {
   if (pc_guid_equal(g, &PC_GUID_AFD)) return "Microsoft-Windows-Winsock-AFD";
@@ -178,40 +162,13 @@ static int exit_for(int err) {
 }
 
 int pc_cmd_etl_info_to(int argc, char **argv, FILE *out, FILE *err) {
-  int i = 1;
-  if (i < argc && strcmp(argv[i], "info") == 0) i++;
-  const char *path = NULL;
-  int json = 0;
-  for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(USAGE, out);
-      return 0;
-    }
-    if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-      const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-      if (v && strcmp(v, "json") == 0) {
-        json = 1;
-      } else if (v && strcmp(v, "text") == 0) {
-        json = 0;
-      } else {
-        fprintf(err, "portclash etl info: --format needs text or json\n%s", USAGE);
-        return 2;
-      }
-    } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(err, "portclash etl info: unknown option '%s'\n%s", a, USAGE);
-      return 2;
-    } else if (!path) {
-      path = a;
-    } else {
-      fprintf(err, "portclash etl info: one file only ('%s' is extra)\n%s", a, USAGE);
-      return 2;
-    }
-  }
-  if (!path) {
-    fprintf(err, "portclash etl info: no file given\n%s", USAGE);
-    return 2;
-  }
+  /* argv[0] is "etl" (then "info" follows) or "info". */
+  if (argc > 1 && strcmp(argv[0], "etl") == 0 && strcmp(argv[1], "info") == 0) argc--, argv++;
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_ETL_INFO, argc, argv, out, err);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  const char *path = o.args[0];
+  bool json = o.json;
   char msg[256];
   pc_etl_reader *r;
   int rc = pc_etl_open(path, &r, msg, sizeof msg);

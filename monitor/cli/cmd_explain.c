@@ -15,32 +15,12 @@
 #include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_hoststate.h"
+#include "options.h"
 #include "pc_os.h"
 #include "pc_rules.h"
-#include "run_options.h"
+#include "run.h"
 
 #define OWNERS_SHOWN 8
-
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash explain PORT [--proto tcp|udp] [--address A] [--format text|json]\n"
-      "                         [--no-test-bind] [host-state files]\n"
-      "\n"
-      "Says what keeps PORT from being bound: the process holding it, an excluded port range,\n"
-      "the dynamic range, privileged ports. Without host-state files it looks at this machine\n"
-      "and also tries the bind itself (the test socket is closed at once; no privilege needed).\n"
-      "\n"
-      "  --proto P       tcp (default) or udp\n"
-      "  --address A     the local address of the bind: 0.0.0.0 (default), ::, 127.0.0.1, ...\n"
-      "  --format F      text (default) or json\n"
-      "  --rules DIR     add the *.rules files of DIR to the built-in catalog\n"
-      "  --no-test-bind  do not try the bind\n"
-      "  -h, --help      this text\n"
-      "\n",
-      out);
-  fputs(pc_hoststate_offline_help(), out);
-  fputs("\nExit status: 0 ok, 1 runtime failure, 2 bad usage or bad input, 3 missing privilege.\n", out);
-}
 
 /* ---- helpers shared with cmd_ranges.c ----------------------------------------------------- */
 
@@ -327,82 +307,19 @@ static bool parse_address(const char *s, pc_addr *a) {
 }
 
 int pc_cmd_explain_io(int argc, char **argv, FILE *out, FILE *errout) {
-  pc_hoststate_offline_files files;
-  memset(&files, 0, sizeof files);
-  const char *port_arg = NULL, *proto_arg = "tcp", *addr_arg = NULL, *format = "text", *rules_dir = NULL;
-  bool test = true;
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    char err[256] = "";
-    int r = pc_hoststate_offline_arg(&files, argc, argv, &i, err, sizeof err);
-    if (r < 0) {
-      fprintf(errout, "portclash explain: %s\n", err);
-      return PC_EXIT_USAGE;
-    }
-    if (r == 1) continue;
-    const char **value = NULL;
-    const char *opt = NULL;
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-      usage(out);
-      return PC_EXIT_OK;
-    } else if (strcmp(arg, "--no-test-bind") == 0) {
-      test = false;
-      continue;
-    } else if (strncmp(arg, "--proto", 7) == 0 && (arg[7] == '\0' || arg[7] == '=')) {
-      value = &proto_arg;
-      opt = "--proto";
-    } else if (strncmp(arg, "--address", 9) == 0 && (arg[9] == '\0' || arg[9] == '=')) {
-      value = &addr_arg;
-      opt = "--address";
-    } else if (strncmp(arg, "--format", 8) == 0 && (arg[8] == '\0' || arg[8] == '=')) {
-      value = &format;
-      opt = "--format";
-    } else if (strncmp(arg, "--rules", 7) == 0 && (arg[7] == '\0' || arg[7] == '=')) {
-      value = &rules_dir;
-      opt = "--rules";
-    } else if (arg[0] == '-' && arg[1]) {
-      fprintf(errout, "portclash explain: unknown option '%s' (see --help)\n", arg);
-      return PC_EXIT_USAGE;
-    } else if (!port_arg) {
-      port_arg = arg;
-      continue;
-    } else {
-      fprintf(errout, "portclash explain: one PORT only (got '%s' too)\n", arg);
-      return PC_EXIT_USAGE;
-    }
-    const char *eq = strchr(arg, '=');
-    if (eq) {
-      *value = eq + 1;
-    } else if (i + 1 < argc) {
-      *value = argv[++i];
-    } else {
-      fprintf(errout, "portclash explain: %s needs a value\n", opt);
-      return PC_EXIT_USAGE;
-    }
-  }
-  if (!port_arg) {
-    usage(errout);
-    return PC_EXIT_USAGE;
-  }
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_EXPLAIN, argc, argv, out, errout);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  const pc_hoststate_offline_files files = o.run.offline;
+  const char *port_arg = o.args[0], *addr_arg = o.address, *rules_dir = o.run.rules_dir;
+  bool test = !o.no_test_bind, json = o.json;
+  uint8_t proto = (uint8_t)o.proto;
   char *end;
   unsigned long port = strtoul(port_arg, &end, 10);
   if (*end || port_arg[0] < '0' || port_arg[0] > '9' || port == 0 || port > 65535) {
     fprintf(errout, "portclash explain: PORT must be a number from 1 to 65535, not '%s'\n", port_arg);
     return PC_EXIT_USAGE;
   }
-  uint8_t proto = strcmp(proto_arg, "tcp") == 0   ? PC_PROTO_TCP
-                  : strcmp(proto_arg, "udp") == 0 ? PC_PROTO_UDP
-                                                  : 0;
-  if (!proto) {
-    fprintf(errout, "portclash explain: --proto must be tcp or udp, not '%s'\n", proto_arg);
-    return PC_EXIT_USAGE;
-  }
-  bool json = strcmp(format, "json") == 0;
-  if (!json && strcmp(format, "text") != 0) {
-    fprintf(errout, "portclash explain: --format must be text or json, not '%s'\n", format);
-    return PC_EXIT_USAGE;
-  }
-
   pc_facts facts;
   pc_rules_facts_init(&facts);
   pc_bind_attempt *a = &facts.attempt;

@@ -14,30 +14,6 @@
 #include "monitor.h"
 #include "pc_format.h"
 
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash monitor [OPTIONS]\n"
-      "\n"
-      "Watches this machine for bind() and listen() calls that fail (EADDRINUSE, EACCES,\n"
-      "EPERM, EADDRNOTAVAIL), from every process, and explains each one as it happens: who\n"
-      "failed, on which address and port, who holds the port, why, and how to fix it.\n"
-      "Needs root (or CAP_BPF + CAP_PERFMON). Stop with Ctrl+C: a summary follows.\n"
-      "\n",
-      out);
-  pc_monitor_options_help(out);
-  fputs(
-      "Live source (eBPF):\n"
-      "  --hooks auto|tracepoint|raw   kernel hooks [auto: tracepoints, else raw sys_exit]\n"
-      "  --no-io-uring          do not watch io_uring IORING_OP_BIND/LISTEN\n"
-      "  --all-errors           report every failed bind/listen, whatever the errno\n"
-      "  -v, --verbose          say which hooks are used; show libbpf's messages\n"
-      "  -h, --help             this text\n"
-      "\n"
-      "Exit status: 0 ok (stopped by signal or --duration), 1 runtime failure, 2 bad usage,\n"
-      "3 missing privilege (the message says which capabilities and how to grant them).\n",
-      out);
-}
-
 static const char *source_name(uint8_t src) {
   switch (src) {
     case 1:
@@ -84,48 +60,17 @@ static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
 
 int pc_cmd_monitor(int argc, char **argv) {
   pc_monitor_options mo;
-  if (pc_monitor_options_init(&mo, argc, argv) != PC_EXIT_OK) return PC_EXIT_USAGE;
+  pc_options all;
+  int prc = pc_monitor_options_parse(&mo, &all, argc, argv);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  /* The eBPF source's own options (the table's Linux rows). */
+  static const pc_ebpf_hooks hooks[] = {PC_EBPF_HOOKS_AUTO, PC_EBPF_HOOKS_TRACEPOINT, PC_EBPF_HOOKS_RAW};
   pc_ebpf_options eo;
   pc_ebpf_options_init(&eo);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return PC_EXIT_OK;
-    }
-    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-      eo.verbose = true;
-      continue;
-    }
-    if (strcmp(a, "--no-io-uring") == 0) {
-      eo.io_uring = false;
-      continue;
-    }
-    if (strcmp(a, "--all-errors") == 0) {
-      eo.report_all = true;
-      continue;
-    }
-    if (strncmp(a, "--hooks", 7) == 0 && (a[7] == '\0' || a[7] == '=')) {
-      const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : "";
-      if (strcmp(v, "auto") == 0)
-        eo.hooks = PC_EBPF_HOOKS_AUTO;
-      else if (strcmp(v, "tracepoint") == 0)
-        eo.hooks = PC_EBPF_HOOKS_TRACEPOINT;
-      else if (strcmp(v, "raw") == 0)
-        eo.hooks = PC_EBPF_HOOKS_RAW;
-      else {
-        fprintf(stderr, "portclash monitor: --hooks takes auto, tracepoint or raw\n");
-        return PC_EXIT_USAGE;
-      }
-      continue;
-    }
-    int rc = pc_monitor_option(&mo, argc, argv, &i);
-    if (rc == 1) continue;
-    if (rc == 2) return PC_EXIT_USAGE;
-    fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
-    return PC_EXIT_USAGE;
-  }
-  if (pc_monitor_options_check(&mo) != PC_EXIT_OK) return PC_EXIT_USAGE;
+  eo.verbose = all.verbose;
+  eo.io_uring = !all.no_io_uring;
+  eo.report_all = all.all_errors;
+  eo.hooks = hooks[all.hooks];
 
   /* Privileges first: a missing capability is the most likely problem and has its own exit
    * code. */

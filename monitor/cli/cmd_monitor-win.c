@@ -33,62 +33,28 @@ typedef struct win_monitor {
   unsigned seen_count;
 } win_monitor;
 
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash monitor [OPTIONS]\n"
-      "\n"
-      "Watches this machine for socket bind failures (Winsock-AFD, TCPIP and, on Windows 11,\n"
-      "Winsock-Sockets events) and explains each one as it happens: who failed, on which\n"
-      "address and port, who holds the port, why, and how to fix it. Runs until Ctrl+C.\n"
-      "Needs an elevated console, or membership in the \"Performance Log Users\" group.\n"
-      "\n",
-      out);
-  pc_monitor_options_help(out);
-  fprintf(out,
-          "Live source (ETW):\n"
-          "%s"
-          "  --no-os-schemas      do not read the event layouts of this Windows (TDH); use the\n"
-          "                       built-in ones only\n"
-          "  -h, --help           this text\n"
-          "\n"
-          "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 missing privilege.\n",
-          pc_etw_options_help);
-}
-
-/* Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
+/* Parses the options (the option table, options.h) and translates the ETW source's own for it.
+ * Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
 static int parse(int argc, char **argv, pc_monitor_options *mo, win_monitor *w, bool *help) {
   *help = false;
-  if (pc_monitor_options_init(mo, argc, argv) != PC_EXIT_OK) return PC_EXIT_USAGE;
+  pc_options all;
+  int rc = pc_monitor_options_parse(mo, &all, argc, argv);
+  if (rc == PC_OPTIONS_HELP) {
+    *help = true;
+    return PC_EXIT_OK;
+  }
+  if (rc != PC_OPTIONS_RUN) return rc;
+  static const char *const stale[] = {"stop", "attach", "fail"};
   pc_etw_options_init(&w->etw);
-  w->os_schemas = true;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      *help = true;
-      return PC_EXIT_OK;
-    }
-    if (strcmp(a, "--no-os-schemas") == 0) {
-      w->os_schemas = false;
-      continue;
-    }
-    int shared = pc_monitor_option(mo, argc, argv, &i);
-    if (shared == 1) continue;
-    if (shared == 2) return PC_EXIT_USAGE;
-    const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-    char err[200];
-    int rc = pc_etw_options_apply(&w->etw, a, val, err, sizeof err);
-    if (rc == PC_OK) {
-      i++;
-      continue;
-    }
-    if (rc == PC_EINVAL) {
-      fprintf(stderr, "portclash monitor: %s\n", err);
-      return PC_EXIT_USAGE;
-    }
-    fprintf(stderr, "portclash monitor: unknown option '%s' (see --help)\n", a);
+  w->os_schemas = !all.no_os_schemas;
+  char err[200];
+  if (pc_etw_options_apply(&w->etw, "--session", all.session, err, sizeof err) != PC_OK ||
+      pc_etw_options_apply(&w->etw, "--stale", stale[all.stale], err, sizeof err) != PC_OK ||
+      (all.record && pc_etw_options_apply(&w->etw, "--record", all.record, err, sizeof err) != PC_OK)) {
+    fprintf(stderr, "portclash monitor: %s\n", err);
     return PC_EXIT_USAGE;
   }
-  return pc_monitor_options_check(mo);
+  return PC_EXIT_OK;
 }
 
 /* Windows before 8.1: once per (provider, id, version), ask TDH about the received event and
@@ -178,8 +144,7 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
     return PC_EXIT_FAILURE;
   }
   bool help;
-  int code = parse(argc, argv, &mo, w, &help);
-  if (help) usage(stdout);
+  int code = parse(argc, argv, &mo, w, &help); /* the help is printed by parse */
   if (help || code != PC_EXIT_OK) {
     free(w);
     return help ? PC_EXIT_OK : code;

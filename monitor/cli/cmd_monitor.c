@@ -12,94 +12,17 @@
 #include "monitor.h"
 #include "run.h"
 
-int pc_monitor_options_init(pc_monitor_options *o, int argc, char **argv) {
+int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, char **argv) {
   memset(o, 0, sizeof *o);
-  pc_run_options_init(&o->run);
-  o->status_seconds = 10;
-  /* --config first, so that the options given on the command line override the file's. */
-  return pc_run_options_preload(&o->run, argc, argv) != 0 ? PC_EXIT_USAGE : PC_EXIT_OK;
-}
-
-/* Value of "--opt VALUE" or "--opt=VALUE" when argv[*i] is name; NULL otherwise (and *i
- * unchanged), or when the value is missing (*missing set). */
-static const char *value_of(int argc, char **argv, int *i, const char *name, bool *missing) {
-  size_t n = strlen(name);
-  const char *a = argv[*i];
-  if (strncmp(a, name, n) != 0) return NULL;
-  if (a[n] == '=') return a + n + 1;
-  if (a[n] != '\0') return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static bool seconds(const char *v, double max, double *out) {
-  char *end;
-  double d = v && *v ? strtod(v, &end) : -1;
-  if (!v || !*v || *end || !(d >= 0) || d > max) return false;
-  *out = d;
-  return true;
-}
-
-int pc_monitor_option(pc_monitor_options *o, int argc, char **argv, int *i) {
-  const char *a = argv[*i];
-  if (strcmp(a, "--attempts") == 0) {
-    o->attempts = true;
-    return 1;
-  }
-  if (strcmp(a, "--successes") == 0) {
-    o->successes = true;
-    return 1;
-  }
-  bool missing = false;
-  int at = *i;
-  const char *v = value_of(argc, argv, i, "--status", &missing);
-  double d;
-  if (v || missing) {
-    if (!seconds(v, 86400, &d)) {
-      fprintf(stderr, "portclash monitor: --status needs a number of seconds (0 to 86400)\n");
-      return 2;
-    }
-    o->status_seconds = (unsigned)d;
-    return 1;
-  }
-  *i = at;
-  v = value_of(argc, argv, i, "--duration", &missing);
-  if (v || missing) {
-    if (!seconds(v, 1e7, &d)) {
-      fprintf(stderr, "portclash monitor: --duration needs a number of seconds\n");
-      return 2;
-    }
-    o->duration_ms = (uint64_t)(d * 1000);
-    return 1;
-  }
-  *i = at;
-  return pc_run_options_arg(&o->run, argc, argv, i);
-}
-
-void pc_monitor_options_help(FILE *out) {
-  pc_run_options_help(out);
-  fputs(
-      "Monitor:\n"
-      "  --status SECONDS     status line on stderr every SECONDS; 0 = never [10]\n"
-      "  --duration SECONDS   stop after SECONDS [run until Ctrl+C / SIGTERM]\n"
-      "  --attempts           print the raw attempts (one line each, every fact the source\n"
-      "                       gave) instead of explained findings\n"
-      "  --successes          with --attempts: print successful binds too\n",
-      out);
-}
-
-int pc_monitor_options_check(const pc_monitor_options *o) {
-  if (!pc_hoststate_offline_empty(&o->run.offline)) {
-    fputs(
-        "portclash monitor: reads the live host state; --netsh-*/--netstat/--tasklist are for 'analyze' and "
-        "'explain'\n",
-        stderr);
-    return PC_EXIT_USAGE;
-  }
-  return PC_EXIT_OK;
+  int rc = pc_options_parse(all, PC_CMD_MONITOR, argc, argv, stdout, stderr);
+  if (rc != PC_OPTIONS_RUN) return rc;
+  o->run = all->run;
+  /* Whole seconds; a fraction rounds up so that a short period never means "never". */
+  o->status_seconds = (unsigned)((all->status + PC_TIME_TICKS_PER_SEC - 1) / PC_TIME_TICKS_PER_SEC);
+  o->duration_ms = (uint64_t)(all->duration / PC_TIME_TICKS_PER_MS);
+  o->attempts = all->attempts;
+  o->successes = all->successes;
+  return PC_OPTIONS_RUN;
 }
 
 static volatile int stop_requested;

@@ -9,29 +9,13 @@
 #include "pc_error.h"
 #include "pc_format.h"
 #include "pc_hoststate.h"
+#include "options.h"
 #include "ranges_diff.h"
 
 /* Owner lookups are per port; wide ranges (a Linux reserved block, a 100-port WinNAT range)
  * would make this slow on a live machine, so only this many ports are checked in total. */
 #define OWNER_PORTS_BUDGET 2048
 #define OWNERS_PER_RANGE 4
-
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash ranges [--diff] [--format text|json] [host-state files]\n"
-      "\n"
-      "Lists the excluded (reserved) port ranges and the dynamic port range, TCP and UDP, and who\n"
-      "holds ports inside the excluded ranges. Without host-state files it reads this machine.\n"
-      "\n"
-      "  --diff       what changed in the ranges since the last run (\"it worked yesterday\");\n"
-      "               every run saves the ranges in the state directory for the next --diff\n"
-      "  --format F   text (default) or json\n"
-      "  -h, --help   this text\n"
-      "\n",
-      out);
-  fputs(pc_hoststate_offline_help(), out);
-  fputs("\nExit status: 0 ok, 1 runtime failure, 2 bad usage or bad input, 3 missing privilege.\n", out);
-}
 
 static const char *family_name(uint8_t f) {
   return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any";
@@ -142,38 +126,11 @@ static void print_json(FILE *out, pc_hoststate *hs, const pc_port_range *ex, siz
 }
 
 int pc_cmd_ranges_io(int argc, char **argv, FILE *out, FILE *errout) {
-  pc_hoststate_offline_files files;
-  memset(&files, 0, sizeof files);
-  const char *format = "text";
-  bool diff = false;
-  for (int i = 1; i < argc; i++) {
-    const char *arg = argv[i];
-    char err[256] = "";
-    int r = pc_hoststate_offline_arg(&files, argc, argv, &i, err, sizeof err);
-    if (r < 0) {
-      fprintf(errout, "portclash ranges: %s\n", err);
-      return PC_EXIT_USAGE;
-    }
-    if (r == 1) continue;
-    if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-      usage(out);
-      return PC_EXIT_OK;
-    } else if (strcmp(arg, "--diff") == 0) {
-      diff = true;
-    } else if (strncmp(arg, "--format=", 9) == 0) {
-      format = arg + 9;
-    } else if (strcmp(arg, "--format") == 0 && i + 1 < argc) {
-      format = argv[++i];
-    } else {
-      fprintf(errout, "portclash ranges: unknown argument '%s' (see --help)\n", arg);
-      return PC_EXIT_USAGE;
-    }
-  }
-  bool json = strcmp(format, "json") == 0;
-  if (!json && strcmp(format, "text") != 0) {
-    fprintf(errout, "portclash ranges: --format must be text or json, not '%s'\n", format);
-    return PC_EXIT_USAGE;
-  }
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_RANGES, argc, argv, out, errout);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  const pc_hoststate_offline_files files = o.run.offline;
+  bool json = o.json, diff = o.diff;
   pc_hoststate *hs;
   int code = pc__cmd_open_hoststate("ranges", &files, &hs, errout);
   if (code != PC_EXIT_OK) return code;

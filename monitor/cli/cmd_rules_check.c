@@ -9,46 +9,14 @@
 #include "pc_error.h"
 #include "pc_rules.h"
 #include "cli.h"
-
-static void usage(FILE *f) {
-  fputs(
-      "usage: portclash rules check [--with-defaults] [DIR|FILE]\n"
-      "\n"
-      "Compiles rule files and reports every mistake as file:line:col: message.\n"
-      "  (no argument)     check the default catalog embedded in portclash\n"
-      "  DIR               check every *.rules file in DIR (one layer)\n"
-      "  FILE              check one rule file\n"
-      "  --with-defaults   load the default catalog first, so that DIR or FILE is checked\n"
-      "                    as it would be used with --rules (ids replace default rules)\n"
-      "  --help            show this help\n"
-      "\n"
-      "Exit status: 0 when every rule compiles, 2 on errors or bad usage.\n"
-      "The rule language is described in rules/FORMAT.md.\n",
-      f);
-}
+#include "options.h"
 
 int pc_cmd_rules_check(int argc, char **argv) {
-  const char *path = NULL;
-  bool with_defaults = false;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      usage(stdout);
-      return 0;
-    }
-    if (strcmp(argv[i], "--with-defaults") == 0) {
-      with_defaults = true;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "portclash rules check: unknown option '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
-    } else if (path) {
-      fprintf(stderr, "portclash rules check: give at most one DIR or FILE\n");
-      usage(stderr);
-      return 2;
-    } else {
-      path = argv[i];
-    }
-  }
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_RULES_CHECK, argc, argv, stdout, stderr);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  const char *path = o.n_args ? o.args[0] : NULL;
+  bool with_defaults = o.with_defaults;
   pc_rules_compiler *c;
   if (pc_rules_compiler_new(&c) != PC_OK) {
     fprintf(stderr, "portclash rules check: %s\n", pc_strerror(PC_ENOMEM));

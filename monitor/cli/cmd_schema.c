@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "pc_error.h"
 #include "pc_file.h"
 #include "pc_schema.h"
@@ -89,11 +90,10 @@ int pc_cmd_schema(int argc, char **argv) {
     return argc < 2 ? PC_EXIT_USAGE : PC_EXIT_OK;
   }
   if (strcmp(argv[1], "check") == 0) {
-    if (argc != 3) {
-      fputs("usage: portclash schema check FILE\n", stderr);
-      return PC_EXIT_USAGE;
-    }
-    return check(argv[2]);
+    pc_options o;
+    int rc = pc_options_parse(&o, PC_CMD_SCHEMA_CHECK, argc - 1, argv + 1, stdout, stderr);
+    if (rc != PC_OPTIONS_RUN) return rc == PC_OPTIONS_HELP ? PC_EXIT_OK : rc;
+    return check(o.args[0]);
   }
   if (strcmp(argv[1], "dump") == 0) return pc_cmd_schema_dump(argc - 1, argv + 1);
   fprintf(stderr, "portclash schema: unknown subcommand '%s' (see --help)\n", argv[1]);

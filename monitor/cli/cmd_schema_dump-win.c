@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "pc_error.h"
+#include "options.h"
 #include "pc_schema_reconcile.h"
 #include "etw.h"
 
@@ -72,23 +73,10 @@ done:
 }
 
 int pc_cmd_schema_dump(int argc, char **argv) {
-  const char *out_path = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-      out_path = argv[++i];
-    } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(
-          "usage: portclash schema dump [--out FILE]\n"
-          "Writes this Windows' own layouts of the events portclash reads (from TDH), in the\n"
-          "text form 'portclash schema check FILE' reads on any machine.\n",
-          stdout);
-      return PC_EXIT_OK;
-    } else {
-      fprintf(stderr, "portclash schema dump: unexpected '%s' (usage: portclash schema dump [--out FILE])\n",
-              argv[i]);
-      return PC_EXIT_USAGE;
-    }
-  }
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_SCHEMA_DUMP, argc, argv, stdout, stderr);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  const char *out_path = o.out;
   FILE *out = stdout;
   if (out_path) {
     out = fopen(out_path, "w");

@@ -14,7 +14,7 @@
 #include "pc_format.h"
 #include "pc_os.h"
 #include "pc_pipeline.h"
-#include "run_options.h"
+#include "run.h"
 #include "selftest.h"
 
 #define MAX_SEEN 512

@@ -1,4 +1,5 @@
-/* config.c - the `key = value` configuration file (config.h). */
+/* config.c - the `key = value` configuration file (config.h): keys are the rows of the option
+ * table (options.h) marked as keys, so a key takes exactly the values of its option. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,28 +24,6 @@ void pc_config_free(pc_config *c) {
   free(c);
 }
 
-/* Keys that take a value and map to the valued command-line option of the same name. */
-static const char *const valued_keys[] = {
-    "format",           "log",   "log-format", "log-max-bytes", "log-keep", "syslog", "syslog-facility",
-    "syslog-max-bytes", "sd-id", "app-name",   "host",          "rules",    "window"};
-/* Keys that are switches on the command line: true/false here. */
-static const char *const bool_keys[] = {"quiet", "no-color", "summary"};
-#define N_VALUED (sizeof valued_keys / sizeof valued_keys[0])
-#define N_BOOL (sizeof bool_keys / sizeof bool_keys[0])
-#define N_KEYS (N_VALUED + N_BOOL)
-
-/* Offline inputs are per capture, not per machine: said explicitly rather than "unknown". */
-static const char *const offline_keys[] = {"netsh-excluded", "netsh-dynamic", "netstat", "tasklist"};
-
-static int parse_bool(const char *v, bool *out) {
-  static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
-  for (size_t i = 0; i < 4; i++) {
-    if (strcmp(v, yes[i]) == 0) return *out = true, 1;
-    if (strcmp(v, no[i]) == 0) return *out = false, 1;
-  }
-  return 0;
-}
-
 static void trim(char **b, char **e) {
   while (*b < *e && (**b == ' ' || **b == '\t')) (*b)++;
   while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r')) (*e)--;
@@ -65,8 +44,8 @@ static int fail(char *err, size_t cap, int rc, const char *origin, unsigned line
   return rc;
 }
 
-int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const char *origin,
-                         pc_config **storage, char *err, size_t errcap) {
+int pc_config_apply_text(pc_options *o, const char *text, size_t len, const char *origin, pc_config **storage,
+                         char *err, size_t errcap) {
   *storage = NULL;
   if (len > PC_CONFIG_MAX_BYTES)
     return fail(err, errcap, PC_ELIMIT, origin, 0, "larger than %zu bytes; is this the right file?",
@@ -85,7 +64,13 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
   c->text[len] = '\0';
   char *p = c->text, *end = c->text + len;
   if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
-  unsigned seen_line[N_KEYS] = {0};
+  size_t n_rows;
+  const pc_opt *rows = pc_options_table(&n_rows);
+  unsigned seen_line[PC_CONFIG_MAX_ROWS] = {0};
+  if (n_rows > PC_CONFIG_MAX_ROWS) {
+    pc_config_free(c);
+    return fail(err, errcap, PC_ELIMIT, origin, 0, "internal: more than %d options", PC_CONFIG_MAX_ROWS);
+  }
   size_t watch_cap = 0;
   int rc = PC_OK;
   for (unsigned line = 1; p < end; line++) {
@@ -124,13 +109,27 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
     }
     if (ve - vb >= 2 && *vb == '"' && ve[-1] == '"') vb++, ve--;
     *ve = '\0';
-    if (strcmp(kb, "watch") == 0) {
+    const pc_opt *row = NULL;
+    for (size_t i = 0; i < n_rows && !row; i++)
+      if (rows[i].key && strcmp(rows[i].name, kb) == 0) row = &rows[i];
+    if (!row) {
+      const pc_opt *any = pc_options_find(kb, 0);
+      rc = fail(err, errcap, PC_EPARSE, origin, line,
+                any && any->input ? "'%s' is an input of one analysis: give it on the command line"
+                                  : "unknown key '%s' (see portclash.conf.example)",
+                kb);
+      break;
+    }
+    size_t k = (size_t)(row - rows);
+    if (row->type == PC_OPT_LIST) {
+      /* Repeatable (the watch list): kept as written, in file order, with the file's name for
+       * the messages of whoever reads them. */
       if (vb == ve) {
-        rc = fail(err, errcap, PC_EPARSE, origin, line, "'watch' needs a value");
+        rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' needs a value", kb);
         break;
       }
       if (c->watch_count == PC_CONFIG_MAX_WATCH) {
-        rc = fail(err, errcap, PC_ELIMIT, origin, line, "more than %d watch lines", PC_CONFIG_MAX_WATCH);
+        rc = fail(err, errcap, PC_ELIMIT, origin, line, "more than %d %s lines", PC_CONFIG_MAX_WATCH, kb);
         break;
       }
       if (c->watch_count == watch_cap) {
@@ -146,18 +145,6 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
       c->watch[c->watch_count++] = vb;
       continue;
     }
-    size_t k = 0;
-    while (k < N_KEYS && strcmp(kb, k < N_VALUED ? valued_keys[k] : bool_keys[k - N_VALUED]) != 0) k++;
-    if (k == N_KEYS) {
-      bool offline = false;
-      for (size_t i = 0; i < sizeof offline_keys / sizeof offline_keys[0]; i++)
-        offline = offline || strcmp(kb, offline_keys[i]) == 0;
-      rc = fail(err, errcap, PC_EPARSE, origin, line,
-                offline ? "'%s' is an input of one analysis: give it on the command line"
-                        : "unknown key '%s' (see portclash.conf.example)",
-                kb);
-      break;
-    }
     if (seen_line[k]) {
       rc =
           fail(err, errcap, PC_EPARSE, origin, line, "'%s' given twice (first on line %u)", kb, seen_line[k]);
@@ -168,24 +155,10 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
       rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' needs a value", kb);
       break;
     }
-    if (k >= N_VALUED) {
-      bool v;
-      if (!parse_bool(vb, &v)) {
-        rc = fail(err, errcap, PC_EPARSE, origin, line, "'%s' takes true or false, not '%s'", kb, vb);
-        break;
-      }
-      if (strcmp(kb, "quiet") == 0)
-        o->sinks.console = !v;
-      else if (strcmp(kb, "no-color") == 0)
-        o->sinks.color = v ? PC_COLOR_NEVER : PC_COLOR_AUTO;
-      else
-        o->summary = v;
-      continue;
-    }
-    char opt[32], msg[PC_CONFIG_ERR_MAX];
-    snprintf(opt, sizeof opt, "--%s", kb);
-    if (pc__run_option_value(o, opt, vb, msg, sizeof msg) != 1) {
-      rc = fail(err, errcap, PC_EPARSE, origin, line, "bad value for '%s': '%s'", kb, vb);
+    char as[80], msg[PC_CONFIG_ERR_MAX];
+    snprintf(as, sizeof as, "'%s'", kb);
+    if (!pc__options_set(o, row, vb, true, as, msg, sizeof msg)) {
+      rc = fail(err, errcap, PC_EPARSE, origin, line, "%s", msg);
       break;
     }
   }
@@ -193,13 +166,13 @@ int pc_config_apply_text(pc_run_options *o, const char *text, size_t len, const 
     pc_config_free(c);
     return rc;
   }
-  o->watch = c->watch;
-  o->watch_count = c->watch_count;
+  o->run.watch = c->watch;
+  o->run.watch_count = c->watch_count;
   *storage = c;
   return PC_OK;
 }
 
-int pc_config_apply_file(pc_run_options *o, const char *path, pc_config **storage, char *err, size_t errcap) {
+int pc_config_apply_file(pc_options *o, const char *path, pc_config **storage, char *err, size_t errcap) {
   *storage = NULL;
   FILE *f;
   int orc = pc_file_open(path, &f);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 #include "pc_service.h"
 #include "pc_rules.h"
 #include "pc_version.h"
@@ -13,22 +14,26 @@ typedef struct command {
   const char *summary;
 } command;
 
-/* "rules check ..." and "etl info ..." are two-word commands. */
+/* "rules check ..." and "etl info ..." are two-word commands: without the second word, --help
+ * shows the help of the command, anything else its usage on stderr. */
+static int two_words(int argc, char **argv, const char *second, unsigned cmd, int (*run)(int, char **)) {
+  if (argc >= 2 && strcmp(argv[1], second) == 0) return run(argc - 1, argv + 1);
+  bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+  if (help) {
+    pc_options_help(stdout, cmd);
+    return PC_EXIT_OK;
+  }
+  const pc_cmd_info *ci = pc_options_command(cmd);
+  fprintf(stderr, "usage: portclash %s %s   (see 'portclash %s --help')\n", ci->name, ci->synopsis, ci->name);
+  return PC_EXIT_USAGE;
+}
+
 static int cmd_rules(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "check") == 0) return pc_cmd_rules_check(argc - 1, argv + 1);
-  fputs("usage: portclash rules check [DIR|FILE]   (lint rule files; no argument = the built-in catalog)\n",
-        argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
-  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK
-                                                                                     : PC_EXIT_USAGE;
+  return two_words(argc, argv, "check", PC_CMD_RULES_CHECK, pc_cmd_rules_check);
 }
 
 static int cmd_etl(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "info") == 0) return pc_cmd_etl_info(argc - 1, argv + 1);
-  fputs(
-      "usage: portclash etl info FILE [--format text|json]   (header facts and event counts of a capture)\n",
-      argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout : stderr);
-  return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? PC_EXIT_OK
-                                                                                     : PC_EXIT_USAGE;
+  return two_words(argc, argv, "info", PC_CMD_ETL_INFO, pc_cmd_etl_info);
 }
 
 static const command commands[] = {
@@ -43,6 +48,8 @@ static const command commands[] = {
     {"schema", pc_cmd_schema, "schema check FILE | schema dump: compare or dump the ETW event layouts"},
     {"service", pc_cmd_service,
      "install|uninstall|run the Windows service (Linux: packaging/linux/portclash.service)"},
+    /* Internal (not listed): the option table for the man page, completions and the README. */
+    {"help-options", pc_cmd_help_options, NULL},
 };
 
 static void usage(FILE *out) {
@@ -55,7 +62,7 @@ static void usage(FILE *out) {
       "Commands:\n",
       out);
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    if (commands[i].summary) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fputs(
       "\n"
       "Run 'portclash COMMAND --help' for a command's options.\n"

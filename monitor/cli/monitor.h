@@ -10,7 +10,7 @@
 
 #include "pc_pipeline.h"
 #include "pc_source.h"
-#include "run_options.h"
+#include "options.h"
 
 typedef struct pc_monitor_options {
   pc_run_options run;      /* the options shared with analyze */
@@ -35,20 +35,11 @@ typedef struct pc_monitor_platform {
   pc_time reorder_watermark; /* see pc_feed_options; 0 = default */
 } pc_monitor_platform;
 
-/* Fills o with the defaults and reads --config (pc_run_options_preload). Returns PC_EXIT_OK
- * or PC_EXIT_USAGE after printing why. */
-int pc_monitor_options_init(pc_monitor_options *o, int argc, char **argv);
-
-/* Looks at argv[*i] for the options every platform's monitor has (--status, --duration,
- * --attempts, --successes and the shared run options). Returns 1 when taken (advancing *i
- * past a value), 0 when not one of them, 2 after printing an error. */
-int pc_monitor_option(pc_monitor_options *o, int argc, char **argv, int *i);
-
-/* The help lines of those options. */
-void pc_monitor_options_help(FILE *out);
-
-/* Checks the options taken together. Returns PC_EXIT_OK or PC_EXIT_USAGE after printing. */
-int pc_monitor_options_check(const pc_monitor_options *o);
+/* Parses monitor's arguments through the option table (options.h): the options every
+ * platform's monitor has go to o, and all holds every value for the platform's own source
+ * options (the table's rows for this platform). Returns PC_OPTIONS_RUN, PC_OPTIONS_HELP after
+ * printing the help, or PC_EXIT_USAGE after printing why. */
+int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, char **argv);
 
 /* Runs the monitor until Ctrl+C / SIGTERM / --duration / the source ends. Returns the exit
  * code. */

@@ -149,3 +149,21 @@ void pc_finding_output_close(pc_finding_output *fo, const pc_run_counts *counts,
   pc_ruleset_free(fo->rules);
   free(fo);
 }
+
+int pc_run_load_rules(const char *rules_dir, pc_ruleset **out) {
+  *out = NULL;
+  pc_rules_compiler *c;
+  int rc = pc_rules_compiler_new(&c);
+  if (rc != PC_OK) return rc;
+  pc_rules_compiler_add_defaults(c);
+  if (rules_dir) pc_rules_compiler_add_dir(c, rules_dir);
+  rc = pc_rules_compiler_build(c, out);
+  if (rc == PC_ERULE) {
+    for (size_t i = 0; i < pc_rules_compiler_error_count(c); i++)
+      fprintf(stderr, "%s\n", pc_rules_compiler_error(c, i));
+    fprintf(stderr, "portclash: the rules have %zu error(s); check them with 'portclash rules check %s'\n",
+            pc_rules_compiler_error_count(c), rules_dir ? rules_dir : "");
+  }
+  pc_rules_compiler_free(c);
+  return rc;
+}

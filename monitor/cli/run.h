@@ -3,8 +3,9 @@
  *
  *   pc_bind_attempt -> explainer (host state + rules) -> aggregator (--window) -> sinks
  *
- * It is built from the shared command-line options (run_options.h) so that every command
- * accepts the same --format/--log/--syslog/--rules/--window/... with the same meaning.
+ * It is built from the shared options (pc_run_options, options.h: rows of the one option
+ * table) so that every command accepts the same --format/--log/--syslog/--rules/--window/...
+ * with the same meaning.
  *
  * Not thread-safe: one finding output belongs to one pipeline thread (the explainer owns a
  * per-thread rule scratch, the aggregator and the sinks' write side are single-threaded). */
@@ -17,7 +18,7 @@
 #include "pc_attempt.h"
 #include "pc_event.h"
 #include "pc_hoststate.h"
-#include "run_options.h"
+#include "options.h"
 #include "pc_sinks.h"
 
 typedef struct pc_finding_output_options {
@@ -79,5 +80,9 @@ pc_sinks *pc_finding_output_sinks(pc_finding_output *fo);
  * status stream when summary is true, with counts, which may be NULL), frees the rules and
  * everything else. The host state is the caller's. NULL-safe. */
 void pc_finding_output_close(pc_finding_output *fo, const pc_run_counts *counts, bool summary);
+
+/* Builds the rule set: the default catalog plus rules_dir (may be NULL). Prints every
+ * compile error (file:line:col) to stderr. Returns PC_OK, PC_ERULE or PC_ENOMEM. */
+int pc_run_load_rules(const char *rules_dir, pc_ruleset **out);
 
 #endif

@@ -289,72 +289,21 @@ static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
   return PC_EXIT_OK;
 }
 
-static void usage(FILE *out) {
-  fputs(
-      "usage: portclash selftest [--json] [--timeout SECONDS] [--hooks auto|tracepoint|raw]\n"
-      "\n"
-      "Checks that the live monitor works on this machine: starts the eBPF source, provokes\n"
-      "real bind failures on loopback with its own sockets (TCP and UDP in use, dual-stack,\n"
-      "a privileged port as uid 65534, SO_REUSEPORT across users, and a bind that works), and\n"
-      "checks that each is caught once, with the right process, port, error and explanation.\n"
-      "Needs what 'portclash monitor' needs (root, or CAP_BPF + CAP_PERFMON; the cases that\n"
-      "switch user need root). Everything it starts is ended before it exits, Ctrl+C too.\n"
-      "\n"
-      "  --json               one JSON document instead of the text report\n"
-      "  --timeout SECONDS    how long to wait for each finding [3]\n"
-      "  --hooks auto|tracepoint|raw   kernel hooks, as for 'portclash monitor' [auto]\n"
-      "  --without-bind-hook  for testing the self-test: leave the bind() hook detached, so\n"
-      "                       the checks that need it must fail\n"
-      "  -h, --help           this text\n"
-      "\n"
-      "Exit status: 0 every check that ran passed, 1 a check failed, 2 bad usage,\n"
-      "3 missing privilege.\n",
-      out);
-}
-
 int pc_cmd_selftest(int argc, char **argv) {
   linux_st l;
   memset(&l, 0, sizeof l);
+  pc_options o;
+  int prc = pc_options_parse(&o, PC_CMD_SELFTEST, argc, argv, stdout, stderr);
+  if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
+  static const pc_ebpf_hooks hooks[] = {PC_EBPF_HOOKS_AUTO, PC_EBPF_HOOKS_TRACEPOINT, PC_EBPF_HOOKS_RAW};
   pc_ebpf_options_init(&l.eo);
-  bool json = false;
-  unsigned timeout_ms = 3000;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return PC_EXIT_OK;
-    } else if (strcmp(a, "--json") == 0) {
-      json = true;
-    } else if (strcmp(a, "--without-bind-hook") == 0) {
-      l.eo.without_bind_hook = true;
-      l.eo.hooks = PC_EBPF_HOOKS_TRACEPOINT;
-    } else if (strcmp(a, "--timeout") == 0 && v) {
-      char *end;
-      unsigned long s = strtoul(v, &end, 10);
-      if (*end || s == 0 || s > 600) {
-        fputs("portclash selftest: --timeout needs a number of seconds (1 to 600)\n", stderr);
-        return PC_EXIT_USAGE;
-      }
-      timeout_ms = (unsigned)s * 1000u;
-      i++;
-    } else if (strcmp(a, "--hooks") == 0 && v && !l.eo.without_bind_hook) {
-      if (strcmp(v, "auto") == 0)
-        l.eo.hooks = PC_EBPF_HOOKS_AUTO;
-      else if (strcmp(v, "tracepoint") == 0)
-        l.eo.hooks = PC_EBPF_HOOKS_TRACEPOINT;
-      else if (strcmp(v, "raw") == 0)
-        l.eo.hooks = PC_EBPF_HOOKS_RAW;
-      else {
-        fputs("portclash selftest: --hooks takes auto, tracepoint or raw\n", stderr);
-        return PC_EXIT_USAGE;
-      }
-      i++;
-    } else {
-      fprintf(stderr, "portclash selftest: unknown option '%s' (see --help)\n", a);
-      return PC_EXIT_USAGE;
-    }
+  l.eo.hooks = hooks[o.hooks];
+  if (o.without_bind_hook) {
+    l.eo.without_bind_hook = true;
+    l.eo.hooks = PC_EBPF_HOOKS_TRACEPOINT;
   }
+  bool json = o.json;
+  unsigned timeout_ms = (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS);
   pc_selftest_platform pl = {
       {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0}, privileges, provoke, cleanup, &l};
   return pc_selftest_run(&pl, json, timeout_ms);

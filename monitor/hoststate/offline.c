@@ -22,60 +22,10 @@ typedef struct offline {
   size_t n_procs;
 } offline;
 
-/* ---- command-line options ----------------------------------------------------------------- */
-
-static const char *const k_options[] = {"--netsh-excluded", "--netsh-dynamic", "--netstat", "--tasklist"};
-
-int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char **argv, int *i, char *err,
-                             size_t errcap) {
-  const char *arg = argv[*i];
-  for (size_t k = 0; k < sizeof k_options / sizeof k_options[0]; k++) {
-    size_t ol = strlen(k_options[k]);
-    if (strncmp(arg, k_options[k], ol) != 0 || (arg[ol] != '\0' && arg[ol] != '=')) continue;
-    const char *value;
-    if (arg[ol] == '=') {
-      value = arg + ol + 1;
-    } else if (*i + 1 < argc) {
-      value = argv[++*i];
-    } else {
-      snprintf(err, errcap, "%s needs a FILE", k_options[k]);
-      return PC_EINVAL;
-    }
-    if (!value[0]) {
-      snprintf(err, errcap, "%s needs a FILE", k_options[k]);
-      return PC_EINVAL;
-    }
-    const char **list = k == 0   ? files->netsh_excluded
-                        : k == 1 ? files->netsh_dynamic
-                        : k == 2 ? files->netstat
-                                 : files->tasklist;
-    size_t *n = k == 0   ? &files->n_netsh_excluded
-                : k == 1 ? &files->n_netsh_dynamic
-                : k == 2 ? &files->n_netstat
-                         : &files->n_tasklist;
-    if (*n >= PC_HOSTSTATE_MAX_FILES) {
-      snprintf(err, errcap, "%s given more than %d times", k_options[k], PC_HOSTSTATE_MAX_FILES);
-      return PC_EINVAL;
-    }
-    list[(*n)++] = value;
-    return 1;
-  }
-  return 0;
-}
+/* ---- the files given (their options are rows of the CLI's option table) ---------------- */
 
 bool pc_hoststate_offline_empty(const pc_hoststate_offline_files *f) {
   return f->n_netsh_excluded + f->n_netsh_dynamic + f->n_netstat + f->n_tasklist == 0;
-}
-
-const char *pc_hoststate_offline_help(void) {
-  return "Host state saved on a Windows machine (each option repeatable):\n"
-         "  --netsh-excluded FILE  output of `netsh int ipv4|ipv6 show excludedportrange protocol=tcp|udp`\n"
-         "  --netsh-dynamic FILE   output of `netsh int ipv4|ipv6 show dynamicport tcp|udp`\n"
-         "  --netstat FILE         output of `netstat -ano`\n"
-         "  --tasklist FILE        output of `tasklist /fo csv /nh` (also /svc or /v)\n"
-         "  Any language, UTF-8/UTF-16 or OEM code page. netsh FILE may be prefixed by hints\n"
-         "  tcp: udp: ipv4: ipv6: (e.g. ipv6:udp:excl.txt); the protocol is otherwise read from the\n"
-         "  netsh title, and a range without ipv4:/ipv6: applies to both IP versions.\n";
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */

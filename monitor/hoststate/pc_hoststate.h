@@ -49,19 +49,8 @@ typedef struct pc_hoststate_offline_files {
   size_t n_tasklist;
 } pc_hoststate_offline_files;
 
-/* Recognizes the offline options shared by `analyze` and `explain`: --netsh-excluded,
- * --netsh-dynamic, --netstat, --tasklist, as "--opt FILE" or "--opt=FILE". argv[*i] is the
- * option; when it takes the following argument, *i is advanced past it. Returns 1 when the
- * option was one of these (recorded in files), 0 when it is not, or PC_EINVAL (missing value,
- * more than PC_HOSTSTATE_MAX_FILES of a kind) with err set. */
-int pc_hoststate_offline_arg(pc_hoststate_offline_files *files, int argc, char **argv, int *i, char *err,
-                             size_t errcap);
-
 /* True when no offline file was given. */
 bool pc_hoststate_offline_empty(const pc_hoststate_offline_files *files);
-
-/* Help text for the offline options (static, several lines, ends in '\n'). */
-const char *pc_hoststate_offline_help(void);
 
 /* Opens the offline back end: reads and parses every file now. On failure *out is NULL and
  * err holds "file:line: message"; returns PC_EPARSE/PC_ELIMIT for bad content, PC_ENOENT/PC_EIO

@@ -552,7 +552,7 @@ static HANDLE start_monitor(HANDLE *job) {
     if (!ok) return NULL;
   }
   /* The machine's configuration file, when there is one and the service's command line names
-   * none: options on the command line still win over it (pc_run_options_preload). */
+   * none: options on the command line still win over it (pc_options_parse). */
   bool has_config = false;
   for (int i = 0; i < g.argc; i++)
     has_config = has_config || strcmp(g.argv[i], "--config") == 0 || strncmp(g.argv[i], "--config=", 9) == 0;

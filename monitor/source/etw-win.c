@@ -26,13 +26,6 @@
 
 /* ---- Options ---- */
 
-const char pc_etw_options_help[] =
-    "  --session NAME       ETW session name (default portclash)\n"
-    "  --stale stop|attach|fail\n"
-    "                       when a session of that name already exists (left by a crash):\n"
-    "                       stop it and start a new one (default), use it as it is, or give up\n"
-    "  --record FILE.etl    also write the events to FILE.etl (read it with 'portclash analyze')\n";
-
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
   snprintf(o->session_name, sizeof o->session_name, "portclash");

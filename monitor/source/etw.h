@@ -48,9 +48,6 @@ void pc_etw_options_init(pc_etw_options *o);
  * PC_EINVAL with a message in err (the caller exits 2). */
 int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, char *err, size_t errcap);
 
-/* The help text lines for these options. */
-extern const char pc_etw_options_help[];
-
 /* ---- What to enable ---- */
 
 typedef struct pc_os_version {

@@ -169,38 +169,3 @@ int pc_watch_add(pc_watch_list *w, const char *text, const char *origin, char *e
   }
   return PC_OK;
 }
-
-int pc_watch_arg(pc_watch_list **w, bool *no_learn, int argc, char **argv, int *i, char *err, size_t errcap) {
-  const char *arg = argv[*i];
-  const char *value = NULL;
-  if (strcmp(arg, "--no-learn") == 0) {
-    *no_learn = true;
-    return 1;
-  }
-  if (strncmp(arg, "--watch=", 8) == 0) {
-    value = arg + 8;
-  } else if (strcmp(arg, "--watch") == 0) {
-    if (*i + 1 >= argc) {
-      snprintf(err, errcap, "--watch needs a list of ports (e.g. --watch 8080,3000-3010/tcp)");
-      return PC_EINVAL;
-    }
-    value = argv[++*i];
-  } else {
-    return 0;
-  }
-  if (!*w) {
-    int rc = pc_watch_new(w);
-    if (rc != PC_OK) {
-      snprintf(err, errcap, "--watch: out of memory");
-      return rc;
-    }
-  }
-  int rc = pc_watch_add(*w, value, "--watch", err, errcap);
-  return rc == PC_OK ? 1 : rc;
-}
-
-const char *pc_watch_help(void) {
-  return "  --watch LIST   warn before these ports are taken away: 8080,3000-3010/tcp,5353/udp\n"
-         "                 (repeatable; no /tcp or /udp = both)\n"
-         "  --no-learn     do not remember (and watch) ports that processes listened on\n";
-}

@@ -47,14 +47,4 @@ bool pc_watch_contains(const pc_watch_list *w, uint8_t proto, uint16_t port);
 size_t pc_watch_count(const pc_watch_list *w);
 const pc_watch_entry *pc_watch_entries(const pc_watch_list *w);
 
-/* Recognizes `--watch LIST`, `--watch=LIST` (repeatable: lists add up) and `--no-learn` for a
- * command's option loop, like pc_hoststate_offline_arg: argv[*i] is the option; *i is advanced
- * past a separate value. *w is created on the first --watch. Returns 1 when the option was one
- * of these, 0 when not, or a negative pc_err (PC_EINVAL missing value, PC_EPARSE, PC_ELIMIT,
- * PC_ENOMEM) with err set. */
-int pc_watch_arg(pc_watch_list **w, bool *no_learn, int argc, char **argv, int *i, char *err, size_t errcap);
-
-/* Help lines for --watch and --no-learn (static, ends in '\n'). */
-const char *pc_watch_help(void);
-
 #endif

@@ -11,7 +11,7 @@
 #include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_pipeline.h"
-#include "run_options.h"
+#include "run.h"
 
 typedef struct ctx {
   pc_explainer *explainer;

@@ -16,7 +16,7 @@
 #include "pc_explain.h"
 #include "pc_format.h"
 #include "pc_pipeline.h"
-#include "run_options.h"
+#include "run.h"
 #include "pc_test.h"
 
 #define N_RECORDS 200000

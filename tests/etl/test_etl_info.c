@@ -83,7 +83,7 @@ PC_TEST(info_usage_and_errors) {
   PC_CHECK(strstr(out_text, "usage: portclash etl info FILE") != NULL);
   const char *none[] = {"etl", "info"};
   PC_CHECK_INT(run(2, none), 2);
-  PC_CHECK(strstr(err_text, "no file given") != NULL);
+  PC_CHECK(strstr(err_text, "portclash etl info: FILE is missing") != NULL);
   const char *badopt[] = {"etl", "info", "x.etl", "--bogus"};
   PC_CHECK_INT(run(4, badopt), 2);
   const char *badfmt[] = {"etl", "info", "x.etl", "--format", "xml"};

@@ -198,26 +198,6 @@ PC_TEST(open_offline_errors) {
   HS_CHECK_CONTAINS(err, "the title says tcp");
 }
 
-PC_TEST(offline_args) {
-  pc_hoststate_offline_files f;
-  memset(&f, 0, sizeof f);
-  char *argv[] = {"x", "--netstat", "a.txt", "--tasklist=b.csv", "--other", "--netsh-dynamic"};
-  int argc = 6;
-  char err[128];
-  int i = 1;
-  PC_CHECK_INT(pc_hoststate_offline_arg(&f, argc, argv, &i, err, sizeof err), 1);
-  PC_CHECK_INT(i, 2);
-  i = 3;
-  PC_CHECK_INT(pc_hoststate_offline_arg(&f, argc, argv, &i, err, sizeof err), 1);
-  i = 4;
-  PC_CHECK_INT(pc_hoststate_offline_arg(&f, argc, argv, &i, err, sizeof err), 0);
-  i = 5;
-  PC_CHECK_INT(pc_hoststate_offline_arg(&f, argc, argv, &i, err, sizeof err), PC_EINVAL);
-  PC_CHECK_STR(f.netstat[0], "a.txt");
-  PC_CHECK_STR(f.tasklist[0], "b.csv");
-  PC_CHECK(!pc_hoststate_offline_empty(&f));
-}
-
 /* Runs a command with output captured into out/err buffers (heap, caller frees). */
 static int run(int (*cmd)(int, char **, FILE *, FILE *), int argc, char **argv, char **out, char **errout) {
   FILE *o = tmpfile(), *e = tmpfile();

@@ -39,6 +39,7 @@
 #include "pc_error.h"
 #include "pc_fixture.h"
 #include "pc_format.h"
+#include "options.h"
 #include "ranges_diff.h"
 #include "pc_test.h"
 #include "pc_watch.h"
@@ -124,15 +125,17 @@ static int open_hoststate(run *r, char *args, int lineno) {
       argc++;
     }
   }
-  pc_hoststate_offline_files files;
-  memset(&files, 0, sizeof files);
-  char err[PC_HOSTSTATE_ERR_MAX];
-  for (int i = 0; i < argc; i++) {
-    if (pc_hoststate_offline_arg(&files, argc, argv, &i, err, sizeof err) != 1) {
-      fail(r, lineno, "bad hoststate arguments");
-      return -1;
-    }
+  /* The files go where `ranges` puts them: through the rows of the option table. */
+  char *pargv[65];
+  pargv[0] = "ranges";
+  memcpy(pargv + 1, argv, (size_t)argc * sizeof *argv);
+  pc_options opts;
+  if (pc_options_parse(&opts, PC_CMD_RANGES, argc + 1, pargv, stdout, stderr) != PC_OPTIONS_RUN) {
+    fail(r, lineno, "bad hoststate arguments");
+    return -1;
   }
+  const pc_hoststate_offline_files files = opts.run.offline;
+  char err[PC_HOSTSTATE_ERR_MAX];
   pc_hoststate *hs;
   if (pc_hoststate_open_offline(&files, &hs, err, sizeof err) != PC_OK) {
     fail(r, lineno, err);

@@ -86,31 +86,6 @@ PC_TEST(watch_list_is_bounded) {
   pc_watch_free(w);
 }
 
-PC_TEST(watch_arg_recognizes_watch_and_no_learn) {
-  char a0[] = "analyze", a1[] = "--watch", a2[] = "8080", a3[] = "--watch=53/udp", a4[] = "--no-learn",
-       a5[] = "--other", a6[] = "--watch";
-  char *argv[] = {a0, a1, a2, a3, a4, a5, a6};
-  pc_watch_list *w = NULL;
-  bool no_learn = false;
-  char err[PC_WATCH_ERR_MAX];
-  int i = 1;
-  PC_CHECK_INT(pc_watch_arg(&w, &no_learn, 7, argv, &i, err, sizeof err), 1);
-  PC_CHECK_INT(i, 2);
-  i = 3;
-  PC_CHECK_INT(pc_watch_arg(&w, &no_learn, 7, argv, &i, err, sizeof err), 1);
-  i = 4;
-  PC_CHECK_INT(pc_watch_arg(&w, &no_learn, 7, argv, &i, err, sizeof err), 1);
-  PC_CHECK(no_learn);
-  i = 5;
-  PC_CHECK_INT(pc_watch_arg(&w, &no_learn, 7, argv, &i, err, sizeof err), 0);
-  i = 6;
-  PC_CHECK_INT(pc_watch_arg(&w, &no_learn, 7, argv, &i, err, sizeof err), PC_EINVAL);
-  PC_CHECK(strstr(err, "--watch needs a list") != NULL);
-  PC_CHECK_INT(pc_watch_count(w), 2);
-  PC_CHECK(pc_watch_contains(w, 17, 53) && !pc_watch_contains(w, 6, 53));
-  pc_watch_free(w);
-}
-
 PC_TEST(state_dir_policy) {
   char buf[256];
   PC_CHECK_INT(pc_state_dir_resolve("/s", "/x", "/h", NULL, buf, sizeof buf), PC_OK);
