@@ -4,6 +4,7 @@ pc_add_test(NAME test_format SOURCES sinks/test_format.c LIBS pc_format)
 pc_add_test(NAME test_json_writer SOURCES sinks/test_json_writer.c LIBS pc_format)
 pc_add_test(NAME test_aggregate SOURCES sinks/test_aggregate.c LIBS pc_explain)
 pc_add_test(NAME test_sinks SOURCES sinks/test_sinks.c LIBS pc_sinks pc_explain)
+pc_add_test(NAME test_eventlog_encode SOURCES sinks/test_eventlog_encode.c LIBS pc_sinks)
 
 # The end-to-end test against a real rsyslogd: syslog_driver feeds findings through the
 # sink; the script runs its own rsyslogd under the build tree (skips with 77 without it).

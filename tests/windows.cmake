@@ -52,6 +52,17 @@ if(WIN32)
   set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
   # Real Winsock conflicts between two sockets of one process (the cells of the sharing matrix
   # where Windows and Wine agree are asserted, the others printed), and the host state's view.
+  # The Event Log sink through a fake advapi32 table, the message table of portclash.exe
+  # (FormatMessageW on the exe loaded as a data file) and the event source's registry key.
+  pc_add_test(NAME test_win_eventlog SOURCES windows/test_eventlog_win.c LIBS pc_sinks advapi32)
+  # Serial: it installs a service and writes the event source key, as test_win_service and
+  # win_msi do.
+  add_dependencies(test_win_eventlog pc_service_driver)
+  set_tests_properties(test_win_eventlog PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
+  if(TARGET portclash)
+    add_dependencies(test_win_eventlog portclash)
+    set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")
+  endif()
   pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
 endif()
 
@@ -62,6 +73,11 @@ add_executable(pc_crash_helper windows/crash_helper.c)
 pc_apply_warnings(pc_crash_helper)
 add_test(NAME win_crash_fails_a_test COMMAND pc_crash_helper)
 set_tests_properties(win_crash_fails_a_test PROPERTIES WILL_FAIL TRUE)
+
+# The PCRE2 bootstrap stops on a tarball whose SHA-256 differs from the pin (offline check).
+add_test(NAME win_pcre2_checksum_mismatch_fails
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/pcre2_checksum_mismatch.sh ${CMAKE_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/pcre2-mismatch)
 
 # ---- portclash.exe end to end under Wine ------------------------------------------------
 # The native cli_ cases (tests/e2e.cmake) call the program directly from bash, so they are
@@ -109,6 +125,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
   pc__wine_cli_case(monitor_help_has_windows_options 0 - - monitor --help)
   pc__wine_cli_case(monitor_linux_option_refused 2 - "--hooks exists in the Linux version of portclash only"
     monitor --hooks raw)
+  # The PCRE2 linked is the pinned one, recorded in the build tree and shown by --version.
+  add_test(NAME win_pcre2_version
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_pcre2_version.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}
+            ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:portclash>)
   # explain against a port held by a native Linux process (python3 listener).
   add_test(NAME win_explain_port_held_by_linux_process
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_explain_linux_holder.sh ${CMAKE_CROSSCOMPILING_EMULATOR}

@@ -8,6 +8,9 @@
 #include "pc_rules.h"
 #include "pc_version.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 typedef struct command {
   const char *name;
   int (*run)(int argc, char **argv);
@@ -83,7 +86,13 @@ int main(int argc, char **argv) {
     return PC_EXIT_OK;
   }
   if (strcmp(argv[1], "--version") == 0) {
-    printf("portclash %s\n", PC_VERSION);
+    /* The PCRE2 actually linked (on Windows a static build of the version pinned in
+     * packaging/windows/bootstrap-pcre2.sh), as the library itself reports it. */
+    char pcre2[64] = "?";
+    uint32_t jit = 0;
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre2);
+    pcre2_config(PCRE2_CONFIG_JIT, &jit);
+    printf("portclash %s\nPCRE2 %s%s\n", PC_VERSION, pcre2, jit ? " (JIT)" : "");
     return PC_EXIT_OK;
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -24,6 +24,14 @@
  *   --log-keep N        keep FILE.1 .. FILE.N [5]
  *   --check             do not monitor: log a line, wait for the stop request, log another.
  *                       Checks the installation, the log path and the service manager.
+ *   --no-eventlog       do not pass --eventlog to the monitor (findings then go to the log
+ *                       file only; the service's own start/stop events are still reported)
+ *
+ * Event Log: install registers the event source "portclash" (Application log, message table in
+ * this exe; eventlog_win.h) and uninstall removes it. The service reports its start,
+ * its stop, and a monitor that ended on its own (then restarted by the failure actions) as
+ * events 200, 201 and 202, and starts the monitor with --eventlog, so every finding is an event
+ * too (ids 100-109).
  *
  * The log holds the monitor's console output (its findings, status lines, summary). It is
  * rotated when the service starts; while it runs the file grows. For a findings log rotated by
@@ -55,6 +63,8 @@
 #include "pc_compiler.h"
 #include "pc_error.h"
 #include "etw.h"
+#include "eventlog.h"
+#include "eventlog_win.h"
 #include "win_util.h"
 
 #define DEFAULT_NAME L"portclash"
@@ -131,7 +141,7 @@ static int not_elevated(const char *what) {
 static void usage(FILE *out) {
   fputs(
       "usage: portclash service install [--name NAME] [--log FILE] [--log-max-bytes N] [--log-keep N]\n"
-      "                                 [--check] [MONITOR OPTIONS]\n"
+      "                                 [--check] [--no-eventlog] [MONITOR OPTIONS]\n"
       "       portclash service uninstall [--name NAME]\n"
       "       portclash service run ...   (started by the service manager)\n"
       "\n"
@@ -140,6 +150,9 @@ static void usage(FILE *out) {
       "%ProgramData%\\portclash\\portclash.log, rotated at each start). uninstall stops and\n"
       "deletes it. Both need an elevated console. MONITOR OPTIONS are those of\n"
       "'portclash monitor --help'. --check installs a service that only logs its start and stop.\n"
+      "install also registers the event source 'portclash' (Application log); the service reports\n"
+      "its start and stop there and starts the monitor with --eventlog (not with --no-eventlog).\n"
+      "uninstall removes the event source.\n"
       "\n"
       "Exit status: 0 ok, 1 runtime failure, 2 bad usage, 3 not elevated.\n",
       out);
@@ -152,12 +165,17 @@ typedef struct svc_opts {
   unsigned long long log_max_bytes;
   unsigned long log_keep;
   bool check;
+  bool no_eventlog;
 } svc_opts;
 
 static int svc_opt(svc_opts *o, int argc, char **argv, int *i) {
   const char *a = argv[*i];
   if (strcmp(a, "--check") == 0) {
     o->check = true;
+    return 1;
+  }
+  if (strcmp(a, "--no-eventlog") == 0) {
+    o->no_eventlog = true;
     return 1;
   }
   bool is_log = strcmp(a, "--log") == 0, is_max = strcmp(a, "--log-max-bytes") == 0,
@@ -339,6 +357,11 @@ static int cmd_install(int argc, char **argv) {
       "  command line: %ls\n"
       "  start it now with: sc start %ls\n",
       updated ? "re-configured the" : "installed the", svc, restart ? ", restart on failure" : "", cmd, svc);
+  DWORD ev = pc_eventlog_register_source(L"" PC_EVENTLOG_SOURCE, exe);
+  if (ev == ERROR_SUCCESS)
+    printf("portclash service: registered the event source '%s' (Application log)\n", PC_EVENTLOG_SOURCE);
+  else
+    print_os_error("the service is installed, but the event source could not be registered", ev);
   write_example_config();
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
@@ -395,7 +418,11 @@ static int cmd_uninstall(int argc, char **argv) {
       rc = PC_EXIT_FAILURE;
     }
   }
-  if (rc == PC_EXIT_OK) printf("portclash service: removed '%ls'\n", svc);
+  if (rc == PC_EXIT_OK) {
+    printf("portclash service: removed '%ls'\n", svc);
+    DWORD ev = pc_eventlog_unregister_source(L"" PC_EVENTLOG_SOURCE);
+    if (ev != ERROR_SUCCESS) print_os_error("cannot remove the event source", ev);
+  }
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
   free(wname);
@@ -450,6 +477,15 @@ static void log_line(const char *fmt, ...) {
   line[n++] = '\n';
   DWORD w;
   WriteFile(g.log, line, (DWORD)n, &w, NULL);
+}
+
+/* Reports one of the service's own events (sinks/eventlog.h) with up to two strings; a
+ * failure is logged, never fatal. */
+static void event(uint32_t id, uint16_t type, const char *a, const char *b) {
+  const char *s[2] = {a, b};
+  DWORD e = pc_eventlog_report_now(NULL, id, type, b ? 2 : 1, s);
+  if (e != ERROR_SUCCESS)
+    log_line("cannot report event %lu to the Event Log: error %lu", (unsigned long)id, (unsigned long)e);
 }
 
 /* Stops the ETW session of the monitor by name, as `logman stop NAME -ets` would. */
@@ -561,6 +597,7 @@ static HANDLE start_monitor(HANDLE *job) {
   if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES &&
       !(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf)))
     return NULL;
+  if (!g.so.no_eventlog && !append_arg(cmd, CMDLINE_MAX, L"--eventlog")) return NULL;
   HANDLE self = GetCurrentProcess(), out = NULL, in = INVALID_HANDLE_VALUE;
   if (!DuplicateHandle(self, g.log, self, &out, 0, TRUE, DUPLICATE_SAME_ACCESS)) return NULL;
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
@@ -585,6 +622,11 @@ static HANDLE start_monitor(HANDLE *job) {
   ResumeThread(pi.hThread);
   CloseHandle(pi.hThread);
   log_line("monitor started (pid %lu): %ls", (unsigned long)pi.dwProcessId, cmd);
+  char pid[16], *cmd8 = malloc(CMDLINE_MAX * 3);
+  snprintf(pid, sizeof pid, "%lu", (unsigned long)GetCurrentProcessId());
+  if (cmd8 && WideCharToMultiByte(CP_UTF8, 0, cmd, -1, cmd8, CMDLINE_MAX * 3, NULL, NULL) > 0)
+    event(PC_EVENTLOG_SERVICE_START, PC_EVENTLOG_INFORMATION, pid, cmd8);
+  free(cmd8);
   return pi.hProcess;
 }
 
@@ -604,6 +646,9 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   bool stopping = false;
   if (g.so.check) {
     set_state(SERVICE_RUNNING, 0);
+    char pid[16];
+    snprintf(pid, sizeof pid, "%lu", (unsigned long)GetCurrentProcessId());
+    event(PC_EVENTLOG_SERVICE_START, PC_EVENTLOG_INFORMATION, pid, "(check mode: no monitor)");
     log_line("check mode: running, waiting for the stop request");
     WaitForSingleObject(g.stop_event, INFINITE);
     log_line("stop requested");
@@ -644,6 +689,21 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     if (job) CloseHandle(job);
   }
   log_line("stopped (monitor exit status %lu)", (unsigned long)code);
+  char status[16], logname[MAX_PATH * 3 + 64] = "";
+  snprintf(status, sizeof status, "%lu", (unsigned long)code);
+  if (stopping || code == 0) {
+    event(PC_EVENTLOG_SERVICE_STOP, PC_EVENTLOG_INFORMATION, status, NULL);
+  } else {
+    wchar_t lp[MAX_PATH + 64];
+    if (g.so.log) {
+      MultiByteToWideChar(CP_ACP, 0, g.so.log, -1, lp, MAX_PATH + 64);
+      lp[MAX_PATH + 63] = L'\0';
+    } else {
+      data_path(L"portclash.log", lp, MAX_PATH + 64);
+    }
+    WideCharToMultiByte(CP_UTF8, 0, lp, -1, logname, (int)sizeof logname, NULL, NULL);
+    event(PC_EVENTLOG_SERVICE_RESTART, PC_EVENTLOG_ERROR, status, logname);
+  }
   CloseHandle(g.log);
   g.log = NULL;
   /* A stop that was asked for is a clean stop; otherwise the monitor's status is reported as

@@ -30,6 +30,9 @@
  *   --no-color            no ANSI colours on the console (also: NO_COLOR set, or stdout
  *                         not a terminal)
  *   --quiet               no findings on stdout (for services that only log) [off]
+ *   --eventlog            also report findings to the Windows Event Log, source "portclash"
+ *                         in the Application log (eventlog.h); Windows only [off;
+ *                         always on in the service]
  */
 #ifndef PC_SINKS_H
 #define PC_SINKS_H
@@ -81,6 +84,9 @@ typedef struct pc_sink_options {
   unsigned syslog_facility; /* --syslog-facility */
   size_t syslog_max_bytes;  /* --syslog-max-bytes; 0 = RFC default */
 
+  bool eventlog;                              /* --eventlog */
+  const struct pc_eventlog_api *eventlog_api; /* tests: fake advapi32 calls; NULL = the system's */
+
   const char *host;    /* host of the sink's own events; NULL = this machine's name */
   const char *os;      /* os of the sink's own events; NULL = unknown */
   const char *version; /* CEF Device Version; NULL = the build's version */
@@ -127,14 +133,16 @@ typedef struct pc_sink_ops {
 
 extern const pc_sink_ops pc_sink_console_ops;
 extern const pc_sink_ops pc_sink_file_ops;
-extern const pc_sink_ops pc_sink_syslog_ops; /* syslog.c */
+extern const pc_sink_ops pc_sink_syslog_ops;   /* syslog.c */
+extern const pc_sink_ops pc_sink_eventlog_ops; /* eventlog-win.c; eventlog-none.c elsewhere */
 
 /* ---- The set of sinks chosen on the command line. ---- */
 
 typedef struct pc_sinks pc_sinks;
 
-/* Opens the console sink (when opts->console), the file sink (opts->log_path) and the
- * syslog sink (opts->syslog_url). A bad option (unknown URL scheme, SD-ID that is not an
+/* Opens the console sink (when opts->console), the file sink (opts->log_path), the
+ * syslog sink (opts->syslog_url) and the Event Log sink (opts->eventlog; PC_ENOTSUP with a
+ * diag message where there is no Event Log). A bad option (unknown URL scheme, SD-ID that is not an
  * SD-NAME, facility > 23) gives PC_EINVAL and a diag message; an unreachable collector or
  * missing directory is NOT an error (it is retried). *out is owned by the caller. */
 pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud, pc_sinks **out);

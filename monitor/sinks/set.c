@@ -7,7 +7,7 @@
 #include "pc_version.h"
 #include "sinks_internal.h"
 
-#define MAX_SINKS 3
+#define MAX_SINKS 4
 
 pc_err pc_format_kind_parse(const char *name, pc_format_kind *out) {
   static const struct {
@@ -143,6 +143,7 @@ pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud
   if (opts->console) want[nw++] = &pc_sink_console_ops;
   if (opts->log_path) want[nw++] = &pc_sink_file_ops;
   if (opts->syslog_url) want[nw++] = &pc_sink_syslog_ops;
+  if (opts->eventlog) want[nw++] = &pc_sink_eventlog_ops;
   for (size_t i = 0; i < nw; i++) {
     void *st = NULL;
     pc_err err = want[i]->open(&st, opts, diag, ud);

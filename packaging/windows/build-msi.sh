@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds portclash-<version>-x64.msi from a MinGW build tree with wixl (Debian package wixl;
-# toolchain.md section 6). Stages portclash.exe (stripped), rules/default/* and README.md,
+# toolchain.md section 6). Stages portclash.exe (stripped), rules/default/*, README.md and
+# portclash-completion.ps1 (generated from portclash.exe --help under Wine: gen-completion.sh),
 # lists the rules with wixl-heat, then links packaging/windows/portclash.wxs.
 #
 # Usage: packaging/windows/build-msi.sh BUILD_DIR [OUT_DIR]    (OUT_DIR defaults to BUILD_DIR)
@@ -27,6 +28,8 @@ x86_64-w64-mingw32-strip -o "$stage/portclash.exe" "$exe"
 cp "$here"/rules/default/* "$stage/rules/"
 cp "$here/README.md" "$stage/README.md"
 cp "$here/packaging/portclash.conf.example" "$stage/portclash.conf.example"
+"$here/packaging/windows/gen-completion.sh" "$stage/portclash-completion.ps1" -- ${PC_RUN_PORTCLASH:-wine "$exe"} ||
+  { echo "build-msi: cannot generate the PowerShell completion (needs wine, or PC_RUN_PORTCLASH)" >&2; exit 1; }
 
 # wixl-heat writes Win64="$(var.Win64)" and Source="$(var.StageDir)/rules/...".
 find "$stage/rules" -type f | LC_ALL=C sort |

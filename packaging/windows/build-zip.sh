@@ -3,7 +3,9 @@
 # MSI (unzip anywhere, run portclash.exe from an elevated console). Contents, under one folder
 # portclash-<version>-win64/: portclash.exe (stripped), rules/*.rules (the default catalog as
 # files to read and copy; it is also built into the program), README.md,
-# portclash.conf.example, and LICENSE when the source tree has one. Written with
+# portclash.conf.example, portclash-completion.ps1 (PowerShell tab completion, generated from
+# the program's --help under Wine by gen-completion.sh), and LICENSE when the source tree has
+# one. Written with
 # `cmake -E tar --format=zip` (no zip program needed), with a fixed time stamp so that two
 # builds of the same tree give the same archive.
 #
@@ -30,6 +32,8 @@ mkdir -p "$stage/$name/rules"
 x86_64-w64-mingw32-strip -o "$stage/$name/portclash.exe" "$exe"
 cp "$here"/rules/default/*.rules "$stage/$name/rules/"
 cp "$here/README.md" "$here/packaging/portclash.conf.example" "$stage/$name/"
+"$here/packaging/windows/gen-completion.sh" "$stage/$name/portclash-completion.ps1" -- ${PC_RUN_PORTCLASH:-wine "$exe"} ||
+  { echo "build-zip: cannot generate the PowerShell completion (needs wine, or PC_RUN_PORTCLASH)" >&2; exit 1; }
 for f in LICENSE LICENSE.txt LICENSE.md COPYING; do
   [ -f "$here/$f" ] && cp "$here/$f" "$stage/$name/"
 done

@@ -6,7 +6,7 @@
 #
 # Usage: packaging/windows/test-windows.sh [BUILD_DIR]     (default: ./build-win)
 #   BUILD_DIR/            the MinGW build tree
-#   BUILD_DIR/_deps/      PCRE2 for MinGW, built from Debian's source package (cached)
+#   BUILD_DIR/_deps/      PCRE2 for MinGW, the pinned upstream release built from its checked tarball (cached)
 #   BUILD_DIR/_wineprefix the Wine prefix (created once, about 700 MB)
 # Environment:
 #   PC_JOBS=N                  build/test parallelism (default: nproc)

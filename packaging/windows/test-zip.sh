@@ -24,6 +24,7 @@ want=$( (
   echo "$name/portclash.exe"
   echo "$name/README.md"
   echo "$name/portclash.conf.example"
+  echo "$name/portclash-completion.ps1"
   for r in "$here"/rules/default/*.rules; do echo "$name/rules/$(basename "$r")"; done
   for f in LICENSE LICENSE.txt LICENSE.md COPYING; do [ -f "$here/$f" ] && echo "$name/$f"; done
   true
@@ -50,4 +51,24 @@ out=$(wine ./portclash.exe analyze "$(winepath -w "$here/demo/bind-failures.reco
   --host demo-host --format json 2>&1 | tr -d '\r') || fail "analyze with the example config failed: $out"
 [ "$(grep -c '"event":"bind_failure"' <<<"$out")" = 4 ] || fail "analyze with the example config: $out"
 echo "test-zip: the extracted portclash.exe runs under Wine (version, rules check, analyze --config)"
+
+# The PowerShell completion knows every command and every option of every command's --help
+# (it is generated from them; this catches a help layout the generator no longer reads).
+ps1=portclash-completion.ps1
+grep -q '^Register-ArgumentCompleter -Native -CommandName .portclash., .portclash.exe.' $ps1 || fail "$ps1: no completer"
+cmds=$(wine ./portclash.exe --help | tr -d '\r' | sed -nE '/^Commands:/,/^$/s/^  ([a-z]+) .*/\1/p')
+[ "$(wc -w <<<"$cmds")" -ge 8 ] || fail "commands of --help: $cmds"
+n=0
+for c in $cmds; do
+  grep -q "^  '$c' = '" $ps1 || fail "$ps1 lacks the command $c"
+  block=$(sed -n '/^\$PortclashOptions = @{/,$p' $ps1 | sed -n "/^  '$c[ ']/,/^  )/p")
+  for o in $(wine ./portclash.exe "$c" --help 2>&1 | tr -d '\r' | grep -oE '(^ +|\[|, )--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+' | sort -u); do
+    # Under the command itself, or under one of its subcommands ('service install').
+    grep -qF "Name = '$o'" <<<"$block" || fail "$ps1: $c lacks $o"
+    n=$((n + 1))
+  done
+done
+grep -q "Name = '--format'; Value = 'text|json|syslog|syslog3164|cef'; Values = @('text','json','syslog','syslog3164','cef')" $ps1 ||
+  fail "$ps1: --format values"
+echo "test-zip: $ps1 completes all $(wc -w <<<"$cmds") commands and their $n options"
 echo "1 passed, 0 failed"
