@@ -7,11 +7,15 @@
 #      warnings and behaviour) plus every fuzz target for PC_FUZZ_SECONDS (default 10) each;
 #   3. MinGW-w64 cross build with -Werror, its tests run under Wine;
 #   4. valgrind memcheck over the end-to-end commands;
-#   5. gcc Release (-O2, -Werror): optimisation-only warnings, and the unit tests once more.
+#   5. gcc Release (-O2, -Werror): optimisation-only warnings, and the unit tests once more;
+#   6. the Debian package: built, linted, installed, run, purged (packaging/linux/test-deb.sh;
+#      root only, as in CI).
 # Usage: packaging/test-all.sh [build-root]   (default: ./build-test)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-"$here/build-test"}
+# Absolute, so that steps which cd elsewhere (npm in lint-workflows.sh, cpack) still find it.
+mkdir -p "$root" && root=$(cd "$root" && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 "$here/packaging/install-deps.sh" --tests
@@ -49,6 +53,13 @@ cmake -S "$here" -B "$root/gcc-release" -G Ninja -DCMAKE_C_COMPILER=gcc -DCMAKE_
   -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DPC_WERROR=ON >/dev/null
 cmake --build "$root/gcc-release" -j "$jobs"
 ctest --test-dir "$root/gcc-release" --output-on-failure -j "$jobs" -L unit
+
+step "Debian package: build, lintian, install, run, remove, purge"
+if [ "$(id -u)" = 0 ]; then
+  "$here/packaging/linux/test-deb.sh" "$root/deb"
+else
+  echo "skipped: installing the .deb needs root (CI runs as root); build it with packaging/linux/build-deb.sh"
+fi
 
 echo
 echo "test-all: every step passed"

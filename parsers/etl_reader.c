@@ -403,18 +403,16 @@ static bool ensure_scratch(pc_etl_reader *r, size_t n) {
   return r->scratch != NULL;
 }
 
-/* Reads the buffer at the current input position. Returns it (with its header decoded
- * into *h), or NULL with r->scan_done set at the end of the input or on an error. */
-static etl_buf *read_buffer(pc_etl_reader *r, pc__etl_bufhdr *h) {
-  uint64_t off = r->src.pos;
-  uint8_t hdr[PC__ETL_BUFHDR_SIZE];
+/* Reads and checks the header of the buffer at the current input position into *h; hdr is
+ * the caller's room for it. Returns the header bytes (hdr, or in memory the input itself), or
+ * NULL with r->scan_done set at the end of the input or on an error. */
+static const uint8_t *read_buffer_header(pc_etl_reader *r, pc__etl_bufhdr *h, uint8_t *hdr, uint64_t off) {
   const uint8_t *hp;
   size_t got;
-  bool mem = r->src.file == NULL;
-  if (mem) {
-    hp = pc__etl_source_borrow(&r->src, sizeof hdr, &got);
+  if (r->src.file == NULL) {
+    hp = pc__etl_source_borrow(&r->src, PC__ETL_BUFHDR_SIZE, &got);
   } else {
-    got = pc__etl_source_read(&r->src, hdr, sizeof hdr);
+    got = pc__etl_source_read(&r->src, hdr, PC__ETL_BUFHDR_SIZE);
     hp = hdr;
   }
   if (r->src.io_error) {
@@ -440,7 +438,7 @@ static etl_buf *read_buffer(pc_etl_reader *r, pc__etl_bufhdr *h) {
     }
     return NULL;
   }
-  if (got < sizeof hdr) {
+  if (got < PC__ETL_BUFHDR_SIZE) {
     fmt(r->scan_msg, sizeof r->scan_msg,
         "byte 0x%" PRIx64 ": file ends inside a buffer header (%zu of 72 bytes present)", off, got);
     scan_fail(r, PC_ETRUNC, off);
@@ -454,159 +452,193 @@ static etl_buf *read_buffer(pc_etl_reader *r, pc__etl_bufhdr *h) {
     scan_fail(r, PC_ECORRUPT, off);
     return NULL;
   }
-  size_t rest = h->buffer_size - PC__ETL_BUFHDR_SIZE;
-  etl_buf *b;
-  if (h->flags & PC__ETL_BUF_FLAG_COMPRESSED) {
-    if (r->info.buffers_read == 0) {
-      fmt(r->scan_msg, sizeof r->scan_msg, "byte 0x%" PRIx64 ": the header buffer is marked compressed",
-          off + 0x34);
-      scan_fail(r, PC_ECORRUPT, off + 0x34);
-      return NULL;
-    }
-    if (r->compression != PC_COMPRESSION_XPRESS) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64
-          ": buffer compressed with %s (COMPRESSION_FORMAT %u), which is not supported (only XPRESS is)",
-          off, pc_compression_name(r->compression), r->compression);
-      scan_fail(r, PC_ENOTSUP, off);
-      return NULL;
-    }
-    /* The buffer header is stored as is; the remaining bytes decompress to
-     * SavedOffset - 0x48 bytes, and the next buffer follows without padding. [CHK] */
-    uint32_t cap = r->info.buffer_size >= PC_ETL_MIN_BUFFER && r->info.buffer_size <= PC_ETL_MAX_BUFFER
-                       ? r->info.buffer_size
-                       : PC_ETL_MAX_BUFFER;
-    if (h->saved_offset < PC__ETL_BUFHDR_SIZE || h->saved_offset > cap) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64 ": uncompressed size %" PRIu32 " of the buffer at 0x%" PRIx64
-          " is outside 72..%" PRIu32,
-          off + 4, h->saved_offset, off, cap);
-      scan_fail(r, PC_ECORRUPT, off + 4);
-      return NULL;
-    }
-    const uint8_t *in;
-    if (mem) {
-      in = pc__etl_source_borrow(&r->src, rest, &got);
-    } else {
-      if (!ensure_scratch(r, rest ? rest : 1)) {
-        fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
-        scan_fail(r, PC_ENOMEM, off);
-        return NULL;
-      }
-      got = pc__etl_source_read(&r->src, r->scratch, rest);
-      in = r->scratch;
-    }
-    if (got < rest) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64 ": file ends inside the compressed buffer at 0x%" PRIx64
-          " (%zu of %zu bytes present)",
-          off + PC__ETL_BUFHDR_SIZE + got, off, got, rest);
-      scan_fail(r, r->src.io_error ? PC_EIO : PC_ETRUNC, off + PC__ETL_BUFHDR_SIZE + got);
-      return NULL;
-    }
-    /* Bomb caps (pc_etl.h), checked before any work: a few bytes of XPRESS can claim
-     * 64 MiB, and a file of such buffers took minutes to "read". */
-    uint64_t want_out = h->saved_offset - PC__ETL_BUFHDR_SIZE;
-    uint64_t file_cap = PC_ETL_XPRESS_FILE_FLOOR + (uint64_t)PC_ETL_XPRESS_MAX_RATIO * r->src.pos;
-    if (want_out > PC_ETL_XPRESS_BUFFER_FLOOR && want_out > (uint64_t)PC_ETL_XPRESS_MAX_RATIO * rest) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64 " claims %" PRIu64
-          " bytes from %zu (more than %u times its size): refused as a decompression bomb",
-          off + 4, off, want_out, rest, PC_ETL_XPRESS_MAX_RATIO);
-      scan_fail(r, PC_ELIMIT, off + 4);
-      return NULL;
-    }
-    if (r->info.bytes_inflated + want_out > file_cap) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64
-          " would bring the file's decompressed"
-          " size to %" PRIu64 " bytes from %" PRIu64
-          " read (over %u MiB + %u times): refused as a"
-          " decompression bomb",
-          off + 4, off, r->info.bytes_inflated + want_out, (uint64_t)r->src.pos,
-          PC_ETL_XPRESS_FILE_FLOOR >> 20, PC_ETL_XPRESS_MAX_RATIO);
-      scan_fail(r, PC_ELIMIT, off + 4);
-      return NULL;
-    }
-    r->info.bytes_inflated += want_out;
-    b = buf_alloc(r, h->saved_offset);
-    if (!b) {
-      fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
-      scan_fail(r, PC_ENOMEM, off);
-      return NULL;
-    }
-    memcpy(b->store, hp, PC__ETL_BUFHDR_SIZE);
-    size_t out_len = 0, err_at = 0;
-    const char *why = "";
-    size_t want = h->saved_offset - PC__ETL_BUFHDR_SIZE;
-    int rc = pc_xpress_decompress(in, rest, b->store + PC__ETL_BUFHDR_SIZE, want, &out_len, &err_at, &why);
-    b->compressed = true;
-    b->end = h->saved_offset;
-    b->limit = (uint32_t)(PC__ETL_BUFHDR_SIZE + out_len);
-    b->held = h->saved_offset;
-    if (rc != PC_OK) {
-      b->err = PC_ECORRUPT;
-      b->err_off = off + PC__ETL_BUFHDR_SIZE + err_at;
-      fmt(b->msg, sizeof b->msg,
-          "byte 0x%" PRIx64 ": XPRESS data of the buffer at 0x%" PRIx64 " is corrupt: %s", b->err_off, off,
-          why);
-    } else if (out_len != want) {
-      b->err = PC_ECORRUPT;
-      b->err_off = off + 4;
-      fmt(b->msg, sizeof b->msg,
-          "byte 0x%" PRIx64 ": buffer at 0x%" PRIx64
-          " decompresses to %zu bytes, but its SavedOffset says %zu",
-          off + 4, off, out_len, want);
-    }
-  } else {
-    /* Records end at SavedOffset. The Windows 7 sample leaves SavedOffset 0 in the
-     * header buffer, and a relogged sample has a header buffer whose last record ends
-     * at Offset, past SavedOffset; so the header buffer uses the larger of the two.
-     * [CHK on HTTP_Server.etl and SelfDescribingSingleEvent.etl] */
-    uint32_t end = h->saved_offset;
-    if (end == 0 || (h->type == PC__ETL_BUF_TYPE_HEADER && h->offset > end && h->offset <= h->buffer_size))
-      end = h->offset;
-    if (end < PC__ETL_BUFHDR_SIZE || end > h->buffer_size) {
-      fmt(r->scan_msg, sizeof r->scan_msg,
-          "byte 0x%" PRIx64 ": data end %" PRIu32 " (SavedOffset) of the buffer at 0x%" PRIx64
-          " is outside 72..%" PRIu32,
-          off + 4, end, off, h->buffer_size);
-      scan_fail(r, PC_ECORRUPT, off + 4);
-      return NULL;
-    }
-    b = buf_alloc(r, mem ? 0 : h->buffer_size);
-    if (!b) {
-      fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
-      scan_fail(r, PC_ENOMEM, off);
-      return NULL;
-    }
-    if (mem) {
-      /* In memory the body follows the header in place: borrow it, no copy. */
-      pc__etl_source_borrow(&r->src, rest, &got);
-      b->data = hp;
-    } else {
-      memcpy(b->store, hdr, PC__ETL_BUFHDR_SIZE);
-      got = pc__etl_source_read(&r->src, b->store + PC__ETL_BUFHDR_SIZE, rest);
-      b->data = b->store;
-    }
-    b->end = end;
-    b->held = h->buffer_size;
-    uint32_t present = (uint32_t)(PC__ETL_BUFHDR_SIZE + got);
-    b->limit = present < end ? present : end;
-    if (got < rest) {
-      b->err = r->src.io_error ? PC_EIO : PC_ETRUNC;
-      b->err_off = off + present;
-      if (r->src.io_error)
-        fmt(b->msg, sizeof b->msg, "byte 0x%" PRIx64 ": read error: %s", b->err_off,
-            strerror(r->src.io_error));
-      else
-        fmt(b->msg, sizeof b->msg,
-            "byte 0x%" PRIx64 ": file ends inside the buffer at 0x%" PRIx64 " (%" PRIu32 " of %" PRIu32
-            " bytes present)",
-            b->err_off, off, present, h->buffer_size);
-      r->scan_done = true; /* nothing follows a cut buffer */
-    }
+  return hp;
+}
+
+/* Bomb caps (pc_etl.h), checked before any work: a few bytes of XPRESS can claim 64 MiB,
+ * and a file of such buffers took minutes to "read". false with r->scan_done set when the
+ * buffer at off (rest compressed bytes claiming want_out) breaks one. */
+static bool within_bomb_caps(pc_etl_reader *r, uint64_t off, uint64_t want_out, size_t rest) {
+  uint64_t file_cap = PC_ETL_XPRESS_FILE_FLOOR + (uint64_t)PC_ETL_XPRESS_MAX_RATIO * r->src.pos;
+  if (want_out > PC_ETL_XPRESS_BUFFER_FLOOR && want_out > (uint64_t)PC_ETL_XPRESS_MAX_RATIO * rest) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64 " claims %" PRIu64
+        " bytes from %zu (more than %u times its size): refused as a decompression bomb",
+        off + 4, off, want_out, rest, PC_ETL_XPRESS_MAX_RATIO);
+    scan_fail(r, PC_ELIMIT, off + 4);
+    return false;
   }
+  if (r->info.bytes_inflated + want_out > file_cap) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64 ": the compressed buffer at 0x%" PRIx64
+        " would bring the file's decompressed"
+        " size to %" PRIu64 " bytes from %" PRIu64
+        " read (over %u MiB + %u times): refused as a"
+        " decompression bomb",
+        off + 4, off, r->info.bytes_inflated + want_out, (uint64_t)r->src.pos, PC_ETL_XPRESS_FILE_FLOOR >> 20,
+        PC_ETL_XPRESS_MAX_RATIO);
+    scan_fail(r, PC_ELIMIT, off + 4);
+    return false;
+  }
+  return true;
+}
+
+/* The body of a compressed buffer (header hp at off, rest bytes follow): checked against
+ * the decompression-bomb caps, then inflated. NULL with r->scan_done set on an error that
+ * ends the scan; an inflate error stays with the buffer (b->err), after its good records. */
+static etl_buf *read_compressed_body(pc_etl_reader *r, const pc__etl_bufhdr *h, const uint8_t *hp,
+                                     uint64_t off, size_t rest) {
+  bool mem = r->src.file == NULL;
+  size_t got;
+  etl_buf *b;
+  if (r->info.buffers_read == 0) {
+    fmt(r->scan_msg, sizeof r->scan_msg, "byte 0x%" PRIx64 ": the header buffer is marked compressed",
+        off + 0x34);
+    scan_fail(r, PC_ECORRUPT, off + 0x34);
+    return NULL;
+  }
+  if (r->compression != PC_COMPRESSION_XPRESS) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64
+        ": buffer compressed with %s (COMPRESSION_FORMAT %u), which is not supported (only XPRESS is)",
+        off, pc_compression_name(r->compression), r->compression);
+    scan_fail(r, PC_ENOTSUP, off);
+    return NULL;
+  }
+  /* The buffer header is stored as is; the remaining bytes decompress to
+   * SavedOffset - 0x48 bytes, and the next buffer follows without padding. [CHK] */
+  uint32_t cap = r->info.buffer_size >= PC_ETL_MIN_BUFFER && r->info.buffer_size <= PC_ETL_MAX_BUFFER
+                     ? r->info.buffer_size
+                     : PC_ETL_MAX_BUFFER;
+  if (h->saved_offset < PC__ETL_BUFHDR_SIZE || h->saved_offset > cap) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64 ": uncompressed size %" PRIu32 " of the buffer at 0x%" PRIx64
+        " is outside 72..%" PRIu32,
+        off + 4, h->saved_offset, off, cap);
+    scan_fail(r, PC_ECORRUPT, off + 4);
+    return NULL;
+  }
+  const uint8_t *in;
+  if (mem) {
+    in = pc__etl_source_borrow(&r->src, rest, &got);
+  } else {
+    if (!ensure_scratch(r, rest ? rest : 1)) {
+      fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
+      scan_fail(r, PC_ENOMEM, off);
+      return NULL;
+    }
+    got = pc__etl_source_read(&r->src, r->scratch, rest);
+    in = r->scratch;
+  }
+  if (got < rest) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64 ": file ends inside the compressed buffer at 0x%" PRIx64
+        " (%zu of %zu bytes present)",
+        off + PC__ETL_BUFHDR_SIZE + got, off, got, rest);
+    scan_fail(r, r->src.io_error ? PC_EIO : PC_ETRUNC, off + PC__ETL_BUFHDR_SIZE + got);
+    return NULL;
+  }
+  uint64_t want_out = h->saved_offset - PC__ETL_BUFHDR_SIZE;
+  if (!within_bomb_caps(r, off, want_out, rest)) return NULL;
+  r->info.bytes_inflated += want_out;
+  b = buf_alloc(r, h->saved_offset);
+  if (!b) {
+    fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
+    scan_fail(r, PC_ENOMEM, off);
+    return NULL;
+  }
+  memcpy(b->store, hp, PC__ETL_BUFHDR_SIZE);
+  size_t out_len = 0, err_at = 0;
+  const char *why = "";
+  size_t want = h->saved_offset - PC__ETL_BUFHDR_SIZE;
+  int rc = pc_xpress_decompress(in, rest, b->store + PC__ETL_BUFHDR_SIZE, want, &out_len, &err_at, &why);
+  b->compressed = true;
+  b->end = h->saved_offset;
+  b->limit = (uint32_t)(PC__ETL_BUFHDR_SIZE + out_len);
+  b->held = h->saved_offset;
+  if (rc != PC_OK) {
+    b->err = PC_ECORRUPT;
+    b->err_off = off + PC__ETL_BUFHDR_SIZE + err_at;
+    fmt(b->msg, sizeof b->msg,
+        "byte 0x%" PRIx64 ": XPRESS data of the buffer at 0x%" PRIx64 " is corrupt: %s", b->err_off, off,
+        why);
+  } else if (out_len != want) {
+    b->err = PC_ECORRUPT;
+    b->err_off = off + 4;
+    fmt(b->msg, sizeof b->msg,
+        "byte 0x%" PRIx64 ": buffer at 0x%" PRIx64 " decompresses to %zu bytes, but its SavedOffset says %zu",
+        off + 4, off, out_len, want);
+  }
+  return b;
+}
+
+/* The body of an uncompressed buffer (header hp at off, its copy in hdr; rest bytes follow):
+ * borrowed in place from memory, or read. NULL with r->scan_done set on an error. */
+static etl_buf *read_plain_body(pc_etl_reader *r, const pc__etl_bufhdr *h, const uint8_t *hp,
+                                const uint8_t *hdr, uint64_t off, size_t rest) {
+  bool mem = r->src.file == NULL;
+  size_t got;
+  etl_buf *b;
+  /* Records end at SavedOffset. The Windows 7 sample leaves SavedOffset 0 in the
+   * header buffer, and a relogged sample has a header buffer whose last record ends
+   * at Offset, past SavedOffset; so the header buffer uses the larger of the two.
+   * [CHK on HTTP_Server.etl and SelfDescribingSingleEvent.etl] */
+  uint32_t end = h->saved_offset;
+  if (end == 0 || (h->type == PC__ETL_BUF_TYPE_HEADER && h->offset > end && h->offset <= h->buffer_size))
+    end = h->offset;
+  if (end < PC__ETL_BUFHDR_SIZE || end > h->buffer_size) {
+    fmt(r->scan_msg, sizeof r->scan_msg,
+        "byte 0x%" PRIx64 ": data end %" PRIu32 " (SavedOffset) of the buffer at 0x%" PRIx64
+        " is outside 72..%" PRIu32,
+        off + 4, end, off, h->buffer_size);
+    scan_fail(r, PC_ECORRUPT, off + 4);
+    return NULL;
+  }
+  b = buf_alloc(r, mem ? 0 : h->buffer_size);
+  if (!b) {
+    fmt(r->scan_msg, sizeof r->scan_msg, "out of memory reading the buffer at 0x%" PRIx64, off);
+    scan_fail(r, PC_ENOMEM, off);
+    return NULL;
+  }
+  if (mem) {
+    /* In memory the body follows the header in place: borrow it, no copy. */
+    pc__etl_source_borrow(&r->src, rest, &got);
+    b->data = hp;
+  } else {
+    memcpy(b->store, hdr, PC__ETL_BUFHDR_SIZE);
+    got = pc__etl_source_read(&r->src, b->store + PC__ETL_BUFHDR_SIZE, rest);
+    b->data = b->store;
+  }
+  b->end = end;
+  b->held = h->buffer_size;
+  uint32_t present = (uint32_t)(PC__ETL_BUFHDR_SIZE + got);
+  b->limit = present < end ? present : end;
+  if (got < rest) {
+    b->err = r->src.io_error ? PC_EIO : PC_ETRUNC;
+    b->err_off = off + present;
+    if (r->src.io_error)
+      fmt(b->msg, sizeof b->msg, "byte 0x%" PRIx64 ": read error: %s", b->err_off, strerror(r->src.io_error));
+    else
+      fmt(b->msg, sizeof b->msg,
+          "byte 0x%" PRIx64 ": file ends inside the buffer at 0x%" PRIx64 " (%" PRIu32 " of %" PRIu32
+          " bytes present)",
+          b->err_off, off, present, h->buffer_size);
+    r->scan_done = true; /* nothing follows a cut buffer */
+  }
+  return b;
+}
+
+/* Reads the buffer at the current input position. Returns it (with its header decoded
+ * into *h), or NULL with r->scan_done set at the end of the input or on an error. */
+static etl_buf *read_buffer(pc_etl_reader *r, pc__etl_bufhdr *h) {
+  uint64_t off = r->src.pos;
+  uint8_t hdr[PC__ETL_BUFHDR_SIZE];
+  const uint8_t *hp = read_buffer_header(r, h, hdr, off);
+  if (!hp) return NULL;
+  size_t rest = h->buffer_size - PC__ETL_BUFHDR_SIZE;
+  etl_buf *b = h->flags & PC__ETL_BUF_FLAG_COMPRESSED ? read_compressed_body(r, h, hp, off, rest)
+                                                      : read_plain_body(r, h, hp, hdr, off, rest);
+  if (!b) return NULL;
   b->pos = PC__ETL_BUFHDR_SIZE;
   b->file_off = off;
   b->seq = h->seq;

@@ -5,6 +5,8 @@
  *   netsh int ipv4|ipv6 show dynamicport tcp|udp                  -> pc_netsh_parse_dynamic
  *   netstat -ano (also -anoq)                                      -> pc_netstat_parse
  *   tasklist /fo csv [/nh] [/svc | /v]                             -> pc_tasklist_parse
+ *   netsh http show servicestate view=requestq verbose=no          -> pc_netsh_http_parse
+ *   netsh http show urlacl                                         -> pc_netsh_http_parse
  *
  * Headers and state words are localized on non-English Windows, so the parsers read data
  * rows by shape (digits, addresses, CSV fields), never by header text. Every parser accepts
@@ -131,5 +133,40 @@ typedef struct pc_process_row {
  * header of a run without /nh and skipped; later ones are errors. */
 int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_process_row **out, size_t *n,
                       char *err, size_t errcap);
+
+/* ---- netsh http show servicestate / urlacl (HTTP.sys) ---------------------------------- */
+
+#define PC_HTTP_MAX_PIDS 4
+
+/* One HTTP.sys URL: registered by a request queue (servicestate) or reserved for an account
+ * (urlacl). Strings are "" when unknown. */
+typedef struct pc_http_reg {
+  char url[256];           /* as netsh prints it: "HTTP://+:80/Reports/" */
+  uint16_t port;           /* from the URL; 80 / 443 by scheme when it has none */
+  bool reservation;        /* from urlacl: reserved, not necessarily served now */
+  char queue[PC_NAME_MAX]; /* request queue name (servicestate; "" for an unnamed queue) */
+  uint32_t pids[PC_HTTP_MAX_PIDS];
+  uint8_t n_pids;          /* processes attached to the queue */
+  char image[PC_PATH_MAX]; /* the first process's image path */
+  char user[PC_NAME_MAX];  /* urlacl: the account ("NT SERVICE\WinRM", "\Everyone") */
+} pc_http_reg;
+
+/* Parses the output of `netsh http show servicestate view=requestq verbose=no` and/or
+ * `netsh http show urlacl` (both may be concatenated in one file), in any Windows language:
+ * lines are read by shape (URL lines, "label: NUMBER, label: IMAGE" process lines, queue
+ * titles in column 0), never by label words. A URL whose port is not a number is an error;
+ * so is a text with neither a URL nor netsh's title underline. *out may be NULL when *n == 0. */
+int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_http_reg **out, size_t *n,
+                        char *err, size_t errcap);
+
+/* The registration that explains port best: a live one with processes, then a live one without,
+ * then a reservation. NULL when none is on port. */
+const pc_http_reg *pc_http_reg_find(const pc_http_reg *regs, size_t n, uint16_t port);
+
+/* The Windows service known to own such a URL, from the queue's image file name (w3wp.exe ->
+ * W3SVC, ReportingServicesService.exe -> SQLServerReportingServices, MsDepSvc.exe -> MsDepSvc)
+ * or from the URL (/ReportServer, /MsDeployAgentService, the BranchCache GUIDs); NULL when
+ * neither says. (shared/reference/causes-and-peers.md C07-C10.) */
+const char *pc_http_reg_known_service(const pc_http_reg *r);
 
 #endif

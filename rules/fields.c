@@ -156,6 +156,9 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     case PC__F_RANGES_KNOWN:
       *out = f->ranges_known;
       return true;
+    case PC__F_HOSTSTATE_STALE:
+      *out = f->hoststate_stale;
+      return true;
     case PC__F_OWNERS_KNOWN:
       *out = f->owners_known;
       return true;
@@ -283,6 +286,10 @@ const char *pc__field_str(pc__view *v, int id) {
       return f->owner_known ? nonempty(f->owner_service) : NULL;
     case PC__F_OWNER_USER:
       return f->owner_known ? nonempty(f->owner_user) : NULL;
+    case PC__F_OWNER_URL:
+      return f->owner_known ? nonempty(f->owner_url) : NULL;
+    case PC__F_OWNER_QUEUE:
+      return f->owner_known ? nonempty(f->owner_queue) : NULL;
     case PC__F_ENDPOINT:
       /* address:port, with IPv6 in brackets ("[::1]:8080"), as people type it. */
       if (!a->addr_known || !family_name(a->local.family)) return NULL;
@@ -482,6 +489,9 @@ static int set_bool(int id, pc_facts *f, const char *value) {
     case PC__F_RANGES_KNOWN:
       f->ranges_known = b;
       return PC_OK;
+    case PC__F_HOSTSTATE_STALE:
+      f->hoststate_stale = b;
+      return PC_OK;
     case PC__F_OWNERS_KNOWN:
       f->owners_known = b;
       return PC_OK;
@@ -565,6 +575,12 @@ static int set_str(int id, pc_facts *f, const char *value) {
     case PC__F_OWNER_USER:
       f->owner_known = true;
       return set_text(f->owner_user, sizeof f->owner_user, value);
+    case PC__F_OWNER_URL:
+      f->owner_known = true;
+      return set_text(f->owner_url, sizeof f->owner_url, value);
+    case PC__F_OWNER_QUEUE:
+      f->owner_known = true;
+      return set_text(f->owner_queue, sizeof f->owner_queue, value);
     case PC__F_OWNER_STATE:
       f->owner_known = true;
       for (uint8_t s = PC_OWNER_STATE_LISTEN; s <= PC_OWNER_STATE_OTHER; s++) {

@@ -50,10 +50,13 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(OWNER_PATH, "owner_path", PC__FT_STR, 0)                           \
   X(OWNER_SERVICE, "owner_service", PC__FT_STR, 0)                     \
   X(OWNER_USER, "owner_user", PC__FT_STR, 0)                           \
+  X(OWNER_URL, "owner_url", PC__FT_STR, 0)                             \
+  X(OWNER_QUEUE, "owner_queue", PC__FT_STR, 0)                         \
   X(OWNER_SAME_USER, "owner_same_user", PC__FT_BOOL, 0)                \
   X(OTHER_NETNS, "other_netns", PC__FT_BOOL, 0)                        \
   X(OWNERS_KNOWN, "owners_known", PC__FT_BOOL, 0)                      \
   X(RANGES_KNOWN, "ranges_known", PC__FT_BOOL, 0)                      \
+  X(HOSTSTATE_STALE, "hoststate_stale", PC__FT_BOOL, 0)                \
   X(OWNER_STATE, "owner_state", PC__FT_STR, 0)                         \
   X(OWNER_KERNEL, "owner_kernel", PC__FT_BOOL, 0)                      \
   X(OWNER_ADDRESS, "owner_address", PC__FT_STR, 0)                     \

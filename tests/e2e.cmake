@@ -83,6 +83,17 @@ set(explain_hs --netsh-excluded ${demo}/netsh-excluded-tcp.txt --netsh-dynamic $
 pc_cli_case(explain_offline_httpsys 0 ${e2e}/explain-80-offline.expected - $<TARGET_FILE:portclash> ${explain_80})
 pc_cli_case(explain_offline_httpsys_json 0 ${e2e}/explain-80-offline-json.expected - $<TARGET_FILE:portclash>
   ${explain_80} --format json)
+# HTTP.sys: who is behind a PID 4 listener, from stored netsh http outputs in three languages
+# (reconstructed, see tests/e2e/httpsys/README.md): rules C07, C08, C09, C10 end to end.
+set(hsys ${e2e}/httpsys)
+set(hsys_in --netstat ${hsys}/netstat-ano.txt --tasklist ${hsys}/tasklist-svc.csv --netsh-http ${hsys}/servicestate-en.txt)
+pc_cli_case(analyze_httpsys_c07_to_c10_json 0 ${e2e}/analyze-httpsys-json.expected - $<TARGET_FILE:portclash> analyze
+  ${hsys}/binds.records ${hsys_in} --netsh-http ${hsys}/servicestate-de.txt --netsh-http ${hsys}/urlacl-fr.txt
+  --host e2e-host --format json)
+pc_cli_case(explain_offline_httpsys_owner_named 0 ${e2e}/explain-80-httpsys.expected - $<TARGET_FILE:portclash>
+  explain 80 ${hsys_in} --netsh-http ${hsys}/urlacl-fr.txt)
+pc_cli_case(analyze_bad_netsh_http_names_file_and_line 2 - "http_bad_port.txt:5: a URL without a valid port"
+  $<TARGET_FILE:portclash> analyze ${hsys}/binds.records --netsh-http ${CMAKE_CURRENT_SOURCE_DIR}/hoststate/data/http_bad_port.txt)
 pc_cli_case(explain_offline_udp_excluded_json 0 ${e2e}/explain-50010-udp-offline.expected - $<TARGET_FILE:portclash>
   ${explain_50010} --format json)
 pc_cli_case(explain_offline_udp_excluded 0 ${e2e}/explain-50010-udp-offline-text.expected - $<TARGET_FILE:portclash>

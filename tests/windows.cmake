@@ -48,6 +48,8 @@ if(WIN32)
   target_link_libraries(pc_service_driver PRIVATE pc_cli)
   pc_apply_warnings(pc_service_driver)
   pc_add_test(NAME test_win_service SOURCES windows/test_service_win.c LIBS advapi32)
+  # The service's decisions with the OS calls replaced (restarts, ACL checks).
+  pc_add_test(NAME test_win_service_supervise SOURCES windows/test_service_supervise.c LIBS pc_cli)
   add_dependencies(test_win_service pc_service_driver)
   set_tests_properties(test_win_service PROPERTIES RUN_SERIAL TRUE TIMEOUT 90)
   # Real Winsock conflicts between two sockets of one process (the cells of the sharing matrix
@@ -119,6 +121,11 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
     ${explain_hs} --format json)
   pc__wine_cli_case(analyze_bad_line_names_file_and_line 2 - "bad-line.records:2: event 1030 v0 has no property 'Bogus'"
     analyze ${e2e}/bad-line.records)
+  set(hsys ${e2e}/httpsys)
+  pc__wine_cli_case(analyze_httpsys_c07_to_c10_json 0 ${e2e}/analyze-httpsys-json.expected - analyze
+    ${hsys}/binds.records --netstat ${hsys}/netstat-ano.txt --tasklist ${hsys}/tasklist-svc.csv
+    --netsh-http ${hsys}/servicestate-en.txt --netsh-http ${hsys}/servicestate-de.txt
+    --netsh-http ${hsys}/urlacl-fr.txt --host e2e-host --format json)
   pc__wine_cli_case(rules_check_builtin 0 - - rules check)
   pc__wine_cli_case(help 0 - - --help)
   # The Windows rows of the option table: in monitor's help, refused with a clear message.

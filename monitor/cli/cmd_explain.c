@@ -146,6 +146,10 @@ static void render_facts(const pc_facts *f, const explain_extra *x, FILE *out) {
   if (x->n_all > x->n_conflicting)
     fprintf(out, "  %-17s %zu other socket(s) on the port do not conflict with this address\n", "",
             x->n_all - x->n_conflicting);
+  if (f->owner_url[0])
+    fprintf(out, "  %-17s %s (request queue %s%s%s)\n", "HTTP.sys URL", f->owner_url,
+            f->owner_queue[0] ? f->owner_queue : "unnamed", f->owner_service[0] ? ", service " : "",
+            f->owner_service);
   if (f->excluded)
     fprintf(out, "  %-17s %u-%u%s%s\n", "excluded range", f->excluded_start, f->excluded_end,
             f->excluded_administered ? " (administered)" : "",

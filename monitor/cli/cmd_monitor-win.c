@@ -16,6 +16,7 @@
 #include "monitor.h"
 #include "pc_error.h"
 #include "pc_schema_reconcile.h"
+#include "pc_service_win.h"
 
 typedef struct win_monitor {
   pc_etw_options etw;
@@ -33,6 +34,50 @@ typedef struct win_monitor {
   unsigned seen_count;
 } win_monitor;
 
+/* The service's monitor runs as SYSTEM: a rules folder, a log folder or a configuration that
+ * another account can change would let that account steer a SYSTEM process (which files it
+ * writes, rotates or deletes). Each is checked without following links (service_acl-win.c);
+ * one that fails is refused with exit 2 (the service does not retry that). */
+static int check_service_paths(const pc_monitor_options *o) {
+  const struct {
+    const char *what, *path;
+    bool parent; /* judge the folder (and the file when it exists) */
+  } items[] = {
+      {"configuration", o->run.config_path, false},
+      {"rules folder", o->run.rules_dir, false},
+      {"log file", o->run.sinks.log_path, true},
+  };
+  for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+    if (!items[i].path || !items[i].path[0]) continue;
+    wchar_t rel[MAX_PATH], full[MAX_PATH];
+    if (!MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, items[i].path, -1, rel, MAX_PATH) &&
+        !MultiByteToWideChar(CP_ACP, 0, items[i].path, -1, rel, MAX_PATH))
+      continue;
+    DWORD n = GetFullPathNameW(rel, MAX_PATH, full, NULL);
+    if (n == 0 || n >= MAX_PATH) continue;
+    char why[MAX_PATH * 3 + 200];
+    pc__trust t;
+    if (items[i].parent) {
+      t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+      if (t == PC_TRUST_MISSING) {
+        wchar_t *slash = wcsrchr(full, L'\\');
+        if (slash) *slash = L'\0';
+        if (slash && slash == full + 2) wcscat(full, L"\\");
+        t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+      }
+    } else {
+      t = pc__path_trusted(pc__service_acl_ops(), full, why, sizeof why);
+    }
+    if (t == PC_TRUST_OK || t == PC_TRUST_MISSING) continue; /* missing: the loader says so */
+    fprintf(stderr,
+            "portclash monitor: refusing the %s: %s\n"
+            "portclash monitor: the service runs as SYSTEM and never uses what other accounts can change\n",
+            items[i].what, why);
+    return PC_EXIT_USAGE;
+  }
+  return PC_EXIT_OK;
+}
+
 /* Parses the options (the option table, options.h) and translates the ETW source's own for it.
  * Returns PC_EXIT_OK to run, or the exit code to return at once (help, bad usage). */
 static int parse(int argc, char **argv, pc_monitor_options *mo, win_monitor *w, bool *help) {
@@ -48,12 +93,16 @@ static int parse(int argc, char **argv, pc_monitor_options *mo, win_monitor *w, 
   pc_etw_options_init(&w->etw);
   w->os_schemas = !all.no_os_schemas;
   char err[200];
-  if (pc_etw_options_apply(&w->etw, "--session", all.session, err, sizeof err) != PC_OK ||
+  if ((all.session && pc_etw_options_apply(&w->etw, "--session", all.session, err, sizeof err) != PC_OK) ||
       pc_etw_options_apply(&w->etw, "--stale", stale[all.stale], err, sizeof err) != PC_OK ||
       (all.record && pc_etw_options_apply(&w->etw, "--record", all.record, err, sizeof err) != PC_OK)) {
     fprintf(stderr, "portclash monitor: %s\n", err);
     return PC_EXIT_USAGE;
   }
+  if (all.etw_queue) w->etw.queue_capacity = (uint32_t)all.etw_queue;
+  /* After --session: the service's name applies only when none was chosen. */
+  if (all.service_child) pc_etw_options_apply(&w->etw, "--service-child", NULL, err, sizeof err);
+  if (w->etw.service_child) return check_service_paths(mo);
   return PC_EXIT_OK;
 }
 

@@ -45,6 +45,18 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
               hserr);
       hs = NULL;
     }
+    /* Where reading the state is slow (netsh on Windows), a worker re-reads it on its own
+     * wall-clock schedule (every --watch-poll seconds, and at once after a reservation event),
+     * so the loop only ever installs finished snapshots. Elsewhere: PC_ENOTSUP, nothing to do. */
+    pc_hoststate_bg_options bg = {0};
+    bg.refresh_ms =
+        o->run.watch_poll > 0 ? (uint32_t)(o->run.watch_poll / (PC_TIME_TICKS_PER_SEC / 1000)) : 30000;
+    if (hs) {
+      int brc = pc_hoststate_start_background(hs, &bg);
+      if (brc != PC_OK && brc != PC_ENOTSUP)
+        fprintf(stderr, "portclash monitor: note: no background host-state refresh: %s\n",
+                pc_hoststate_error(hs));
+    }
     o->run.sinks.status_interval_ms = o->status_seconds * 1000u;
     /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
      * list is on (learned ports unless --no-learn) and kept in the state directory. */

@@ -66,6 +66,8 @@ typedef struct pc_options {
   int stale;                /* index into {stop, attach, fail} (Windows) */
   const char *session;      /* --session NAME (Windows) */
   const char *record;       /* --record FILE.etl (Windows); NULL = none */
+  unsigned etw_queue;       /* --etw-queue RECORDS (Windows); 0 = the source's default */
+  bool service_child;       /* --service-child: the monitor of `portclash service run` (Windows) */
   pc_time status, duration; /* --status, --duration; 0 = never / until stopped */
   /* selftest (and json: --json) */
   pc_time timeout;        /* --timeout SECONDS: how long to wait for each finding */

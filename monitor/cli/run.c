@@ -113,8 +113,10 @@ void pc_finding_output_event(pc_finding_output *fo, const pc_event *ev) {
 
 void pc_finding_output_poll(pc_finding_output *fo, pc_time now, bool force) {
   if (!fo->watcher || !fo->hoststate) return;
+  /* Also when a background host state finished a snapshot: a range reserved since the last
+   * poll is reported as soon as it is known, not one poll interval later. */
   bool due = force || fo->last_poll == PC_TIME_UNKNOWN || pc_watcher_ranges_stale(fo->watcher) ||
-             now - fo->last_poll >= fo->poll_every;
+             now - fo->last_poll >= fo->poll_every || pc_hoststate_update_pending(fo->hoststate);
   if (!due) return;
   fo->last_poll = now;
   pc_watcher_poll(fo->watcher, fo->hoststate, now);

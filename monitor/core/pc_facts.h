@@ -42,6 +42,11 @@ typedef struct pc_facts {
    * analysis without netsh output). */
   bool ranges_known; /* excluded ranges were read */
   bool owners_known; /* the table of sockets and owners was read */
+  /* Live Windows: the ranges come from a snapshot taken hoststate_age_s seconds ago by the
+   * background worker; hoststate_stale when that is longer than its refresh interval (netsh
+   * slow or failing): a range reserved since may be missing. */
+  bool hoststate_stale;
+  uint32_t hoststate_age_s;
 
   /* Who holds the port now (the first matching owner). */
   bool owner_known;
@@ -50,9 +55,13 @@ typedef struct pc_facts {
   char owner_path[PC_PATH_MAX];
   char owner_service[PC_NAME_MAX];
   char owner_user[PC_NAME_MAX];
-  uint8_t owner_state; /* pc_owner_state */
-  bool owner_kernel;   /* PID 4 / System: HTTP.sys, SMB, WinNAT */
-  pc_addr owner_addr;  /* the owner's local address */
+  /* HTTP.sys (owner_kernel): the URL registered on the port (netsh http show servicestate, or a
+   * urlacl reservation); owner_service then names the service behind its request queue. */
+  char owner_url[256];
+  char owner_queue[PC_NAME_MAX]; /* the request queue's name ("" unnamed or unknown) */
+  uint8_t owner_state;           /* pc_owner_state */
+  bool owner_kernel;             /* PID 4 / System: HTTP.sys, SMB, WinNAT */
+  pc_addr owner_addr;            /* the owner's local address */
   uint32_t owner_sockopts;
   uint32_t owner_sockopts_known;
 

@@ -110,6 +110,34 @@ const char *pc_hoststate_error(const pc_hoststate *hs) {
   return hs->error;
 }
 
+static pc_hoststate_bg_options bg_override;
+static bool bg_override_set;
+
+void pc__hoststate_set_bg_override(const pc_hoststate_bg_options *o) {
+  bg_override_set = o != NULL;
+  if (o) bg_override = *o;
+}
+
+int pc_hoststate_start_background(pc_hoststate *hs, const pc_hoststate_bg_options *o) {
+  if (!hs->ops->start_background) return PC_ENOTSUP;
+  pc_hoststate_bg_options m;
+  memset(&m, 0, sizeof m);
+  if (o) m = *o;
+  if (bg_override_set) {
+    if (bg_override.refresh_ms) m.refresh_ms = bg_override.refresh_ms;
+    if (bg_override.tick_ms) m.tick_ms = bg_override.tick_ms;
+    if (bg_override.now_ms) {
+      m.now_ms = bg_override.now_ms;
+      m.clock_ctx = bg_override.clock_ctx;
+    }
+  }
+  return hs->ops->start_background(hs, hs->impl, &m);
+}
+
+bool pc_hoststate_update_pending(pc_hoststate *hs) {
+  return hs && hs->ops->pending && hs->ops->pending(hs->impl);
+}
+
 int pc_hoststate_refresh(pc_hoststate *hs) {
   hs->error[0] = '\0';
   return hs->ops->refresh ? hs->ops->refresh(hs, hs->impl) : PC_OK;
@@ -306,8 +334,6 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
-  facts->ranges_known = hs->excluded_known;
-  facts->owners_known = hs->owners_known;
   hs->error[0] = '\0';
 
   if (a->pid_known) {
@@ -372,6 +398,27 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
       facts->owner_addr = o->local;
       break;
     }
+    /* A kernel holder on Windows is most often HTTP.sys: name the URL, its request queue and the
+     * service behind it, so that the HTTP.sys rules can say which one to stop. */
+    const pc_http_reg *regs = NULL;
+    size_t n_regs = facts->owner_kernel && hs->ops->http_regs ? hs->ops->http_regs(hs->impl, &regs) : 0;
+    const pc_http_reg *reg = n_regs ? pc_http_reg_find(regs, n_regs, port) : NULL;
+    if (reg) {
+      copy_str(facts->owner_url, sizeof facts->owner_url, reg->url);
+      copy_str(facts->owner_queue, sizeof facts->owner_queue, reg->queue);
+      /* The queue's process names the service (tasklist /svc, or the service list live);
+       * failing that, the image or the URL says who registered it. */
+      char svc[PC_NAME_MAX] = "";
+      for (uint8_t k = 0; k < reg->n_pids && !svc[0]; k++) {
+        pc_process_info pi;
+        if (reg->pids[k] != 0 && pc_hoststate_process(hs, reg->pids[k], &pi) == PC_OK)
+          snprintf(svc, sizeof svc, "%s", pi.service);
+      }
+      const char *known = pc_http_reg_known_service(reg);
+      if (!svc[0] && known) snprintf(svc, sizeof svc, "%s", known);
+      /* "System" says nothing the owner_kernel flag does not: the service is what matters. */
+      if (svc[0]) snprintf(facts->owner_service, sizeof facts->owner_service, "%s", svc);
+    }
     pc_port_range r;
     if (pc_hoststate_find_excluded(hs, proto, family, port, &r)) {
       facts->excluded = true;
@@ -382,6 +429,14 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   }
 
   hs->view_pid = 0;
+  /* After the owner lookup: a background back end installs its newest snapshot there. */
+  facts->ranges_known = hs->excluded_known;
+  facts->owners_known = hs->owners_known;
+  uint64_t age = 0, interval = 0;
+  if (hs->ops->snapshot_age && hs->ops->snapshot_age(hs->impl, &age, &interval)) {
+    facts->hoststate_age_s = (uint32_t)(age / 1000);
+    facts->hoststate_stale = interval && age > interval;
+  }
   pc_dynamic_range d;
   if (pc_hoststate_find_dynamic(hs, proto, family, &d)) {
     facts->dynamic_known = true;

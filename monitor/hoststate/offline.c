@@ -20,12 +20,14 @@ typedef struct offline {
   size_t n_sockets;
   pc_process_row *procs; /* sorted by pid, one row per pid */
   size_t n_procs;
+  pc_http_reg *http; /* netsh http servicestate / urlacl registrations, in file order */
+  size_t n_http;
 } offline;
 
 /* ---- the files given (their options are rows of the CLI's option table) ---------------- */
 
 bool pc_hoststate_offline_empty(const pc_hoststate_offline_files *f) {
-  return f->n_netsh_excluded + f->n_netsh_dynamic + f->n_netstat + f->n_tasklist == 0;
+  return f->n_netsh_excluded + f->n_netsh_dynamic + f->n_netstat + f->n_tasklist + f->n_netsh_http == 0;
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -185,7 +187,14 @@ static void off_destroy(void *impl) {
   free(o->dynamic);
   free(o->sockets);
   free(o->procs);
+  free(o->http);
   free(o);
+}
+
+static size_t off_http_regs(void *impl, const pc_http_reg **out) {
+  offline *o = impl;
+  *out = o->http;
+  return o->n_http;
 }
 
 static const pc__hoststate_ops k_offline_ops = {
@@ -197,6 +206,7 @@ static const pc__hoststate_ops k_offline_ops = {
     .process = off_process,
     .test_bind = NULL,
     .destroy = off_destroy,
+    .http_regs = off_http_regs,
 };
 
 int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hoststate **out, char *err,
@@ -213,16 +223,18 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
   pc_process_row *procs = NULL;
   size_t n_procs = 0;
   int rc = PC_OK;
-  /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist */
-  for (int kind = 0; kind < 4 && rc == PC_OK; kind++) {
+  /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist, 4 netsh http */
+  for (int kind = 0; kind < 5 && rc == PC_OK; kind++) {
     const char *const *list = kind == 0   ? files->netsh_excluded
                               : kind == 1 ? files->netsh_dynamic
                               : kind == 2 ? files->netstat
-                                          : files->tasklist;
+                              : kind == 3 ? files->tasklist
+                                          : files->netsh_http;
     size_t count = kind == 0   ? files->n_netsh_excluded
                    : kind == 1 ? files->n_netsh_dynamic
                    : kind == 2 ? files->n_netstat
-                               : files->n_tasklist;
+                   : kind == 3 ? files->n_tasklist
+                               : files->n_netsh_http;
     for (size_t i = 0; i < count && rc == PC_OK; i++) {
       uint8_t proto = 0, family = 0;
       const char *path = kind <= 1 ? take_hints(list[i], &proto, &family) : list[i];
@@ -248,6 +260,10 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
           rc = pc_netstat_parse(data, len, path, (pc_owner_row **)&rows, &n, err, errcap);
           if (rc == PC_OK)
             rc = pc_vec_append((void **)&o->sockets, &o->n_sockets, rows, n, sizeof(pc_owner_row));
+          break;
+        case 4:
+          rc = pc_netsh_http_parse(data, len, path, (pc_http_reg **)&rows, &n, err, errcap);
+          if (rc == PC_OK) rc = pc_vec_append((void **)&o->http, &o->n_http, rows, n, sizeof(pc_http_reg));
           break;
         default:
           rc = pc_tasklist_parse(data, len, path, (pc_process_row **)&rows, &n, err, errcap);

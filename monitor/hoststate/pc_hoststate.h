@@ -47,6 +47,8 @@ typedef struct pc_hoststate_offline_files {
   size_t n_netstat;
   const char *tasklist[PC_HOSTSTATE_MAX_FILES];
   size_t n_tasklist;
+  const char *netsh_http[PC_HOSTSTATE_MAX_FILES]; /* --netsh-http: servicestate / urlacl */
+  size_t n_netsh_http;
 } pc_hoststate_offline_files;
 
 /* True when no offline file was given. */
@@ -181,6 +183,37 @@ bool pc_hoststate_linux_get_stats(const pc_hoststate *hs, pc_hoststate_linux_sta
 const char *pc_owner_state_name(uint8_t state); /* "LISTEN", "UDP", ... */
 const char *pc_proto_name(uint8_t proto);       /* "tcp", "udp", "any" */
 
+/* ---- background refresh (live Windows) -------------------------------------------------- */
+
+/* Where reading the state is slow (netsh runs for seconds on a busy Windows host), a worker
+ * thread re-reads it on its own schedule, independent of how many events arrive, and the
+ * calls above only ever install the newest snapshot it finished: the thread that consumes
+ * events never waits for netsh or IP Helper. pc_hoststate_refresh then asks the worker for a
+ * new snapshot at once (a reservation event) and installs one that is ready. */
+typedef struct pc_hoststate_bg_options {
+  uint32_t refresh_ms; /* re-read ranges, HTTP.sys and bound sockets this often; 0 = 30000 */
+  uint32_t tick_ms;    /* look at the clock and re-read the socket tables this often; 0 = 1000 */
+  /* The schedule's clock in milliseconds; NULL = the system's monotonic clock. Tests give a
+   * simulated one. */
+  uint64_t (*now_ms)(void *ctx);
+  void *clock_ctx;
+} pc_hoststate_bg_options;
+
+/* Starts the worker (o NULL = defaults). PC_ENOTSUP for back ends that read fast enough on
+ * the caller's thread (Linux /proc, offline files): then nothing changes. */
+int pc_hoststate_start_background(pc_hoststate *hs, const pc_hoststate_bg_options *o);
+
+/* True when the worker finished a snapshot that is not installed yet: the caller's periodic
+ * work should run now (pc_hoststate_refresh installs it). Never blocks. */
+bool pc_hoststate_update_pending(pc_hoststate *hs);
+
+/* For tests: options merged into every pc_hoststate_start_background (NULL = none), and (Windows)
+ * the function that runs netsh / netstat instead of the real tools; tool is "netsh" or
+ * "netstat", args as on the command line; returns the output (malloc'ed) or NULL. */
+void pc__hoststate_set_bg_override(const pc_hoststate_bg_options *o);
+typedef char *(*pc_hoststate_tool_fn)(void *ctx, const char *tool, const char *args, size_t *len);
+void pc__hoststate_set_tool_runner(pc_hoststate_tool_fn fn, void *ctx);
+
 /* ---- for back ends only (module-internal) ---------------------------------------------- */
 
 /* What a back end provides. impl is the back end's own state. */
@@ -206,6 +239,15 @@ typedef struct pc__hoststate_ops {
   /* The account name of a numeric user id (Linux uid), for a process that is already gone
    * when only the live source saw its uid. May be NULL. */
   int (*user_name)(void *impl, uint32_t uid, char *buf, size_t cap);
+  /* Windows: the HTTP.sys registrations known (netsh http show servicestate / urlacl),
+   * borrowed until the next refresh. May be NULL (none). */
+  size_t (*http_regs)(void *impl, const pc_http_reg **out);
+  /* Background refresh (see above). May be NULL. */
+  int (*start_background)(pc_hoststate *hs, void *impl, const pc_hoststate_bg_options *o);
+  bool (*pending)(void *impl);
+  /* Age of the installed ranges snapshot and the refresh interval, in ms; false when the back
+   * end has no schedule. May be NULL. */
+  bool (*snapshot_age)(void *impl, uint64_t *age_ms, uint64_t *interval_ms);
 } pc__hoststate_ops;
 
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for

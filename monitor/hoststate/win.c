@@ -20,6 +20,11 @@
  * catches those). PID 4 is the kernel (System): HTTP.sys, SMB, WinNAT. A table is kept for
  * CACHE_TTL_MS, so a burst of failures fetches it once; refresh drops the cache.
  *
+ * HTTP.sys: a PID 4 listener is named by `netsh http show servicestate view=requestq
+ * verbose=no` (request queues, their processes and URLs) and `netsh http show urlacl`
+ * (reservations), run at each refresh and parsed by shape (pc_netsh_http_parse), so
+ * pc_hoststate_enrich can fill owner_url / owner_queue / owner_service.
+ *
  * Processes: OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION) + QueryFullProcessImageNameW for
  * the image path (UTF-8 out) and the token's user; processes that cannot be opened (other
  * users' without elevation, protected ones) still get their image name from a Toolhelp
@@ -58,12 +63,49 @@ typedef struct table_cache {
   bool valid;
 } table_cache;
 
+/* What the slow tools say: ranges (netsh int), HTTP.sys (netsh http) and the TCP sockets of
+ * `netstat -qno` (for the bound ones the IP Helper tables do not list). */
+typedef struct ranges_snap {
+  pc_port_range *excl; /* handed to the handle when installed */
+  size_t n_excl;
+  pc_dynamic_range *dyn; /* likewise */
+  size_t n_dyn;
+  bool excl_ok;
+  pc_http_reg *http;
+  size_t n_http;
+  pc_owner_row *qrows;
+  size_t n_qrows;
+  uint64_t taken_ms; /* the schedule's clock when it was started */
+  char why[PC_HOSTSTATE_ERR_MAX];
+  bool nomem;
+} ranges_snap;
+
+/* The IP Helper tables and the service list, read by the worker in background mode. */
+typedef struct tables_snap {
+  void *buf[4]; /* tcp4, tcp6, udp4, udp6; NULL when that family failed or has no stack */
+  ENUM_SERVICE_STATUS_PROCESSW *services;
+  DWORD n_services;
+} tables_snap;
+
 typedef struct win_hs {
-  table_cache tables[4]; /* tcp4, tcp6, udp4, udp6 */
+  table_cache tables[4]; /* tcp4, tcp6, udp4, udp6 (on-demand mode) */
   ENUM_SERVICE_STATUS_PROCESSW *services;
   DWORD n_services;
   ULONGLONG services_at_ms;
   bool services_valid;
+  ranges_snap *cur;        /* installed: http and qrows are read from here */
+  tables_snap *cur_tables; /* installed (background mode) */
+
+  /* Background mode: the worker fills pending / pending_tables, the consumer installs them. */
+  bool bg;
+  pc_hoststate_bg_options o;
+  HANDLE thread, wake;
+  SRWLOCK lock;
+  ranges_snap *pending;        /* under lock */
+  tables_snap *pending_tables; /* under lock */
+  bool requested, stop;        /* under lock */
+  volatile LONG tables_wanted; /* the consumer looked up sockets since the last table read */
+  uint64_t last_start_ms;      /* worker only */
 } win_hs;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -94,22 +136,50 @@ static void narrow(char *dst, size_t cap, const wchar_t *src) {
   }
 }
 
-/* ---- netsh ---------------------------------------------------------------------------------- */
+/* ---- netsh, netstat ------------------------------------------------------------------------- */
 
-/* Runs "%SystemRoot%\System32\netsh.exe ARGS" and returns its standard output (and error) in a
- * new buffer, at most NETSH_MAX_BYTES, within NETSH_TIMEOUT_MS. NULL when it cannot be run,
- * times out (it is then terminated), exits with a non-zero status or prints nothing. */
+static pc_hoststate_tool_fn g_tool;
+static void *g_tool_ctx;
+/* Set by a closing handle: a tool still running is terminated at once. */
+static volatile LONG g_cancel;
+
+void pc__hoststate_set_tool_runner(pc_hoststate_tool_fn fn, void *ctx) {
+  g_tool = fn;
+  g_tool_ctx = ctx;
+}
+
+static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len);
+
+/* Runs tool ("netsh" or "netstat") with args through the test hook or for real. */
+static char *run_tool(const wchar_t *tool, const wchar_t *args, size_t *len) {
+  if (g_tool) {
+    char t[32], a[256];
+    narrow(t, sizeof t, tool);
+    narrow(a, sizeof a, args);
+    return g_tool(g_tool_ctx, t, a, len);
+  }
+  return run_exe(tool, args, len);
+}
+
 static char *run_netsh(const wchar_t *args, size_t *len) {
+  return run_tool(L"netsh", args, len);
+}
+
+/* Runs "%SystemRoot%\System32\EXE.exe ARGS" and returns its standard output (and error) in a
+ * new buffer, at most NETSH_MAX_BYTES, within NETSH_TIMEOUT_MS. NULL when it cannot be run,
+ * times out or is cancelled (it is then terminated), exits with a non-zero status or prints
+ * nothing. */
+static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len) {
   wchar_t sysdir[MAX_PATH];
   UINT sl = GetSystemDirectoryW(sysdir, MAX_PATH);
   if (sl == 0 || sl >= MAX_PATH) return NULL;
   wchar_t cmd[MAX_PATH + 128];
   /* The quoted absolute path as argv[0]: CreateProcessW with lpApplicationName set does not
    * search PATH or the current directory. */
-  _snwprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\\netsh.exe\" %ls", sysdir, args);
+  _snwprintf(cmd, sizeof cmd / sizeof cmd[0], L"\"%ls\\%ls.exe\" %ls", sysdir, exe, args);
   cmd[sizeof cmd / sizeof cmd[0] - 1] = L'\0';
   wchar_t app[MAX_PATH + 16];
-  _snwprintf(app, sizeof app / sizeof app[0], L"%ls\\netsh.exe", sysdir);
+  _snwprintf(app, sizeof app / sizeof app[0], L"%ls\\%ls.exe", sysdir, exe);
   app[sizeof app / sizeof app[0] - 1] = L'\0';
 
   SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
@@ -144,7 +214,7 @@ static char *run_netsh(const wchar_t *args, size_t *len) {
       break;
     }
     if (avail == 0) {
-      if (GetTickCount64() >= deadline) {
+      if (GetTickCount64() >= deadline || g_cancel) {
         failed = true;
         break;
       }
@@ -196,11 +266,20 @@ static char *run_netsh(const wchar_t *args, size_t *len) {
   return buf;
 }
 
-static int win_refresh(pc_hoststate *hs, void *impl) {
-  win_hs *w = impl;
-  for (int i = 0; i < 4; i++) w->tables[i].valid = false;
-  w->services_valid = false;
+static void ranges_snap_free(ranges_snap *r) {
+  if (!r) return;
+  free(r->excl);
+  free(r->dyn);
+  free(r->http);
+  free(r->qrows);
+  free(r);
+}
 
+/* Runs the slow tools: netsh for the ranges and HTTP.sys, netstat -qno for bound TCP sockets.
+ * Any thread; touches no handle. NULL only when out of memory before anything was read. */
+static ranges_snap *read_ranges(void) {
+  ranges_snap *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
   static const struct {
     const wchar_t *args;
     uint8_t proto, family;
@@ -215,19 +294,15 @@ static int win_refresh(pc_hoststate *hs, void *impl) {
       {L"int ipv4 show dynamicport tcp", PC_PROTO_TCP, PC_AF_INET, true},
       {L"int ipv4 show dynamicport udp", PC_PROTO_UDP, PC_AF_INET, true},
   };
-  pc_port_range *excl = NULL;
-  pc_dynamic_range *dyn = NULL;
-  size_t n_excl = 0, n_dyn = 0;
-  bool excl_ok = true;
-  char why[PC_HOSTSTATE_ERR_MAX] = "";
-  for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+  r->excl_ok = true;
+  for (size_t i = 0; i < sizeof runs / sizeof runs[0] && !r->nomem; i++) {
     size_t len = 0;
     char *out = run_netsh(runs[i].args, &len);
     char origin[96], err[PC_HOSTSTATE_ERR_MAX];
     snprintf(origin, sizeof origin, "netsh %ls", runs[i].args);
     if (!out) {
-      if (!why[0]) snprintf(why, sizeof why, "%s: no output", origin);
-      if (!runs[i].dynamic) excl_ok = false;
+      if (!r->why[0]) snprintf(r->why, sizeof r->why, "%s: no output", origin);
+      if (!runs[i].dynamic) r->excl_ok = false;
       continue;
     }
     void *rows = NULL;
@@ -238,34 +313,137 @@ static int win_refresh(pc_hoststate *hs, void *impl) {
                                                        (pc_port_range **)&rows, &n, err, sizeof err);
     free(out);
     if (rc == PC_ENOMEM) {
-      free(excl);
-      free(dyn);
-      return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+      r->nomem = true;
+      break;
     }
     if (rc != PC_OK) {
-      if (!why[0]) snprintf(why, sizeof why, "%s", err);
-      if (!runs[i].dynamic) excl_ok = false;
+      if (!r->why[0]) snprintf(r->why, sizeof r->why, "%s", err);
+      if (!runs[i].dynamic) r->excl_ok = false;
       continue;
     }
-    bool ok = (runs[i].dynamic ? pc_vec_append((void **)&dyn, &n_dyn, rows, n, sizeof *dyn)
-                               : pc_vec_append((void **)&excl, &n_excl, rows, n, sizeof *excl)) == PC_OK;
-    if (!ok) {
-      free(excl);
-      free(dyn);
-      return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
-    }
+    bool ok =
+        (runs[i].dynamic ? pc_vec_append((void **)&r->dyn, &r->n_dyn, rows, n, sizeof *r->dyn)
+                         : pc_vec_append((void **)&r->excl, &r->n_excl, rows, n, sizeof *r->excl)) == PC_OK;
+    if (!ok) r->nomem = true;
   }
-  if (why[0]) {
+  /* HTTP.sys: who is behind a PID 4 listener. The request queue view with its processes, and
+   * the reservations (urlacl) for URLs nobody serves yet; parsed by shape (any language). */
+  static const wchar_t *const http_runs[] = {L"http show servicestate view=requestq verbose=no",
+                                             L"http show urlacl"};
+  for (size_t i = 0; i < sizeof http_runs / sizeof http_runs[0] && !r->nomem; i++) {
+    size_t len = 0;
+    char *out = run_netsh(http_runs[i], &len);
+    if (!out) continue; /* no HTTP.sys information: the rules stay generic (C06) */
+    char origin[96], err[PC_HOSTSTATE_ERR_MAX];
+    snprintf(origin, sizeof origin, "netsh %ls", http_runs[i]);
+    pc_http_reg *rows = NULL;
+    size_t n = 0;
+    if (pc_netsh_http_parse(out, len, origin, &rows, &n, err, sizeof err) == PC_OK &&
+        pc_vec_append((void **)&r->http, &r->n_http, rows, n, sizeof *r->http) != PC_OK)
+      r->nomem = true;
+    free(out);
+  }
+  /* TCP sockets that are bound but neither listening nor connected are not in
+   * GetExtendedTcpTable, yet they block a bind (etw-facts.md section 6): netstat -q lists them. */
+  static const wchar_t *const q_runs[] = {L"-qno -p TCP", L"-qno -p TCPv6"};
+  for (size_t i = 0; i < sizeof q_runs / sizeof q_runs[0] && !r->nomem; i++) {
+    size_t len = 0;
+    char *out = run_tool(L"netstat", q_runs[i], &len);
+    if (!out) continue;
+    char err[PC_HOSTSTATE_ERR_MAX];
+    pc_owner_row *rows = NULL;
+    size_t n = 0, keep = 0;
+    if (pc_netstat_parse(out, len, "netstat -qno", &rows, &n, err, sizeof err) == PC_OK) {
+      /* Only what may be a bound socket: BOUND in English, and rows whose state word is not
+       * known (the parser calls those LISTEN when the foreign address is the wildcard);
+       * win_sockets keeps the latter only where the table has no listener. */
+      for (size_t k = 0; k < n; k++)
+        if (rows[k].proto == PC_PROTO_TCP &&
+            (rows[k].state == PC_OWNER_STATE_BOUND || rows[k].state == PC_OWNER_STATE_LISTEN))
+          rows[keep++] = rows[k];
+      if (pc_vec_append((void **)&r->qrows, &r->n_qrows, rows, keep, sizeof *r->qrows) != PC_OK)
+        r->nomem = true;
+    }
+    free(out);
+  }
+  return r;
+}
+
+/* Makes r the installed snapshot: the ranges go to the handle, the rest stays in r. */
+static int install_ranges(pc_hoststate *hs, win_hs *w, ranges_snap *r) {
+  if (r->nomem) {
+    ranges_snap_free(r);
+    return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+  }
+  if (r->why[0]) {
     /* Once per process: `monitor` refreshes on every reservation event. */
     static LONG said;
     if (InterlockedExchange(&said, 1) == 0)
       fprintf(stderr,
               "portclash: note: the port ranges are unknown (%s); nothing is said about excluded%s ranges\n",
-              why, n_dyn ? "" : " or dynamic");
+              r->why, r->n_dyn ? "" : " or dynamic");
   }
-  pc__hoststate_set_ranges(hs, excl, n_excl, dyn, n_dyn, false, 0);
-  pc__hoststate_set_known(hs, excl_ok, true);
+  pc__hoststate_set_ranges(hs, r->excl, r->n_excl, r->dyn, r->n_dyn, false, 0);
+  pc__hoststate_set_known(hs, r->excl_ok, true);
+  r->excl = NULL;
+  r->dyn = NULL;
+  ranges_snap_free(w->cur);
+  w->cur = r;
   return PC_OK;
+}
+
+static void tables_snap_free(tables_snap *t) {
+  if (!t) return;
+  for (int i = 0; i < 4; i++) free(t->buf[i]);
+  free(t->services);
+  free(t);
+}
+
+static uint64_t bg_now(const win_hs *w) {
+  return w->o.now_ms ? w->o.now_ms(w->o.clock_ctx) : (uint64_t)GetTickCount64();
+}
+
+/* Background mode: installs what the worker finished (never waits for it). */
+static void install_pending(pc_hoststate *hs, win_hs *w) {
+  if (!w->bg) return;
+  AcquireSRWLockExclusive(&w->lock);
+  ranges_snap *r = w->pending;
+  tables_snap *t = w->pending_tables;
+  w->pending = NULL;
+  w->pending_tables = NULL;
+  ReleaseSRWLockExclusive(&w->lock);
+  if (t) {
+    tables_snap_free(w->cur_tables);
+    w->cur_tables = t;
+  }
+  if (r) install_ranges(hs, w, r);
+}
+
+static int win_refresh(pc_hoststate *hs, void *impl) {
+  win_hs *w = impl;
+  if (w->bg) {
+    /* Never waits: installs a finished snapshot, or asks the worker for one now (a reservation
+     * event) unless the installed one was started less than a second ago. */
+    AcquireSRWLockExclusive(&w->lock);
+    bool have = w->pending != NULL;
+    ReleaseSRWLockExclusive(&w->lock);
+    if (have) {
+      install_pending(hs, w);
+      return PC_OK;
+    }
+    if (!w->cur || bg_now(w) - w->cur->taken_ms >= 1000) {
+      AcquireSRWLockExclusive(&w->lock);
+      w->requested = true;
+      ReleaseSRWLockExclusive(&w->lock);
+      SetEvent(w->wake);
+    }
+    return PC_OK;
+  }
+  for (int i = 0; i < 4; i++) w->tables[i].valid = false;
+  w->services_valid = false;
+  ranges_snap *r = read_ranges();
+  if (!r) return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+  return install_ranges(hs, w, r);
 }
 
 /* ---- sockets -------------------------------------------------------------------------------- */
@@ -285,16 +463,10 @@ static uint8_t tcp_state(DWORD st) {
   }
 }
 
-/* Fetches (or reuses) table i: 0 tcp4, 1 tcp6, 2 udp4, 3 udp6. PC_OK with *out NULL when the
- * family has no stack (no IPv6); an error is recorded in the handle. */
-static int get_table(pc_hoststate *hs, win_hs *w, int i, const void **out) {
-  table_cache *c = &w->tables[i];
-  ULONGLONG now = GetTickCount64();
+/* Reads table i: 0 tcp4, 1 tcp6, 2 udp4, 3 udp6, into *out (malloc'ed; NULL when the family
+ * has no stack). Any thread. PC_OK, PC_ENOMEM, or PC_EIO with *os_err set. */
+static int fetch_table(int i, void **out, DWORD *os_err) {
   *out = NULL;
-  if (c->valid && now - c->at_ms < CACHE_TTL_MS) {
-    *out = c->buf;
-    return PC_OK;
-  }
   ULONG af = i % 2 ? AF_INET6 : AF_INET;
   DWORD size = 0, rc = ERROR_INSUFFICIENT_BUFFER;
   void *buf = NULL;
@@ -305,17 +477,44 @@ static int get_table(pc_hoststate *hs, win_hs *w, int i, const void **out) {
       free(buf);
       size += size / 4 + 1024; /* room for sockets opened meanwhile */
       buf = malloc(size);
-      if (!buf) return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+      if (!buf) return PC_ENOMEM;
     }
   }
   if (rc != NO_ERROR) {
     free(buf);
     /* No IPv6 stack: an empty answer for that family, not an error. */
     if (af == AF_INET6 && (rc == ERROR_NOT_SUPPORTED || rc == ERROR_INVALID_PARAMETER)) return PC_OK;
-    return pc__hoststate_fail(hs, PC_EIO, "%s (IPv%d) failed: error %lu",
-                              i < 2 ? "GetExtendedTcpTable" : "GetExtendedUdpTable", af == AF_INET6 ? 6 : 4,
-                              (unsigned long)rc);
+    *os_err = rc;
+    return PC_EIO;
   }
+  *out = buf;
+  return PC_OK;
+}
+
+/* Table i for a lookup: in background mode the worker's newest copy (never a call to IP
+ * Helper here), otherwise fetched, or reused within CACHE_TTL_MS. PC_OK with *out NULL when the
+ * family has no stack (no IPv6); an error is recorded in the handle. */
+static int get_table(pc_hoststate *hs, win_hs *w, int i, const void **out) {
+  *out = NULL;
+  if (w->bg) {
+    InterlockedExchange(&w->tables_wanted, 1);
+    if (w->cur_tables) *out = w->cur_tables->buf[i];
+    return PC_OK;
+  }
+  table_cache *c = &w->tables[i];
+  ULONGLONG now = GetTickCount64();
+  if (c->valid && now - c->at_ms < CACHE_TTL_MS) {
+    *out = c->buf;
+    return PC_OK;
+  }
+  void *buf = NULL;
+  DWORD os_err = 0;
+  int rc = fetch_table(i, &buf, &os_err);
+  if (rc == PC_ENOMEM) return pc__hoststate_fail(hs, PC_ENOMEM, "out of memory");
+  if (rc != PC_OK)
+    return pc__hoststate_fail(hs, PC_EIO, "%s (IPv%d) failed: error %lu",
+                              i < 2 ? "GetExtendedTcpTable" : "GetExtendedUdpTable", i % 2 ? 6 : 4,
+                              (unsigned long)os_err);
   free(c->buf);
   c->buf = buf;
   c->at_ms = now;
@@ -339,10 +538,15 @@ static void set_v6(pc_addr *a, const UCHAR bytes[16], DWORD scope, DWORD port_dw
   a->port = ntohs((u_short)(port_dw & 0xFFFF));
 }
 
+static bool same_endpoint(const pc_addr *a, const pc_addr *b) {
+  return a->family == b->family && a->port == b->port && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}
+
 static int win_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
                        size_t cap, size_t *n) {
   win_hs *w = impl;
   *n = 0;
+  install_pending(hs, w);
   int base = proto == PC_PROTO_UDP ? 2 : 0;
   for (int fam = 0; fam < 2; fam++) {
     const void *t;
@@ -402,6 +606,23 @@ static int win_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t por
       }
     }
   }
+  /* Bound TCP sockets from netstat -qno: BOUND rows, and rows the table has no listener for
+   * (a translated state word the parser did not know). Both block a bind like a listener. */
+  if (proto != PC_PROTO_UDP && w->cur) {
+    size_t table_rows = *n < cap ? *n : cap;
+    for (size_t i = 0; i < w->cur->n_qrows; i++) {
+      const pc_owner_row *q = &w->cur->qrows[i];
+      if (q->local.port != port) continue;
+      bool listed = false;
+      for (size_t k = 0; k < table_rows && !listed; k++)
+        listed = rows[k].proto == PC_PROTO_TCP && same_endpoint(&rows[k].local, &q->local) &&
+                 (rows[k].state == PC_OWNER_STATE_LISTEN || q->state == PC_OWNER_STATE_LISTEN);
+      if (listed) continue;
+      pc_owner_row b = *q;
+      b.state = PC_OWNER_STATE_BOUND;
+      pc__hoststate_keep_row(rows, cap, n, &b);
+    }
+  }
   return PC_OK;
 }
 
@@ -448,43 +669,60 @@ static bool snapshot_name(uint32_t pid, char *out, size_t cap) {
   return found;
 }
 
-/* Services of pid, "A,B" (as tasklist /svc), from a cached EnumServicesStatusExW list. */
-static void services_of(win_hs *w, uint32_t pid, char *out, size_t cap) {
-  ULONGLONG now = GetTickCount64();
-  if (!w->services_valid || now - w->services_at_ms >= CACHE_TTL_MS) {
-    free(w->services);
-    w->services = NULL;
-    w->n_services = 0;
-    w->services_valid = true; /* also when it fails: do not retry within the TTL */
-    w->services_at_ms = now;
-    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ENUMERATE_SERVICE);
-    if (!scm) return;
-    DWORD need = 0, count = 0, resume = 0, size = 0;
-    BYTE *buf = NULL;
-    for (int tries = 0; tries < 4; tries++) {
-      if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf, size, &need,
-                                &count, &resume, NULL)) {
-        w->services = (ENUM_SERVICE_STATUS_PROCESSW *)buf;
-        w->n_services = count;
-        buf = NULL;
-        break;
-      }
-      if (GetLastError() != ERROR_MORE_DATA) break;
-      free(buf);
-      resume = 0;
-      size = need + 4096;
-      buf = malloc(size);
-      if (!buf) break;
+/* The running Win32 services with their PIDs (EnumServicesStatusExW). Any thread. */
+static void read_services(ENUM_SERVICE_STATUS_PROCESSW **out, DWORD *n) {
+  *out = NULL;
+  *n = 0;
+  SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ENUMERATE_SERVICE);
+  if (!scm) return;
+  DWORD need = 0, count = 0, resume = 0, size = 0;
+  BYTE *buf = NULL;
+  for (int tries = 0; tries < 4; tries++) {
+    if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_ACTIVE, buf, size, &need,
+                              &count, &resume, NULL)) {
+      *out = (ENUM_SERVICE_STATUS_PROCESSW *)buf;
+      *n = count;
+      buf = NULL;
+      break;
     }
+    if (GetLastError() != ERROR_MORE_DATA) break;
     free(buf);
-    CloseServiceHandle(scm);
+    resume = 0;
+    size = need + 4096;
+    buf = malloc(size);
+    if (!buf) break;
+  }
+  free(buf);
+  CloseServiceHandle(scm);
+}
+
+/* Services of pid, "A,B" (as tasklist /svc): from the worker's list in background mode, else
+ * from a list cached for CACHE_TTL_MS. */
+static void services_of(win_hs *w, uint32_t pid, char *out, size_t cap) {
+  const ENUM_SERVICE_STATUS_PROCESSW *list = NULL;
+  DWORD count = 0;
+  if (w->bg) {
+    if (w->cur_tables) {
+      list = w->cur_tables->services;
+      count = w->cur_tables->n_services;
+    }
+  } else {
+    ULONGLONG now = GetTickCount64();
+    if (!w->services_valid || now - w->services_at_ms >= CACHE_TTL_MS) {
+      free(w->services);
+      read_services(&w->services, &w->n_services);
+      w->services_valid = true; /* also when it fails: do not retry within the TTL */
+      w->services_at_ms = now;
+    }
+    list = w->services;
+    count = w->n_services;
   }
   size_t used = 0;
   out[0] = '\0';
-  for (DWORD i = 0; i < w->n_services; i++) {
-    if (w->services[i].ServiceStatusProcess.dwProcessId != pid) continue;
+  for (DWORD i = 0; i < count; i++) {
+    if (list[i].ServiceStatusProcess.dwProcessId != pid) continue;
     char name[PC_NAME_MAX];
-    narrow(name, sizeof name, w->services[i].lpServiceName);
+    narrow(name, sizeof name, list[i].lpServiceName);
     size_t l = strlen(name);
     /* Several services can share a svchost; the list is cut to fit, at a comma. */
     if (used + (used ? 1 : 0) + l >= cap) break;
@@ -554,12 +792,125 @@ static int win_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_a
   return PC_OK;
 }
 
+/* ---- the background worker ------------------------------------------------------------------ */
+
+static tables_snap *read_tables(void) {
+  tables_snap *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  for (int i = 0; i < 4; i++) {
+    DWORD os_err = 0;
+    if (fetch_table(i, &t->buf[i], &os_err) != PC_OK) t->buf[i] = NULL; /* that family unknown */
+  }
+  read_services(&t->services, &t->n_services);
+  return t;
+}
+
+/* The worker: wakes every tick (or when asked), re-reads the socket tables when a lookup used
+ * them since the last read, and runs the slow tools every refresh_ms of the schedule's clock or
+ * at once when asked. Results wait in pending / pending_tables until the consumer installs
+ * them; an older pending result is replaced, never queued. */
+static DWORD WINAPI worker(LPVOID arg) {
+  win_hs *w = arg;
+  for (;;) {
+    WaitForSingleObject(w->wake, w->o.tick_ms);
+    AcquireSRWLockExclusive(&w->lock);
+    bool stop = w->stop, asked = w->requested;
+    w->requested = false;
+    ReleaseSRWLockExclusive(&w->lock);
+    if (stop) break;
+    if (InterlockedExchange(&w->tables_wanted, 0)) {
+      tables_snap *t = read_tables();
+      AcquireSRWLockExclusive(&w->lock);
+      tables_snap_free(w->pending_tables);
+      w->pending_tables = t;
+      ReleaseSRWLockExclusive(&w->lock);
+    }
+    uint64_t now = bg_now(w);
+    if (!asked && now - w->last_start_ms < w->o.refresh_ms) continue;
+    w->last_start_ms = now;
+    ranges_snap *r = read_ranges();
+    if (!r) continue;
+    r->taken_ms = now;
+    AcquireSRWLockExclusive(&w->lock);
+    ranges_snap_free(w->pending);
+    w->pending = r;
+    ReleaseSRWLockExclusive(&w->lock);
+  }
+  return 0;
+}
+
+static int win_start_background(pc_hoststate *hs, void *impl, const pc_hoststate_bg_options *o) {
+  win_hs *w = impl;
+  if (w->bg) return PC_OK;
+  w->o = *o;
+  if (!w->o.refresh_ms) w->o.refresh_ms = 30000;
+  if (!w->o.tick_ms) w->o.tick_ms = 1000;
+  InitializeSRWLock(&w->lock);
+  w->wake = CreateEventW(NULL, FALSE, FALSE, NULL);
+  if (!w->wake) return pc__hoststate_fail(hs, PC_EIO, "CreateEvent failed: error %lu", GetLastError());
+  /* The first tables now (before events flow): lookups have something from the start. The
+   * ranges were read when the handle was opened; their age counts from here. */
+  w->cur_tables = read_tables();
+  w->last_start_ms = bg_now(w);
+  if (w->cur) w->cur->taken_ms = w->last_start_ms;
+  w->bg = true;
+  w->thread = CreateThread(NULL, 0, worker, w, 0, NULL);
+  if (!w->thread) {
+    w->bg = false;
+    return pc__hoststate_fail(hs, PC_EIO, "CreateThread failed: error %lu", GetLastError());
+  }
+  return PC_OK;
+}
+
+static bool win_pending(void *impl) {
+  win_hs *w = impl;
+  if (!w->bg) return false;
+  AcquireSRWLockExclusive(&w->lock);
+  bool p = w->pending != NULL;
+  ReleaseSRWLockExclusive(&w->lock);
+  return p;
+}
+
+static bool win_snapshot_age(void *impl, uint64_t *age_ms, uint64_t *interval_ms) {
+  win_hs *w = impl;
+  if (!w->bg || !w->cur) return false;
+  uint64_t now = bg_now(w);
+  *age_ms = now > w->cur->taken_ms ? now - w->cur->taken_ms : 0;
+  *interval_ms = w->o.refresh_ms;
+  return true;
+}
+
 static void win_destroy(void *impl) {
   win_hs *w = impl;
   if (!w) return;
+  if (w->thread) {
+    AcquireSRWLockExclusive(&w->lock);
+    w->stop = true;
+    ReleaseSRWLockExclusive(&w->lock);
+    InterlockedExchange(&g_cancel, 1); /* a netsh still running is ended */
+    SetEvent(w->wake);
+    if (WaitForSingleObject(w->thread, 20000) == WAIT_TIMEOUT) {
+      /* Stuck in an OS call: leave it what it uses (the process is ending). */
+      CloseHandle(w->thread);
+      return;
+    }
+    CloseHandle(w->thread);
+    InterlockedExchange(&g_cancel, 0);
+  }
+  if (w->wake) CloseHandle(w->wake);
+  ranges_snap_free(w->pending);
+  tables_snap_free(w->pending_tables);
   for (int i = 0; i < 4; i++) free(w->tables[i].buf);
   free(w->services);
+  ranges_snap_free(w->cur);
+  tables_snap_free(w->cur_tables);
   free(w);
+}
+
+static size_t win_http_regs(void *impl, const pc_http_reg **out) {
+  win_hs *w = impl;
+  *out = w->cur ? w->cur->http : NULL;
+  return w->cur ? w->cur->n_http : 0;
 }
 
 static const pc__hoststate_ops k_win_ops = {
@@ -571,6 +922,10 @@ static const pc__hoststate_ops k_win_ops = {
     .process = win_process,
     .test_bind = win_test_bind,
     .destroy = win_destroy,
+    .http_regs = win_http_regs,
+    .start_background = win_start_background,
+    .pending = win_pending,
+    .snapshot_age = win_snapshot_age,
 };
 
 int pc_hoststate_open_live(pc_hoststate **out, char *err, size_t errcap) {

@@ -149,15 +149,28 @@ struct pc_os_file {
 pc_err pc_os_file_open(const char *path, pc_os_file **out, uint64_t *size) {
   pc_os_file *f = malloc(sizeof *f);
   if (!f) return PC_ENOMEM;
-  f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  /* O_NOFOLLOW: a symlink planted where the log goes must not make us (often root) append
+   * to the file it points at; and a file someone else owns is not ours to write (a hard link
+   * to another user's file, or a file an attacker created for us). A device or FIFO named
+   * as the log (/dev/null, a pipe to a collector) stays allowed: it cannot be rotated, and
+   * the sink knows that (pc_os_file_is_regular). */
+  f->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
   if (f->fd < 0) {
     int e = errno;
     free(f);
     errno = e;
-    return pc_err_from_errno(e);
+    return e == ELOOP ? PC_EPRIV : pc_err_from_errno(e);
   }
   struct stat st;
-  f->size = fstat(f->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+  if (fstat(f->fd, &st) != 0 || (S_ISREG(st.st_mode) && st.st_uid != geteuid())) {
+    close(f->fd);
+    free(f);
+    errno = EPERM;
+    return PC_EPRIV;
+  }
+  /* O_NONBLOCK was only for the open (a FIFO without a reader must not hang us). */
+  fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
+  f->size = (uint64_t)st.st_size;
   *size = f->size;
   *out = f;
   return PC_OK;

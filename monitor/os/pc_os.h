@@ -59,7 +59,9 @@ void pc_host_name(char *buf, size_t cap);
  * snapshot), and how a state file is read and replaced.
  *
  * The directory is $PC_STATE_DIR when set, else the platform default: on Linux and other
- * POSIX systems $XDG_STATE_HOME/portclash, else ~/.local/state/portclash (state_dir-posix.c);
+ * POSIX systems the first path of $STATE_DIRECTORY (set by systemd for StateDirectory=; it
+ * may list several, separated by ':'), else $XDG_STATE_HOME/portclash, else
+ * ~/.local/state/portclash (state_dir-posix.c);
  * on Windows %ProgramData%\portclash (state_dir-win.c). State files are small text files
  * written whole: a temporary file next to the target, flushed to disk, then renamed over it,
  * so a crash leaves either the old or the new file, never half of one. */

@@ -46,6 +46,24 @@ int pc__state_mkdirs(const char *dir) {
   return PC_OK;
 }
 
+int pc__state_create_temp(const char *dir, char *tmp, FILE **f, char *err, size_t errcap) {
+  /* %ProgramData%\portclash is created and guarded by the service (its DACL admits only
+   * administrators and SYSTEM to write; service-win.c). Here: a unique name from the process
+   * and a counter, and "x" (C11: create, fail if it exists), so a planted file or link under
+   * that name is never opened. */
+  static unsigned counter;
+  size_t n = strlen(tmp);
+  if (n < 6) return PC_EIO;
+  for (int tries = 0; tries < 100; tries++) {
+    snprintf(tmp + n - 6, 7, "%03lx%03x", (unsigned long)(GetCurrentProcessId() & 0xfff), ++counter & 0xfff);
+    *f = fopen(tmp, "wbx");
+    if (*f) return PC_OK;
+    if (GetLastError() != ERROR_FILE_EXISTS && GetLastError() != ERROR_ALREADY_EXISTS) break;
+  }
+  snprintf(err, errcap, "cannot write in %s (%s)", dir, strerror(errno));
+  return err_code(GetLastError());
+}
+
 int pc__state_commit(FILE *f, const char *tmp, const char *dst) {
   int rc = PC_OK;
   if (fflush(f) != 0 || _commit(_fileno(f)) != 0) rc = PC_EIO;

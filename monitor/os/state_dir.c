@@ -50,7 +50,7 @@ int pc_state_write(const char *dir, const char *name, const char *data, size_t l
                    size_t errcap) {
   char path[4096], tmp[4096];
   if (path_of(path, sizeof path, dir, name, "") != PC_OK ||
-      path_of(tmp, sizeof tmp, dir, name, ".tmp") != PC_OK) {
+      path_of(tmp, sizeof tmp, dir, name, ".XXXXXX") != PC_OK) {
     snprintf(err, errcap, "state directory path too long: %s", dir);
     return PC_EIO;
   }
@@ -59,11 +59,9 @@ int pc_state_write(const char *dir, const char *name, const char *data, size_t l
     snprintf(err, errcap, "cannot create the state directory %s (%s)", dir, pc_strerror(rc));
     return rc;
   }
-  FILE *f = fopen(tmp, "wb");
-  if (!f) {
-    snprintf(err, errcap, "cannot write %s (%s)", tmp, strerror(errno));
-    return pc_err_from_errno(errno) == PC_EPRIV ? PC_EPRIV : PC_EIO;
-  }
+  FILE *f = NULL;
+  rc = pc__state_create_temp(dir, tmp, &f, err, errcap);
+  if (rc != PC_OK) return rc;
   if (len && fwrite(data, 1, len, f) != len) {
     fclose(f);
     remove(tmp);

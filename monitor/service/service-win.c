@@ -11,12 +11,16 @@
  *       Stops the service (waits up to 30 s) and deletes it. Not installed: a note, exit 0.
  *   run [SERVICE OPTIONS] [MONITOR OPTIONS]
  *       The service manager's entry (StartServiceCtrlDispatcherW); from a console it says so
- *       and exits 2. ServiceMain starts "<this exe> monitor MONITOR OPTIONS" as a child
- *       process whose stdout and stderr append to the log file. SERVICE_CONTROL_STOP and
- *       SHUTDOWN stop the monitor's ETW session by name (ControlTraceW ... STOP), which ends
- *       the monitor's loop the same way as Ctrl+C: it prints its summary and frees the
- *       session, so none is left behind. The service then reports SERVICE_STOPPED with the
- *       monitor's exit code as service-specific code (0 = no restart).
+ *       and exits 2. ServiceMain starts "<this exe> monitor --service-child MONITOR OPTIONS"
+ *       as a child process whose stdout and stderr append to the log file; its ETW session is
+ *       "portclash-service" (console runs use their own, and never stop this one).
+ *       SERVICE_CONTROL_STOP and SHUTDOWN stop that session by name (ControlTraceW ... STOP),
+ *       which ends the monitor's loop the same way as Ctrl+C: it prints its summary and frees
+ *       the session. When the monitor ends by itself (its session stopped from outside,
+ *       ProcessTrace failed, a crash) the service stops the session (never leaked), logs it
+ *       and starts the monitor again after 1, 2, 4 ... 60 s (pc__service_supervise); bad
+ *       usage (2) and a missing privilege (3) are not retried: the service then reports
+ *       SERVICE_STOPPED with that code as service-specific code, so the failure actions apply.
  *
  * SERVICE OPTIONS (install passes them on to run):
  *   --log FILE          log file [%ProgramData%\portclash\portclash.log]
@@ -65,6 +69,7 @@
 #include "etw.h"
 #include "eventlog.h"
 #include "eventlog_win.h"
+#include "pc_service_win.h"
 #include "win_util.h"
 
 #define DEFAULT_NAME L"portclash"
@@ -203,18 +208,40 @@ static int svc_opt(svc_opts *o, int argc, char **argv, int *i) {
   return 1;
 }
 
-/* %ProgramData%\portclash\NAME into out[cap] (the directory is created when missing):
- * machine-wide data, writable by LocalSystem and administrators, readable by users through the
- * inherited ACL of ProgramData. */
-static void data_path(const wchar_t *name, wchar_t *out, size_t cap) {
+/* %ProgramData%\portclash into out[cap]. */
+static void data_dir(wchar_t *out, size_t cap) {
   wchar_t base[MAX_PATH];
   DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
   if (n == 0 || n >= MAX_PATH) wcscpy(base, L"C:\\ProgramData");
   _snwprintf(out, cap, L"%ls\\portclash", base);
   out[cap - 1] = L'\0';
-  CreateDirectoryW(out, NULL); /* ERROR_ALREADY_EXISTS is fine */
+}
+
+/* %ProgramData%\portclash\NAME into out[cap]: machine-wide data. The folder is made (or
+ * checked) by secure_data_dir, never here: see service_acl-win.c for why. */
+static void data_path(const wchar_t *name, wchar_t *out, size_t cap) {
+  data_dir(out, cap);
   wcsncat(out, L"\\", cap - 1 - wcslen(out));
   wcsncat(out, name, cap - 1 - wcslen(out));
+}
+
+/* The ACL checks' OS calls (tests replace them: Wine does not enforce ACLs). */
+static const pc__acl_ops *acl_ops = &pc__acl_ops_system;
+
+void pc__service_set_acl_ops(const pc__acl_ops *ops) {
+  acl_ops = ops ? ops : &pc__acl_ops_system;
+}
+
+const pc__acl_ops *pc__service_acl_ops(void) {
+  return acl_ops;
+}
+
+/* Creates %ProgramData%\portclash with the protected DACL, or checks (and repairs) the one
+ * there. Returns the outcome; message says it. */
+static pc__trust secure_data_dir(char *message, size_t cap) {
+  wchar_t dir[MAX_PATH + 16];
+  data_dir(dir, MAX_PATH + 16);
+  return pc__data_dir_secure(acl_ops, dir, message, cap);
 }
 
 #define CONFIG_NAME L"portclash.conf"
@@ -362,7 +389,18 @@ static int cmd_install(int argc, char **argv) {
     printf("portclash service: registered the event source '%s' (Application log)\n", PC_EVENTLOG_SOURCE);
   else
     print_os_error("the service is installed, but the event source could not be registered", ev);
-  write_example_config();
+  char why[MAX_PATH * 3 + 200];
+  pc__trust t = secure_data_dir(why, sizeof why);
+  if (t == PC_TRUST_OK || t == PC_TRUST_REPAIRED) {
+    printf("portclash service: %s\n", why);
+    write_example_config();
+  } else {
+    fprintf(stderr,
+            "portclash service: %s\n"
+            "portclash service: the service will refuse to start until this is fixed\n",
+            why);
+    rc = PC_EXIT_FAILURE;
+  }
   CloseServiceHandle(h);
   CloseServiceHandle(scm);
   free(wname);
@@ -440,7 +478,8 @@ static struct {
   SERVICE_STATUS status;
   CRITICAL_SECTION lock; /* status updates come from the handler and the main thread */
   HANDLE stop_event;
-  HANDLE log; /* the log file, opened for appending */
+  HANDLE log;            /* the log file, opened for appending */
+  bool rotation_refused; /* rotate_at_start saw an untrusted folder or a link */
 } g;
 
 static void set_state(DWORD state, DWORD exit_code) {
@@ -521,10 +560,32 @@ static DWORD WINAPI handler(DWORD control, DWORD type, LPVOID data, LPVOID ctx) 
   }
 }
 
-/* FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1 when FILE is larger than max. */
+/* The folder part of path into out (no trailing backslash); false when there is none. */
+static bool parent_dir(const wchar_t *path, wchar_t *out, size_t cap) {
+  const wchar_t *slash = wcsrchr(path, L'\\');
+  if (!slash || (size_t)(slash - path) >= cap) return false;
+  size_t n = (size_t)(slash - path);
+  memcpy(out, path, n * sizeof *out);
+  out[n] = L'\0';
+  if (n == 2 && out[1] == L':') wcscat(out, L"\\"); /* C:\x.log: the root */
+  return true;
+}
+
+/* FILE.(keep-1) -> FILE.keep, ..., FILE -> FILE.1 when FILE is larger than max. As SYSTEM,
+ * DeleteFileW and MoveFileExW in a folder a user can write would act on whatever the user put
+ * there (a junction makes them delete or move any file): rotation only happens in a folder
+ * that only administrators can change, and never to a reparse point. */
 static void rotate_at_start(const wchar_t *path) {
   WIN32_FILE_ATTRIBUTE_DATA fa;
   if (!GetFileAttributesExW(path, GetFileExInfoStandard, &fa)) return;
+  wchar_t dir[MAX_PATH + 64];
+  char why[MAX_PATH * 3 + 200];
+  if (!parent_dir(path, dir, MAX_PATH + 64) ||
+      pc__path_trusted(acl_ops, dir, why, sizeof why) != PC_TRUST_OK ||
+      (fa.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    g.rotation_refused = true;
+    return;
+  }
   unsigned long long size = ((unsigned long long)fa.nFileSizeHigh << 32) | fa.nFileSizeLow;
   if (g.so.log_max_bytes == 0 || size <= g.so.log_max_bytes) return;
   if (g.so.log_keep == 0) {
@@ -558,10 +619,18 @@ static bool open_log(void) {
     data_path(L"portclash.log", path, MAX_PATH + 64);
   }
   rotate_at_start(path);
-  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE,
+  /* A link planted in place of the log would make SYSTEM append to its target: opened
+   * without following it, and refused when it is one. */
+  g.log = CreateFileW(path, FILE_APPEND_DATA | SYNCHRONIZE | FILE_READ_ATTRIBUTES,
                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
-                      FILE_ATTRIBUTE_NORMAL, NULL);
+                      FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
   if (g.log == INVALID_HANDLE_VALUE) g.log = NULL;
+  BY_HANDLE_FILE_INFORMATION fi;
+  if (g.log && GetFileInformationByHandle(g.log, &fi) &&
+      (fi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    CloseHandle(g.log);
+    g.log = NULL;
+  }
   return g.log != NULL;
 }
 
@@ -579,7 +648,9 @@ static HANDLE start_monitor(HANDLE *job) {
   DWORD el = GetModuleFileNameW(NULL, exe, MAX_PATH + 1);
   if (el == 0 || el > MAX_PATH) return NULL;
   static wchar_t cmd[CMDLINE_MAX];
-  _snwprintf(cmd, CMDLINE_MAX, L"\"%ls\" monitor", exe);
+  /* --service-child: the service's own session name (never the console's), which only the
+   * service's monitor may replace when a dead predecessor left it. */
+  _snwprintf(cmd, CMDLINE_MAX, L"\"%ls\" monitor --service-child", exe);
   cmd[CMDLINE_MAX - 1] = L'\0';
   for (int i = 0; i < g.argc; i++) {
     wchar_t *w = widen(g.argv[i]);
@@ -594,9 +665,17 @@ static HANDLE start_monitor(HANDLE *job) {
     has_config = has_config || strcmp(g.argv[i], "--config") == 0 || strncmp(g.argv[i], "--config=", 9) == 0;
   wchar_t conf[MAX_PATH + 64];
   data_path(CONFIG_NAME, conf, MAX_PATH + 64);
-  if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES &&
-      !(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf)))
-    return NULL;
+  if (!has_config && GetFileAttributesW(conf) != INVALID_FILE_ATTRIBUTES) {
+    /* A configuration a user could have written or replaced would let them choose the files
+     * a SYSTEM process writes: it is never passed on. */
+    char why[MAX_PATH * 3 + 200];
+    if (pc__path_trusted(acl_ops, conf, why, sizeof why) != PC_TRUST_OK) {
+      log_line("not starting the monitor: configuration %s", why);
+      SetLastError(ERROR_ACCESS_DENIED);
+      return NULL;
+    }
+    if (!(append_arg(cmd, CMDLINE_MAX, L"--config") && append_arg(cmd, CMDLINE_MAX, conf))) return NULL;
+  }
   if (!g.so.no_eventlog && !append_arg(cmd, CMDLINE_MAX, L"--eventlog")) return NULL;
   HANDLE self = GetCurrentProcess(), out = NULL, in = INVALID_HANDLE_VALUE;
   if (!DuplicateHandle(self, g.log, self, &out, 0, TRUE, DUPLICATE_SAME_ACCESS)) return NULL;
@@ -630,6 +709,130 @@ static HANDLE start_monitor(HANDLE *job) {
   return pi.hProcess;
 }
 
+/* ---- The supervisor ------------------------------------------------------------------------- */
+
+DWORD pc__service_supervise(const pc__svc_ops *ops, HANDLE stop_event, DWORD kill_after_ms,
+                            unsigned *restarts) {
+  void *c = ops->ctx;
+  unsigned n_restarts = 0;
+  DWORD delay = PC_SVC_RESTART_MIN_MS, result = PC_EXIT_OK;
+  bool running_reported = false;
+  char line[320];
+  for (;;) {
+    HANDLE job = NULL, child = ops->start_monitor(c, &job);
+    if (!child) {
+      snprintf(line, sizeof line, "cannot start the monitor: error %lu", (unsigned long)GetLastError());
+      ops->log(c, line);
+      result = PC_EXIT_FAILURE;
+      break;
+    }
+    if (!running_reported) {
+      ops->set_state(c, SERVICE_RUNNING);
+      running_reported = true;
+    }
+    ULONGLONG started = ops->now_ms(c), kill_at = 0;
+    HANDLE waits[2] = {child, stop_event};
+    bool stopping = false;
+    for (;;) {
+      DWORD w = ops->wait(c, stopping ? 1 : 2, waits, stopping ? 500 : INFINITE);
+      if (w == WAIT_OBJECT_0) break; /* the monitor ended */
+      if (!stopping) {
+        ops->log(c, "stop requested");
+        kill_at = ops->now_ms(c) + kill_after_ms;
+      }
+      stopping = true;
+      /* Again every 500 ms: the monitor may not have started its session when the stop came.
+       * Stopping the session ends its loop like Ctrl+C: summary, session freed, exit. */
+      ops->stop_session(c);
+      ops->set_state(c, SERVICE_STOP_PENDING);
+      if (ops->now_ms(c) >= kill_at) {
+        snprintf(line, sizeof line, "the monitor did not stop within %lu s; terminating it",
+                 (unsigned long)(kill_after_ms / 1000));
+        ops->log(c, line);
+        ops->terminate(c, child, PC_EXIT_FAILURE);
+        ops->wait(c, 1, &child, 5000);
+        break;
+      }
+    }
+    DWORD code = PC_EXIT_FAILURE;
+    if (!ops->exit_code(c, child, &code)) code = PC_EXIT_FAILURE;
+    ops->close_handle(c, child);
+    if (job) ops->close_handle(c, job);
+    /* The session outlives its process: whatever ended the monitor (a crash, a kill), it is
+     * stopped here, so none is ever left behind. */
+    ops->stop_session(c);
+    if (stopping) {
+      snprintf(line, sizeof line, "monitor stopped (status %lu)", (unsigned long)code);
+      ops->log(c, line);
+      result = PC_EXIT_OK;
+      break;
+    }
+    snprintf(
+        line, sizeof line,
+        "the monitor ended by itself with status %lu (its ETW session was stopped from outside, ProcessTrace "
+        "failed, or it crashed; see its lines above)",
+        (unsigned long)code);
+    ops->log(c, line);
+    if (code == PC_EXIT_USAGE || code == PC_EXIT_PRIVILEGE) {
+      ops->log(c, code == PC_EXIT_USAGE
+                      ? "not restarting: fix the options or the configuration file, then start the service"
+                      : "not restarting: the monitor lacks a privilege (see above)");
+      result = code;
+      break;
+    }
+    if (ops->now_ms(c) - started >= PC_SVC_RESTART_RESET_MS) delay = PC_SVC_RESTART_MIN_MS;
+    n_restarts++;
+    snprintf(line, sizeof line, "restarting the monitor in %lu s (restart %u)", (unsigned long)(delay / 1000),
+             n_restarts);
+    ops->log(c, line);
+    if (ops->wait(c, 1, &stop_event, delay) == WAIT_OBJECT_0) {
+      ops->log(c, "stop requested");
+      result = PC_EXIT_OK;
+      break;
+    }
+    delay = delay * 2 > PC_SVC_RESTART_MAX_MS ? PC_SVC_RESTART_MAX_MS : delay * 2;
+  }
+  if (restarts) *restarts = n_restarts;
+  return result;
+}
+
+static HANDLE real_start_monitor(void *c, HANDLE *job) {
+  (void)c;
+  return start_monitor(job);
+}
+static DWORD real_wait(void *c, DWORD n, const HANDLE *h, DWORD ms) {
+  (void)c;
+  return WaitForMultipleObjects(n, h, FALSE, ms);
+}
+static BOOL real_exit_code(void *c, HANDLE p, DWORD *code) {
+  (void)c;
+  return GetExitCodeProcess(p, code);
+}
+static BOOL real_terminate(void *c, HANDLE p, UINT code) {
+  (void)c;
+  return TerminateProcess(p, code);
+}
+static void real_close(void *c, HANDLE h) {
+  (void)c;
+  CloseHandle(h);
+}
+static void real_stop_session(void *c) {
+  (void)c;
+  stop_etw_session();
+}
+static ULONGLONG real_now_ms(void *c) {
+  (void)c;
+  return GetTickCount64();
+}
+static void real_set_state(void *c, DWORD state) {
+  (void)c;
+  set_state(state, 0);
+}
+static void real_log(void *c, const char *line) {
+  (void)c;
+  log_line("%s", line);
+}
+
 static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   (void)argc;
   (void)argv; /* start parameters (sc start NAME ARGS) are not used: the options are in the command line */
@@ -637,11 +840,28 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
   g.status_handle = RegisterServiceCtrlHandlerExW(L"", handler, NULL);
   if (!g.status_handle) return;
   set_state(SERVICE_START_PENDING, 0);
-  if (!open_log()) {
+  /* Before anything is read from or written to it. */
+  char why[MAX_PATH * 3 + 200];
+  pc__trust t = secure_data_dir(why, sizeof why);
+  bool dir_ok = t == PC_TRUST_OK || t == PC_TRUST_REPAIRED;
+  /* The default log lives in that folder: not opened when the folder is refused. */
+  if ((!dir_ok && !g.so.log) || !open_log()) {
     set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
     return;
   }
   log_line("started (pid %lu)%s", (unsigned long)GetCurrentProcessId(), g.so.check ? ", check mode" : "");
+  if (t == PC_TRUST_REPAIRED || !dir_ok) log_line("%s", why);
+  if (g.rotation_refused)
+    log_line("the log was not rotated: its folder can be changed by non-administrators, or it is a link");
+  if (!dir_ok) {
+    log_line(
+        "not starting: %%ProgramData%%\\portclash must be owned by an administrator and closed to other "
+        "accounts");
+    CloseHandle(g.log);
+    g.log = NULL;
+    set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
+    return;
+  }
   DWORD code = PC_EXIT_OK;
   bool stopping = false;
   if (g.so.check) {
@@ -654,39 +874,11 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     log_line("stop requested");
     stopping = true;
   } else {
-    HANDLE job = NULL, child = start_monitor(&job);
-    if (!child) {
-      log_line("cannot start the monitor: error %lu", (unsigned long)GetLastError());
-      CloseHandle(g.log);
-      set_state(SERVICE_STOPPED, PC_EXIT_FAILURE);
-      return;
-    }
-    set_state(SERVICE_RUNNING, 0);
-    HANDLE waits[2] = {child, g.stop_event};
-    ULONGLONG kill_at = 0;
-    for (;;) {
-      DWORD w = WaitForMultipleObjects(stopping ? 1 : 2, waits, FALSE, stopping ? 500 : INFINITE);
-      if (w == WAIT_OBJECT_0) break; /* the monitor ended */
-      if (!stopping) {
-        log_line("stop requested");
-        kill_at = GetTickCount64() + 20000;
-      }
-      stopping = true;
-      /* Again every 500 ms: the monitor may not have started its session when the stop came.
-       * Stopping the session ends its loop like Ctrl+C: summary, session freed, exit. */
-      stop_etw_session();
-      set_state(SERVICE_STOP_PENDING, 0);
-      if (GetTickCount64() >= kill_at) {
-        log_line("the monitor did not stop within 20 s; terminating it");
-        TerminateProcess(child, PC_EXIT_FAILURE);
-        WaitForSingleObject(child, 5000);
-        stop_etw_session(); /* the session outlives a killed process */
-        break;
-      }
-    }
-    GetExitCodeProcess(child, &code);
-    CloseHandle(child);
-    if (job) CloseHandle(job);
+    pc__svc_ops ops = {NULL,       real_start_monitor, real_wait,   real_exit_code, real_terminate,
+                       real_close, real_stop_session,  real_now_ms, real_set_state, real_log};
+    unsigned restarts = 0;
+    code = pc__service_supervise(&ops, g.stop_event, 20000, &restarts);
+    stopping = code == PC_EXIT_OK;
   }
   log_line("stopped (monitor exit status %lu)", (unsigned long)code);
   char status[16], logname[MAX_PATH * 3 + 64] = "";

@@ -28,7 +28,11 @@
 
 void pc_etw_options_init(pc_etw_options *o) {
   memset(o, 0, sizeof *o);
-  snprintf(o->session_name, sizeof o->session_name, "portclash");
+  /* One name per console run: two consoles, or a console and the service, never share a
+   * session, so --stale stop can only ever meet a session left by a crashed run of a process
+   * that had the same PID. */
+  snprintf(o->session_name, sizeof o->session_name, "portclash-console-%lu",
+           (unsigned long)GetCurrentProcessId());
   o->stale = PC_ETW_STALE_STOP;
   o->queue_capacity = 8192;
   /* 64 KB x 4..64 buffers, flushed every second: a bounded 4 MB, enough for bursts of the
@@ -53,6 +57,13 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
         return PC_EINVAL;
       }
     memcpy(o->session_name, val, n + 1);
+    o->session_set = true;
+    return PC_OK;
+  }
+  if (strcmp(opt, "--service-child") == 0) {
+    /* Hidden: `portclash service run` starts its monitor with it. */
+    o->service_child = true;
+    if (!o->session_set) snprintf(o->session_name, sizeof o->session_name, "%s", PC_ETW_SERVICE_SESSION);
     return PC_OK;
   }
   if (strcmp(opt, "--stale") == 0) {
@@ -68,6 +79,16 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
     }
     return PC_OK;
   }
+  if (strcmp(opt, "--etw-queue") == 0) {
+    char *end = NULL;
+    unsigned long v = val ? strtoul(val, &end, 10) : 0;
+    if (!val || !*val || *end || v < 16 || v > 1048576) {
+      snprintf(err, errcap, "--etw-queue needs a number of records from 16 to 1048576");
+      return PC_EINVAL;
+    }
+    o->queue_capacity = (uint32_t)v;
+    return PC_OK;
+  }
   if (strcmp(opt, "--record") == 0) {
     if (!val || !*val) {
       snprintf(err, errcap, "--record needs a file name");
@@ -77,6 +98,10 @@ int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, ch
     return PC_OK;
   }
   return PC_ENOENT;
+}
+
+bool pc_etw_option_is_flag(const char *opt) {
+  return strcmp(opt, "--service-child") == 0;
 }
 
 /* ---- OS version and the plan ---- */
@@ -130,9 +155,12 @@ int pc_etw_plan_build(const pc_os_version *os, const pc_schema_set *schemas, pc_
   /* Event-ID filters exist from Windows 8.1 ("EVENT_FILTER_EVENT_ID structure"). Before that
    * the decoder counts the extra events as foreign; correct but noisier. */
   bool filters = version_at_least(os, 6, 3);
-  /* INDEPENDENT_SESSION_MODE is Windows 8+; it keeps our session from losing events when
-   * another session shares a provider (beats #50966, a user report). */
-  out->independent_session = version_at_least(os, 6, 2);
+  /* INDEPENDENT_SESSION_MODE is documented for Windows 8.1 / Server 2012 R2 and later ("Logging
+   * Mode Constants"); it keeps our session from losing events when another session shares a
+   * provider (beats #50966, a user report). beats PR #50967 reports that it only takes effect
+   * together with PERSIST_ON_HYBRID_SHUTDOWN (a third-party claim), so both are asked for, and
+   * the mode in force is read back after the start. */
+  out->independent_session = version_at_least(os, 6, 3);
   /* The process start key property is Windows 10 1507+ (and 7 SP1 / 8.1 with a patch we
    * cannot detect), so only ask for it where it is documented. */
   out->enable_property = os->major >= 10 ? EVENT_ENABLE_PROPERTY_PROCESS_START_KEY : 0;
@@ -202,6 +230,10 @@ struct pc_etw_session {
   TRACEHANDLE consumer;
   HANDLE thread;
   ULONG process_rc;
+  bool ended_outside; /* ProcessTrace returned before any local stop */
+  bool mode_known;    /* the QUERY after the start worked */
+  uint32_t mode;      /* its LogFileMode */
+  bool service_child; /* the options' service_child */
   uint32_t os_error;
   EVENT_TRACE_PROPERTIES *props; /* with the names after it */
   size_t props_size;
@@ -331,7 +363,8 @@ static void props_reset(pc_etw_session *s, const pc_etw_options *o) {
     p->MaximumBuffers = o->max_buffers;
     p->FlushTimer = o->flush_seconds;
     p->LogFileMode = EVENT_TRACE_REAL_TIME_MODE;
-    if (s->plan.independent_session) p->LogFileMode |= EVENT_TRACE_INDEPENDENT_SESSION_MODE;
+    if (s->plan.independent_session)
+      p->LogFileMode |= EVENT_TRACE_INDEPENDENT_SESSION_MODE | EVENT_TRACE_PERSIST_ON_HYBRID_SHUTDOWN;
     if (s->log_file) {
       /* Real time and a sequential file in one session ("Logging Mode Constants"). */
       p->LogFileMode |= EVENT_TRACE_FILE_MODE_SEQUENTIAL;
@@ -344,15 +377,59 @@ static void props_reset(pc_etw_session *s, const pc_etw_options *o) {
   }
 }
 
+void pc_etw_error_text(char *out, size_t cap, const char *call, uint32_t err, const char *session_name) {
+  switch (err) {
+    case ERROR_ACCESS_DENIED:
+      snprintf(
+          out, cap,
+          "%s: access denied (Win32 error 5): run from an elevated console, or as a member of \"Performance "
+          "Log Users\"",
+          call);
+      return;
+    case ERROR_NO_SYSTEM_RESOURCES:
+      snprintf(
+          out, cap,
+          "%s failed: too many ETW sessions are running (Win32 error 1450; Windows allows 64 at a time); "
+          "list them with: logman query -ets   and stop one you do not need with: logman stop NAME -ets",
+          call);
+      return;
+    case ERROR_ALREADY_EXISTS:
+      snprintf(out, cap, "%s: an ETW session named '%s' already exists (Win32 error 183)", call,
+               session_name ? session_name : "");
+      return;
+    default:
+      break;
+  }
+  char text[256] = "";
+  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err, 0, text,
+                           sizeof text, NULL);
+  while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == '.' || text[n - 1] == ' '))
+    text[--n] = '\0';
+  if (n)
+    snprintf(out, cap, "%s failed (Win32 error %lu: %s)", call, (unsigned long)err, text);
+  else
+    snprintf(out, cap, "%s failed (Win32 error %lu)", call, (unsigned long)err);
+}
+
+void pc_etw_print_error(FILE *msg, const char *call, uint32_t err, const char *session_name) {
+  if (!msg) return;
+  char text[600];
+  pc_etw_error_text(text, sizeof text, call, err, session_name);
+  fprintf(msg, "portclash: %s\n", text);
+}
+
 static int fail(pc_etw_session *s, FILE *msg, const char *call, ULONG err) {
   s->os_error = err;
   pc_err e = pc_os_err_from_win32(err);
-  if (e == PC_EPRIV) return PC_EPRIV;
-  if (msg) fprintf(msg, "portclash: %s failed (Win32 error %lu)\n", call, (unsigned long)err);
+  if (e == PC_EPRIV) return PC_EPRIV; /* the caller says what to do */
+  char name[PC_ETW_NAME_MAX * 3];
+  WideCharToMultiByte(CP_UTF8, 0, s->name, -1, name, sizeof name, NULL, NULL);
+  pc_etw_print_error(msg, call, err, name);
   return e == PC_ENOMEM ? PC_ENOMEM : PC_EIO;
 }
 
-static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, bool with_filter) {
+static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, bool with_filter,
+                             uint32_t property) {
   /* EVENT_FILTER_EVENT_ID is packed with a flexible array: build it in a local buffer. */
   union {
     EVENT_FILTER_EVENT_ID f;
@@ -364,7 +441,7 @@ static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, b
   memset(&desc, 0, sizeof desc);
   memset(&params, 0, sizeof params);
   params.Version = ENABLE_TRACE_PARAMETERS_VERSION_2;
-  params.EnableProperty = s->plan.enable_property;
+  params.EnableProperty = property;
   if (with_filter) {
     idf.f.FilterIn = TRUE;
     idf.f.Count = p->id_count;
@@ -381,6 +458,38 @@ static ULONG enable_provider(pc_etw_session *s, const pc_etw_provider_plan *p, b
                                   p->any_keyword, 0, 0, &params);
 }
 
+/* Enables p with its filter and the plan's property. ERROR_INVALID_PARAMETER does not say which
+ * part was refused, so the parts are dropped one at a time, the property first (the start key
+ * is a nicety; the kernel-side filter is what keeps the queue quiet), then the filter with the
+ * property kept, then both: only what the OS rejected is given up, and it is said. */
+static ULONG enable_with_fallback(pc_etw_session *s, const pc_etw_provider_plan *p, FILE *msg) {
+  uint32_t prop = s->plan.enable_property;
+  ULONG rc = enable_provider(s, p, p->use_id_filter, prop);
+  if (rc != ERROR_INVALID_PARAMETER || (!p->use_id_filter && !prop)) return rc;
+  bool f0 = p->use_id_filter, p0 = prop != 0;
+  const struct {
+    bool filter, prop;
+    const char *what;
+  } tries[] = {
+      {f0, false, "the process start key property was refused; events come without it"},
+      {false, p0, "the kernel event-ID filter was refused; filtering in portclash instead"},
+      {false, false,
+       "the kernel event-ID filter and the process start key property were refused; filtering in portclash, "
+       "without start keys"},
+  };
+  for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+    if (tries[i].filter == f0 && tries[i].prop == p0) continue; /* what was refused */
+    if (i == 2 && !(f0 && p0)) continue;                        /* the same as try 0 or 1 */
+    rc = enable_provider(s, p, tries[i].filter, tries[i].prop ? prop : 0);
+    if (rc == ERROR_SUCCESS) {
+      if (msg) fprintf(msg, "portclash: %s: %s\n", p->name, tries[i].what);
+      return rc;
+    }
+    if (rc != ERROR_INVALID_PARAMETER) return rc;
+  }
+  return rc;
+}
+
 /* CloseTrace exactly once, whichever of stop and free comes first. */
 static void close_consumer(pc_etw_session *s) {
   if (s->consumer && !InterlockedExchange(&s->consumer_closed, 1)) s->api->close_trace(s->consumer);
@@ -392,6 +501,8 @@ static DWORD WINAPI process_thread(LPVOID arg) {
   ULONG rc = s->api->process_trace(&h, 1, NULL, NULL);
   AcquireSRWLockExclusive(&s->lock);
   s->process_rc = rc;
+  /* A local stop sets `stopped` before it stops the session; anything else ended it. */
+  s->ended_outside = InterlockedCompareExchange(&s->stopped, 0, 0) == 0;
   s->ended = true;
   ReleaseSRWLockExclusive(&s->lock);
   WakeAllConditionVariable(&s->nonempty);
@@ -468,8 +579,38 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
     return PC_ENOMEM;
   }
 
+  s->service_child = opts->service_child;
   props_reset(s, opts);
   ULONG rc = s->api->start_trace(&s->session, s->name, s->props);
+  if ((rc == ERROR_INVALID_PARAMETER || rc == ERROR_NOT_SUPPORTED) && s->plan.independent_session) {
+    /* An OS that does not know the independent mode (or the hybrid-shutdown flag) refuses the
+     * whole start: run without them rather than not at all. */
+    if (msg)
+      fprintf(msg,
+              "portclash: note: StartTrace refused the independent session mode (Win32 error %lu); running "
+              "without it (events shared with another session may be lost)\n",
+              (unsigned long)rc);
+    s->plan.independent_session = false;
+    s->session = 0;
+    props_reset(s, opts);
+    rc = s->api->start_trace(&s->session, s->name, s->props);
+  }
+  if (rc == ERROR_ALREADY_EXISTS && !opts->service_child &&
+      strcmp(opts->session_name, PC_ETW_SERVICE_SESSION) == 0) {
+    /* Stopping it would end the service's monitoring without a trace in its status, and
+     * attaching would disable its providers at our exit: never, whatever --stale says. */
+    if (msg)
+      fprintf(
+          msg,
+          "portclash: the ETW session '%s' belongs to the portclash service; a console run never stops or "
+          "shares it.\n"
+          "portclash: run without --session (each console run gets its own session) or stop the service "
+          "first (sc stop portclash)\n",
+          opts->session_name);
+    s->session = 0;
+    session_destroy(s);
+    return PC_EEXIST;
+  }
   if (rc == ERROR_ALREADY_EXISTS) {
     switch (s->stale) {
       case PC_ETW_STALE_FAIL:
@@ -516,19 +657,18 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
     session_destroy(s);
     return e;
   }
+  /* The mode in force, as the OS reports it (it may ignore a mode it does not know). */
+  {
+    props_reset(s, NULL);
+    if (s->api->control_trace(s->session, NULL, s->props, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
+      s->mode_known = true;
+      s->mode = s->props->LogFileMode;
+    }
+  }
 
   for (unsigned i = 0; i < s->plan.count; i++) {
     const pc_etw_provider_plan *p = &s->plan.providers[i];
-    rc = enable_provider(s, p, p->use_id_filter);
-    if (rc == ERROR_INVALID_PARAMETER && p->use_id_filter) {
-      /* Defensive [inferred]: an OS that rejects the scope filter (or the start-key
-       * property) still gets the provider, filtered in user mode by the decoder. */
-      if (msg)
-        fprintf(msg,
-                "portclash: %s: the kernel event-ID filter was refused; filtering in portclash instead\n",
-                p->name);
-      rc = enable_provider(s, p, false);
-    }
+    rc = enable_with_fallback(s, p, msg);
     if (rc != ERROR_SUCCESS) {
       if (p->optional) {
         if (msg)
@@ -618,6 +758,20 @@ uint32_t pc_etw_session_os_error(const pc_etw_session *s) {
   return s ? s->os_error : 0;
 }
 
+bool pc_etw_session_mode(const pc_etw_session *s, uint32_t *log_file_mode) {
+  *log_file_mode = s->mode;
+  return s->mode_known;
+}
+
+bool pc_etw_session_ended_outside(const pc_etw_session *s, uint32_t *process_rc) {
+  pc_etw_session *m = (pc_etw_session *)s; /* the lock is not part of the observable state */
+  AcquireSRWLockExclusive(&m->lock);
+  bool out = m->ended && m->ended_outside;
+  *process_rc = m->process_rc;
+  ReleaseSRWLockExclusive(&m->lock);
+  return out;
+}
+
 const EVENT_TRACE_PROPERTIES *pc__etw_session_properties(const pc_etw_session *s) {
   return s->props;
 }
@@ -677,6 +831,8 @@ typedef struct etw_src {
   pc_etw_session *s;
   uint32_t os_build;
   char attached[PC_ETW_NAME_MAX + 48];
+  char name[PC_ETW_NAME_MAX];
+  char error[700];    /* why the session ended without our stop */
   uint8_t buf[65536]; /* the user data of the record handed out last */
 } etw_src;
 
@@ -684,9 +840,20 @@ static int etw_src_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   etw_src *e = self;
   int rc = pc_etw_session_next(e->s, &it->record, e->buf, sizeof e->buf, timeout_ms);
   if (rc == PC_OK) it->kind = PC_SOURCE_RECORD;
-  /* PC_ENOENT: the session has ended (stopped by us, or from outside) and the queue is
-   * empty. */
-  return rc == PC_ENOENT ? PC_EEND : rc;
+  /* PC_ENOENT: the session has ended and the queue is empty. Stopped by us: the end. Stopped
+   * from outside, or ProcessTrace failed: an error, so that the command exits 1 and says why
+   * (a service then restarts it). */
+  if (rc != PC_ENOENT) return rc;
+  uint32_t prc = 0;
+  if (!pc_etw_session_ended_outside(e->s, &prc)) return PC_EEND;
+  if (prc == ERROR_SUCCESS)
+    snprintf(e->error, sizeof e->error,
+             "the ETW session '%s' was stopped from outside portclash (logman stop, another tool, or the "
+             "system); monitoring has ended",
+             e->name);
+  else
+    pc_etw_error_text(e->error, sizeof e->error, "ProcessTrace", prc, e->name);
+  return prc == ERROR_ACCESS_DENIED ? PC_EPRIV : PC_EIO;
 }
 
 static void etw_src_stats(void *self, pc_source_stats *st) {
@@ -720,8 +887,7 @@ static void etw_src_stop(void *self) {
 }
 
 static const char *etw_src_error(const void *self) {
-  (void)self;
-  return "";
+  return ((const etw_src *)self)->error;
 }
 
 static void etw_src_close(void *self) {
@@ -746,5 +912,13 @@ int pc_source_open_etw(const struct pc_etw_options *o, const struct pc_etw_plan 
   pc_etw_install_ctrl_handler(e->s);
   e->os_build = os_build;
   snprintf(e->attached, sizeof e->attached, "ETW session '%s'", o->session_name);
+  snprintf(e->name, sizeof e->name, "%s", o->session_name);
+  uint32_t mode;
+  if (msg && pc_etw_session_mode(e->s, &mode))
+    fprintf(msg, "portclash: session mode (read back): LogFileMode 0x%08lx, real-time %s, independent %s\n",
+            (unsigned long)mode, (mode & EVENT_TRACE_REAL_TIME_MODE) ? "yes" : "no",
+            (mode & EVENT_TRACE_INDEPENDENT_SESSION_MODE) ? "yes" : "no");
+  else if (msg)
+    fputs("portclash: session mode: could not be read back (ControlTrace QUERY failed)\n", msg);
   return pc_source_new(&etw_src_ops, e, out);
 }

@@ -33,8 +33,15 @@ typedef enum pc_etw_stale {
 
 #define PC_ETW_NAME_MAX 64
 
+/* The session name of the Windows service's monitor. A console run uses its own name per run
+ * ("portclash-console-PID"), so the two never meet; a console run given this name with
+ * --session never stops or attaches to it (that would silently end the service's monitoring). */
+#define PC_ETW_SERVICE_SESSION "portclash-service"
+
 typedef struct pc_etw_options {
-  char session_name[PC_ETW_NAME_MAX]; /* default "portclash" */
+  char session_name[PC_ETW_NAME_MAX]; /* default "portclash-console-PID"; the service's: see above */
+  bool session_set;                   /* --session was given */
+  bool service_child;                 /* --service-child: started by `portclash service run` */
   pc_etw_stale stale;
   const char *record_path; /* --record FILE.etl: also log to this file; NULL = no file (borrowed) */
   uint32_t queue_capacity; /* records between the ETW thread and the consumer */
@@ -44,9 +51,12 @@ typedef struct pc_etw_options {
 void pc_etw_options_init(pc_etw_options *o);
 
 /* Applies one command-line option (opt "--session", "--stale" or "--record", with its value
- * val). Returns PC_OK, PC_ENOENT when opt is not an ETW option (the caller handles it), or
- * PC_EINVAL with a message in err (the caller exits 2). */
+ * val; or "--service-child", which takes none: *used_value is then false). Returns PC_OK, PC_ENOENT when opt
+ * is not an ETW option (the caller handles it), or PC_EINVAL with a message in err (the caller exits 2). */
 int pc_etw_options_apply(pc_etw_options *o, const char *opt, const char *val, char *err, size_t errcap);
+
+/* True when opt is an ETW option that takes no value (--service-child). */
+bool pc_etw_option_is_flag(const char *opt);
 
 /* ---- What to enable ---- */
 
@@ -76,7 +86,10 @@ typedef struct pc_etw_plan {
   unsigned count;
   pc_etw_provider_plan providers[PC_ETW_MAX_PROVIDERS];
   uint32_t enable_property; /* ENABLE_TRACE_PARAMETERS.EnableProperty */
-  bool independent_session; /* EVENT_TRACE_INDEPENDENT_SESSION_MODE (Windows 8+) */
+  /* EVENT_TRACE_INDEPENDENT_SESSION_MODE | EVENT_TRACE_PERSIST_ON_HYBRID_SHUTDOWN, from Windows
+   * 8.1 / Server 2012 R2 where the independent mode is documented. Dropped (with a note) when
+   * StartTrace rejects it. */
+  bool independent_session;
 } pc_etw_plan;
 
 /* Keyword masks (shared/reference/etw-facts.md sections 1 and 9). Only 0x1, 0x2, 0x4, 0x8 and
@@ -152,6 +165,24 @@ int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st);
 
 /* Win32 error and name of the last failed OS call, for messages. */
 uint32_t pc_etw_session_os_error(const pc_etw_session *s);
+
+/* The LogFileMode the OS reports for the session (ControlTrace QUERY right after the start),
+ * and whether that query worked. */
+bool pc_etw_session_mode(const pc_etw_session *s, uint32_t *log_file_mode);
+
+/* After pc_etw_session_next returned PC_ENOENT: true when ProcessTrace ended although nobody
+ * called pc_etw_session_stop (the session was stopped from outside - logman, another tool - or
+ * ProcessTrace failed); *process_rc receives ProcessTrace's result (ERROR_SUCCESS for a
+ * session stopped from outside). False after a local stop (Ctrl+C, the service). */
+bool pc_etw_session_ended_outside(const pc_etw_session *s, uint32_t *process_rc);
+
+/* Writes one line (or two) saying what a failed session call means and what to do: access
+ * denied, 1450 too many sessions (logman query -ets), the name taken, and the Win32 text of
+ * anything else. call names the function ("StartTrace", "ProcessTrace"...). */
+void pc_etw_print_error(FILE *msg, const char *call, uint32_t err, const char *session_name);
+
+/* The same text, without "portclash: " and the line end, into out[cap]. */
+void pc_etw_error_text(char *out, size_t cap, const char *call, uint32_t err, const char *session_name);
 
 /* Stops (if needed), waits for the ProcessTrace thread, closes and frees. NULL-safe. */
 void pc_etw_session_free(pc_etw_session *s);

@@ -101,6 +101,9 @@ monitor_help=$(run "$@" monitor --help || true)
         on { print }' <<<"$h")
       {
         options_of "$seg"
+        # A subcommand with help of its own (rules check: its options are under "Command
+        # options:", not in the usage line).
+        options_of "$(run "$@" "$c" "$s" --help 2>/dev/null || true)"
         if grep -q 'MONITOR OPTIONS' <<<"$seg"; then options_of "$monitor_help"; fi
         printf -- '--help\037\037this text\n'
       } | dedupe | emit_options "$c $s"

@@ -3,7 +3,17 @@
  * never match (the worst case for a scan: every rule is evaluated before a fallback explains),
  * each with the rule index and with a linear scan side by side (the scan is what evaluation
  * was before the index). Budget (pc_bench_budgets.h): 1000 rules under 5 µs median.
+ * Each set is also timed with PCRE2's interpreter instead of its JIT ("no JIT"): that is what
+ * portclash.service runs, since MemoryDenyWriteExecute=yes forbids the writable-executable
+ * memory the JIT needs. A last set of 1000 rules that all run their regex shows where JIT
+ * could matter.
+ *   PC_BENCH_MDWE=1   first forbid writable-executable memory for this process the way the
+ *                     unit does (prctl PR_SET_MDWE, Linux >= 6.3; systemd uses a seccomp
+ *                     filter to the same effect) and say whether PCRE2 JIT still compiles.
  * Not a test; packaging/bench.sh runs it. Exit status 1 when a budget is missed. */
+#define _GNU_SOURCE /* prctl */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +23,14 @@
 #include "pc_error.h"
 #include "pc_rules.h"
 #include "rules_internal.h"
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE 65
+#define PR_MDWE_REFUSE_EXEC_GAIN 1
+#endif
+#endif
 
 #define ROUNDS 200000
 
@@ -55,9 +73,10 @@ static long long run(const char *label, const pc_ruleset *rs, const pc_facts *fs
   return median;
 }
 
-static pc_ruleset *build(const char *text, bool defaults) {
+static pc_ruleset *build(const char *text, bool defaults, bool jit) {
   pc_rules_compiler *c;
   if (pc_rules_compiler_new(&c) != PC_OK) return NULL;
+  pc_rules_compiler_set_jit(c, jit);
   if (defaults) pc_rules_compiler_add_defaults(c);
   if (text) pc_rules_compiler_add_string(c, text, (size_t)-1, "synthetic");
   pc_ruleset *rs = NULL;
@@ -79,7 +98,35 @@ static void set(pc_facts *f, const char *kv) {
   }
 }
 
+/* Whether PCRE2 can JIT-compile a pattern in this process right now (0 = yes, else the
+ * PCRE2 error: no JIT support, or no writable-executable memory). */
+static int jit_works(void) {
+  int err;
+  PCRE2_SIZE off;
+  pcre2_code *re =
+      pcre2_compile((PCRE2_SPTR) "^app[0-9]+\\.exe$", PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+  if (!re) return -1;
+  int rc = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+  pcre2_code_free(re);
+  return rc;
+}
+
 int main(void) {
+  const char *mdwe = getenv("PC_BENCH_MDWE");
+  if (mdwe && mdwe[0] == '1') {
+#ifdef __linux__
+    if (prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0L, 0L, 0L) != 0) {
+      perror("prctl(PR_SET_MDWE) (needs Linux >= 6.3)");
+      return 1;
+    }
+    printf("writable-executable memory forbidden (PR_SET_MDWE, as MemoryDenyWriteExecute=yes)\n");
+#else
+    fprintf(stderr, "PC_BENCH_MDWE needs Linux\n");
+    return 1;
+#endif
+  }
+  int jrc = jit_works();
+  printf("PCRE2 JIT in this process: %s (pcre2_jit_compile: %d)\n", jrc == 0 ? "works" : "unavailable", jrc);
   static const char *const mixes[] = {
       "os=windows;error_name=WSAEACCES;proto=tcp;address=0.0.0.0;port=50051;pid=1;"
       "process=node.exe;excluded_start=50000;excluded_end=50099;excluded_administered=false",
@@ -99,10 +146,14 @@ int main(void) {
     pc_rules_facts_init(&fs[i]);
     set(&fs[i], mixes[i]);
   }
-  pc_ruleset *rs = build(NULL, true);
+  pc_ruleset *rs = build(NULL, true, true);
   if (!rs) return 1;
   run("default catalog, mixed failures", rs, fs, nf, false, NULL);
   run("default catalog, mixed failures", rs, fs, nf, true, NULL);
+  pc_ruleset_free(rs);
+  rs = build(NULL, true, false);
+  if (!rs) return 1;
+  run("default catalog, mixed, no JIT", rs, fs, nf, false, NULL);
   pc_ruleset_free(rs);
   int status = 0;
   char budget[32];
@@ -121,9 +172,10 @@ int main(void) {
                               " explain \"e {port}\"\n fix \"f\"\n",
                               i, 20000 + i, 30000 + i, i);
     }
-    rs = build(text, false);
+    rs = build(text, false, true);
+    pc_ruleset *interp = build(text, false, false);
     free(text);
-    if (!rs) return 1;
+    if (!rs || !interp) return 1;
     char label[64];
     pc_facts f;
     pc_rules_facts_init(&f);
@@ -132,8 +184,33 @@ int main(void) {
     long long m = run(label, rs, &f, 1, false, sizes[s] == 1000 ? budget : NULL);
     run(label, rs, &f, 1, true, NULL);
     if (sizes[s] == 1000 && (double)m >= PC_BUDGET_RULES_1000_MEDIAN_NS) status = 1;
+    snprintf(label, sizeof label, "%zu synthetic, no match, no JIT", sizes[s]);
+    run(label, interp, &f, 1, false, NULL);
+    pc_ruleset_free(rs);
+    pc_ruleset_free(interp);
+  }
+
+  /* Where JIT could matter: 1000 rules that all reach their regex (the same error, no port
+   * condition, so the index keeps every one), none matching. */
+  size_t cap = 1000 * 192 + 1, len = 0;
+  char *text = malloc(cap);
+  for (size_t i = 0; i < 1000; i++)
+    len += (size_t)snprintf(text + len, cap - len,
+                            "rule R%zu\n title \"t\"\n severity info\n when error_name == \"WSAEADDRINUSE\"\n"
+                            " when owner_process =~ '(?i)^(app|svc)%zu[-_.]?(x64)?\\.exe$'\n"
+                            " explain \"e {port}\"\n fix \"f\"\n",
+                            i, i);
+  for (int jit = 1; jit >= 0; jit--) {
+    rs = build(text, false, jit);
+    if (!rs) return 1;
+    pc_facts f;
+    pc_rules_facts_init(&f);
+    set(&f, "error_name=WSAEADDRINUSE;port=20001;owner_pid=5;owner_process=some-other-service.exe");
+    run(jit ? "1000 regexes run, no match, JIT" : "1000 regexes run, no match, no JIT", rs, &f, 1, false,
+        NULL);
     pc_ruleset_free(rs);
   }
+  free(text);
   printf("%s\n", status ? "BUDGET MISSED" : "all budgets met");
   return status;
 }

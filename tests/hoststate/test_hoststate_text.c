@@ -351,3 +351,151 @@ PC_TEST(tasklist_row_cap) {
   HS_CHECK_CONTAINS(err, "more than 65536 processes");
   free(big);
 }
+
+/* ---- netsh http show servicestate / urlacl ----
+ * The http_*.txt samples are RECONSTRUCTED, not captured: written from the layout of netsh's
+ * English output as documented and quoted in public threads, with the labels translated the
+ * way Windows translates them (German, French). The parser never reads a label, so what they
+ * test is the shape: URL lines, "label: NUMBER, label: IMAGE" lines, queue titles in column 0. */
+
+static int http(const char *name, pc_http_reg **rows, size_t *n) {
+  size_t len;
+  char *data = hs_load(name, &len);
+  if (!data) return PC_ENOENT;
+  int rc = pc_netsh_http_parse(data, len, name, rows, n, err, sizeof err);
+  free(data);
+  return rc;
+}
+
+PC_TEST(netsh_http_servicestate_english) {
+  pc_http_reg *r;
+  size_t n;
+  PC_CHECK_INT(http("http_servicestate_en.txt", &r, &n), PC_OK);
+  PC_CHECK_INT(n, 5);
+  if (n != 5) return;
+  PC_CHECK_STR(r[0].url, "HTTP://+:5985/WSMAN/");
+  PC_CHECK_INT(r[0].port, 5985);
+  PC_CHECK_STR(r[0].queue, ""); /* "Request queue is unnamed." */
+  PC_CHECK_INT(r[0].n_pids, 1);
+  PC_CHECK_UINT(r[0].pids[0], 3592);
+  PC_CHECK_STR(r[0].image, "C:\\Windows\\System32\\svchost.exe");
+  PC_CHECK(!r[0].reservation);
+  PC_CHECK_INT(r[1].port, 47001);
+  PC_CHECK_STR(r[2].url, "HTTP://*:80/");
+  PC_CHECK_INT(r[2].port, 80);
+  PC_CHECK_STR(r[2].queue, "DefaultAppPool");
+  PC_CHECK_UINT(r[2].pids[0], 6120);
+  PC_CHECK_STR(pc_http_reg_known_service(&r[2]), "W3SVC");
+  PC_CHECK_INT(r[3].port, 8080);
+  PC_CHECK_STR(r[3].image,
+               "C:\\Program Files\\Microsoft SQL Server Reporting "
+               "Services\\SSRS\\RSHostingService\\RSHostingService.exe");
+  PC_CHECK_STR(pc_http_reg_known_service(&r[3]), "ReportServer");
+  PC_CHECK(pc_http_reg_known_service(&r[0]) == NULL);
+  PC_CHECK(pc_http_reg_find(r, n, 80) == &r[2]);
+  PC_CHECK(pc_http_reg_find(r, n, 81) == NULL);
+  free(r);
+}
+
+PC_TEST(netsh_http_servicestate_german) {
+  pc_http_reg *r;
+  size_t n;
+  PC_CHECK_INT(http("http_servicestate_de.txt", &r, &n), PC_OK);
+  PC_CHECK_INT(n, 2);
+  if (n != 2) return;
+  PC_CHECK_STR(r[0].url, "HTTP://+:80/MSDEPLOYAGENTSERVICE/");
+  PC_CHECK_STR(r[0].queue, ""); /* "Die Anforderungswarteschlange ist unbenannt." */
+  PC_CHECK_UINT(r[0].pids[0], 1876);
+  PC_CHECK_STR(r[0].image, "C:\\Program Files\\IIS\\Microsoft Web Deploy V3\\MsDepSvc.exe");
+  PC_CHECK_STR(pc_http_reg_known_service(&r[0]), "MsDepSvc");
+  PC_CHECK_INT(r[1].port, 5985);
+  PC_CHECK_UINT(r[1].pids[0], 3592);
+  free(r);
+}
+
+PC_TEST(netsh_http_urlacl_french_and_english) {
+  pc_http_reg *r;
+  size_t n;
+  PC_CHECK_INT(http("http_urlacl_fr.txt", &r, &n), PC_OK);
+  PC_CHECK_INT(n, 3);
+  if (n == 3) {
+    PC_CHECK(r[0].reservation && r[1].reservation && r[2].reservation);
+    PC_CHECK_STR(r[0].url, "http://+:80/Temporary_Listen_Addresses/");
+    PC_CHECK_STR(r[0].user, "\\Tout le monde");
+    PC_CHECK_INT(r[0].n_pids, 0);
+    PC_CHECK_STR(pc_http_reg_known_service(&r[1]), "PeerDistSvc"); /* the BranchCache GUID */
+    PC_CHECK_STR(r[2].user, "NT SERVICE\\WinRM");
+    PC_CHECK_INT(r[2].port, 5986);
+  }
+  free(r);
+  PC_CHECK_INT(http("http_urlacl_en.txt", &r, &n), PC_OK);
+  PC_CHECK_INT(n, 2);
+  if (n == 2) {
+    PC_CHECK_STR(r[0].user, "\\Everyone");
+    PC_CHECK_INT(r[1].port, 10246);
+  }
+  free(r);
+}
+
+PC_TEST(netsh_http_live_registration_beats_a_reservation) {
+  /* servicestate and urlacl concatenated in one file, the reservation first. */
+  const char *text =
+      "\nURL Reservations:\n-----------------\n\n    Reserved URL            : "
+      "http://+:80/Temporary_Listen_Addresses/\n"
+      "        User: \\Everyone\n\nRequest queue name: DefaultAppPool\n    Processes:\n"
+      "        ID: 6120, image: c:\\windows\\system32\\inetsrv\\w3wp.exe\n    Registered URLs:\n"
+      "        HTTP://*:80/\n";
+  pc_http_reg *r;
+  size_t n;
+  PC_CHECK_INT(pc_netsh_http_parse(text, strlen(text), "mixed", &r, &n, err, sizeof err), PC_OK);
+  PC_CHECK_INT(n, 2);
+  const pc_http_reg *best = pc_http_reg_find(r, n, 80);
+  PC_CHECK(best && !best->reservation && best->pids[0] == 6120);
+  free(r);
+}
+
+PC_TEST(netsh_http_garbage) {
+  pc_http_reg *r;
+  size_t n;
+  PC_CHECK_INT(http("http_garbage.txt", &r, &n), PC_EPARSE);
+  PC_CHECK(hs_contains(err, "http_garbage.txt:"));
+  PC_CHECK_INT(http("http_bad_port.txt", &r, &n), PC_EPARSE);
+  PC_CHECK(hs_contains(err, "http_bad_port.txt:5: a URL without a valid port"));
+  /* An empty registration list is valid netsh output. */
+  const char *empty = "\nURL Reservations:\n-----------------\n\n";
+  PC_CHECK_INT(pc_netsh_http_parse(empty, strlen(empty), "empty", &r, &n, err, sizeof err), PC_OK);
+  PC_CHECK_INT(n, 0);
+  free(r);
+}
+
+/* netstat -qno (also lists TCP sockets bound without listen()); reconstructed samples. The
+ * English word BOUND gives PC_OWNER_STATE_BOUND; a state word the parser does not know (the
+ * German sample's) with a wildcard foreign address still makes the socket a holder of the port
+ * (LISTEN), so a 10048 caused by it has an owner in any language. */
+PC_TEST(netstat_qno_bound_sockets) {
+  size_t len;
+  char *data = hs_load("netstat_qno_en.txt", &len);
+  pc_owner_row *r;
+  size_t n;
+  PC_CHECK_INT(pc_netstat_parse(data, len, "qno", &r, &n, err, sizeof err), PC_OK);
+  free(data);
+  PC_CHECK_INT(n, 5);
+  if (n == 5) {
+    PC_CHECK_INT(r[1].state, PC_OWNER_STATE_BOUND);
+    PC_CHECK_UINT(r[1].pid, 4242);
+    PC_CHECK_INT(r[1].local.port, 41000);
+    PC_CHECK_INT(r[4].state, PC_OWNER_STATE_BOUND);
+    PC_CHECK_INT(r[4].local.family, PC_AF_INET6);
+  }
+  free(r);
+  data = hs_load("netstat_qno_de.txt", &len);
+  PC_CHECK_INT(pc_netstat_parse(data, len, "qno-de", &r, &n, err, sizeof err), PC_OK);
+  free(data);
+  PC_CHECK_INT(n, 2);
+  if (n == 2) {
+    PC_CHECK_INT(r[1].local.port, 41000);
+    PC_CHECK_UINT(r[1].pid, 4242);
+    PC_CHECK(r[1].state == PC_OWNER_STATE_LISTEN || r[1].state == PC_OWNER_STATE_BOUND);
+  }
+  free(r);
+}

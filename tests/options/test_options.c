@@ -115,7 +115,9 @@ PC_TEST(defaults_come_from_the_rows) {
   PC_CHECK_INT(o.duration, 0);
   PC_CHECK_INT(o.proto, PC_PROTO_TCP);
   PC_CHECK(!o.json);
-  PC_CHECK_STR(o.session, "portclash");
+  PC_CHECK(o.session == NULL); /* the ETW source names the session: portclash-console-PID */
+  PC_CHECK_UINT(o.etw_queue, 0);
+  PC_CHECK(!o.service_child);
   PC_CHECK_INT(o.hooks, 0);
   PC_CHECK_INT(o.stale, 0);
 }

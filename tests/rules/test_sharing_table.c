@@ -207,6 +207,7 @@ static const char *const full_facts[][2] = {
     {"previous_pid", "77"},
     {"previous_process", "old.exe"},
     {"risk_reason", "excluded_range"},
+    {"owner_url", "http://+:80/Temporary_Listen_Addresses/"},
 };
 
 /* Placeholders a person would have to fill in by hand. */

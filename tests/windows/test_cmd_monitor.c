@@ -21,6 +21,7 @@
 #include <windows.h>
 /* clang-format on */
 
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "pc_error.h"
 #include "pc_fixture.h"
 #include "etw.h"
+#include "pc_hoststate.h"
 #include "pc_test.h"
 
 #define RUN(...)                                                      \
@@ -74,6 +76,7 @@ static struct {
   int count;
   EVENT_TRACE_LOGFILEW logfile;
   int delivered;
+  ULONG process_rc; /* what the fake ProcessTrace returns */
   /* Live-path timing (issue 14). cpu_delay_ms > 0: processor 1's buffer is delivered first and
    * processor 0's that many ms later, as a real-time session may flush them. wait_log: after
    * delivering, keep the session open until this log holds a finding (or wait_max_ms passed);
@@ -144,7 +147,7 @@ static ULONG WINAPI fake_process(PTRACEHANDLE hs, ULONG n, LPFILETIME a, LPFILET
       }
     }
   }
-  return ERROR_SUCCESS;
+  return F.process_rc;
 }
 static ULONG WINAPI fake_close(TRACEHANDLE h) {
   (void)h;
@@ -172,6 +175,7 @@ static int synthesize_at(const char *text, pc_time offset) {
   int rc;
   pc_time base = now_filetime() + offset, first = 0;
   F.count = 0;
+  F.delivered = 0;
   while ((rc = pc_fixture_next(fx, &r)) == PC_OK && F.count < MAX_EVENTS) {
     synth *s = &F.ev[F.count++];
     memset(s, 0, sizeof *s);
@@ -307,7 +311,10 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
   char *argv[] = {"monitor",    "--session", "pc-fake", "--status", "0", "--no-os-schemas",
                   "--quiet",    "--format",  "json",    "--log",    log, "--host",
                   "synth-host", "--window",  "60",      NULL};
-  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api), PC_EXIT_OK);
+  /* The fake ProcessTrace returns by itself, as when the session is stopped from outside:
+   * the findings are still written, and the command exits 1 (it is blind from then on). */
+  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api),
+               PC_EXIT_FAILURE);
   PC_CHECK_INT(F.delivered, 14);
   const char *out = read_all(log);
   PC_CHECK(out != NULL);
@@ -348,6 +355,136 @@ PC_TEST(synthesized_failures_become_findings_through_the_real_callback) {
   WSACleanup();
 }
 
+/* Runs the monitor with the fake controller and stderr captured into a file; returns the exit
+ * code, the captured text in out. */
+static int run_captured(char **argv, int argc, char *out, size_t cap) {
+  char path[MAX_PATH];
+  snprintf(path, sizeof path, "pc-test-monitor-err-%lu.txt", (unsigned long)GetCurrentProcessId());
+  fflush(stderr);
+  int saved = _dup(2);
+  FILE *f = fopen(path, "w+b");
+  if (!f || saved < 0) return -1;
+  _dup2(_fileno(f), 2);
+  int rc = pc__cmd_monitor_with(argc, argv, &fake_api);
+  fflush(stderr);
+  _dup2(saved, 2);
+  _close(saved);
+  rewind(f);
+  size_t n = fread(out, 1, cap - 1, f);
+  out[n] = 0;
+  fclose(f);
+  DeleteFileA(path);
+  return rc;
+}
+
+PC_TEST(process_trace_failure_and_outside_stop_exit_1_with_a_message) {
+  static char err[16384];
+  F.count = 0;
+  char *argv[] = {"monitor", "--status", "0", "--no-os-schemas", "--attempts", NULL};
+  F.process_rc = ERROR_ACCESS_DENIED;
+  PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
+  printf("%s", err);
+  PC_CHECK(strstr(err, "ProcessTrace: access denied (Win32 error 5)") != NULL);
+  PC_CHECK(strstr(err, "(findings before it were reported)") != NULL);
+  /* The session name is this run's own, and the mode was read back once. */
+  PC_CHECK(strstr(err, "session 'portclash-console-") != NULL);
+  PC_CHECK(strstr(err, "session mode (read back)") != NULL);
+  F.process_rc = ERROR_SUCCESS;
+  PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
+  PC_CHECK(strstr(err, "was stopped from outside portclash") != NULL);
+  F.process_rc = ERROR_SUCCESS;
+}
+
+/* ---- A busy host: the host state is refreshed on its own schedule ----
+ * Records arrive every 100 ms of session time for 40 s (simulated: the fake ProcessTrace moves
+ * a simulated clock, which is the host-state worker's schedule clock, and sleeps 15 ms real per
+ * record), so the queue is never empty and the monitor loop never times out. netsh is a fake
+ * that takes 2 s (real) for each refresh. The host state must still be refreshed at least twice
+ * during the session, and the consumer must never wait for netsh: with a queue of 64 records,
+ * 2 s of waiting would drop about 130. */
+
+static volatile LONG64 sim_ms;   /* the simulated clock */
+static volatile LONG refreshes;  /* netsh excludedportrange ipv4 tcp runs: one per refresh */
+static volatile LONG in_session; /* refreshes that started while records flowed */
+static volatile LONG session_running;
+
+static uint64_t sim_clock(void *ctx) {
+  (void)ctx;
+  return (uint64_t)InterlockedCompareExchange64(&sim_ms, 0, 0);
+}
+
+static char *fake_tool(void *ctx, const char *tool, const char *args, size_t *len) {
+  (void)ctx;
+  if (strcmp(tool, "netsh") != 0 || strcmp(args, "int ipv4 show excludedportrange protocol=tcp") != 0)
+    return NULL; /* no output: those parts of the state stay unknown */
+  InterlockedIncrement(&refreshes);
+  if (session_running) InterlockedIncrement(&in_session);
+  Sleep(2000); /* a slow netsh */
+  static const char out[] =
+      "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n----------    --------\r\n"
+      "     50000       50059\r\n\r\n* - Administered port exclusions.\r\n";
+  char *p = malloc(sizeof out);
+  if (!p) return NULL;
+  memcpy(p, out, sizeof out);
+  *len = sizeof out - 1;
+  return p;
+}
+
+static ULONG WINAPI busy_process(PTRACEHANDLE hs, ULONG n, LPFILETIME a, LPFILETIME b) {
+  (void)a, (void)b, (void)n, (void)hs;
+  session_running = 1;
+  for (int i = 0; i < 400; i++) {
+    F.ev[0].ev.UserContext = F.logfile.Context;
+    F.ev[0].ev.EventHeader.TimeStamp.QuadPart += 1000000; /* 100 ms */
+    F.logfile.EventRecordCallback(&F.ev[0].ev);
+    F.delivered++;
+    InterlockedAdd64(&sim_ms, 100);
+    Sleep(15);
+  }
+  session_running = 0;
+  return ERROR_SUCCESS; /* the session "ends": the command exits 1, after its summary */
+}
+
+PC_TEST(busy_host_refreshes_on_its_own_schedule_without_queue_drops) {
+  static char err[65536];
+  PC_CHECK_INT(synthesize("@0.000000 tcpip 1008 v0 pid=600 : LocalAddress=0.0.0.0:49999 Status=0\n"), 1);
+  F.delivered = 0;
+  pc_hoststate_bg_options bg = {.refresh_ms = 10000, .tick_ms = 20, .now_ms = sim_clock};
+  pc__hoststate_set_bg_override(&bg);
+  pc__hoststate_set_tool_runner(fake_tool, NULL);
+  pc_etw_api api = fake_api;
+  api.process_trace = busy_process;
+  char *argv[] = {"monitor", "--status",   "0", "--no-os-schemas", "--etw-queue", "64",
+                  "--quiet", "--no-learn", NULL};
+  ULONGLONG t0 = GetTickCount64();
+  char path[MAX_PATH];
+  snprintf(path, sizeof path, "pc-test-busy-%lu.txt", (unsigned long)GetCurrentProcessId());
+  fflush(stderr);
+  int saved = _dup(2);
+  FILE *f = fopen(path, "w+b");
+  PC_CHECK(f != NULL);
+  if (!f) return;
+  _dup2(_fileno(f), 2);
+  int rc = pc__cmd_monitor_with(8, argv, &api);
+  fflush(stderr);
+  _dup2(saved, 2);
+  _close(saved);
+  rewind(f);
+  size_t nread = fread(err, 1, sizeof err - 1, f);
+  err[nread] = 0;
+  fclose(f);
+  DeleteFileA(path);
+  pc__hoststate_set_tool_runner(NULL, NULL);
+  pc__hoststate_set_bg_override(NULL);
+  printf("%s", err);
+  printf("refreshes: %ld in all, %ld while records flowed; %.1f s real\n", (long)refreshes, (long)in_session,
+         (double)(GetTickCount64() - t0) / 1000);
+  PC_CHECK_INT(rc, PC_EXIT_FAILURE); /* the fake session ended by itself */
+  PC_CHECK_INT(F.delivered, 400);
+  PC_CHECK(in_session >= 2);
+  PC_CHECK(strstr(err, "dropped 0 (queue 0, oversize 0, malformed 0)") != NULL);
+}
+
 /* One failed bind whose events were logged on two processors: the thread started on CPU 0
  * (AFD create and bind entry) and finished on CPU 1 (TCPIP 1006, AFD exit, Winsock-Sockets 12).
  * The session delivers CPU 1's buffer first and CPU 0's 700 ms later ("Logging Mode
@@ -371,7 +508,8 @@ PC_TEST(cpu_buffers_700ms_apart_still_one_finding) {
   F.cpu_delay_ms = 700;
   char *argv[] = {"monitor",  "--session", "pc-fake", "--status", "0",      "--no-os-schemas", "--quiet",
                   "--format", "json",      "--log",   log,        "--host", "synth-host",      NULL};
-  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api), PC_EXIT_OK);
+  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api),
+               PC_EXIT_FAILURE); /* the fake session ends by itself: an outside stop */
   F.cpu_delay_ms = 0;
   PC_CHECK_INT(F.delivered, 5);
   const char *out = read_all(log);
@@ -413,7 +551,8 @@ PC_TEST(clock_step_back_does_not_delay_a_lone_failure) {
   F.wait_max_ms = 8000;
   char *argv[] = {"monitor",  "--session", "pc-fake", "--status", "0",      "--no-os-schemas", "--quiet",
                   "--format", "json",      "--log",   log,        "--host", "synth-host",      NULL};
-  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api), PC_EXIT_OK);
+  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api),
+               PC_EXIT_FAILURE); /* the fake session ends by itself: an outside stop */
   F.wait_log = NULL;
   PC_CHECK_INT(F.delivered, 3);
   printf("finding written %s after %lu ms\n", F.found ? "while the session was open" : "only at exit",

@@ -125,7 +125,10 @@ PC_TEST(record_from_event_truncated_user_data) {
 PC_TEST(options_defaults_and_parsing) {
   pc_etw_options o;
   pc_etw_options_init(&o);
-  PC_CHECK_STR(o.session_name, "portclash");
+  char want[64];
+  snprintf(want, sizeof want, "portclash-console-%lu", (unsigned long)GetCurrentProcessId());
+  PC_CHECK_STR(o.session_name, want); /* one session per console run */
+  PC_CHECK(!o.service_child && !o.session_set);
   PC_CHECK_INT(o.stale, PC_ETW_STALE_STOP);
   PC_CHECK(o.record_path == NULL);
   char err[160];
@@ -151,6 +154,17 @@ PC_TEST(options_defaults_and_parsing) {
   PC_CHECK_STR(o.record_path, "out.etl");
   PC_CHECK_INT(pc_etw_options_apply(&o, "--record", "", err, sizeof err), PC_EINVAL);
   PC_CHECK_INT(pc_etw_options_apply(&o, "--format", "json", err, sizeof err), PC_ENOENT);
+  /* The service's monitor: its own fixed name, unless --session chose one. */
+  pc_etw_options_init(&o);
+  PC_CHECK(pc_etw_option_is_flag("--service-child"));
+  PC_CHECK(!pc_etw_option_is_flag("--session"));
+  PC_CHECK_INT(pc_etw_options_apply(&o, "--service-child", NULL, err, sizeof err), PC_OK);
+  PC_CHECK(o.service_child);
+  PC_CHECK_STR(o.session_name, PC_ETW_SERVICE_SESSION);
+  pc_etw_options_init(&o);
+  PC_CHECK_INT(pc_etw_options_apply(&o, "--session", "mine", err, sizeof err), PC_OK);
+  PC_CHECK_INT(pc_etw_options_apply(&o, "--service-child", NULL, err, sizeof err), PC_OK);
+  PC_CHECK_STR(o.session_name, "mine");
 }
 
 /* ---- Plans per Windows version ---- */
@@ -273,11 +287,14 @@ static struct fake {
   const GUID *enable_fail_guid;
   ULONG enable_fail_rc;
   bool open_fails;
+  ULONG enable_rc_with_property; /* result of every enable that asks for a property */
+  bool process_returns;          /* ProcessTrace returns process_rc after delivering */
+  ULONG process_rc;
   int records_to_deliver;
   synth *records;
   /* what happened */
   char log[512];
-  EVENT_TRACE_PROPERTIES start_props;
+  EVENT_TRACE_PROPERTIES start_props, first_start_props;
   WCHAR start_name[64];
   WCHAR start_file[300];
   enable_call enables[MAX_CALLS];
@@ -297,6 +314,7 @@ static ULONG WINAPI fake_start(PTRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPER
   F.start_calls++;
   log_call(rc == ERROR_SUCCESS ? "start" : rc == ERROR_ALREADY_EXISTS ? "start=exists" : "start=fail");
   F.start_props = *p;
+  if (F.start_calls == 1) F.first_start_props = *p;
   wcsncpy(F.start_name, name, 63);
   if (p->LogFileNameOffset)
     wcsncpy(F.start_file, (const WCHAR *)((const char *)p + p->LogFileNameOffset), 299);
@@ -314,6 +332,7 @@ static ULONG WINAPI fake_control(TRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPE
     if (!h) log_call("query(name)"); /* by handle: the periodic lost-event query, not logged */
     if (p->Wnode.BufferSize < sizeof *p) return ERROR_BAD_LENGTH;
     p->Wnode.HistoricalContext = FAKE_HANDLE;
+    p->LogFileMode = F.start_props.LogFileMode; /* the mode in force: what the last start asked */
     p->EventsLost = 7;
     p->RealTimeBuffersLost = 2;
     p->LogBuffersLost = 1;
@@ -336,6 +355,10 @@ static ULONG WINAPI fake_enable(TRACEHANDLE h, LPCGUID g, ULONG code, UCHAR leve
   log_call(code == EVENT_CONTROL_CODE_ENABLE_PROVIDER ? "enable" : "disable");
   if (params) {
     e->property = params->EnableProperty;
+    if (F.enable_rc_with_property && params->EnableProperty) {
+      e->filtered = params->FilterDescCount == 1;
+      return F.enable_rc_with_property;
+    }
     if (params->FilterDescCount == 1 && params->EnableFilterDesc) {
       const EVENT_FILTER_DESCRIPTOR *d = params->EnableFilterDesc;
       const EVENT_FILTER_EVENT_ID *f = (const EVENT_FILTER_EVENT_ID *)(uintptr_t)d->Ptr;
@@ -375,6 +398,7 @@ static ULONG WINAPI fake_process(PTRACEHANDLE hs, ULONG n, LPFILETIME a, LPFILET
     F.records[i].ev.UserContext = F.logfile.Context;
     F.logfile.EventRecordCallback(&F.records[i].ev);
   }
+  if (F.process_returns) return F.process_rc; /* stopped from outside, or failed */
   WaitForSingleObject(F.stop_event, 10000);
   return ERROR_SUCCESS;
 }
@@ -426,11 +450,16 @@ PC_TEST(stale_session_default_stops_and_restarts) {
   pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
   FILE *msg = msg_open();
   pc_etw_session *s;
+  PC_CHECK_INT(pc_etw_options_apply(&o, "--session", "portclash", NULL, 0), PC_OK);
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
   PC_CHECK_STR(msg_text(msg),
                "portclash: stopping the existing ETW session 'portclash' and starting a new one\n");
   PC_CHECK(wcscmp(F.start_name, L"portclash") == 0);
-  PC_CHECK_UINT(F.start_props.LogFileMode, EVENT_TRACE_REAL_TIME_MODE | EVENT_TRACE_INDEPENDENT_SESSION_MODE);
+  PC_CHECK_UINT(F.start_props.LogFileMode, EVENT_TRACE_REAL_TIME_MODE | EVENT_TRACE_INDEPENDENT_SESSION_MODE |
+                                               EVENT_TRACE_PERSIST_ON_HYBRID_SHUTDOWN);
+  uint32_t mode = 0;
+  PC_CHECK(pc_etw_session_mode(s, &mode));
+  PC_CHECK_UINT(mode, F.start_props.LogFileMode);
   PC_CHECK_UINT(F.start_props.LoggerNameOffset, sizeof(EVENT_TRACE_PROPERTIES));
   PC_CHECK_UINT(F.start_props.Wnode.Flags, WNODE_FLAG_TRACED_GUID);
   PC_CHECK_INT(F.start_props.BufferSize, 64);
@@ -467,7 +496,7 @@ PC_TEST(stale_session_fail_policy_gives_up_and_says_how_to_fix) {
   pc_etw_session *s = (pc_etw_session *)1;
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_EEXIST);
   PC_CHECK(s == NULL);
-  PC_CHECK(strstr(msg_text(msg), "logman stop portclash -ets") != NULL);
+  PC_CHECK(strstr(msg_text(msg), "logman stop portclash-console-") != NULL);
   PC_CHECK_STR(F.log, "start=exists ");
   fclose(msg);
 }
@@ -515,7 +544,10 @@ PC_TEST(enable_failure_stops_the_session_optional_provider_only_warns) {
   FILE *msg = msg_open();
   pc_etw_session *s;
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_EIO);
-  PC_CHECK_STR(msg_text(msg), "portclash: EnableTraceEx2 failed (Win32 error 1450)\n");
+  PC_CHECK(strstr(msg_text(msg),
+                  "portclash: EnableTraceEx2 failed: too many ETW sessions are running (Win32 error 1450") !=
+           NULL);
+  PC_CHECK(strstr(msg_text(msg), "logman query -ets") != NULL);
   PC_CHECK_STR(F.log, "start enable enable stop(handle) ");
   fclose(msg);
 
@@ -538,11 +570,165 @@ PC_TEST(refused_event_id_filter_falls_back_to_no_filter) {
   pc_etw_options_init(&o);
   pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
   pc_etw_session *s;
-  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, NULL, &s), PC_OK);
-  PC_CHECK_INT(F.enable_calls, 4);
-  PC_CHECK(F.enables[0].filtered && !F.enables[1].filtered);
-  PC_CHECK(F.enables[2].filtered && !F.enables[3].filtered);
+  FILE *msg = msg_open();
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
+  /* Per provider: filter + property refused, filter alone refused, the property alone works:
+   * only the filter is given up, the start key stays. */
+  PC_CHECK_INT(F.enable_calls, 6);
+  for (int i = 0; i < 2; i++) {
+    PC_CHECK(F.enables[3 * i].filtered && F.enables[3 * i].property != 0);
+    PC_CHECK(F.enables[3 * i + 1].filtered && F.enables[3 * i + 1].property == 0);
+    PC_CHECK(!F.enables[3 * i + 2].filtered &&
+             F.enables[3 * i + 2].property == EVENT_ENABLE_PROPERTY_PROCESS_START_KEY);
+  }
+  PC_CHECK(strstr(msg_text(msg), "Microsoft-Windows-TCPIP: the kernel event-ID filter was refused") != NULL);
   pc_etw_session_free(s);
+  fclose(msg);
+}
+
+PC_TEST(refused_property_keeps_the_event_id_filter) {
+  fake_reset();
+  F.enable_rc_with_property = ERROR_INVALID_PARAMETER;
+  pc_etw_options o;
+  pc_etw_options_init(&o);
+  pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+  pc_etw_session *s;
+  FILE *msg = msg_open();
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
+  PC_CHECK_INT(F.enable_calls, 4);
+  for (int i = 0; i < 2; i++) {
+    PC_CHECK(F.enables[2 * i].filtered && F.enables[2 * i].property != 0);
+    PC_CHECK(F.enables[2 * i + 1].filtered && F.enables[2 * i + 1].property == 0);
+  }
+  PC_CHECK(strstr(msg_text(msg),
+                  "Microsoft-Windows-Winsock-AFD: the process start key property was refused") != NULL);
+  pc_etw_session_free(s);
+  fclose(msg);
+}
+
+PC_TEST(start_rejecting_the_independent_mode_falls_back) {
+  fake_reset();
+  F.start_rc[0] = ERROR_INVALID_PARAMETER;
+  pc_etw_options o;
+  pc_etw_options_init(&o);
+  pc_etw_plan plan = test_plan((pc_os_version){6, 3, 9600});
+  PC_CHECK(plan.independent_session);
+  FILE *msg = msg_open();
+  pc_etw_session *s;
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_OK);
+  PC_CHECK_INT(F.start_calls, 2);
+  PC_CHECK_UINT(F.first_start_props.LogFileMode, EVENT_TRACE_REAL_TIME_MODE |
+                                                     EVENT_TRACE_INDEPENDENT_SESSION_MODE |
+                                                     EVENT_TRACE_PERSIST_ON_HYBRID_SHUTDOWN);
+  PC_CHECK_UINT(F.start_props.LogFileMode, EVENT_TRACE_REAL_TIME_MODE);
+  PC_CHECK(strstr(msg_text(msg), "StartTrace refused the independent session mode (Win32 error 87)") != NULL);
+  uint32_t mode = 1;
+  PC_CHECK(pc_etw_session_mode(s, &mode));
+  PC_CHECK_UINT(mode, EVENT_TRACE_REAL_TIME_MODE);
+  pc_etw_session_free(s);
+  fclose(msg);
+  /* Windows 8 (6.2): not documented there, so not asked for. */
+  plan = test_plan((pc_os_version){6, 2, 9200});
+  PC_CHECK(!plan.independent_session);
+}
+
+PC_TEST(too_many_sessions_says_how_to_find_them) {
+  fake_reset();
+  F.start_rc[0] = ERROR_NO_SYSTEM_RESOURCES;
+  pc_etw_options o;
+  pc_etw_options_init(&o);
+  pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+  FILE *msg = msg_open();
+  pc_etw_session *s;
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_EIO);
+  PC_CHECK(strstr(msg_text(msg), "StartTrace failed: too many ETW sessions are running (Win32 error 1450") !=
+           NULL);
+  PC_CHECK(strstr(msg_text(msg), "logman query -ets") != NULL);
+  PC_CHECK_STR(F.log, "start=fail ");
+  fclose(msg);
+}
+
+PC_TEST(console_run_never_stops_or_attaches_to_the_service_session) {
+  pc_etw_stale policies[] = {PC_ETW_STALE_STOP, PC_ETW_STALE_ATTACH};
+  for (int i = 0; i < 2; i++) {
+    fake_reset();
+    F.start_rc[0] = ERROR_ALREADY_EXISTS;
+    pc_etw_options o;
+    pc_etw_options_init(&o);
+    PC_CHECK_INT(pc_etw_options_apply(&o, "--session", PC_ETW_SERVICE_SESSION, NULL, 0), PC_OK);
+    o.stale = policies[i];
+    pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+    FILE *msg = msg_open();
+    pc_etw_session *s = (pc_etw_session *)1;
+    PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, msg, &s), PC_EEXIST);
+    PC_CHECK(s == NULL);
+    PC_CHECK_STR(F.log, "start=exists "); /* no stop, no query, no enable */
+    PC_CHECK(strstr(msg_text(msg), "belongs to the portclash service") != NULL);
+    fclose(msg);
+  }
+  /* The service's own monitor replaces a session its dead predecessor left. */
+  fake_reset();
+  F.start_rc[0] = ERROR_ALREADY_EXISTS;
+  pc_etw_options o;
+  pc_etw_options_init(&o);
+  PC_CHECK_INT(pc_etw_options_apply(&o, "--service-child", NULL, NULL, 0), PC_OK);
+  pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+  pc_etw_session *s;
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, NULL, &s), PC_OK);
+  PC_CHECK(wcscmp(F.start_name, L"" PC_ETW_SERVICE_SESSION) == 0);
+  pc_etw_session_free(s);
+  PC_CHECK_STR(F.log, "start=exists stop(name) start enable enable open stop(handle) close ");
+}
+
+PC_TEST(console_and_service_sessions_run_side_by_side) {
+  /* Two sessions at once through one fake controller: distinct names, neither stops the
+   * other (the fake says ALREADY_EXISTS only for a name in use). */
+  fake_reset();
+  pc_etw_options svc, con;
+  pc_etw_options_init(&svc);
+  pc_etw_options_apply(&svc, "--service-child", NULL, NULL, 0);
+  pc_etw_options_init(&con);
+  PC_CHECK(strcmp(svc.session_name, con.session_name) != 0);
+  pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+  pc_etw_session *a, *b;
+  PC_CHECK_INT(pc_etw_session_start(&svc, &plan, &fake_api, NULL, &a), PC_OK);
+  PC_CHECK(wcscmp(F.start_name, L"" PC_ETW_SERVICE_SESSION) == 0);
+  PC_CHECK_INT(pc_etw_session_start(&con, &plan, &fake_api, NULL, &b), PC_OK);
+  PC_CHECK(wcsncmp(F.start_name, L"portclash-console-", 18) == 0);
+  PC_CHECK(strstr(F.log, "stop(name)") == NULL);
+  pc_etw_session_free(b);
+  pc_etw_session_free(a);
+}
+
+PC_TEST(outside_stop_and_process_trace_failure_are_told_apart_from_a_local_stop) {
+  uint8_t buf[64];
+  pc_record r;
+  uint32_t prc = 1;
+  pc_etw_options o;
+  pc_etw_options_init(&o);
+  pc_etw_plan plan = test_plan((pc_os_version){10, 0, 19045});
+  pc_etw_session *s;
+  ULONG results[] = {ERROR_SUCCESS, ERROR_ACCESS_DENIED};
+  for (int i = 0; i < 2; i++) {
+    fake_reset();
+    F.process_returns = true;
+    F.process_rc = results[i];
+    PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, NULL, &s), PC_OK);
+    PC_CHECK_INT(pc_etw_session_next(s, &r, buf, sizeof buf, 5000), PC_ENOENT);
+    PC_CHECK(pc_etw_session_ended_outside(s, &prc));
+    PC_CHECK_UINT(prc, results[i]);
+    pc_etw_session_free(s);
+  }
+  fake_reset();
+  PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, NULL, &s), PC_OK);
+  pc_etw_session_stop(s);
+  PC_CHECK_INT(pc_etw_session_next(s, &r, buf, sizeof buf, 5000), PC_ENOENT);
+  PC_CHECK(!pc_etw_session_ended_outside(s, &prc));
+  pc_etw_session_free(s);
+  FILE *msg = msg_open();
+  pc_etw_print_error(msg, "ProcessTrace", ERROR_ACCESS_DENIED, "x");
+  PC_CHECK(strstr(msg_text(msg), "ProcessTrace: access denied (Win32 error 5)") != NULL);
+  fclose(msg);
 }
 
 PC_TEST(record_option_logs_to_a_sequential_file_too) {

@@ -197,3 +197,126 @@ __attribute__((constructor)) static void start_winsock(void) {
   WSADATA wd;
   WSAStartup(MAKEWORD(2, 2), &wd);
 }
+
+/* ---- The background worker, with fake tools and a simulated schedule clock ----
+ * netsh and netstat are fakes (Wine's netsh prints nothing): the first ranges read has one
+ * excluded range, later reads add a WinNAT-like range reserved "after start-up". */
+
+static volatile LONG64 sim_ms;
+static volatile LONG tool_reads;
+static HANDLE tool_gate; /* when set non-NULL, excludedportrange waits for it (a hung netsh) */
+
+static uint64_t sim_clock(void *ctx) {
+  (void)ctx;
+  return (uint64_t)InterlockedCompareExchange64(&sim_ms, 0, 0);
+}
+
+static char *dup_text(const char *t, size_t *len) {
+  size_t n = strlen(t);
+  char *p = malloc(n + 1);
+  if (p) memcpy(p, t, n + 1);
+  *len = n;
+  return p;
+}
+
+static char *fake_tools(void *ctx, const char *tool, const char *args, size_t *len) {
+  (void)ctx;
+  if (strcmp(tool, "netsh") == 0 && strcmp(args, "int ipv4 show excludedportrange protocol=tcp") == 0) {
+    LONG n = InterlockedIncrement(&tool_reads);
+    if (tool_gate) WaitForSingleObject(tool_gate, 10000);
+    return dup_text(n == 1 ? "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n"
+                             "----------    --------\r\n     50000       50059\r\n"
+                           : "\r\nProtocol tcp Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n"
+                             "----------    --------\r\n     50000       50059\r\n     60000       60099\r\n",
+                    len);
+  }
+  if (strcmp(tool, "netstat") == 0 && strcmp(args, "-qno -p TCP") == 0)
+    /* A socket bound without listen() (English "BOUND"), and one whose state word this
+     * parser does not know (as on a Windows in another language). */
+    return dup_text(
+        "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State          "
+        " PID\r\n"
+        "  TCP    0.0.0.0:41000          0.0.0.0:0              BOUND           4242\r\n"
+        "  TCP    127.0.0.1:41001        0.0.0.0:0              GEBUNDEN        4243\r\n",
+        len);
+  return NULL;
+}
+
+static bool wait_pending(pc_hoststate *hs) {
+  for (int i = 0; i < 500; i++) {
+    if (pc_hoststate_update_pending(hs)) return true;
+    Sleep(10);
+  }
+  return false;
+}
+
+PC_TEST(background_refresh_installs_new_ranges_and_marks_stale_snapshots) {
+  tool_reads = 0;
+  sim_ms = 1000000;
+  pc__hoststate_set_tool_runner(fake_tools, NULL);
+  pc_hoststate *hs = open_live();
+  if (!hs) return;
+  PC_CHECK_INT(tool_reads, 1); /* the first read, at open, on the caller's thread */
+  pc_hoststate_bg_options bg = {.refresh_ms = 10000, .tick_ms = 10, .now_ms = sim_clock};
+  PC_CHECK_INT(pc_hoststate_start_background(hs, &bg), PC_OK);
+  pc_facts f;
+  memset(&f, 0, sizeof f);
+  f.attempt.proto = PC_PROTO_TCP;
+  f.attempt.addr_known = true;
+  f.attempt.local = loopback(60005);
+  PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  PC_CHECK(!f.excluded);
+  PC_CHECK(!f.hoststate_stale);
+  /* 11 s later on the schedule's clock the worker reads again; the range reserved since is
+   * installed by the next call, which never waits. */
+  InterlockedAdd64(&sim_ms, 11000);
+  PC_CHECK(wait_pending(hs));
+  PC_CHECK_INT(pc_hoststate_refresh(hs), PC_OK);
+  memset(&f, 0, sizeof f);
+  f.attempt.proto = PC_PROTO_TCP;
+  f.attempt.addr_known = true;
+  f.attempt.local = loopback(60005);
+  PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  PC_CHECK(f.excluded && f.excluded_start == 60000 && f.excluded_end == 60099);
+  PC_CHECK(!f.hoststate_stale);
+  /* netsh hangs: the installed snapshot ages past the interval and the facts say so, while
+   * every call still returns at once. */
+  tool_gate = CreateEventW(NULL, TRUE, FALSE, NULL);
+  InterlockedAdd64(&sim_ms, 10000); /* the worker starts a read that hangs */
+  Sleep(100);
+  InterlockedAdd64(&sim_ms, 15000);
+  ULONGLONG t0 = GetTickCount64();
+  PC_CHECK_INT(pc_hoststate_refresh(hs), PC_OK);
+  PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  PC_CHECK(GetTickCount64() - t0 < 1000);
+  PC_CHECK(f.hoststate_stale);
+  PC_CHECK(f.hoststate_age_s >= 25);
+  SetEvent(tool_gate);
+  pc_hoststate_close(hs);
+  CloseHandle(tool_gate);
+  tool_gate = NULL;
+  pc__hoststate_set_tool_runner(NULL, NULL);
+}
+
+PC_TEST(bound_tcp_sockets_come_from_netstat_q) {
+  pc__hoststate_set_tool_runner(fake_tools, NULL);
+  pc_hoststate *hs = open_live();
+  if (!hs) return;
+  pc_owner o[4];
+  size_t total = 0;
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 41000, NULL, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  if (total >= 1) {
+    PC_CHECK_INT(o[0].state, PC_OWNER_STATE_BOUND);
+    PC_CHECK_UINT(o[0].pid, 4242);
+  }
+  pc_addr a = loopback(41001);
+  PC_CHECK_INT(pc_hoststate_owners(hs, PC_PROTO_TCP, 41001, &a, o, 4, &total), PC_OK);
+  PC_CHECK_INT(total, 1);
+  if (total >= 1) {
+    PC_CHECK_INT(o[0].state, PC_OWNER_STATE_BOUND); /* no listener in the table: bound */
+    PC_CHECK_UINT(o[0].pid, 4243);
+  }
+  pc_hoststate_close(hs);
+  pc__hoststate_set_tool_runner(NULL, NULL);
+}

@@ -166,11 +166,12 @@ PC_TEST(service_runs_the_monitor_with_its_output_in_the_log) {
   PC_CHECK(StartServiceW(h, 0, NULL));
   bool stopped = wait_state(h, SERVICE_STOPPED, &st);
   char *log = read_log();
-  PC_CHECK(log && strstr(log, "monitor started (pid ") && strstr(log, " monitor --status 0"));
+  PC_CHECK(log && strstr(log, "monitor started (pid ") && strstr(log, " monitor --service-child --status 0"));
   if (stopped) {
     PC_CHECK_UINT(st.dwWin32ExitCode, ERROR_SERVICE_SPECIFIC_ERROR);
     PC_CHECK_UINT(st.dwServiceSpecificExitCode, 3);
     PC_CHECK(log && strstr(log, "access denied when starting the ETW session") &&
+             strstr(log, "not restarting: the monitor lacks a privilege") &&
              strstr(log, "stopped (monitor exit status 3)"));
   } else {
     PC_CHECK(ControlService(h, SERVICE_CONTROL_STOP, &st));

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Writes the bash and zsh completions of portclash from the program's own --help output, so
+# that they can never disagree with it (nothing here names a command or an option):
+#   gen-completions.sh PORTCLASH OUTDIR   ->  OUTDIR/portclash (bash), OUTDIR/_portclash (zsh)
+# What is read:
+#   `portclash --help`              the "Commands:" list (first word of each line) and the
+#                                   top-level options;
+#   `portclash CMD --help`          the command's options (lines "  [-x, ]--long [ARG]  text"),
+#                                   and its sub-commands: lower-case words after
+#                                   "portclash CMD" on its usage lines (rules check, etl info);
+#   `portclash CMD SUB --help`      the sub-command's options, when it has a help text.
+# ARG decides what follows an option: a|b|c lists the values, FILE files, DIR directories,
+# any other placeholder (N, LIST, URL, ...) nothing. FILE or DIR on a usage line means the
+# command takes file arguments. A command whose --help fails (e.g. `service` on Linux) is
+# completed by name only.
+set -euo pipefail
+pc=${1:?usage: gen-completions.sh PORTCLASH OUTDIR}
+out=${2:?usage: gen-completions.sh PORTCLASH OUTDIR}
+mkdir -p "$out"
+
+help_of() { "$pc" "$@" --help 2>/dev/null; }
+
+top=$(help_of) || { echo "gen-completions: '$pc --help' failed" >&2; exit 1; }
+version=$("$pc" --version 2>/dev/null | head -1)
+
+# One help text on stdin -> records on stdout, fields separated by US (\037; not a tab: `read`
+# would merge empty fields between tabs):
+#   O  long  short  kind(file|dir|values|arg|none)  values(space-separated)  description
+#   S  sub-command (usage lines "portclash CMD SUB ..." with CMD = the awk variable cmd)
+#   F  (the usage takes FILE or DIR arguments)
+parse() {
+  awk -v cmd="$1" -v OFS=$'\037' '
+    function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+    /^(usage:)? +portclash / || /^usage: portclash / {
+      line = $0; sub(/^usage:/, "", line); n = split(trim(line), w, /[ \t]+/)
+      if (cmd != "" && w[2] == cmd && w[3] ~ /^[a-z][a-z-]*$/) print "S", w[3]
+      # FILE or DIR as an argument of its own, not as the value of an option ([--out FILE]).
+      for (i = 2; i <= n; i++)
+        if (w[i] ~ /(^|[^A-Z])(FILE|DIR)([^A-Z]|$)/ && w[i - 1] !~ /^\[?-/) { print "F"; break }
+      next
+    }
+    /^  +-/ {
+      line = $0
+      short = ""; long = ""; arg = ""; desc = ""
+      if (match(line, /^ +-[A-Za-z], /)) { short = trim(substr(line, 1, RLENGTH - 2)); line = substr(line, RLENGTH + 1) }
+      else line = trim(line)
+      if (!match(line, /^--?[A-Za-z0-9][A-Za-z0-9-]*/)) next
+      long = substr(line, 1, RLENGTH); line = substr(line, RLENGTH + 1)
+      if (match(line, /^ [^ ]+/)) { arg = substr(line, 2, RLENGTH - 1); line = substr(line, RLENGTH + 1) }
+      if (line != "" && line !~ /^  /) next          # not an option line after all
+      desc = trim(line)
+      kind = "none"; vals = ""
+      if (arg ~ /^[a-z0-9]+(\|[a-z0-9]+)+$/) { kind = "values"; vals = arg; gsub(/\|/, " ", vals) }
+      else if (arg ~ /FILE/) kind = "file"
+      else if (arg ~ /DIR/) kind = "dir"
+      else if (arg != "") kind = "arg"
+      print "O", long, short, kind, vals, desc
+    }'
+}
+
+commands=$(printf '%s\n' "$top" | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit }
+                                       on && /^  [a-z]/ { print $1 }')
+[ -n "$commands" ] || { echo "gen-completions: no 'Commands:' list in '$pc --help'" >&2; exit 1; }
+declare -A desc_of
+while read -r name text; do desc_of[$name]=$text; done < <(printf '%s\n' "$top" |
+  awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print }')
+
+# keys: _top (top level), "CMD", "CMD SUB"; recs[key] holds the parsed records.
+declare -A recs subs
+keys=(_top)
+recs[_top]=$(printf '%s\n' "$top" | parse "")
+for c in $commands; do
+  keys+=("$c")
+  if h=$(help_of "$c"); then recs[$c]=$(printf '%s\n' "$h" | parse "$c"); else recs[$c]=""; fi
+  subs[$c]=$(printf '%s\n' "${recs[$c]}" | awk -F$'\037' '$1 == "S" { print $2 }' | awk '!seen[$0]++' | tr '\n' ' ')
+  for s in ${subs[$c]}; do
+    keys+=("$c $s")
+    if h=$(help_of "$c" "$s") && grep -q "^usage: portclash $c $s" <<<"$h"; then
+      recs["$c $s"]=$(printf '%s\n' "$h" | parse "")
+    else
+      # No help text of its own: its usage line in the command's help says whether it takes files.
+      recs["$c $s"]=$(help_of "$c" | grep -E "^(usage:)? +portclash $c $s( |$)|^usage: portclash $c $s( |$)" | parse "" || true)
+    fi
+  done
+done
+
+opts_of() { printf '%s\n' "${recs[$1]}" | awk -F$'\037' '$1 == "O" { if ($3 != "") printf "%s ", $3; printf "%s ", $2 }'; }
+takes_files() { printf '%s\n' "${recs[$1]}" | grep -q '^F$'; }
+
+# ---- bash ----------------------------------------------------------------------------------
+{
+  echo "# bash completion for portclash -*- shell-script -*-"
+  echo "# Generated by packaging/linux/gen-completions.sh from the --help output of ${version:-portclash}."
+  echo "# Do not edit: change the program's help text instead."
+  echo
+  echo "_portclash() {"
+  echo '  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}'
+  echo '  local cmd="" cmd_i=0 sub="" key="" i'
+  echo '  COMPREPLY=()'
+  echo '  for ((i = 1; i < COMP_CWORD; i++)); do'
+  echo '    [[ ${COMP_WORDS[i]} == -* ]] && continue'
+  echo '    cmd=${COMP_WORDS[i]} cmd_i=$i'
+  echo '    break'
+  echo '  done'
+  echo '  if [[ -z $cmd ]]; then'
+  echo '    if [[ $cur == -* ]]; then'
+  printf '      COMPREPLY=($(compgen -W %q -- "$cur"))\n' "$(opts_of _top)"
+  echo '    else'
+  printf '      COMPREPLY=($(compgen -W %q -- "$cur"))\n' "$(echo $commands)"
+  echo '    fi'
+  echo '    return 0'
+  echo '  fi'
+  echo '  key=$cmd'
+  echo '  case $cmd in'
+  for c in $commands; do
+    [ -n "${subs[$c]}" ] || continue
+    echo "    $c)"
+    echo '      if ((COMP_CWORD == cmd_i + 1)); then'
+    printf '        COMPREPLY=($(compgen -W %q -- "$cur"))\n' "${subs[$c]% }"
+    echo '        return 0'
+    echo '      fi'
+    echo '      sub=${COMP_WORDS[cmd_i + 1]} key="$cmd $sub"'
+    echo '      ;;'
+  done
+  echo '  esac'
+  echo '  # The value of the option before the cursor.'
+  echo '  case "$key|$prev" in'
+  for k in "${keys[@]}"; do
+    [ "$k" != _top ] || continue
+    while IFS=$'\037' read -r _ long short kind vals _; do
+      pat="\"$k|$long\""
+      [ -n "$short" ] && pat="$pat | \"$k|$short\""
+      case $kind in
+        values) printf '    %s) COMPREPLY=($(compgen -W %q -- "$cur")); return 0 ;;\n' "$pat" "$vals" ;;
+        file) printf '    %s) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;\n' "$pat" ;;
+        dir) printf '    %s) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;\n' "$pat" ;;
+        arg) printf '    %s) return 0 ;;\n' "$pat" ;;
+      esac
+    done < <(printf '%s\n' "${recs[$k]}" | grep '^O' || true)
+  done
+  echo '  esac'
+  echo '  if [[ $cur == -* ]]; then'
+  echo '    case $key in'
+  for k in "${keys[@]}"; do
+    [ "$k" != _top ] || continue
+    o=$(opts_of "$k")
+    [ -n "$o" ] && printf '      "%s") COMPREPLY=($(compgen -W %q -- "$cur")) ;;\n' "$k" "${o% }"
+  done
+  echo '    esac'
+  echo '    return 0'
+  echo '  fi'
+  echo '  case $key in'
+  for k in "${keys[@]}"; do
+    [ "$k" != _top ] && [ -z "${subs[$k]:-}" ] && takes_files "$k" &&
+      printf '    "%s") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;\n' "$k"
+  done
+  echo '  esac'
+  echo '  return 0'
+  echo "}"
+  echo "complete -F _portclash portclash"
+} >"$out/portclash"
+
+# ---- zsh -----------------------------------------------------------------------------------
+# zq TEXT: TEXT for an _arguments description inside single quotes.
+zq() { sed -e "s/\\\\/\\\\\\\\/g" -e 's/\[/\\[/g' -e 's/\]/\\]/g' -e "s/'/'\\\\''/g" <<<"$1"; }
+# zspecs KEY: one _arguments spec per option of KEY, one per line, quoted.
+zspecs() {
+  while IFS=$'\037' read -r _ long short kind vals desc; do
+    d=$(zq "$desc")
+    case $kind in
+      values) act=":${long#--}:($vals)" ;;
+      file) act=":file:_files" ;;
+      dir) act=":directory:_files -/" ;;
+      arg) act=":${long#--}: " ;;
+      *) act="" ;;
+    esac
+    if [ -n "$short" ]; then
+      printf "      '(%s %s)'{%s,%s}'[%s]%s'\n" "$short" "$long" "$short" "$long" "$d" "$act"
+    else
+      printf "      '*%s[%s]%s'\n" "$long" "$d" "$act"
+    fi
+  done < <(printf '%s\n' "${recs[$1]}" | grep '^O' || true)
+  takes_files "$1" && printf "      '*:file:_files'\n"
+  return 0
+}
+{
+  echo "#compdef portclash"
+  echo "# zsh completion for portclash. Generated by packaging/linux/gen-completions.sh from the"
+  echo "# --help output of ${version:-portclash}. Do not edit: change the program's help text instead."
+  echo
+  echo "_portclash() {"
+  echo "  local curcontext=\$curcontext state state_descr line ret=1"
+  echo "  typeset -A opt_args"
+  echo "  local -a commands specs"
+  echo "  commands=("
+  for c in $commands; do
+    printf "    '%s:%s'\n" "$c" "$(sed -e "s/'/'\\\\''/g" -e 's/:/\\:/g' <<<"${desc_of[$c]}")"
+  done
+  echo "  )"
+  echo "  _arguments -C \\"
+  zspecs _top | sed 's/$/ \\/'
+  echo "    '1:command:->command' '*::argument:->args' && ret=0"
+  echo "  case \$state in"
+  echo "    command) _describe -t commands 'portclash command' commands && ret=0 ;;"
+  echo "    args)"
+  echo "      local key=\$words[1]"
+  echo "      case \$key in"
+  for c in $commands; do
+    [ -n "${subs[$c]}" ] || continue
+    echo "        $c)"
+    echo "          if (( CURRENT == 2 )); then"
+    echo "            _values 'sub-command' ${subs[$c]% } && ret=0"
+    echo "            return ret"
+    echo "          fi"
+    echo "          key=\"\$words[1] \$words[2]\"; shift words; (( CURRENT-- )) ;;"
+  done
+  echo "      esac"
+  echo "      case \$key in"
+  for k in "${keys[@]}"; do
+    [ "$k" != _top ] || continue
+    echo "        \"$k\")"
+    echo "          specs=("
+    zspecs "$k"
+    echo "          ) ;;"
+  done
+  echo "        *) specs=() ;;"
+  echo "      esac"
+  echo "      (( \$#specs )) && _arguments -s \$specs && ret=0"
+  echo "      ;;"
+  echo "  esac"
+  echo "  return ret"
+  echo "}"
+  echo
+  echo "_portclash \"\$@\""
+} >"$out/_portclash"
+echo "gen-completions: wrote $out/portclash and $out/_portclash (commands: $(echo $commands))"
