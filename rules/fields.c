@@ -171,6 +171,18 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
     case PC__F_EXCLUDED_ADMINISTERED:
       *out = f->excluded_administered;
       return f->excluded;
+    case PC__F_EXCLUDED_COUNT:
+      /* netsh deletes a reservation only by its exact start and count. */
+      *out = (uint64_t)f->excluded_end - f->excluded_start + 1u;
+      return f->excluded && f->excluded_end >= f->excluded_start;
+    case PC__F_DYNAMIC_MOVED:
+      /* Windows Vista and later default to 49152 + 16384 ports (KB 929851); Linux has no
+       * such fixed default worth comparing with. */
+      *out = f->dynamic_start != 49152 || f->dynamic_end != 65535;
+      return f->dynamic_known && f->os == PC_OS_WINDOWS;
+    case PC__F_SAME_PROCESS:
+      *out = f->owner_pid == a->pid;
+      return a->pid_known && f->owner_known && f->owner_pid != 0;
     case PC__F_DYNAMIC_START:
       *out = f->dynamic_start;
       return f->dynamic_known;
@@ -202,6 +214,32 @@ bool pc__field_num(pc__view *v, int id, uint64_t *out) {
 
 static const char *nonempty(const char *s) {
   return s[0] ? s : NULL;
+}
+
+/* The sharing options of a socket as Microsoft's table names them ("SO_EXCLUSIVEADDRUSE",
+ * "SO_REUSEADDR", "neither SO_REUSEADDR nor SO_EXCLUSIVEADDRUSE"); only what was traced is
+ * said. NULL when neither option is known. */
+static const char *options_text(uint32_t bits, uint32_t known) {
+  const uint32_t ex = PC_SOCKOPT_EXCLUSIVEADDRUSE, ru = PC_SOCKOPT_REUSEADDR;
+  if ((known & ex) && (bits & ex)) return "SO_EXCLUSIVEADDRUSE";
+  if ((known & ru) && (bits & ru)) return "SO_REUSEADDR";
+  if ((known & ex) && (known & ru)) return "neither SO_REUSEADDR nor SO_EXCLUSIVEADDRUSE";
+  if (known & ex) return "no SO_EXCLUSIVEADDRUSE (SO_REUSEADDR not traced)";
+  if (known & ru) return "no SO_REUSEADDR (SO_EXCLUSIVEADDRUSE not traced)";
+  return NULL;
+}
+
+/* What host state was not read at all, so that a rule can say which causes it could not rule
+ * out (NULL when everything was read). */
+static const char *not_checked_text(const pc_facts *f, char *buf, size_t cap) {
+  const char *ranges = "the excluded port ranges (netsh int ipv4 show excludedportrange)";
+  const char *owners = "the socket owners (netstat -ano)";
+  if (f->ranges_known && f->owners_known) return NULL;
+  if (!f->ranges_known && !f->owners_known)
+    snprintf(buf, cap, "%s and %s", ranges, owners);
+  else
+    snprintf(buf, cap, "%s", f->ranges_known ? owners : ranges);
+  return buf;
 }
 
 const char *pc__field_str(pc__view *v, int id) {
@@ -274,6 +312,13 @@ const char *pc__field_str(pc__view *v, int id) {
         v->owner_addr_done = true;
       }
       return nonempty(v->owner_addr);
+    case PC__F_OPTIONS:
+      return options_text(a->sockopts, a->sockopts_known);
+    case PC__F_OWNER_OPTIONS:
+      if (!f->owner_known) return NULL;
+      return options_text(f->owner_sockopts, f->owner_sockopts_known);
+    case PC__F_NOT_CHECKED:
+      return not_checked_text(f, v->not_checked, sizeof v->not_checked);
     case PC__F_OS:
       return f->os == PC_OS_WINDOWS ? "windows" : f->os == PC_OS_LINUX ? "linux" : NULL;
     case PC__F_EVENT:

@@ -64,13 +64,19 @@ typedef enum pc__ftype { PC__FT_NUM = 0, PC__FT_STR = 1, PC__FT_BOOL = 2 } pc__f
   X(OWNER_WILDCARD, "owner_wildcard", PC__FT_BOOL, 0)                  \
   X(OWNER_REUSEADDR, "owner_reuseaddr", PC__FT_BOOL, 0)                \
   X(OWNER_EXCLUSIVE, "owner_exclusive", PC__FT_BOOL, 0)                \
+  X(OWNER_OPTIONS, "owner_options", PC__FT_STR, 0)                     \
+  X(OPTIONS, "options", PC__FT_STR, 0)                                 \
+  X(SAME_PROCESS, "same_process", PC__FT_BOOL, 0)                      \
+  X(NOT_CHECKED, "not_checked", PC__FT_STR, 0)                         \
   X(EXCLUDED, "excluded", PC__FT_BOOL, 0)                              \
   X(EXCLUDED_START, "excluded_start", PC__FT_NUM, 0)                   \
   X(EXCLUDED_END, "excluded_end", PC__FT_NUM, 0)                       \
   X(EXCLUDED_ADMINISTERED, "excluded_administered", PC__FT_BOOL, 0)    \
+  X(EXCLUDED_COUNT, "excluded_count", PC__FT_NUM, 0)                   \
   X(DYNAMIC_START, "dynamic_start", PC__FT_NUM, 0)                     \
   X(DYNAMIC_END, "dynamic_end", PC__FT_NUM, 0)                         \
   X(IN_DYNAMIC, "in_dynamic", PC__FT_BOOL, 0)                          \
+  X(DYNAMIC_MOVED, "dynamic_moved", PC__FT_BOOL, 0)                    \
   X(UNPRIVILEGED_PORT_START, "unprivileged_port_start", PC__FT_NUM, 0) \
   X(OS, "os", PC__FT_STR, 0)                                           \
   X(OS_BUILD, "os_build", PC__FT_NUM, 0)                               \
@@ -108,6 +114,7 @@ typedef struct pc__view {
   char addr[PC_ADDR_TEXT_MAX];
   char endpoint[PC_ADDR_TEXT_MAX + 8];
   char owner_addr[PC_ADDR_TEXT_MAX];
+  char not_checked[160];
 } pc__view;
 
 /* Numeric or boolean value of field id. Returns false when the value is unknown. */

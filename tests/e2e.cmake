@@ -128,3 +128,37 @@ endif()
 pc_cli_case(analyze_holder_options_from_stream 0 ${e2e}/holder-exclusive.expected - $<TARGET_FILE:portclash> analyze
   ${e2e}/holder-exclusive.records --netsh-excluded ${demo}/netsh-excluded-tcp.txt --tasklist ${e2e}/holder-tasklist.csv
   --host demo-host --format json)
+
+# Issue 17: one failed bind per class (tests/e2e/issue17/failures.records), explained with the
+# host state in English and in German; without netsh the known holder is still named; the same
+# capture written as an ETL from build 9600 (Server 2012 R2) gives KB3039044 (C30). `explain`
+# answers from the same texts.
+set(i17 ${e2e}/issue17)
+set(i17_en --netsh-excluded ${i17}/netsh-excluded-tcp.en.txt --netsh-dynamic ${i17}/netsh-dynamic-tcp.en.txt
+    --netstat ${i17}/netstat.en.txt --tasklist ${i17}/tasklist.csv)
+set(i17_de --netsh-excluded ${i17}/netsh-excluded-tcp.de.txt --netsh-dynamic ${i17}/netsh-dynamic-tcp.de.txt
+    --netstat ${i17}/netstat.de.txt --tasklist ${i17}/tasklist.csv)
+pc_cli_case(analyze_issue17_en 0 ${i17}/analyze.expected - $<TARGET_FILE:portclash> analyze ${i17}/failures.records
+  ${i17_en} --host h --no-color)
+pc_cli_case(analyze_issue17_de 0 ${i17}/analyze.expected - $<TARGET_FILE:portclash> analyze ${i17}/failures.records
+  ${i17_de} --host h --no-color)
+pc_cli_case(analyze_issue17_no_netsh 0 ${i17}/analyze-no-netsh.expected - $<TARGET_FILE:portclash> analyze
+  ${i17}/failures.records --netstat ${i17}/netstat.en.txt --tasklist ${i17}/tasklist.csv --host h --no-color)
+if(TARGET records_to_etl)
+  set(i17_etl ${CMAKE_CURRENT_BINARY_DIR}/issue17-9600.etl)
+  add_test(NAME etl_make_issue17_9600 COMMAND records_to_etl ${i17}/failures.records ${i17_etl} --build 9600)
+  set_tests_properties(etl_make_issue17_9600 PROPERTIES FIXTURES_SETUP issue17_etl)
+  pc_cli_case(analyze_issue17_9600_de 0 ${i17}/analyze-9600.expected - $<TARGET_FILE:portclash> analyze ${i17_etl}
+    ${i17_de} --host h --no-color)
+  set_tests_properties(cli_analyze_issue17_9600_de PROPERTIES FIXTURES_REQUIRED issue17_etl)
+endif()
+foreach(lang en de)
+  pc_cli_case(explain_issue17_1433_${lang} 0 ${i17}/explain-1433.expected - $<TARGET_FILE:portclash> explain 1433
+    ${i17_${lang}})
+  pc_cli_case(explain_issue17_3000_${lang} 0 ${i17}/explain-3000.expected - $<TARGET_FILE:portclash> explain 3000
+    ${i17_${lang}})
+  pc_cli_case(explain_issue17_50001_${lang} 0 ${i17}/explain-50001.expected - $<TARGET_FILE:portclash> explain 50001
+    ${i17_${lang}})
+endforeach()
+pc_cli_case(explain_issue17_9000_no_netsh 0 ${i17}/explain-9000-no-netsh.expected - $<TARGET_FILE:portclash> explain
+  9000 --address 10.0.0.5 --netstat ${i17}/netstat.de.txt --tasklist ${i17}/tasklist.csv)

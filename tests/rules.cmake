@@ -3,6 +3,8 @@ pc_add_test(NAME test_rules_cases SOURCES rules/test_rules_cases.c LIBS pc_rules
 pc_add_test(NAME test_rules_errors SOURCES rules/test_rules_errors.c LIBS pc_rules)
 pc_add_test(NAME test_rules_engine SOURCES rules/test_rules_engine.c LIBS pc_rules pc_cli)
 pc_add_test(NAME test_rules_index SOURCES rules/test_rules_index.c LIBS pc_rules)
+# Issue 17: Microsoft's sharing tables as data (sharing-table.tsv); fixes complete with full facts.
+pc_add_test(NAME test_sharing_table SOURCES rules/test_sharing_table.c LIBS pc_rules pc_explain)
 # Runs /bin/sh on the rendered fixes: POSIX hosts only.
 if(NOT WIN32)
   pc_add_test(NAME test_rules_quoting SOURCES rules/test_rules_quoting.c LIBS pc_rules)

@@ -12,7 +12,7 @@
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fputs("usage: records_to_etl IN.records OUT.etl [--ptr32] [--compress] [--cpus N]\n", stderr);
+    fputs("usage: records_to_etl IN.records OUT.etl [--ptr32] [--compress] [--cpus N] [--build N]\n", stderr);
     return 2;
   }
   pc_etl_writer_opts o = {0};
@@ -25,6 +25,8 @@ int main(int argc, char **argv) {
       o.compress = true;
     else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
       o.cpus = (unsigned)strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--build") == 0 && i + 1 < argc)
+      o.os_build = (uint32_t)strtoul(argv[++i], NULL, 10);
     else {
       fprintf(stderr, "records_to_etl: unknown option %s\n", argv[i]);
       return 2;
