@@ -532,8 +532,10 @@ static void session_destroy(pc_etw_session *s) {
   free(s);
 }
 
-int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api,
-                         FILE *msg, pc_etw_session **out) {
+/* The session object with its queue, names and properties buffer; nothing started yet.
+ * PC_OK with *out, or PC_ENOMEM / PC_EINVAL (a --record name that is not UTF-8). */
+static int session_new(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api, FILE *msg,
+                       pc_etw_session **out) {
   *out = NULL;
   pc_etw_session *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
@@ -579,6 +581,15 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
     return PC_ENOMEM;
   }
 
+  *out = s;
+  return PC_OK;
+}
+
+/* Starts the trace session, or per the stale policy stops or attaches to one of the same name;
+ * the independent mode is dropped when StartTrace refuses it; then reads back the mode in
+ * force. Returns PC_OK or a pc_err with the reason printed to msg; on failure the session is
+ * not running. */
+static int start_or_claim(pc_etw_session *s, const pc_etw_options *opts, FILE *msg) {
   s->service_child = opts->service_child;
   props_reset(s, opts);
   ULONG rc = s->api->start_trace(&s->session, s->name, s->props);
@@ -608,7 +619,6 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
           "first (sc stop portclash)\n",
           opts->session_name);
     s->session = 0;
-    session_destroy(s);
     return PC_EEXIST;
   }
   if (rc == ERROR_ALREADY_EXISTS) {
@@ -621,7 +631,6 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
                   "portclash: stop it with: logman stop %s -ets   (or run with --stale stop)\n",
                   opts->session_name, opts->session_name);
         s->session = 0;
-        session_destroy(s);
         return PC_EEXIST;
       case PC_ETW_STALE_STOP:
         if (msg)
@@ -630,9 +639,7 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
         props_reset(s, NULL);
         rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_STOP);
         if (rc != ERROR_SUCCESS && rc != ERROR_WMI_INSTANCE_NOT_FOUND) {
-          int e = fail(s, msg, "ControlTrace(STOP) of the stale session", rc);
-          session_destroy(s);
-          return e;
+          return fail(s, msg, "ControlTrace(STOP) of the stale session", rc);
         }
         s->session = 0;
         props_reset(s, opts);
@@ -654,18 +661,21 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
   if (rc != ERROR_SUCCESS) {
     int e = fail(s, msg, "StartTrace", rc);
     s->session = 0;
-    session_destroy(s);
     return e;
   }
   /* The mode in force, as the OS reports it (it may ignore a mode it does not know). */
-  {
-    props_reset(s, NULL);
-    if (s->api->control_trace(s->session, NULL, s->props, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
-      s->mode_known = true;
-      s->mode = s->props->LogFileMode;
-    }
+  props_reset(s, NULL);
+  if (s->api->control_trace(s->session, NULL, s->props, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
+    s->mode_known = true;
+    s->mode = s->props->LogFileMode;
   }
+  return PC_OK;
+}
 
+/* Enables every provider of the plan (an optional one that fails is left out, said on msg).
+ * PC_OK or the pc_err of a required provider that could not be enabled. */
+static int enable_providers(pc_etw_session *s, FILE *msg) {
+  ULONG rc;
   for (unsigned i = 0; i < s->plan.count; i++) {
     const pc_etw_provider_plan *p = &s->plan.providers[i];
     rc = enable_with_fallback(s, p, msg);
@@ -676,13 +686,16 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
                   p->name, (unsigned long)rc);
         continue;
       }
-      int e = fail(s, msg, "EnableTraceEx2", rc);
-      session_teardown(s);
-      session_destroy(s);
-      return e;
+      return fail(s, msg, "EnableTraceEx2", rc);
     }
   }
 
+  return PC_OK;
+}
+
+/* Opens the real-time consumer and starts ProcessTrace on its own thread. PC_OK or a pc_err
+ * (the consumer is closed again on failure). */
+static int start_consumer(pc_etw_session *s, FILE *msg) {
   EVENT_TRACE_LOGFILEW lf;
   memset(&lf, 0, sizeof lf);
   lf.LoggerName = s->name;
@@ -692,15 +705,31 @@ int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, co
   s->consumer = s->api->open_trace(&lf);
   if (s->consumer == INVALID_PROCESSTRACE_HANDLE) {
     s->consumer = 0;
-    int e = fail(s, msg, "OpenTrace", GetLastError());
-    session_teardown(s);
-    session_destroy(s);
-    return e;
+    return fail(s, msg, "OpenTrace", GetLastError());
   }
   s->thread = CreateThread(NULL, 0, process_thread, s, 0, NULL);
   if (!s->thread) {
     int e = fail(s, msg, "CreateThread", GetLastError());
     close_consumer(s);
+    return e;
+  }
+  return PC_OK;
+}
+
+int pc_etw_session_start(const pc_etw_options *opts, const pc_etw_plan *plan, const pc_etw_api *api,
+                         FILE *msg, pc_etw_session **out) {
+  *out = NULL;
+  pc_etw_session *s;
+  int e = session_new(opts, plan, api, msg, &s);
+  if (e != PC_OK) return e;
+  e = start_or_claim(s, opts, msg);
+  if (e != PC_OK) {
+    session_destroy(s);
+    return e;
+  }
+  e = enable_providers(s, msg);
+  if (e == PC_OK) e = start_consumer(s, msg);
+  if (e != PC_OK) {
     session_teardown(s);
     session_destroy(s);
     return e;
