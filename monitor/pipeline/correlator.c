@@ -145,6 +145,17 @@ typedef struct evidence {
   uint16_t tcpip_event;
 } evidence;
 
+/* The evidence of one provider's event: its provider, time, thread and socket key. */
+static evidence evidence_of(uint8_t source, uint8_t ki, const pc_event *ev) {
+  evidence e = {0};
+  e.source = source;
+  e.ki = ki;
+  e.ts = ev->ts;
+  e.tid = ev->tid;
+  e.key = ev->endpoint;
+  return e;
+}
+
 /* An attempt waiting for more evidence. */
 typedef struct open_attempt {
   pc_bind_attempt a;
@@ -667,12 +678,7 @@ static void on_afd(pc_correlator *c, const pc_event *ev) {
     }
     return;
   }
-  evidence e = {0};
-  e.source = PC_SEEN_AFD;
-  e.ki = K_AFD;
-  e.ts = ev->ts;
-  e.tid = ev->tid;
-  e.key = ev->endpoint;
+  evidence e = evidence_of(PC_SEEN_AFD, K_AFD, ev);
   afd_owner(c, ev, s, &e);
   if (ev->status_known) set_status(&e, ev->status);
   if (ev->kind == PC_EV_BIND_FAIL) {
@@ -740,12 +746,7 @@ static void on_tcpip(pc_correlator *c, const pc_event *ev) {
     default:
       return;
   }
-  evidence e = {0};
-  e.source = PC_SEEN_TCPIP;
-  e.ki = K_TCPIP;
-  e.ts = ev->ts;
-  e.tid = ev->tid;
-  e.key = ev->endpoint;
+  evidence e = evidence_of(PC_SEEN_TCPIP, K_TCPIP, ev);
   /* A4: the header PID of a bind event is not the caller; only a payload PID, or the
    * endpoint's creation event, names the process. */
   if (ev->pid_known) {
@@ -820,15 +821,10 @@ static void on_winsock(pc_correlator *c, const pc_event *ev) {
       return;
   }
   sock_info *s = pc_bmap_get(c->ws_sockets, ev->endpoint, ev->header_pid, c->now);
-  evidence e = {0};
-  e.source = PC_SEEN_WINSOCK;
-  e.ki = K_WS;
-  e.ts = ev->ts;
-  e.tid = ev->tid;
+  evidence e = evidence_of(PC_SEEN_WINSOCK, K_WS, ev);
   e.pid_known = pid_ok;
   e.pid = pid_ok ? ev->header_pid : 0;
   e.start_key = pid_ok ? ev->header_start_key : 0;
-  e.key = ev->endpoint;
   e.ws_pid = ev->header_pid;
   e.addr_known = ev->addr_known;
   e.addr = ev->addr;

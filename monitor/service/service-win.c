@@ -482,6 +482,16 @@ static struct {
   bool rotation_refused; /* rotate_at_start saw an untrusted folder or a link */
 } g;
 
+/* The log file's path: --log as given at install, else %ProgramData%\portclash\portclash.log. */
+static void log_path(wchar_t *path, size_t cap) {
+  if (g.so.log) {
+    MultiByteToWideChar(CP_ACP, 0, g.so.log, -1, path, (int)cap);
+    path[cap - 1] = L'\0';
+  } else {
+    data_path(L"portclash.log", path, cap);
+  }
+}
+
 static void set_state(DWORD state, DWORD exit_code) {
   EnterCriticalSection(&g.lock);
   g.status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
@@ -612,12 +622,7 @@ static void rotate_at_start(const wchar_t *path) {
  * it away; the handle is not inheritable (the monitor gets its own duplicate). */
 static bool open_log(void) {
   wchar_t path[MAX_PATH + 64];
-  if (g.so.log) {
-    MultiByteToWideChar(CP_ACP, 0, g.so.log, -1, path, MAX_PATH + 64);
-    path[MAX_PATH + 63] = L'\0';
-  } else {
-    data_path(L"portclash.log", path, MAX_PATH + 64);
-  }
+  log_path(path, MAX_PATH + 64);
   rotate_at_start(path);
   /* A link planted in place of the log would make SYSTEM append to its target: opened
    * without following it, and refused when it is one. */
@@ -887,12 +892,7 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv) {
     event(PC_EVENTLOG_SERVICE_STOP, PC_EVENTLOG_INFORMATION, status, NULL);
   } else {
     wchar_t lp[MAX_PATH + 64];
-    if (g.so.log) {
-      MultiByteToWideChar(CP_ACP, 0, g.so.log, -1, lp, MAX_PATH + 64);
-      lp[MAX_PATH + 63] = L'\0';
-    } else {
-      data_path(L"portclash.log", lp, MAX_PATH + 64);
-    }
+    log_path(lp, MAX_PATH + 64);
     WideCharToMultiByte(CP_UTF8, 0, lp, -1, logname, (int)sizeof logname, NULL, NULL);
     event(PC_EVENTLOG_SERVICE_RESTART, PC_EVENTLOG_ERROR, status, logname);
   }
