@@ -74,6 +74,11 @@ typedef struct pc_bind_attempt {
   uint64_t cap_effective; /* bit 10 = CAP_NET_BIND_SERVICE */
   char comm[16];          /* task comm, NUL-terminated */
   char bound_device[16];  /* SO_BINDTODEVICE, NUL-terminated */
+
+  /* Identical failures (same process, address, port, proto, error) this one attempt stands
+   * for, counted before it reached user space (the eBPF program's per-key window). 0 and 1
+   * both mean this attempt alone. */
+  uint32_t repeats;
 } pc_bind_attempt;
 
 #endif
