@@ -120,8 +120,11 @@ typedef struct pc_sink_stats {
 /* One destination. open allocates *state (closed with close, even when open failed
  * half-way it leaves nothing behind); write copies what it needs before returning (the
  * finding's strings are borrowed); flush waits up to timeout_ms until everything queued
- * was delivered (PC_ETIMEOUT otherwise); close delivers what it can within drain_ms,
- * counts the rest as dropped, stores the final statistics and frees the state. */
+ * was delivered (PC_ETIMEOUT otherwise); reopen lets go of the destination and takes it
+ * again by its name (SIGHUP after logrotate), waiting up to timeout_ms for the result;
+ * close delivers what it can within drain_ms, counts the rest as dropped, stores the final
+ * statistics and frees the state. reopen may be NULL (nothing to reopen), and so may all
+ * but name and open of a sink whose open always fails. */
 typedef struct pc_sink_ops {
   const char *name; /* "console", "file", "syslog" */
   pc_err (*open)(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud);
@@ -129,6 +132,7 @@ typedef struct pc_sink_ops {
   pc_err (*flush)(void *state, unsigned timeout_ms);
   void (*stats)(void *state, pc_sink_stats *out);
   void (*close)(void *state, pc_sink_stats *final); /* final (may be NULL): exact last stats */
+  pc_err (*reopen)(void *state, unsigned timeout_ms);
 } pc_sink_ops;
 
 extern const pc_sink_ops pc_sink_console_ops;
@@ -154,6 +158,13 @@ pc_err pc_sinks_write(pc_sinks *s, const pc_finding *f);
 
 /* Waits up to timeout_ms in total for the queued records of all sinks. */
 pc_err pc_sinks_flush(pc_sinks *s, unsigned timeout_ms);
+
+/* Reopens the destinations that have a name to reopen (the log file: SIGHUP after
+ * logrotate moved it away), each at once on its writer thread, and says so on the status
+ * stream: "portclash: logs reopened (SIGHUP): FILE". A file that cannot be opened (or is
+ * not a regular file of ours) is said through diag and retried as any outage. Returns how
+ * many were reopened; waits up to about a second per sink. */
+size_t pc_sinks_reopen(pc_sinks *s);
 
 /* Sum of all sinks' statistics. */
 void pc_sinks_stats(pc_sinks *s, pc_sink_stats *total);

@@ -8,6 +8,8 @@
 #include "sinks_internal.h"
 
 #define MAX_SINKS 4
+/* How long a reopen is waited for (a slow disk, a writer in the middle of a delivery). */
+#define REOPEN_WAIT_MS 1000
 
 pc_err pc_format_kind_parse(const char *name, pc_format_kind *out) {
   static const struct {
@@ -81,6 +83,13 @@ size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_
   if (nl) (*out)[n++] = '\n';
   (*out)[n] = '\0';
   return n;
+}
+
+void pc__host_of(const pc_sink_options *so, char *buf, size_t cap) {
+  if (so->host)
+    snprintf(buf, cap, "%s", so->host);
+  else
+    pc_host_name(buf, cap);
 }
 
 void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n, pc_time now,
@@ -178,6 +187,27 @@ pc_err pc_sinks_flush(pc_sinks *s, unsigned timeout_ms) {
     if (err != PC_OK && first == PC_OK) first = err;
   }
   return first;
+}
+
+size_t pc_sinks_reopen(pc_sinks *s) {
+  FILE *out = s->opts.status_out ? s->opts.status_out : stderr;
+  size_t reopened = 0, tried = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    if (!s->ops[i]->reopen) continue;
+    tried++;
+    pc_err err = s->ops[i]->reopen(s->state[i], REOPEN_WAIT_MS);
+    if (err == PC_OK) reopened++;
+    /* The sink said why it failed; the status line says what the signal did. */
+    bool file = strcmp(s->ops[i]->name, "file") == 0;
+    fprintf(out, "portclash: status: %s %s (SIGHUP)%s%s\n", file ? "log file" : s->ops[i]->name,
+            err == PC_OK         ? "reopened"
+            : err == PC_ETIMEOUT ? "reopen pending"
+                                 : "not reopened, will retry",
+            file ? ": " : "", file ? s->opts.log_path : "");
+  }
+  if (!tried) fputs("portclash: status: SIGHUP: no log file to reopen\n", out);
+  fflush(out);
+  return reopened;
 }
 
 static void add_stats(pc_sink_stats *t, const pc_sink_stats *st) {

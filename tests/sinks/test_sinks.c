@@ -260,6 +260,80 @@ PC_TEST(log_rotation_keeps_n_files_whole_lines) {
   PC_CHECK(stat(name, &st) != 0); /* only N rotated files are kept */
 }
 
+static int lines_in(const char *path) {
+  char *data = pc_test_read_file(path, NULL);
+  int n = data ? count_lines(data, "\n") : -1;
+  free(data);
+  return n;
+}
+
+/* SIGHUP after logrotate: the file renamed away keeps what was written before, the file at
+ * the path gets what comes after, created by the reopen itself. */
+PC_TEST(reopen_after_rename_starts_a_new_file) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  o.log_path = scratch("reopen.jsonl");
+  char moved[600];
+  snprintf(moved, sizeof moved, "%s.1", o.log_path);
+  FILE *status = tmpfile();
+  o.status_out = status;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  pc_finding f = failure(1);
+  pc_sinks_write(s, &f);
+  pc_sinks_write(s, &f);
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  PC_CHECK_INT(rename(o.log_path, moved), 0);
+  PC_CHECK_UINT(pc_sinks_reopen(s), 1);
+  struct stat st;
+  PC_CHECK(stat(o.log_path, &st) == 0 && st.st_size == 0); /* there at once, empty */
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  PC_CHECK_INT(lines_in(moved), 2);
+  PC_CHECK_INT(lines_in(o.log_path), 1);
+  PC_CHECK_INT(d.errors, 0);
+  char line[300] = "";
+  rewind(status);
+  PC_CHECK(fgets(line, sizeof line, status) != NULL);
+  PC_CHECK(strstr(line, "portclash: status: log file reopened (SIGHUP): ") == line);
+  PC_CHECK(strstr(line, "reopen.jsonl") != NULL);
+  fclose(status);
+}
+
+#ifndef _WIN32
+/* A symlink planted at the path before SIGHUP is not followed: nothing reaches its target,
+ * the failure is said once, and the records wait (and are retried) as in any outage. */
+PC_TEST(reopen_refuses_a_symlink) {
+  diags d = {0};
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  char target[600], path[600];
+  snprintf(target, sizeof target, "%s", scratch("reopen-target"));
+  snprintf(path, sizeof path, "%s", scratch("reopen-link.jsonl"));
+  o.log_path = path;
+  o.status_out = tmpfile();
+  FILE *t = fopen(target, "w");
+  PC_CHECK(t != NULL);
+  if (t) fclose(t);
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  pc_finding f = failure(1);
+  pc_sinks_write(s, &f);
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  PC_CHECK_INT(remove(o.log_path), 0);
+  PC_CHECK_INT(symlink("reopen-target", o.log_path), 0);
+  PC_CHECK_UINT(pc_sinks_reopen(s), 0);
+  PC_CHECK_INT(d.errors, 1);
+  PC_CHECK(strstr(d.last, "cannot open") != NULL);
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  struct stat st;
+  PC_CHECK(stat(target, &st) == 0 && st.st_size == 0);
+  fclose(o.status_out);
+}
+#endif
+
 PC_TEST(missing_directory_reported_then_recovers) {
   diags d = {0};
   pc_sink_options o = base_opts();
