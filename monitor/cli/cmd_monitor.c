@@ -2,7 +2,6 @@
  * (opened by cmd_monitor-linux.c or cmd_monitor-win.c) -> the one loop (feed.c) -> the same
  * finding path as `analyze` (run.h), with the same output options. A status line on stderr
  * every few seconds, a summary at exit. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +24,8 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
   return PC_OPTIONS_RUN;
 }
 
-static volatile int stop_requested;
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
+/* Set by the platform's signal handlers (pc__monitor_signals_install); the loop acts on them. */
+static volatile int stop_requested, reopen_requested;
 
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   int exit_code = PC_EXIT_FAILURE;
@@ -76,6 +72,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                          .on_record = pl->on_record,
                          .ud = pl->ud,
                          .stop_flag = &stop_requested,
+                         .reopen_flag = &reopen_requested,
                          .reorder_watermark = pl->reorder_watermark};
   if (pc_feed_new(&feo, out, &feed) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);
@@ -89,13 +86,11 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   /* The "monitoring" line tells scripts (and the tests) that the source is attached. */
   fprintf(stderr, "portclash: monitoring bind failures (%s); Ctrl+C to stop\n", info.attached);
   fflush(stderr);
-  stop_requested = 0;
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
+  stop_requested = reopen_requested = 0;
+  pc__monitor_signals_install(&stop_requested, &reopen_requested);
   pc_feed_result res;
   pc_feed_run(feed, src, &res);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
+  pc__monitor_signals_restore();
 
   pc_run_counts counts;
   pc_feed_counts(feed, &res, &counts);

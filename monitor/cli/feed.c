@@ -143,6 +143,10 @@ void pc_feed_run(pc_feed *f, pc_source *src, pc_feed_result *res) {
   uint64_t next_status = f->o.status_ms ? start + f->o.status_ms : UINT64_MAX;
   bool stopping = false;
   for (;;) {
+    if (f->o.reopen_flag && *f->o.reopen_flag) {
+      *f->o.reopen_flag = 0;
+      pc_finding_output_reopen(f->out); /* NULL (--attempts): says there is nothing to reopen */
+    }
     if (!stopping && f->o.stop_flag && *f->o.stop_flag) {
       /* Stop intake; what the source still holds is handed out below before PC_EEND. */
       pc_source_stop(src);

@@ -39,6 +39,9 @@ typedef struct pc_feed_options {
   /* Set from a signal handler (SIGINT/SIGTERM); the loop then stops the source and hands
    * on what it still holds. May be NULL. */
   volatile int *stop_flag;
+  /* Set from a signal handler (SIGHUP); the loop then clears it and reopens the log files
+   * (pc_finding_output_reopen). May be NULL. */
+  volatile int *reopen_flag;
   /* How long the pipeline's reorder stage holds events for earlier ones of other processors
    * (pc_pipeline_options.reorder_watermark): at least the ETW session's FlushTimer plus a
    * margin. 0 = the pipeline's default (1.5 s). */

@@ -134,6 +134,13 @@ void pc_finding_output_tick(pc_finding_output *fo, const pc_run_counts *counts) 
   pc_sinks_tick(fo->sinks, counts);
 }
 
+void pc_finding_output_reopen(pc_finding_output *fo) {
+  if (fo)
+    pc_sinks_reopen(fo->sinks);
+  else
+    fputs("portclash: status: SIGHUP: no log file to reopen\n", stderr);
+}
+
 pc_sinks *pc_finding_output_sinks(pc_finding_output *fo) {
   return fo->sinks;
 }
