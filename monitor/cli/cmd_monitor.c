@@ -54,6 +54,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                 pc_hoststate_error(hs));
     }
     o->run.sinks.status_interval_ms = o->status_seconds * 1000u;
+    o->run.sinks.loss_records = true; /* events_lost / limit_hit findings */
     /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
      * list is on (learned ports unless --no-learn) and kept in the state directory. */
     pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, true, true};

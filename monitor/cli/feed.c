@@ -111,8 +111,7 @@ static void take(pc_feed *f, const pc_source_item *it) {
 }
 
 static void counts_of(pc_feed *f, const pc_source_stats *st, pc_run_counts *c) {
-  c->events_seen = st->items;
-  c->events_lost = st->lost;
+  *c = (pc_run_counts){.events_seen = st->items, .events_lost = st->lost, .lost_detail = st->detail};
   (void)f;
 }
 

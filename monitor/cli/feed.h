@@ -36,7 +36,7 @@ typedef struct pc_feed_options {
    * of event against the system's layout); may be NULL. */
   void (*on_record)(void *ud, const pc_record *r);
   void *ud;
-  /* Set from a signal handler (SIGINT/SIGTERM); the loop then stops the source and hands
+  /* Set from a signal handler (SIGINT/SIGTERM/SIGQUIT); the loop then stops the source and hands
    * on what it still holds. May be NULL. */
   volatile int *stop_flag;
   /* Set from a signal handler (SIGHUP); the loop then clears it and reopens the log files

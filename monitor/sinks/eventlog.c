@@ -18,7 +18,8 @@ uint32_t pc_eventlog_id(const pc_finding *f) {
   } ids[] = {{"bind_failure", PC_EVENTLOG_BIND_FAILURE},
              {"port_at_risk", PC_EVENTLOG_PORT_AT_RISK},
              {"events_lost", PC_EVENTLOG_EVENTS_LOST},
-             {"output_dropped", PC_EVENTLOG_OUTPUT_DROPPED}};
+             {"output_dropped", PC_EVENTLOG_OUTPUT_DROPPED},
+             {"limit_hit", PC_EVENTLOG_LIMIT_HIT}};
   for (size_t i = 0; f->event && i < sizeof ids / sizeof ids[0]; i++)
     if (strcmp(f->event, ids[i].event) == 0) return ids[i].id;
   return PC_EVENTLOG_OTHER_FINDING;

@@ -87,8 +87,12 @@ typedef struct pc_sink_options {
   bool eventlog;                              /* --eventlog */
   const struct pc_eventlog_api *eventlog_api; /* tests: fake advapi32 calls; NULL = the system's */
 
-  const char *host;    /* host of the sink's own events; NULL = this machine's name */
-  const char *os;      /* os of the sink's own events; NULL = unknown */
+  const char *host;   /* host of the sink's own events; NULL = this machine's name */
+  const char *os;     /* os of the sink's own events; NULL = unknown */
+  const char *source; /* source of events_lost records ("ebpf", "etw"); NULL = "portclash" */
+  /* Live runs: losses and limits become records (events_lost, limit_hit) through every
+   * sink, from the counts given to pc_sinks_tick and pc_sinks_close. */
+  bool loss_records;
   const char *version; /* CEF Device Version; NULL = the build's version */
 
   size_t queue_bytes;    /* memory of each sink's queue [1048576]; records longer
@@ -169,10 +173,15 @@ size_t pc_sinks_reopen(pc_sinks *s);
 /* Sum of all sinks' statistics. */
 void pc_sinks_stats(pc_sinks *s, pc_sink_stats *total);
 
-/* What the pipeline counted, for the status line and the summary. */
+/* What the pipeline counted, for the status line, the summary and the loss records. Totals
+ * since the start. */
 typedef struct pc_run_counts {
   uint64_t events_seen; /* records/events read from the source */
-  uint64_t events_lost; /* lost by the source (ETW buffers, eBPF ring) */
+  uint64_t events_lost; /* lost by the source (ETW buffers, eBPF ring, its queue) */
+  /* The source's own words on its losses (per-uid counts of the eBPF ring, ...), one line;
+   * NULL or "" when none. Borrowed for the call. */
+  const char *lost_detail;
+  uint64_t limit_hits; /* rule regex matches stopped by a PCRE2 limit (counted as no match) */
 } pc_run_counts;
 
 /* Formats "portclash: 123 events, 4 failures, 0 events lost, 0 dropped" (failures = bind
@@ -181,7 +190,15 @@ typedef struct pc_run_counts {
 size_t pc_sinks_status_line(pc_sinks *s, const pc_run_counts *c, char *buf, size_t cap);
 
 /* Prints the status line on the status stream when status_interval_ms have passed since
- * the last one (monotonic clock). Call it from the main loop as often as convenient. */
+ * the last one (monotonic clock). Call it from the main loop as often as convenient.
+ *
+ * With loss_records, also writes to every sink, as findings (severity warning, count = the
+ * growth since the last such record):
+ *   events_lost  when c->events_lost grew: events the source lost before portclash could
+ *                read them (its lost_detail in the explanation); source = opts.source;
+ *   limit_hit    when c->limit_hits grew: rule matches stopped by a PCRE2 limit;
+ * each at most once per status interval (10 s when the status line is off); pc_sinks_close
+ * writes what grew since the last one before it closes the sinks. */
 void pc_sinks_tick(pc_sinks *s, const pc_run_counts *c);
 
 /* Prints a summary on the status stream: the status line, then one line per sink that

@@ -235,6 +235,8 @@ def main():
         test_sighup_reopens(work)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             test_stop_with_findings_in_flight(work, sig)
+        test_events_lost(work)
+        test_limit_hit(work)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 

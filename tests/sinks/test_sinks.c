@@ -108,7 +108,8 @@ static int dead_tcp_port(void) {
   int sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
   getsockname(fd, (struct sockaddr *)&sa, &sl);
-  closesocket(fd); /* nothing listens there now: connect is refused */
+  /* Bound but not listening: connect is refused, and no other program can take the port
+   * while the test runs (the socket stays open until the process ends). */
   return ntohs(sa.sin_port);
 }
 
@@ -127,7 +128,8 @@ static int dead_tcp_port(void) {
   socklen_t sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
   getsockname(fd, (struct sockaddr *)&sa, &sl);
-  close(fd); /* nothing listens there now: connect is refused */
+  /* Bound but not listening: connect is refused, and no other program can take the port
+   * while the test runs (the socket stays open until the process ends). */
   return ntohs(sa.sin_port);
 }
 
@@ -511,6 +513,64 @@ PC_TEST(status_tick_and_summary) {
                "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n"
                "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n");
   fclose(st);
+}
+
+/* Losses and regex limits become records in every sink: one per status interval at most,
+ * only when a count grew, with the growth as count; what grew since goes out at close. */
+PC_TEST(loss_records_once_per_interval_when_grown) {
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  o.log_path = scratch("losses.jsonl");
+  o.status_out = tmpfile();
+  o.status_interval_ms = 60000;
+  o.loss_records = true;
+  o.source = "ebpf";
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_run_counts c = {.events_seen = 10, .events_lost = 0};
+  pc_sinks_tick(s, &c); /* nothing lost: nothing said */
+  c.events_lost = 7;
+  c.lost_detail = "uid 1000: 7";
+  pc_sinks_tick(s, &c); /* the first: at once */
+  c.events_lost = 9;
+  c.limit_hits = 2;
+  pc_sinks_tick(s, &c); /* within the interval: held */
+  pc_sinks_tick(s, &c);
+  c.events_lost = 12;
+  pc_sinks_close(s, &c, false); /* the rest at close */
+  char *data = pc_test_read_file(o.log_path, NULL);
+  PC_CHECK(data != NULL);
+  if (!data) return;
+  PC_CHECK_INT(count_lines(data, "\n"), 3);
+  PC_CHECK_INT(count_lines(data, "\"event\":\"events_lost\""), 2);
+  PC_CHECK_INT(count_lines(data, "\"event\":\"limit_hit\""), 1);
+  PC_CHECK(strstr(data, "\"severity\":\"warning\"") != NULL);
+  char *first = strstr(data, "\"events_lost\"");
+  char *second = first ? strstr(first + 1, "\"events_lost\"") : NULL;
+  PC_CHECK(first && strstr(first, "uid 1000: 7") && strstr(first, "\"count\":7,"));
+  PC_CHECK(first && strstr(first, "\"source\":\"ebpf\""));
+  PC_CHECK(second && strstr(second, "\"count\":5,") && strstr(second, "(12 since the start)"));
+  char *limit = strstr(data, "\"limit_hit\"");
+  PC_CHECK(limit && strstr(limit, "\"count\":2,") && strstr(limit, "\"source\":\"portclash\""));
+  free(data);
+  fclose(o.status_out);
+}
+
+/* Off (analyze, and every command but monitor): no such records. */
+PC_TEST(no_loss_records_unless_asked) {
+  pc_sink_options o = base_opts();
+  o.format = PC_FORMAT_JSON;
+  o.log_path = scratch("no-losses.jsonl");
+  o.status_out = tmpfile();
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_run_counts c = {.events_seen = 10, .events_lost = 7, .limit_hits = 1};
+  pc_sinks_tick(s, &c);
+  pc_sinks_close(s, &c, false);
+  char *data = pc_test_read_file(o.log_path, NULL);
+  PC_CHECK(data == NULL || data[0] == '\0');
+  free(data);
+  fclose(o.status_out);
 }
 
 PC_TEST(bad_options_rejected) {

@@ -39,7 +39,7 @@ static const struct {
   const char *event, *msgid;
 } msgids[] = {
     {"bind_failure", "BINDFAIL"}, {"bind_success", "BINDOK"},  {"port_at_risk", "PORTRISK"},
-    {"events_lost", "EVLOST"},    {"output_dropped", "DROPS"},
+    {"events_lost", "EVLOST"},    {"output_dropped", "DROPS"}, {"limit_hit", "LIMITHIT"},
 };
 
 static void msgid(pc__out *o, const char *event) {
@@ -100,6 +100,11 @@ static void msg_esc(pc__out *o, const char *s) {
   pc__esc(o, s, PC__ESC_MSG);
 }
 
+static bool count_in_explanation(const char *event) {
+  return event && (strcmp(event, "output_dropped") == 0 || strcmp(event, "events_lost") == 0 ||
+                   strcmp(event, "limit_hit") == 0);
+}
+
 /* The MSG of both RFCs: "SUMMARY: ERROR - EXPLANATION - fix: A; B (N times)". */
 static void message(pc__out *o, const pc_finding *f) {
   pc__summary(o, f, msg_esc);
@@ -122,8 +127,9 @@ static void message(pc__out *o, const pc_finding *f) {
       msg_esc(o, f->fixes[i] ? f->fixes[i] : "?");
     }
   }
-  /* For output_dropped the count is of lost records, already said in the explanation. */
-  if (f->count > 1 && !(f->event && strcmp(f->event, "output_dropped") == 0)) {
+  /* For output_dropped, events_lost and limit_hit the count is of what was lost or stopped,
+   * already said in the explanation. */
+  if (f->count > 1 && !count_in_explanation(f->event)) {
     pc__out_str(o, " (");
     pc__out_u64(o, f->count);
     pc__out_str(o, " times)");
