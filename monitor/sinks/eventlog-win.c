@@ -170,8 +170,4 @@ static void ev_fini(pc__qsink *b) {
 
 static const pc__transport ev_transport = {sizeof(evsink), ev_init, ev_encode, ev_deliver, NULL, ev_fini};
 
-static pc_err ev_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
-  return pc__qsink_open(state, opts, diag, ud, &ev_transport);
-}
-
-const pc_sink_ops pc_sink_eventlog_ops = PC__QSINK_OPS("eventlog", ev_open);
+PC__QSINK_DEFINE(pc_sink_eventlog_ops, "eventlog", ev_transport);

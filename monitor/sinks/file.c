@@ -125,8 +125,4 @@ static void file_fini(pc__qsink *b) {
 static const pc__transport file_transport = {sizeof(filesink), file_init,   file_encode,
                                              file_deliver,     file_reopen, file_fini};
 
-static pc_err file_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
-  return pc__qsink_open(state, opts, diag, ud, &file_transport);
-}
-
-const pc_sink_ops pc_sink_file_ops = PC__QSINK_OPS("file", file_open);
+PC__QSINK_DEFINE(pc_sink_file_ops, "file", file_transport);

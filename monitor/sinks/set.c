@@ -11,21 +11,22 @@
 /* How long a reopen is waited for (a slow disk, a writer in the middle of a delivery). */
 #define REOPEN_WAIT_MS 1000
 
+int pc__named_value(const pc__named *t, size_t n, const char *name, int deflt) {
+  for (size_t i = 0; name && i < n; i++)
+    if (strcmp(name, t[i].name) == 0) return t[i].value;
+  return deflt;
+}
+
 pc_err pc_format_kind_parse(const char *name, pc_format_kind *out) {
-  static const struct {
-    const char *name;
-    pc_format_kind kind;
-  } kinds[] = {{"text", PC_FORMAT_TEXT},
-               {"json", PC_FORMAT_JSON},
-               {"syslog", PC_FORMAT_SYSLOG},
-               {"syslog3164", PC_FORMAT_SYSLOG3164},
-               {"cef", PC_FORMAT_CEF}};
-  for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
-    if (strcmp(name, kinds[i].name) == 0) {
-      *out = kinds[i].kind;
-      return PC_OK;
-    }
-  return PC_EINVAL;
+  static const pc__named kinds[] = {{"text", PC_FORMAT_TEXT},
+                                    {"json", PC_FORMAT_JSON},
+                                    {"syslog", PC_FORMAT_SYSLOG},
+                                    {"syslog3164", PC_FORMAT_SYSLOG3164},
+                                    {"cef", PC_FORMAT_CEF}};
+  int k = pc__named_value(kinds, sizeof kinds / sizeof kinds[0], name, -1);
+  if (k < 0) return PC_EINVAL;
+  *out = (pc_format_kind)k;
+  return PC_OK;
 }
 
 size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o, char *buf,

@@ -22,6 +22,14 @@ void pc__host_of(const pc_sink_options *so, char *buf, size_t cap);
 void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n, pc_time now,
                       char *text, size_t text_cap);
 
+/* A name and its value, for the tables that map names (formats, events) to numbers. */
+typedef struct pc__named {
+  const char *name;
+  int value;
+} pc__named;
+/* The value of name in t[0..n), or deflt when name is NULL or not in the table. */
+int pc__named_value(const pc__named *t, size_t n, const char *name, int deflt);
+
 /* Reports through diag (or stderr). */
 void pc__diag(pc_sink_diag_fn diag, void *ud, pc_err err, const char *fmt, ...) PC_PRINTF(4, 5);
 
@@ -90,7 +98,7 @@ struct pc__qsink {
   _Atomic uint64_t reconnects;
 };
 
-/* The pc_sink_ops of a transport: open runs the skeleton with it, the rest is shared. */
+/* The pc_sink_ops of a transport (PC__QSINK_DEFINE below). */
 pc_err pc__qsink_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud,
                       const pc__transport *t);
 pc_err pc__qsink_write(void *state, const pc_finding *f);
@@ -98,11 +106,19 @@ pc_err pc__qsink_flush(void *state, unsigned timeout_ms);
 pc_err pc__qsink_reopen(void *state, unsigned timeout_ms);
 void pc__qsink_stats(void *state, pc_sink_stats *out);
 void pc__qsink_close(void *state, pc_sink_stats *final);
-#define PC__QSINK_OPS(NAME, OPEN)                                                   \
-  {                                                                                 \
-    .name = NAME, .open = OPEN, .write = pc__qsink_write, .flush = pc__qsink_flush, \
-    .stats = pc__qsink_stats, .close = pc__qsink_close, .reopen = pc__qsink_reopen  \
-  }
+/* Defines the pc_sink_ops VAR of the transport T (a pc__transport): its open runs the skeleton
+ * with T, the rest is the skeleton's. */
+#define PC__QSINK_DEFINE(VAR, NAME, T)                                                                  \
+  static pc_err VAR##_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) { \
+    return pc__qsink_open(state, opts, diag, ud, &(T));                                                 \
+  }                                                                                                     \
+  const pc_sink_ops VAR = {.name = NAME,                                                                \
+                           .open = VAR##_open,                                                          \
+                           .write = pc__qsink_write,                                                    \
+                           .flush = pc__qsink_flush,                                                    \
+                           .stats = pc__qsink_stats,                                                    \
+                           .close = pc__qsink_close,                                                    \
+                           .reopen = pc__qsink_reopen}
 
 /* Writer thread: says "NAME: WHAT (will retry)" once per outage (the first failure). */
 void pc__qsink_outage(pc__qsink *s, pc_err err, const char *fmt, ...) PC_PRINTF(3, 4);

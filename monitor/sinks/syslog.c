@@ -179,8 +179,4 @@ static void syslog_fini(pc__qsink *b) {
 static const pc__transport syslog_transport = {sizeof(syslogsink), syslog_init, syslog_encode,
                                                syslog_deliver,     NULL,        syslog_fini};
 
-static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
-  return pc__qsink_open(state, opts, diag, ud, &syslog_transport);
-}
-
-const pc_sink_ops pc_sink_syslog_ops = PC__QSINK_OPS("syslog", syslog_open);
+PC__QSINK_DEFINE(pc_sink_syslog_ops, "syslog", syslog_transport);

@@ -7,12 +7,6 @@
 #define BOM "\xEF\xBB\xBF"
 #define MAX_PARAMS 16
 
-static size_t limit_of(const pc_format_options *o, size_t cap, size_t deflt) {
-  size_t max = o && o->max_bytes ? o->max_bytes : deflt;
-  if (max < PC_SYSLOG_MIN_BYTES) max = PC_SYSLOG_MIN_BYTES;
-  return cap - 1 < max ? cap - 1 : max;
-}
-
 /* Header fields are PRINTUSASCII only (RFC 5424 §6): anything else, a space included,
  * would shift the fields a receiver splits on, so it becomes '_'. */
 static void header_field(pc__out *o, const char *s, size_t max) {
@@ -28,11 +22,19 @@ static void header_field(pc__out *o, const char *s, size_t max) {
   }
 }
 
-static void pri(pc__out *o, const pc_format_options *opt, const pc_finding *f) {
+/* Starts a record in buf with its PRI (facility * 8 + severity): the cursor stops at
+ * min(o->max_bytes or deflt, cap - 1) bytes (cap > 0), which is returned. */
+static size_t begin(pc__out *o, const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap,
+                    size_t deflt) {
+  size_t max = opt && opt->max_bytes ? opt->max_bytes : deflt;
+  if (max < PC_SYSLOG_MIN_BYTES) max = PC_SYSLOG_MIN_BYTES;
+  size_t limit = cap - 1 < max ? cap - 1 : max;
+  pc__out_init(o, buf, limit + 1);
   unsigned fac = opt && opt->facility <= 23 ? opt->facility : 1;
   pc__out_ch(o, '<');
   pc__out_u64(o, fac * 8 + pc__syslog_severity(f->severity));
   pc__out_ch(o, '>');
+  return limit;
 }
 
 static const struct {
@@ -195,12 +197,9 @@ static char *u64_text(char *end, uint64_t v) {
 
 size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
   if (cap == 0) return 0;
-  size_t limit = limit_of(opt, cap, PC_SYSLOG_DEFAULT_MAX_BYTES);
-  pc__out o;
-  pc__out_init(&o, buf, limit + 1);
-
   /* HEADER */
-  pri(&o, opt, f);
+  pc__out o;
+  size_t limit = begin(&o, f, opt, buf, cap, PC_SYSLOG_DEFAULT_MAX_BYTES);
   pc__out_str(&o, "1 ");
   char ts[40];
   size_t tn = pc_time_format_rfc3339(f->ts, ts, sizeof ts);
@@ -285,10 +284,8 @@ static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
   if (cap == 0) return 0;
-  size_t limit = limit_of(opt, cap, PC_SYSLOG3164_DEFAULT_MAX_BYTES);
   pc__out o;
-  pc__out_init(&o, buf, limit + 1);
-  pri(&o, opt, f);
+  size_t limit = begin(&o, f, opt, buf, cap, PC_SYSLOG3164_DEFAULT_MAX_BYTES);
 
   /* TIMESTAMP "Mmm dd hh:mm:ss", taken from the RFC 3339 text ("2026-11-21T23:50:00..."),
    * so that there is one calendar implementation. */
