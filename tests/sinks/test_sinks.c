@@ -213,11 +213,17 @@ static int count_lines(const char *data, const char *needle) {
   return n;
 }
 
-PC_TEST(log_rotation_keeps_n_files_whole_lines) {
-  diags d = {0};
+/* base_opts with a JSON log file in the scratch directory. */
+static pc_sink_options json_log(const char *name) {
   pc_sink_options o = base_opts();
   o.format = PC_FORMAT_JSON;
-  o.log_path = scratch("rot.jsonl");
+  o.log_path = scratch(name);
+  return o;
+}
+
+PC_TEST(log_rotation_keeps_n_files_whole_lines) {
+  diags d = {0};
+  pc_sink_options o = json_log("rot.jsonl");
   o.log_max_bytes = 2000;
   o.log_keep = 3;
   pc_sinks *s;
@@ -273,9 +279,7 @@ static int lines_in(const char *path) {
  * the path gets what comes after, created by the reopen itself. */
 PC_TEST(reopen_after_rename_starts_a_new_file) {
   diags d = {0};
-  pc_sink_options o = base_opts();
-  o.format = PC_FORMAT_JSON;
-  o.log_path = scratch("reopen.jsonl");
+  pc_sink_options o = json_log("reopen.jsonl");
   char moved[600];
   snprintf(moved, sizeof moved, "%s.1", o.log_path);
   FILE *status = tmpfile();
@@ -308,8 +312,7 @@ PC_TEST(reopen_after_rename_starts_a_new_file) {
  * the failure is said once, and the records wait (and are retried) as in any outage. */
 PC_TEST(reopen_refuses_a_symlink) {
   diags d = {0};
-  pc_sink_options o = base_opts();
-  o.format = PC_FORMAT_JSON;
+  pc_sink_options o = json_log("reopen-link.jsonl");
   char target[600], path[600];
   snprintf(target, sizeof target, "%s", scratch("reopen-target"));
   snprintf(path, sizeof path, "%s", scratch("reopen-link.jsonl"));
@@ -518,9 +521,7 @@ PC_TEST(status_tick_and_summary) {
 /* Losses and regex limits become records in every sink: one per status interval at most,
  * only when a count grew, with the growth as count; what grew since goes out at close. */
 PC_TEST(loss_records_once_per_interval_when_grown) {
-  pc_sink_options o = base_opts();
-  o.format = PC_FORMAT_JSON;
-  o.log_path = scratch("losses.jsonl");
+  pc_sink_options o = json_log("losses.jsonl");
   o.status_out = tmpfile();
   o.status_interval_ms = 60000;
   o.loss_records = true;
@@ -558,9 +559,7 @@ PC_TEST(loss_records_once_per_interval_when_grown) {
 
 /* Off (analyze, and every command but monitor): no such records. */
 PC_TEST(no_loss_records_unless_asked) {
-  pc_sink_options o = base_opts();
-  o.format = PC_FORMAT_JSON;
-  o.log_path = scratch("no-losses.jsonl");
+  pc_sink_options o = json_log("no-losses.jsonl");
   o.status_out = tmpfile();
   pc_sinks *s;
   PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
