@@ -550,7 +550,7 @@ static void ebpf_src_stats(void *self, pc_source_stats *st) {
   snprintf(
       st->detail, sizeof st->detail,
       "eBPF source: %llu failures seen by the kernel, %llu lost in the kernel ring (full), %llu lost in the "
-      "queue (full), %llu explained; queue peak %llu",
+      "queue (full), %llu read from it; queue peak %llu",
       (unsigned long long)(es.kernel_submitted + es.kernel_dropped), (unsigned long long)es.kernel_dropped,
       (unsigned long long)es.queue_dropped, (unsigned long long)es.delivered,
       (unsigned long long)es.queue_high);
