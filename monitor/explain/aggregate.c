@@ -301,13 +301,17 @@ static pc_err insert(pc_aggregator *a, const pc_finding *f, uint64_t h, const ak
   return PC_OK;
 }
 
-pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
+/* Counts f as added; in pass-through mode (window < 0) emits it and returns true. */
+static bool added(pc_aggregator *a, const pc_finding *f) {
   a->st.added++;
-  if (a->o.window < 0) {
-    a->emit(a->ud, f);
-    a->st.emitted++;
-    return PC_OK;
-  }
+  if (a->o.window >= 0) return false;
+  a->emit(a->ud, f);
+  a->st.emitted++;
+  return true;
+}
+
+pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
+  if (added(a, f)) return PC_OK;
   now = open_time(a, now);
   uint64_t h = key_hash(f);
   for (entry *e = a->buckets[h & (a->nbuckets - 1)]; e; e = e->hnext) {
@@ -341,12 +345,7 @@ bool pc_aggregator_count(pc_aggregator *a, const pc_bind_attempt *at, pc_time no
 
 pc_err pc_aggregator_add_explained(pc_aggregator *a, const pc_bind_attempt *at, const pc_finding *f,
                                    pc_time now) {
-  a->st.added++;
-  if (a->o.window < 0) {
-    a->emit(a->ud, f);
-    a->st.emitted++;
-    return PC_OK;
-  }
+  if (added(a, f)) return PC_OK;
   now = open_time(a, now);
   akey k = attempt_key(at);
   return insert(a, f, akey_hash(&k), &k, now);
