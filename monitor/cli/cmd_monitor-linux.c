@@ -50,12 +50,12 @@ static void format_extra(const void *extra, char *buf, size_t cap) {
 
 /* ---- signals ----
  * SIGINT, SIGTERM and SIGQUIT end the monitor the orderly way: the loop stops the source,
- * hands on what it holds, the sinks drain and the summary is printed (a service manager's
- * stop, Ctrl+C and Ctrl+\ alike). A second one while that runs ends the process at once
- * with the signal's default action, for a drain that takes too long. SIGHUP, which would
- * otherwise end the process (exit 129, queued findings lost), asks the loop to reopen the log
- * files, as daemons do after logrotate. The handlers only set flags (async-signal-safe);
- * SA_RESTART keeps the other threads' writes and sends from failing with EINTR. */
+ * the sinks write every finding made (with --drain what the source still holds is explained
+ * first) and the summary is printed (a service manager's stop, Ctrl+C and Ctrl+\ alike). A second one while
+ * that runs ends the process at once with the signal's default action, for a drain that takes too long.
+ * SIGHUP, which would otherwise end the process (exit 129, queued findings lost), asks the loop to reopen the
+ * log files, as daemons do after logrotate. The handlers only set flags (async-signal-safe); SA_RESTART keeps
+ * the other threads' writes and sends from failing with EINTR. */
 static const int stop_signals[] = {SIGINT, SIGTERM, SIGQUIT};
 static volatile int *sig_stop, *sig_reopen;
 static struct sigaction saved[4];

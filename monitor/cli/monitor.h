@@ -18,6 +18,7 @@ typedef struct pc_monitor_options {
   uint64_t duration_ms;    /* --duration SECONDS: 0 = until stopped */
   bool attempts;           /* --attempts: raw attempt lines instead of findings */
   bool successes;          /* --successes: with --attempts, successful binds too */
+  bool drain;              /* --drain: at a stop, explain what the source still holds */
 } pc_monitor_options;
 
 typedef struct pc_monitor_platform {
@@ -42,8 +43,9 @@ typedef struct pc_monitor_platform {
 int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, char **argv);
 
 /* Runs the monitor until Ctrl+C / SIGTERM / SIGQUIT / --duration / the source ends, then
- * hands on what the source, the pipeline and the sinks hold and prints the summary. SIGHUP
- * reopens the log files. Returns the exit code. */
+ * writes every finding made (the sinks drain; with --drain what the source and the pipeline
+ * still hold is explained first, else counted as not explained) and prints the summary.
+ * SIGHUP reopens the log files. Returns the exit code. */
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
 
 /* The platform's signal handling for the loop (cmd_monitor-linux.c, cmd_monitor-win.c): a

@@ -148,7 +148,8 @@ static void fake_close(void *self) {
   free(s);
 }
 
-static const pc_source_ops fake_ops = {fake_next, fake_stats, fake_info, fake_stop, fake_error, fake_close};
+static const pc_source_ops fake_ops = {fake_next,  fake_stats, fake_info, fake_stop,
+                                       fake_error, fake_close, NULL};
 
 static int open_fake(void *ud, pc_pipeline *p, pc_source **out) {
   (void)ud;

@@ -7,8 +7,9 @@ MONITOR_DRIVER is `portclash monitor` over a scripted source (tests/sinks/monito
 its stdin takes "fail N PORT [COMM]" and "lost N [UID]". Checks:
   * SIGHUP after logrotate's rename: the monitor keeps running, says so on its status stream,
     the new file gets the later findings and the renamed one keeps the earlier ones;
-  * SIGTERM, SIGINT and SIGQUIT with 500 findings in flight: all 500 in the log, the summary
-    printed, exit 0;
+  * SIGTERM, SIGINT and SIGQUIT with 500 failures in flight and --drain: all 500 in the log,
+    the summary printed, exit 0; without --drain (a stop within a second): every finding made
+    is in the log and the summary accounts for the rest as "not explained at stop";
   * events_lost: a source that reports losses gives one events_lost record per status
     interval (only when the count grew) in JSON on the console and as MSGID EVLOST in syslog,
     with the per-uid detail;
@@ -17,6 +18,7 @@ its stdin takes "fail N PORT [COMM]" and "lost N [UID]". Checks:
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -128,9 +130,11 @@ def test_sighup_reopens(work):
 
 
 def test_stop_with_findings_in_flight(work, sig):
+    """--drain: the 500 failures the source holds at the signal are all explained and logged."""
     name = signal.Signals(sig).name
     log = os.path.join(work, name + ".json")
-    m = Monitor(work, ["--log", log, "--log-format", "json", "--window", "0", "--quiet", "--status", "0"], name)
+    m = Monitor(work, ["--log", log, "--log-format", "json", "--window", "0", "--quiet", "--status", "0", "--drain"],
+                name)
     m.send("fail 500 20000")
     check(m.wait_err("driver: queued 500"), name + ": the source holds 500 failures")
     rc = m.stop(sig)
@@ -138,6 +142,26 @@ def test_stop_with_findings_in_flight(work, sig):
     check(rc == 0, name + ": exit 0", "exit %s, stderr:\n%s" % (rc, m.err()))
     check(got == list(range(20000, 20500)), name + ": all 500 findings in the log", "got %d" % len(got))
     check("500 events, 500 failures" in m.err(), name + ": the summary is printed", m.err())
+
+
+def test_stop_without_drain_accounts_for_all(work):
+    """Without --drain the stop is quick: every finding made reaches the log (nothing the sinks
+    hold is lost), and the summary accounts for the rest as not explained."""
+    log = os.path.join(work, "nodrain.json")
+    m = Monitor(work, ["--log", log, "--log-format", "json", "--window", "0", "--quiet", "--status", "0"],
+                "nodrain")
+    m.send("fail 500 20000")
+    check(m.wait_err("driver: queued 500"), "no --drain: the source holds 500 failures")
+    rc = m.stop(signal.SIGTERM)
+    got = len(ports(lines_of(log)))
+    match = re.search(r"500 events, (\d+) failures, 0 events lost, 0 dropped(?:, (\d+) not explained at stop)?",
+                      m.err())
+    written = int(match.group(1)) if match else -1
+    unexplained = int(match.group(2) or 0) if match else -1
+    check(rc == 0 and match is not None, "no --drain: exit 0 and the summary", m.err())
+    check(got == written and written + unexplained == 500,
+          "no --drain: the log has every finding made, the summary accounts for all 500",
+          "log %d, failures %d, not explained %d" % (got, written, unexplained))
 
 
 def syslog_socket():
@@ -235,6 +259,7 @@ def main():
         test_sighup_reopens(work)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             test_stop_with_findings_in_flight(work, sig)
+        test_stop_without_drain_accounts_for_all(work)
         test_events_lost(work)
         test_limit_hit(work)
     print("%d failed" % len(failures))
