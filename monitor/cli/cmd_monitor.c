@@ -30,6 +30,11 @@ static volatile int stop_requested, reopen_requested;
 
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   int exit_code = PC_EXIT_FAILURE;
+  /* From the start: a stop asked while the rules, the host state or the source are being
+   * opened ends the loop as soon as it runs, and a SIGHUP from logrotate then (or while the
+   * outputs drain at the end) must not end the process. */
+  stop_requested = reopen_requested = 0;
+  pc__monitor_signals_install(&stop_requested, &reopen_requested);
   pc_hoststate *hs = NULL;
   pc_finding_output *out = NULL;
   pc_feed *feed = NULL;
@@ -89,11 +94,8 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   /* The "monitoring" line tells scripts (and the tests) that the source is attached. */
   fprintf(stderr, "portclash: monitoring bind failures (%s); Ctrl+C to stop\n", info.attached);
   fflush(stderr);
-  stop_requested = reopen_requested = 0;
-  pc__monitor_signals_install(&stop_requested, &reopen_requested);
   pc_feed_result res;
   pc_feed_run(feed, src, &res);
-  pc__monitor_signals_restore();
 
   pc_run_counts counts;
   pc_feed_counts(feed, &res, &counts);
@@ -110,5 +112,6 @@ done:
   pc_feed_free(feed);
   pc_finding_output_close(out, NULL, false);
   pc_hoststate_close(hs);
+  pc__monitor_signals_restore();
   return exit_code;
 }
