@@ -200,9 +200,9 @@ size_t pc_sinks_reopen(pc_sinks *s) {
   FILE *out = s->opts.status_out ? s->opts.status_out : stderr;
   size_t reopened = 0, tried = 0;
   for (size_t i = 0; i < s->n; i++) {
-    if (!s->ops[i]->reopen) continue;
+    pc_err err = s->ops[i]->reopen ? s->ops[i]->reopen(s->state[i], REOPEN_WAIT_MS) : PC_ENOTSUP;
+    if (err == PC_ENOTSUP) continue; /* nothing to reopen (a collector, the Event Log) */
     tried++;
-    pc_err err = s->ops[i]->reopen(s->state[i], REOPEN_WAIT_MS);
     if (err == PC_OK) reopened++;
     /* The sink said why it failed; the status line says what the signal did. */
     bool file = strcmp(s->ops[i]->name, "file") == 0;

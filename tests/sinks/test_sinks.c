@@ -113,6 +113,18 @@ static int dead_tcp_port(void) {
   return ntohs(sa.sin_port);
 }
 
+/* A UDP port this process holds (a collector that takes and ignores what it gets). */
+static int held_udp_port(void) {
+  WSADATA wd;
+  WSAStartup(MAKEWORD(2, 2), &wd);
+  SOCKET fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int sl = sizeof sa;
+  bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  getsockname(fd, (struct sockaddr *)&sa, &sl);
+  return ntohs(sa.sin_port);
+}
+
 #define make_dir(d) _mkdir(d)
 #define sleep_60ms() Sleep(60)
 #else
@@ -130,6 +142,16 @@ static int dead_tcp_port(void) {
   getsockname(fd, (struct sockaddr *)&sa, &sl);
   /* Bound but not listening: connect is refused, and no other program can take the port
    * while the test runs (the socket stays open until the process ends). */
+  return ntohs(sa.sin_port);
+}
+
+/* A UDP port this process holds (a collector that takes and ignores what it gets). */
+static int held_udp_port(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t sl = sizeof sa;
+  bind(fd, (struct sockaddr *)&sa, sizeof sa);
+  getsockname(fd, (struct sockaddr *)&sa, &sl);
   return ntohs(sa.sin_port);
 }
 
@@ -280,6 +302,9 @@ static int lines_in(const char *path) {
 PC_TEST(reopen_after_rename_starts_a_new_file) {
   diags d = {0};
   pc_sink_options o = json_log("reopen.jsonl");
+  char url[64];
+  snprintf(url, sizeof url, "udp://127.0.0.1:%d", held_udp_port());
+  o.syslog_url = url; /* a sink with nothing to reopen: not mentioned */
   char moved[600];
   snprintf(moved, sizeof moved, "%s.1", o.log_path);
   FILE *status = tmpfile();
@@ -304,6 +329,7 @@ PC_TEST(reopen_after_rename_starts_a_new_file) {
   PC_CHECK(fgets(line, sizeof line, status) != NULL);
   PC_CHECK(strstr(line, "portclash: status: log file reopened (SIGHUP): ") == line);
   PC_CHECK(strstr(line, "reopen.jsonl") != NULL);
+  PC_CHECK(fgets(line, sizeof line, status) == NULL); /* that one line only */
   fclose(status);
 }
 
