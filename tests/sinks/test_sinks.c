@@ -100,24 +100,12 @@ static long max_rss_kb(void) {
   return (long)(pmc.PeakWorkingSetSize / 1024);
 }
 
-static int dead_tcp_port(void) {
+/* A loopback port of type (SOCK_STREAM, SOCK_DGRAM) bound by this process until it ends, so
+ * that no other program can take it while the test runs. */
+static int held_port(int type) {
   WSADATA wd;
   WSAStartup(MAKEWORD(2, 2), &wd); /* counted; the sink starts Winsock on its own too */
-  SOCKET fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  int sl = sizeof sa;
-  bind(fd, (struct sockaddr *)&sa, sizeof sa);
-  getsockname(fd, (struct sockaddr *)&sa, &sl);
-  /* Bound but not listening: connect is refused, and no other program can take the port
-   * while the test runs (the socket stays open until the process ends). */
-  return ntohs(sa.sin_port);
-}
-
-/* A UDP port this process holds (a collector that takes and ignores what it gets). */
-static int held_udp_port(void) {
-  WSADATA wd;
-  WSAStartup(MAKEWORD(2, 2), &wd);
-  SOCKET fd = socket(AF_INET, SOCK_DGRAM, 0);
+  SOCKET fd = socket(AF_INET, type, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
@@ -134,20 +122,10 @@ static long max_rss_kb(void) {
   return ru.ru_maxrss;
 }
 
-static int dead_tcp_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t sl = sizeof sa;
-  bind(fd, (struct sockaddr *)&sa, sizeof sa);
-  getsockname(fd, (struct sockaddr *)&sa, &sl);
-  /* Bound but not listening: connect is refused, and no other program can take the port
-   * while the test runs (the socket stays open until the process ends). */
-  return ntohs(sa.sin_port);
-}
-
-/* A UDP port this process holds (a collector that takes and ignores what it gets). */
-static int held_udp_port(void) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+/* A loopback port of type (SOCK_STREAM, SOCK_DGRAM) bound by this process until it ends, so
+ * that no other program can take it while the test runs. */
+static int held_port(int type) {
+  int fd = socket(AF_INET, type, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
@@ -161,6 +139,16 @@ static void sleep_60ms(void) {
   nanosleep(&ms60, NULL);
 }
 #endif
+
+/* TCP bound but not listening: connect is refused. */
+static int dead_tcp_port(void) {
+  return held_port(SOCK_STREAM);
+}
+
+/* UDP: a collector that takes and ignores what it gets. */
+static int held_udp_port(void) {
+  return held_port(SOCK_DGRAM);
+}
 
 PC_TEST(dead_collector_million_findings_bounded) {
   diags d = {0};
