@@ -1,13 +1,13 @@
 /* bench_replay.c - replay from an ETL file against its budget (issue 19: >= 3 M records/s
  * per core "from an ETL file", not from memory). Writes the seeded stream of the pipeline
  * benchmark (pc_bench_gen: 30/1000 binds failing) into an ETL file with the test writer
- * (8 CPUs round-robin, 64 KiB buffers), then measures, each the best of 3, in CPU time:
+ * (8 CPUs round-robin unless --cpus, 64 KiB buffers), then measures, each the best of 3, in CPU time:
  *   1. `portclash analyze FILE --format json > /dev/null`, the real binary (records per CPU
  *      second of the process: utime + stime);
  *   2. the same in this process: ETL reader -> pipeline -> explainer -> JSON to /dev/null;
  *   3. the ETL reader alone, and the pipeline alone on the records in memory,
  * so that a miss says which stage is slow. The file is deleted afterwards.
- * Usage: bench_replay [--portclash BIN] [--records N] [--keep PATH]
+ * Usage: bench_replay [--portclash BIN] [--records N] [--cpus N] [--keep PATH]
  * (BIN defaults to ../portclash beside this executable's folder). Exit 1 when (1) misses. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -121,20 +121,27 @@ static double analyze(const char *bin, const char *path, double *wall) {
 
 int main(int argc, char **argv) {
   size_t n = 2000000;
+  unsigned cpus = 8;
   const char *bin = NULL, *keep = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--portclash") == 0 && i + 1 < argc)
       bin = argv[++i];
     else if (strcmp(argv[i], "--records") == 0 && i + 1 < argc)
       n = (size_t)strtoull(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--cpus") == 0 && i + 1 < argc)
+      cpus = (unsigned)strtoul(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
       keep = argv[++i];
     else {
-      fprintf(stderr, "usage: bench_replay [--portclash BIN] [--records N] [--keep PATH]\n");
+      fprintf(stderr, "usage: bench_replay [--portclash BIN] [--records N] [--cpus N] [--keep PATH]\n");
       return 2;
     }
   }
   char self[4096], binbuf[4200];
+  if (cpus < 1 || cpus > 64) {
+    fprintf(stderr, "bench_replay: --cpus is 1..64\n");
+    return 2;
+  }
   if (!bin) {
     ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
     if (k > 0) {
@@ -157,7 +164,7 @@ int main(int argc, char **argv) {
   else
     snprintf(path, sizeof path, "%s/bench_replay_%d.etl", dir && *dir ? dir : "/tmp", (int)getpid());
   pc_etl_writer_opts o = {0};
-  o.cpus = 8;
+  o.cpus = cpus;
   o.buffer_size = 64 * 1024;
   pc_etl_writer *w = pc_etl_writer_open(path, &o);
   if (!w) {
@@ -166,7 +173,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < s.count; i++) {
     pc_record rec = s.records[i];
-    rec.processor = (uint16_t)(i % 8);
+    rec.processor = (uint16_t)(i % cpus);
     if (pc_etl_writer_add(w, &rec) != PC_OK) {
       fputs("bench_replay: write failed\n", stderr);
       return 1;
