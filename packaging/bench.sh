@@ -90,6 +90,10 @@ for b in "$dir"/tests/bench_*; do
   fi
   # One core, as the budgets say.
   taskset -c 0 "$b" "${args[@]}" || { echo "$(basename "$b"): a budget was missed or it failed"; status=1; }
+  if [ "$(basename "$b")" = bench_replay ]; then
+    # The same capture written on 64 CPUs (a big server): the merges cost more per record.
+    taskset -c 0 "$b" --cpus 64 || { echo "bench_replay --cpus 64: a budget was missed or it failed"; status=1; }
+  fi
 done
 
 echo

@@ -185,8 +185,8 @@ int main(int argc, char **argv) {
   double mb = (double)ftell(f) / 1e6;
   fclose(f);
   printf(
-      "replay from an ETL file: seed 42, %zu records (%zu failed binds), %.1f MB, 8 CPUs, 64 KiB buffers\n",
-      s.count, s.failures, mb);
+      "replay from an ETL file: seed 42, %zu records (%zu failed binds), %.1f MB, %u CPUs, 64 KiB buffers\n",
+      s.count, s.failures, mb, cpus);
 
   double best[4] = {1e9, 1e9, 1e9, 1e9}, wall = 0, best_wall = 1e9;
   size_t recs[3] = {0, 0, 0}, finds[3] = {0, 0, 0};
