@@ -31,7 +31,8 @@ static void holder(int idx, int per, int base, int fd) {
     memset(&in, 0, sizeof in);
     in.sin_family = AF_INET;
     in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    in.sin_port = htons((uint16_t)(base + idx * per + j));
+    int want = base + idx * per + j; /* past 65535: the kernel chooses */
+    in.sin_port = htons(want <= 65535 ? (uint16_t)want : 0);
     socklen_t sl = sizeof in;
     if (bind(s, (struct sockaddr *)&in, sl) != 0) { /* taken: let the kernel choose */
       in.sin_port = 0;

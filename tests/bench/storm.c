@@ -24,7 +24,8 @@
  *
  *   pc_storm --portclash BIN [--label NAME] [--compare OTHER_BIN [NAME]] [--quick | --smoke]
  *            [--seconds S] [--rates 1000,10000,100000] [--ports 1,100,1000] [--window S]
- *            [--busy N] [--no-fairness] [--no-bpftrace] [--stop-timeout S] [--keep DIR]
+ *            [--busy N] [--base-port P] [--no-fairness] [--no-bpftrace] [--stop-timeout S]
+ *            [--keep DIR]
  * Exit status: 0 every budget met, 1 a budget missed (or, with --smoke, the harness's own
  * accounting failed), 2 usage, 77 skipped (not root, or BPF unavailable). Linux, root. */
 #define _GNU_SOURCE
@@ -55,7 +56,7 @@
 #include "pc_bench_busy.h"
 
 #define PROCS 200
-#define BASE_PORT 20000
+#define BASE_PORT 20000 /* the listeners' first port (--base-port); taken ones fall back to 0 */
 #define MAX_KEYS 1024
 #define MAX_RUNS 3 /* bpftrace, before, after */
 #define MAX_FINDINGS (1u << 20)
@@ -138,10 +139,10 @@ static void on_signal(int sig) {
 
 /* Starts the listener processes (100 sockets each, at most PROCS processes: 20 000 -> 200 x
  * 100); returns how many ports they hold (in ports[]). */
-static size_t busy_setup(size_t want, uint16_t *ports) {
+static size_t busy_setup(size_t want, int base, uint16_t *ports) {
   int procs = want / 100 >= PROCS ? PROCS : want / 100 ? (int)(want / 100) : 1;
   int per = (int)((want + (size_t)procs - 1) / (size_t)procs);
-  return pc_bench_busy_start(procs, per, BASE_PORT, ports, NULL, want, g_kids, &g_nkids);
+  return pc_bench_busy_start(procs, per, base, ports, NULL, want, g_kids, &g_nkids);
 }
 
 /* ---- the generator (a child process; what it did is in shared memory) ---- */
@@ -913,10 +914,11 @@ static bool report(const config *cf, const cell *c, const result *runs) {
 }
 
 static void usage(void) {
-  fprintf(stderr,
-          "usage: pc_storm --portclash BIN [--label NAME] [--compare OTHER_BIN [NAME]] [--quick | --smoke]\n"
-          "                [--seconds S] [--rates LIST] [--ports LIST] [--window S] [--busy N]\n"
-          "                [--no-fairness] [--no-bpftrace] [--stop-timeout S] [--keep DIR]\n");
+  fprintf(
+      stderr,
+      "usage: pc_storm --portclash BIN [--label NAME] [--compare OTHER_BIN [NAME]] [--quick | --smoke]\n"
+      "                [--seconds S] [--rates LIST] [--ports LIST] [--window S] [--busy N] [--base-port P]\n"
+      "                [--no-fairness] [--no-bpftrace] [--stop-timeout S] [--keep DIR]\n");
 }
 
 int main(int argc, char **argv) {
@@ -931,6 +933,7 @@ int main(int argc, char **argv) {
   double rates[8] = {1000, 10000, 100000}, nports[8] = {1, 100, 1000};
   size_t nrates = 3, nnports = 3;
   size_t busy = 20000;
+  long base_port = BASE_PORT;
   bool fairness = true, quick = false;
   const char *other = NULL, *other_label = "before";
   for (int i = 1; i < argc; i++) {
@@ -952,7 +955,10 @@ int main(int argc, char **argv) {
       cf.window = strtod(argv[++i], NULL);
     else if (strcmp(a, "--stop-timeout") == 0 && v)
       cf.stop_timeout = strtod(argv[++i], NULL);
-    else if (strcmp(a, "--busy") == 0 && v)
+    else if (strcmp(a, "--base-port") == 0 && v) {
+      base_port = strtol(argv[++i], NULL, 10);
+      if (base_port < 1024 || base_port > 65535) return usage(), 2;
+    } else if (strcmp(a, "--busy") == 0 && v)
       busy = (size_t)strtoul(argv[++i], NULL, 10);
     else if (strcmp(a, "--rates") == 0 && v) {
       if (!parse_list(argv[++i], rates, 8, &nrates)) return usage(), 2;
@@ -1019,7 +1025,7 @@ int main(int argc, char **argv) {
   static uint16_t ports[40000];
   if (busy > sizeof ports / sizeof ports[0]) busy = sizeof ports / sizeof ports[0];
   int64_t t0 = mono_ns();
-  size_t n = busy_setup(busy, ports);
+  size_t n = busy_setup(busy, (int)base_port, ports);
   double la[3] = {0, 0, 0};
   getloadavg(la, 3);
   printf(
