@@ -630,7 +630,8 @@ static void run_cell(const config *cf, const cell *c, const char *bin, const cha
     free(lat);
     /* The summary's words, old and new: "N lost in the kernel ring (full), N lost in the queue
      * (full), N explained" (main before issue 19), "lost: N ring full, N over a uid's budget,
-     * N queue full" and "N failures handed on" (counting in the kernel). */
+     * N queue full" and "N failures handed on" (counting in the kernel), "N read from it"
+     * (aggregation before explaining). */
     r->seen = num_before(err, "failures seen by the kernel");
     r->lost_ring = num_before(err, "lost in the kernel ring");
     if (r->lost_ring < 0) r->lost_ring = num_before(err, "ring full");
@@ -638,6 +639,7 @@ static void run_cell(const config *cf, const cell *c, const char *bin, const cha
     if (r->lost_queue < 0) r->lost_queue = num_before(err, "queue full");
     r->lost_uid = num_before(err, "over a uid's budget");
     r->explained = num_before(err, "explained;");
+    if (r->explained < 0) r->explained = num_before(err, "read from it;");
     if (r->explained < 0) r->explained = num_before(err, "failures handed on");
     if (r->explained < 0) r->explained = num_before(err, "explained");
     summary_lines(err, r->summary, sizeof r->summary);
@@ -854,7 +856,7 @@ static bool report(const config *cf, const cell *c, const result *runs) {
   row("summary: failures (all processes)", runs, MON_ONLY, g_sum_failures, 0, "-");
   row("summary: seen by the kernel (all processes)", runs, MON_ONLY, g_seen, 0, "-");
   row("  of which other processes' (noise)", runs, MON_ONLY, g_noise, 0, "0");
-  row("summary: explained", runs, MON_ONLY, g_explained, 0, "-");
+  row("summary: explained (or read from the source)", runs, MON_ONLY, g_explained, 0, "-");
   row("summary: lost, kernel ring", runs, MON_ONLY, g_lost_ring, 0, "0");
   row("summary: lost, over a uid's budget", runs, MON_ONLY, g_lost_uid, 0, "-");
   row("summary: lost, queue", runs, MON_ONLY, g_lost_queue, 0, "-");
