@@ -788,8 +788,9 @@ static double g_p99(const result *r) {
 static double g_rss(const result *r) {
   return (double)r->rss_kib / 1024.0;
 }
+/* -2: killed after --stop-timeout (row() prints "killed"). */
 static double g_stop(const result *r) {
-  return r->stop_s < 0 ? 1e9 : r->stop_s;
+  return r->stop_s < 0 ? -2 : r->stop_s;
 }
 static double g_root(const result *r) {
   return (double)r->root_counted;
