@@ -824,7 +824,8 @@ static bool verdict(const config *cf, const cell *c, const result *r, char *buf,
   } else {
     if (r->counted != r->generated) MISS(" counted!=generated;");
     if (r->kw_explained != r->kw) MISS(" key-windows unexplained;");
-    if (r->lost_ring != 0) MISS(" kernel-ring loss;");
+    if (r->lost_ring > 0) MISS(" kernel-ring loss;");
+    if (r->seen < 0) MISS(" no summary;");
     if (r->rss_kib >= PC_BUDGET_STORM_RSS_MIB * 1024) MISS(" RSS;");
     if (wall_of(r) > 0 && r->cpu_s / wall_of(r) > PC_BUDGET_STORM_CORES) MISS(" cores;");
     if (r->kw_explained && r->cpu_s * 1e6 / (double)r->kw_explained >= PC_BUDGET_KEY_CPU_MEDIAN_US)
