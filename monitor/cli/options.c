@@ -475,7 +475,7 @@ static const pc_opt k_rows[] = {
          "rules and log folders must be closed to non-administrators"},
     {.name = "no-os-schemas",
      .type = PC_OPT_FLAG,
-     .commands = PC_CMD_MONITOR,
+     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST,
      .platforms = PC_OPT_WINDOWS,
      .group = G_LIVE,
      FIELD(no_os_schemas),
