@@ -25,6 +25,8 @@
 #define SETTLE_MS 400
 /* How long a successful bind is watched for a (wrong) finding. */
 #define QUIET_MS 1000
+/* How long a host state worker may take for a snapshot asked for at once. */
+#define REFRESH_MS 20000
 
 /* A finding as far as the checks need it (copied: findings are valid only in the callback). */
 typedef struct seen {
@@ -186,6 +188,29 @@ static const char *proto_name(uint8_t proto) {
   return proto == PC_PROTO_UDP ? "udp" : "tcp";
 }
 
+/* Reads the host state again before the provoked failure is explained. With a worker,
+ * pc_hoststate_refresh only asks it for a new snapshot: wait (up to REFRESH_MS, events stay
+ * queued in the source meanwhile) until it is ready, then install it. */
+static void refresh_now(pc_hoststate *hs, bool bg) {
+  bool ok = pc_hoststate_refresh(hs) == PC_OK;
+  if (ok && bg) {
+    pc_os_mutex *m = pc_os_mutex_new();
+    pc_os_cond *cv = pc_os_cond_new();
+    uint64_t until = pc_os_clock_ms() + REFRESH_MS;
+    while (m && cv && !interrupted && !pc_hoststate_update_pending(hs) && pc_os_clock_ms() < until) {
+      pc_os_mutex_lock(m);
+      pc_os_cond_wait_ms(cv, m, 50); /* a sleep */
+      pc_os_mutex_unlock(m);
+    }
+    pc_os_cond_free(cv);
+    pc_os_mutex_free(m);
+    ok = pc_hoststate_update_pending(hs) && pc_hoststate_refresh(hs) == PC_OK;
+  }
+  if (!ok)
+    fprintf(stderr, "portclash selftest: host state not re-read, the next check may miss the change: %s\n",
+            pc_hoststate_error(hs));
+}
+
 /* The providers of the failed attempts since attempt number from that match c. */
 static uint32_t providers_of(const st_run *r, size_t from, const pc_selftest_case *c) {
   uint32_t bits = 0;
@@ -337,6 +362,9 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
     fprintf(stderr, "portclash selftest: host state unavailable, owners cannot be checked: %s\n", hserr);
     hs = NULL;
   }
+  /* As in monitor: where reading the state is slow (netsh on Windows) a worker reads it, so
+   * the event path never waits for it (elsewhere PC_ENOTSUP: read on this thread). */
+  bool bg = hs && pc_hoststate_start_background(hs, NULL) == PC_OK;
   if (pc_run_load_rules(NULL, &rules) != PC_OK) goto done;
   pc_explainer_options eo = {rules, hs, NULL, pl->mon.os, pl->mon.os_build, pl->mon.source};
   if (pc_explainer_new(&eo, on_finding, r, &r->ex) != PC_OK) goto done;
@@ -356,8 +384,7 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
     memset(x, 0, sizeof *x);
     if (pl->provoke(pl->ud, i, &x->c) != PC_OK) break;
     n++;
-    if (x->c.refresh_hoststate && hs && pc_hoststate_refresh(hs) != PC_OK)
-      fprintf(stderr, "portclash selftest: host state not re-read: %s\n", pc_hoststate_error(hs));
+    if (x->c.refresh_hoststate && hs) refresh_now(hs, bg);
     if (x->c.skipped) {
       skipped++;
       continue;
