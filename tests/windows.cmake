@@ -137,6 +137,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
   pc__wine_cli_case(monitor_help_has_windows_options 0 - - monitor --help)
   pc__wine_cli_case(monitor_linux_option_refused 2 - "--hooks exists in the Linux version of portclash only"
     monitor --hooks raw)
+  # The real self-test under Wine's ETW stubs: OpenTrace refuses, exit 3 with what to do
+  # (test_win_selftest runs it with a fake controller).
+  pc__wine_cli_case(selftest_etw_refused_exit_3 3 - "access denied when starting the ETW session"
+    selftest --no-os-schemas)
   # The PCRE2 linked is the pinned one, recorded in the build tree and shown by --version.
   add_test(NAME win_pcre2_version
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_pcre2_version.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}
