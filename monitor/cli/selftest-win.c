@@ -58,6 +58,7 @@ typedef struct win_st {
   CRITICAL_SECTION lock; /* range_port: the main thread and the console handler */
   uint16_t range_port;   /* the excluded range added, 0 = none */
   bool handler_set;
+  char hint[400]; /* next steps when no event arrived, naming this run's session */
 } win_st;
 
 /* The one self-test of this process, for the console control handler. */
@@ -462,6 +463,10 @@ int pc__cmd_selftest_with(int argc, char **argv, const pc_selftest_win_seams *se
   char name[PC_ETW_NAME_MAX], err[200];
   snprintf(name, sizeof name, "portclash-selftest-%lu", (unsigned long)GetCurrentProcessId());
   pc_etw_options_apply(&w->etw, "--session", name, err, sizeof err);
+  snprintf(w->hint, sizeof w->hint,
+           "check that the session runs while the test does ('logman query -ets' lists %s) and that its "
+           "providers are enabled ('logman query %s -ets'); then ",
+           name, name);
   w->os_schemas = !o.no_os_schemas;
   pc_os_version_get(&w->os);
   int code = PC_EXIT_FAILURE;
@@ -478,8 +483,7 @@ int pc__cmd_selftest_with(int argc, char **argv, const pc_selftest_win_seams *se
       provoke,
       cleanup,
       w,
-      "check that the session runs while the test does ('logman query -ets' lists portclash-selftest-PID) "
-      "and that its providers are enabled ('logman query portclash-selftest-PID -ets'); then "};
+      w->hint};
   code = pc_selftest_run(&pl, o.json, (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS));
   g_st = NULL;
   g_priv = NULL;
