@@ -7,13 +7,17 @@
  * The holders are sockets of this process (the case's holder PID is ours): Windows decides
  * sharing by the sockets' options and accounts, and one account holds both here, so the
  * same-user column of the tables applies. Holders on the wildcard address are bound but never
- * listen, so Windows Firewall has nothing to ask about.
+ * listen, so Windows Firewall should have nothing to ask about (inferred: it asks when a
+ * program listens beyond loopback).
  *
  * The excluded port: a one-port range added with netsh (store=active, gone at the next boot
  * at the latest) on a port that was just free, removed again on every path: at the end, after
  * Ctrl+C (the main thread cleans up), and on console close, logoff and shutdown, where the
- * process ends once the console handlers return (pc__selftest_win_ctrl removes it there). A
- * crash of the process leaves it until the next boot; the report says how to remove it.
+ * process ends once the console handlers return (pc__selftest_win_ctrl removes it there,
+ * within the 5 s Windows allows them, as long as netsh answers in time). A
+ * crash of the process leaves it until the next boot (store=active) or until `netsh int ipv4
+ * delete excludedportrange protocol=tcp startport=PORT numberofports=1 store=active`; a
+ * failed removal prints that command.
  *
  * What the cases expect of Windows is inferred from Microsoft's tables and Wine's conformance
  * tests that run on Windows; this file has not been run on Windows. A case whose bind does not
