@@ -44,8 +44,49 @@ struct {
   __type(value, __u64);
 } counters SEC(".maps");
 
+/* Keys being counted (see pc_bpf_event.h). A plain hash, not an LRU: an LRU would evict a
+ * key's count without telling anyone. User space deletes idle keys; when the map is full a
+ * new key's failures go to the ring one by one (counted in PC_BPF_CNT_MAP_FULL). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PC_BPF_AGG_ENTRIES);
+  __type(key, struct pc_bpf_agg_key);
+  __type(value, struct pc_bpf_agg_val);
+} agg SEC(".maps");
+
+/* Per-uid budgets: ring events per window. User space inserts PC_BPF_UID_OTHER at start,
+ * the shared slot of the uids that find the map full. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PC_BPF_UID_ENTRIES);
+  __type(key, __u32);
+  __type(value, struct pc_bpf_uid_val);
+} uids SEC(".maps");
+
+/* Successful listen() calls sent lately, so that a server restarting in a loop does not
+ * flood the ring; an LRU is right here: forgetting one only sends it again. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 4096);
+  __type(key, struct pc_bpf_agg_key);
+  __type(value, __u64);
+} listened SEC(".maps");
+
+/* The event is built here, not on the 512-byte stack; one slot per hook kind, because an
+ * io_uring completion may interrupt a syscall hook on the same CPU. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 2);
+  __type(key, __u32);
+  __type(value, struct pc_bpf_event);
+} scratch SEC(".maps");
+
 /* Set by user space before loading. */
-const volatile bool report_all = false; /* every error, not only the bind-related ones */
+const volatile bool report_all = false;               /* every error, not only the bind-related ones */
+const volatile __u64 window_ns = 1000000000ULL;       /* per-key window (the monitor's --window) */
+const volatile __u64 uid_budget = 512;                /* ring events per uid per window; 0 = no budget */
+const volatile bool learn_listen = true;              /* send successful listen() calls */
+const volatile __u64 learn_every_ns = 60000000000ULL; /* the same listener at most this often */
 
 static __always_inline void count(__u32 idx) {
   __u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -56,6 +97,93 @@ static __always_inline bool interesting(long ret) {
   if (ret >= 0) return false;
   if (report_all) return true;
   return ret == -PC_EADDRINUSE || ret == -PC_EACCES || ret == -PC_EPERM || ret == -PC_EADDRNOTAVAIL;
+}
+
+/* The budget slot of uid (the shared one when the map is full), or NULL. */
+static __always_inline struct pc_bpf_uid_val *uid_slot(__u32 uid, __u64 now) {
+  struct pc_bpf_uid_val *u = bpf_map_lookup_elem(&uids, &uid);
+  if (u) return u;
+  struct pc_bpf_uid_val nv = {.win_start = now};
+  bpf_map_update_elem(&uids, &uid, &nv, BPF_NOEXIST); /* fails when full or raced: look again */
+  u = bpf_map_lookup_elem(&uids, &uid);
+  if (u) return u;
+  __u32 other = PC_BPF_UID_OTHER;
+  return bpf_map_lookup_elem(&uids, &other);
+}
+
+/* Takes one ring event of uid's budget. False when the uid is over it (then a failure that
+ * is lost for it is counted: lost_if_over). *slot is set for budget_return. */
+static __always_inline bool budget_take(__u32 uid, __u64 now, __u64 limit, bool lost_if_over,
+                                        struct pc_bpf_uid_val **slot) {
+  *slot = NULL;
+  if (!uid_budget) return true;
+  struct pc_bpf_uid_val *u = uid_slot(uid, now);
+  if (!u) return true; /* cannot account: deliver rather than lose */
+  __u64 ws = u->win_start;
+  if (now - ws >= window_ns && __sync_val_compare_and_swap(&u->win_start, ws, now) == ws) u->used = 0;
+  if (__sync_fetch_and_add(&u->used, 1) >= limit) {
+    __sync_fetch_and_add(&u->used, -1); /* not used: keeps it from growing without end */
+    if (lost_if_over) {
+      __sync_fetch_and_add(&u->lost, 1);
+      count(PC_BPF_CNT_BUDGET);
+    }
+    return false;
+  }
+  *slot = u;
+  return true;
+}
+
+static __always_inline void budget_return(struct pc_bpf_uid_val *u) {
+  if (u) __sync_fetch_and_add(&u->used, -1);
+}
+
+static __always_inline void lost_for(struct pc_bpf_uid_val *u) {
+  if (u) __sync_fetch_and_add(&u->lost, 1);
+}
+
+/* What becomes of one failure (decide()). */
+enum { AGG_SEND_NEW, AGG_SEND_OPEN, AGG_SEND_LOOSE, AGG_COUNTED, AGG_DENIED };
+
+/* Counts the failure whose key is k: the first of a window is sent (AGG_SEND_NEW for a new
+ * key, AGG_SEND_OPEN for a known one, with *seq its number), the others only add to the
+ * key's seq (AGG_COUNTED), and so do a known key's failures while its uid is over budget.
+ * AGG_SEND_LOOSE: the map is full, send it without a key. AGG_DENIED: a new key of a uid
+ * over its budget (counted as lost for the uid). */
+static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u64 *seq,
+                                  struct pc_bpf_uid_val **slot) {
+  struct pc_bpf_agg_val *v = bpf_map_lookup_elem(&agg, k);
+  if (!v) {
+    if (!budget_take(k->uid, now, uid_budget, true, slot)) return AGG_DENIED;
+    struct pc_bpf_agg_val nv = {.win_start = now, .seq = 1, .last_ns = now};
+    if (bpf_map_update_elem(&agg, k, &nv, BPF_NOEXIST) == 0) {
+      *seq = 1;
+      return AGG_SEND_NEW;
+    }
+    v = bpf_map_lookup_elem(&agg, k);
+    if (!v) {
+      count(PC_BPF_CNT_MAP_FULL);
+      return AGG_SEND_LOOSE;
+    }
+    budget_return(*slot); /* another CPU made the key first */
+    *slot = NULL;
+  }
+  v->last_ns = now;
+  __u64 ws = v->win_start;
+  /* Over budget, a known key's failure is still counted (user space hands it on as a
+   * repeat when it settles the key, once a window): only new keys are refused. Known keys
+   * reopen with at most half the budget, so that a uid's new keys keep the other half. */
+  if (now - ws >= window_ns && budget_take(k->uid, now, uid_budget / 2, false, slot)) {
+    /* The CAS comes before the add: see struct pc_bpf_agg_val. */
+    if (__sync_val_compare_and_swap(&v->win_start, ws, now) == ws) {
+      *seq = __sync_fetch_and_add(&v->seq, 1) + 1;
+      return AGG_SEND_OPEN;
+    }
+    budget_return(*slot); /* another CPU opened the window */
+    *slot = NULL;
+  }
+  __sync_fetch_and_add(&v->seq, 1);
+  count(PC_BPF_CNT_COUNTED);
+  return AGG_COUNTED;
 }
 
 /* fd -> struct file -> struct socket -> struct sock, or NULL when fd is not a socket. */
@@ -79,40 +207,42 @@ static __always_inline bool is_inet(struct sock *sk) {
   return fam == PC_AF_INET_K || fam == PC_AF_INET6_K;
 }
 
-/* Reserves a zeroed event, counting a drop when the ring is full. */
-static __always_inline struct pc_bpf_event *reserve(void) {
-  struct pc_bpf_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
-  if (!e) {
-    count(PC_BPF_CNT_DROPPED);
-    return NULL;
-  }
-  __builtin_memset(e, 0, sizeof *e);
+/* A zeroed event in this CPU's scratch slot. */
+static __always_inline struct pc_bpf_event *scratch_event(__u32 slot) {
+  struct pc_bpf_event *e = bpf_map_lookup_elem(&scratch, &slot);
+  if (e) __builtin_memset(e, 0, sizeof *e);
   return e;
 }
 
-static __always_inline void submit(struct pc_bpf_event *e) {
+/* Copies e onto the ring; false (counted) when the ring is full. Default (adaptive)
+ * wake-up: the reader is woken only when it has caught up, so a single failure is seen
+ * within microseconds and a storm does not pay one wake-up per event. */
+static __always_inline bool send(struct pc_bpf_event *e) {
+  if (bpf_ringbuf_output(&events, e, sizeof *e, 0) != 0) return false;
   count(PC_BPF_CNT_SUBMITTED);
-  /* Default (adaptive) wake-up: the reader is woken only when it has caught up, so a single
-   * failure is seen within microseconds and a storm does not pay one wake-up per event. */
-  bpf_ringbuf_submit(e, 0);
+  return true;
 }
 
-/* Who: ids, credentials, namespaces, names. */
-static __always_inline void fill_task(struct pc_bpf_event *e, struct task_struct *task, long ret,
-                                      __u8 source) {
+/* Who, the part the key needs: ids, uid, network namespace, time. */
+static __always_inline void fill_who(struct pc_bpf_event *e, struct task_struct *task, long ret,
+                                     __u8 source) {
   __u64 id = bpf_get_current_pid_tgid();
   e->ts_ns = bpf_ktime_get_ns();
   e->ret = (__s32)ret;
   e->source = source;
   e->pid = id >> 32;
   e->tid = (__u32)id;
+  e->uid = BPF_CORE_READ(task, cred, uid.val);
+  e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+}
+
+/* Who, the rest (only for failures that are sent): credentials, names. */
+static __always_inline void fill_task(struct pc_bpf_event *e, struct task_struct *task) {
   e->ppid = BPF_CORE_READ(task, real_parent, tgid);
   const struct cred *cred = BPF_CORE_READ(task, cred);
-  e->uid = BPF_CORE_READ(cred, uid.val);
   e->euid = BPF_CORE_READ(cred, euid.val);
   /* kernel_cap_t is a u64 since 6.3 and u32[2] before: the same 8 bytes either way. */
   bpf_core_read(&e->cap_eff, sizeof e->cap_eff, &cred->cap_effective);
-  e->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
   e->cgroup_id = bpf_get_current_cgroup_id();
   bpf_get_current_comm(e->comm, sizeof e->comm);
   /* The executable's name from the kernel: /proc/PID/exe is often gone by the time user
@@ -186,6 +316,60 @@ static __always_inline void fill_addr_from_sock(struct pc_bpf_event *e, struct s
   e->flags |= PC_BPF_F_ADDR;
 }
 
+/* The key of e (who and what, already filled in). */
+static __always_inline void make_key(struct pc_bpf_event *e, struct task_struct *task, struct sock *sk) {
+  struct pc_bpf_agg_key *k = &e->key;
+  k->start_time = BPF_CORE_READ(task, start_time);
+  k->tgid = e->pid;
+  k->netns = e->netns;
+  k->uid = e->uid;
+  k->ret = e->ret;
+  __builtin_memcpy(k->addr, e->addr, sizeof k->addr);
+  k->family = e->family;
+  k->port = e->port;
+  k->proto = sk ? (__u16)BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) : 0;
+  k->source = e->source;
+}
+
+/* One failure whose who (fill_who) and what (address) are in e: counted, and sent when it
+ * is the first of its key's window. */
+static __always_inline void failed(struct pc_bpf_event *e, struct task_struct *task, struct sock *sk,
+                                   struct file *f) {
+  count(PC_BPF_CNT_FAILURES);
+  make_key(e, task, sk);
+  __u64 seq = 0;
+  struct pc_bpf_uid_val *slot = NULL;
+  int what = decide(&e->key, e->ts_ns, &seq, &slot);
+  if (what == AGG_COUNTED || what == AGG_DENIED) return;
+  fill_task(e, task);
+  fill_sock(e, sk, f);
+  if (what != AGG_SEND_LOOSE) {
+    e->flags |= PC_BPF_F_AGG;
+    e->seq = seq;
+  }
+  if (send(e)) return;
+  if (what == AGG_SEND_OPEN) return; /* still in the key's seq: user space counts it as a repeat */
+  if (what == AGG_SEND_NEW) bpf_map_delete_elem(&agg, &e->key); /* unknown to user space */
+  count(PC_BPF_CNT_DROPPED);
+  lost_for(slot);
+}
+
+/* A successful listen(): sent so that the watch list learns the port, at most once per
+ * learn_every_ns per (process, address, port), within the uid's budget; never counted as
+ * lost. */
+static __always_inline void listened_ok(struct pc_bpf_event *e, struct task_struct *task, struct sock *sk,
+                                        struct file *f) {
+  make_key(e, task, sk);
+  __u64 *last = bpf_map_lookup_elem(&listened, &e->key);
+  if (last && e->ts_ns - *last < learn_every_ns) return;
+  struct pc_bpf_uid_val *slot;
+  if (!budget_take(e->uid, e->ts_ns, uid_budget, false, &slot)) return;
+  bpf_map_update_elem(&listened, &e->key, &e->ts_ns, BPF_ANY);
+  fill_task(e, task);
+  fill_sock(e, sk, f);
+  if (send(e)) count(PC_BPF_CNT_LISTEN_OK);
+}
+
 /* bind(fd, addr, len) failed with ret in the current task. */
 static __always_inline int on_bind_exit(long ret) {
   struct task_struct *task = bpf_get_current_task_btf();
@@ -196,18 +380,18 @@ static __always_inline int on_bind_exit(long ret) {
   struct file *f = file_from_fd(task, fd);
   struct sock *sk = sock_from_file(f);
   if (sk && !is_inet(sk)) return 0; /* AF_UNIX, AF_NETLINK...: not portclash's business */
-  struct pc_bpf_event *e = reserve();
+  struct pc_bpf_event *e = scratch_event(0);
   if (!e) return 0;
-  fill_task(e, task, ret, PC_BPF_SRC_BIND);
+  fill_who(e, task, ret, PC_BPF_SRC_BIND);
   e->fd = fd;
-  fill_sock(e, sk, f);
   fill_addr(e, uaddr, len, true);
-  submit(e);
+  failed(e, task, sk, f);
   return 0;
 }
 
-/* listen(fd, backlog) failed: EADDRINUSE here means another socket took the port between
- * this socket's bind() and listen() (both SO_REUSEADDR, or an autobind). */
+/* listen(fd, backlog) returned ret: EADDRINUSE here means another socket took the port
+ * between this socket's bind() and listen() (both SO_REUSEADDR, or an autobind); 0 is a new
+ * listener (learned ports). */
 static __always_inline int on_listen_exit(long ret) {
   struct task_struct *task = bpf_get_current_task_btf();
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -215,13 +399,15 @@ static __always_inline int on_listen_exit(long ret) {
   struct file *f = file_from_fd(task, fd);
   struct sock *sk = sock_from_file(f);
   if (!sk || !is_inet(sk)) return 0;
-  struct pc_bpf_event *e = reserve();
+  struct pc_bpf_event *e = scratch_event(0);
   if (!e) return 0;
-  fill_task(e, task, ret, PC_BPF_SRC_LISTEN);
+  fill_who(e, task, ret, PC_BPF_SRC_LISTEN);
   e->fd = fd;
-  fill_sock(e, sk, f);
   fill_addr_from_sock(e, sk);
-  submit(e);
+  if (ret == 0)
+    listened_ok(e, task, sk, f);
+  else
+    failed(e, task, sk, f);
   return 0;
 }
 
@@ -235,20 +421,22 @@ int pc_exit_bind(struct trace_event_raw_sys_exit *ctx) {
 SEC("tracepoint/syscalls/sys_exit_listen")
 int pc_exit_listen(struct trace_event_raw_sys_exit *ctx) {
   long ret = ctx->ret;
-  if (!interesting(ret)) return 0;
+  if (!interesting(ret) && !(ret == 0 && learn_listen)) return 0;
   return on_listen_exit(ret);
 }
 
 /* Fallback when tracefs is not available: a BTF raw tracepoint on every syscall exit. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret) {
-  if (!interesting(ret)) return 0;
+  /* Successes of listen() too: this fallback then reads the syscall number of every
+   * successful syscall returning 0 (a few ns more; the tracepoints do not pay it). */
+  if (!interesting(ret) && !(ret == 0 && learn_listen)) return 0;
 #if defined(__TARGET_ARCH_x86)
   long nr = BPF_CORE_READ(regs, orig_ax);
 #else
   long nr = BPF_CORE_READ(regs, syscallno);
 #endif
-  if (nr == PC_NR_BIND) return on_bind_exit(ret);
+  if (nr == PC_NR_BIND) return ret ? on_bind_exit(ret) : 0;
   if (nr == PC_NR_LISTEN) return on_listen_exit(ret);
   return 0;
 }
@@ -258,21 +446,23 @@ int BPF_PROG(pc_sys_exit, struct pt_regs *regs, long ret) {
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(pc_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe) {
   int res = BPF_CORE_READ(cqe, res);
-  if (!interesting(res)) return 0;
+  if (!interesting(res) && !(res == 0 && learn_listen)) return 0;
   if (!bpf_core_enum_value_exists(enum io_uring_op, IORING_OP_BIND)) return 0;
   struct io_kiocb *r = req;
   __u8 op = BPF_CORE_READ(r, opcode);
   bool is_bind = op == bpf_core_enum_value(enum io_uring_op, IORING_OP_BIND);
   bool is_listen = op == bpf_core_enum_value(enum io_uring_op, IORING_OP_LISTEN);
   if (!is_bind && !is_listen) return 0;
+  if (is_bind && res == 0) return 0;
   struct file *f = BPF_CORE_READ(r, file);
   struct sock *sk = sock_from_file(f);
   if (sk && !is_inet(sk)) return 0;
-  struct pc_bpf_event *e = reserve();
+  if (!sk && res == 0) return 0;
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct pc_bpf_event *e = scratch_event(1);
   if (!e) return 0;
-  fill_task(e, bpf_get_current_task_btf(), res, is_bind ? PC_BPF_SRC_URING_BIND : PC_BPF_SRC_URING_LISTEN);
+  fill_who(e, task, res, is_bind ? PC_BPF_SRC_URING_BIND : PC_BPF_SRC_URING_LISTEN);
   e->fd = -1;
-  fill_sock(e, sk, f);
   if (is_bind) {
     /* Since 6.12 or so async_data is the kernel's sockaddr_storage copy; in other layouts
      * the family check in fill_addr fails and the address stays unknown (CO-RE cannot see
@@ -281,6 +471,9 @@ int BPF_PROG(pc_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
   } else {
     fill_addr_from_sock(e, sk);
   }
-  submit(e);
+  if (res == 0)
+    listened_ok(e, task, sk, f);
+  else
+    failed(e, task, sk, f);
   return 0;
 }
