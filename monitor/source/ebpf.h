@@ -5,9 +5,9 @@
  * call) are counted in the kernel: only the first of each window reaches the ring; the
  * others come later as one attempt whose repeats says how many they were (extra.repeats_only).
  * So a storm neither fills the ring nor wakes user space per failure, and every failure is
- * counted: handed on (the sum of repeats), or counted as lost. Each uid has a budget of ring
- * events per window, and the queue serves uids in turn, so that one user failing in a loop
- * cannot hide another's failures; losses are counted per uid. Successful listen() calls are
+ * counted: handed on (the sum of repeats), or counted as lost. Each uid (and within it each
+ * process) has a budget of ring events per second, and the queue serves uids in turn, so that one user
+ * failing in a loop cannot hide another's failures; losses are counted per uid. Successful listen() calls are
  * handed on too (failed = false, stage listen, at most once a minute per listener) for the
  * watch list's learned ports.
  *
@@ -46,7 +46,8 @@ typedef struct pc_ebpf_options {
   uint32_t ring_bytes;   /* kernel ring buffer, a power of 2 >= 4096 [524288] */
   size_t queue_capacity; /* user-space queue, in events [4096] */
   uint32_t window_ms;    /* kernel-side counting window per key [1000]; 0 = the default */
-  uint32_t uid_budget;   /* ring events per uid per window [512]; 0 = no budget */
+  uint32_t uid_budget;   /* ring events per uid per second (per process: a quarter) [1024];
+                            0 = no budget */
   bool no_listen;        /* do not hand on successful listen() calls [false] */
   /* For testing the self-test only: leave the bind() tracepoint detached (tracepoint hooks),
    * so that the checks that need it must fail [false]. */

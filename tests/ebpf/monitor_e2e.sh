@@ -80,7 +80,7 @@ stop_monitor() {
   wait "$mon_pid"
   local rc=$?
   mon_pid=""
-  if [ $rc = 0 ] && grep -q "eBPF source:.*lost in the kernel ring" "$work/mon.err"; then
+  if [ $rc = 0 ] && grep -q "eBPF source:.*ring full" "$work/mon.err"; then
     ok "$1: SIGTERM gives the summary with the drop counters and exit 0"
   else
     bad "$1: exit $rc after SIGTERM, or no summary"

@@ -54,7 +54,7 @@ struct {
   __type(value, struct pc_bpf_agg_val);
 } agg SEC(".maps");
 
-/* Per-uid budgets: ring events per window. User space inserts PC_BPF_UID_OTHER at start,
+/* Per-uid budgets: ring events per second. User space inserts PC_BPF_UID_OTHER at start,
  * the shared slot of the uids that find the map full. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -82,10 +82,10 @@ struct {
 } scratch SEC(".maps");
 
 /* Set by user space before loading. */
-const volatile bool report_all = false;               /* every error, not only the bind-related ones */
-const volatile __u64 window_ns = 1000000000ULL;       /* per-key window (the monitor's --window) */
-const volatile __u64 uid_budget = 512;                /* ring events per uid per window; 0 = no budget */
-const volatile bool learn_listen = true;              /* send successful listen() calls */
+const volatile bool report_all = false;         /* every error, not only the bind-related ones */
+const volatile __u64 window_ns = 1000000000ULL; /* per-key window (the monitor's --window) */
+const volatile __u64 uid_budget = 1024;  /* ring events per uid per second (a process: a quarter); 0 = none */
+const volatile bool learn_listen = true; /* send successful listen() calls */
 const volatile __u64 learn_every_ns = 60000000000ULL; /* the same listener at most this often */
 
 static __always_inline void count(__u32 idx) {
@@ -111,34 +111,91 @@ static __always_inline struct pc_bpf_uid_val *uid_slot(__u32 uid, __u64 now) {
   return bpf_map_lookup_elem(&uids, &other);
 }
 
-/* Takes one ring event of uid's budget. False when the uid is over it (then a failure that
- * is lost for it is counted: lost_if_over). *slot is set for budget_return. */
-static __always_inline bool budget_take(__u32 uid, __u64 now, __u64 limit, bool lost_if_over,
-                                        struct pc_bpf_uid_val **slot) {
-  *slot = NULL;
+/* The per-window ring-event counter of one process (the process budget). */
+struct proc_key {
+  __u64 start_time;
+  __u32 tgid;
+  __u32 pad;
+};
+struct proc_val {
+  __u64 win_start;
+  __u64 used;
+};
+
+/* Per-process budgets inside the uid's, so that one process of a uid (root, say) failing in
+ * a loop cannot use up the budget of the uid's other processes. An LRU: forgetting an idle
+ * process only gives it a fresh budget. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 8192);
+  __type(key, struct proc_key);
+  __type(value, struct proc_val);
+} procs SEC(".maps");
+
+/* What budget_take took, for budget_return and lost_for. */
+struct budget {
+  struct pc_bpf_uid_val *u;
+  struct proc_val *p;
+};
+
+/* One more in a budget counter (win_start, used) that allows limit per second; false, and
+ * nothing taken, when it is at the limit. A second, not the key window: budgets bound the
+ * ring and the queue, whatever --window is. */
+static __always_inline bool window_take(__u64 *win_start, __u64 *used, __u64 now, __u64 limit) {
+  __u64 ws = *win_start;
+  if (now - ws >= 1000000000ULL && __sync_val_compare_and_swap(win_start, ws, now) == ws) *used = 0;
+  if (__sync_fetch_and_add(used, 1) < limit) return true;
+  __sync_fetch_and_add(used, -1); /* not used: keeps it from growing without end */
+  return false;
+}
+
+/* The process's budget slot, or NULL (then it has none: the uid's alone applies). */
+static __always_inline struct proc_val *proc_slot(const struct pc_bpf_agg_key *k, __u64 now) {
+  struct proc_key pk = {.start_time = k->start_time, .tgid = k->tgid};
+  struct proc_val *p = bpf_map_lookup_elem(&procs, &pk);
+  if (p) return p;
+  struct proc_val nv = {.win_start = now};
+  bpf_map_update_elem(&procs, &pk, &nv, BPF_NOEXIST);
+  return bpf_map_lookup_elem(&procs, &pk);
+}
+
+/* Takes one ring event of the budgets of k's process (a quarter of its uid's) and of its
+ * uid (at most uid_limit). False when either is used up; then a failure that is lost for it
+ * is counted (lost_if_over). */
+static __always_inline bool budget_take(const struct pc_bpf_agg_key *k, __u64 now, __u64 uid_limit,
+                                        bool lost_if_over, struct budget *b) {
+  b->u = NULL;
+  b->p = NULL;
   if (!uid_budget) return true;
-  struct pc_bpf_uid_val *u = uid_slot(uid, now);
-  if (!u) return true; /* cannot account: deliver rather than lose */
-  __u64 ws = u->win_start;
-  if (now - ws >= window_ns && __sync_val_compare_and_swap(&u->win_start, ws, now) == ws) u->used = 0;
-  if (__sync_fetch_and_add(&u->used, 1) >= limit) {
-    __sync_fetch_and_add(&u->used, -1); /* not used: keeps it from growing without end */
+  struct pc_bpf_uid_val *u = uid_slot(k->uid, now);
+  struct proc_val *p = proc_slot(k, now);
+  __u64 proc_limit = uid_budget / 4 ? uid_budget / 4 : 1;
+  bool ok = !p || window_take(&p->win_start, &p->used, now, proc_limit < uid_limit ? proc_limit : uid_limit);
+  if (ok && u && !window_take(&u->win_start, &u->used, now, uid_limit)) {
+    if (p) __sync_fetch_and_add(&p->used, -1);
+    ok = false;
+  }
+  if (!ok) {
     if (lost_if_over) {
-      __sync_fetch_and_add(&u->lost, 1);
+      if (u) __sync_fetch_and_add(&u->lost, 1);
       count(PC_BPF_CNT_BUDGET);
     }
     return false;
   }
-  *slot = u;
+  b->u = u;
+  b->p = p;
   return true;
 }
 
-static __always_inline void budget_return(struct pc_bpf_uid_val *u) {
-  if (u) __sync_fetch_and_add(&u->used, -1);
+static __always_inline void budget_return(struct budget *b) {
+  if (b->u) __sync_fetch_and_add(&b->u->used, -1);
+  if (b->p) __sync_fetch_and_add(&b->p->used, -1);
+  b->u = NULL;
+  b->p = NULL;
 }
 
-static __always_inline void lost_for(struct pc_bpf_uid_val *u) {
-  if (u) __sync_fetch_and_add(&u->lost, 1);
+static __always_inline void lost_for(const struct budget *b) {
+  if (b->u) __sync_fetch_and_add(&b->u->lost, 1);
 }
 
 /* What becomes of one failure (decide()). */
@@ -149,11 +206,10 @@ enum { AGG_SEND_NEW, AGG_SEND_OPEN, AGG_SEND_LOOSE, AGG_COUNTED, AGG_DENIED };
  * key's seq (AGG_COUNTED), and so do a known key's failures while its uid is over budget.
  * AGG_SEND_LOOSE: the map is full, send it without a key. AGG_DENIED: a new key of a uid
  * over its budget (counted as lost for the uid). */
-static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u64 *seq,
-                                  struct pc_bpf_uid_val **slot) {
+static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u64 *seq, struct budget *b) {
   struct pc_bpf_agg_val *v = bpf_map_lookup_elem(&agg, k);
   if (!v) {
-    if (!budget_take(k->uid, now, uid_budget, true, slot)) return AGG_DENIED;
+    if (!budget_take(k, now, uid_budget, true, b)) return AGG_DENIED;
     struct pc_bpf_agg_val nv = {.win_start = now, .seq = 1, .last_ns = now};
     if (bpf_map_update_elem(&agg, k, &nv, BPF_NOEXIST) == 0) {
       *seq = 1;
@@ -164,22 +220,20 @@ static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u
       count(PC_BPF_CNT_MAP_FULL);
       return AGG_SEND_LOOSE;
     }
-    budget_return(*slot); /* another CPU made the key first */
-    *slot = NULL;
+    budget_return(b); /* another CPU made the key first */
   }
   v->last_ns = now;
   __u64 ws = v->win_start;
   /* Over budget, a known key's failure is still counted (user space hands it on as a
    * repeat when it settles the key, once a window): only new keys are refused. Known keys
    * reopen with at most half the budget, so that a uid's new keys keep the other half. */
-  if (now - ws >= window_ns && budget_take(k->uid, now, uid_budget / 2, false, slot)) {
+  if (now - ws >= window_ns && budget_take(k, now, uid_budget / 2, false, b)) {
     /* The CAS comes before the add: see struct pc_bpf_agg_val. */
     if (__sync_val_compare_and_swap(&v->win_start, ws, now) == ws) {
       *seq = __sync_fetch_and_add(&v->seq, 1) + 1;
       return AGG_SEND_OPEN;
     }
-    budget_return(*slot); /* another CPU opened the window */
-    *slot = NULL;
+    budget_return(b); /* another CPU opened the window */
   }
   __sync_fetch_and_add(&v->seq, 1);
   count(PC_BPF_CNT_COUNTED);
@@ -338,8 +392,8 @@ static __always_inline void failed(struct pc_bpf_event *e, struct task_struct *t
   count(PC_BPF_CNT_FAILURES);
   make_key(e, task, sk);
   __u64 seq = 0;
-  struct pc_bpf_uid_val *slot = NULL;
-  int what = decide(&e->key, e->ts_ns, &seq, &slot);
+  struct budget b = {NULL, NULL};
+  int what = decide(&e->key, e->ts_ns, &seq, &b);
   if (what == AGG_COUNTED || what == AGG_DENIED) return;
   fill_task(e, task);
   fill_sock(e, sk, f);
@@ -351,7 +405,7 @@ static __always_inline void failed(struct pc_bpf_event *e, struct task_struct *t
   if (what == AGG_SEND_OPEN) return; /* still in the key's seq: user space counts it as a repeat */
   if (what == AGG_SEND_NEW) bpf_map_delete_elem(&agg, &e->key); /* unknown to user space */
   count(PC_BPF_CNT_DROPPED);
-  lost_for(slot);
+  lost_for(&b);
 }
 
 /* A successful listen(): sent so that the watch list learns the port, at most once per
@@ -362,8 +416,8 @@ static __always_inline void listened_ok(struct pc_bpf_event *e, struct task_stru
   make_key(e, task, sk);
   __u64 *last = bpf_map_lookup_elem(&listened, &e->key);
   if (last && e->ts_ns - *last < learn_every_ns) return;
-  struct pc_bpf_uid_val *slot;
-  if (!budget_take(e->uid, e->ts_ns, uid_budget, false, &slot)) return;
+  struct budget b;
+  if (!budget_take(&e->key, e->ts_ns, uid_budget, false, &b)) return;
   bpf_map_update_elem(&listened, &e->key, &e->ts_ns, BPF_ANY);
   fill_task(e, task);
   fill_sock(e, sk, f);

@@ -75,10 +75,10 @@ struct pc_bpf_agg_val {
   __u64 last_ns;   /* ktime of the latest failure (a hint: unsynchronised) */
 };
 
-/* Value of "uids": the ring events a uid may cause per window, and what it lost. */
+/* Value of "uids": the ring events a uid caused this second, and what it lost. */
 struct pc_bpf_uid_val {
   __u64 win_start;
-  __u64 used; /* ring events in this window */
+  __u64 used; /* ring events in this second */
   __u64 lost; /* failures of this uid not delivered (over budget, ring full); only grows */
 };
 
