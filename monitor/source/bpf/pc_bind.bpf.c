@@ -160,17 +160,21 @@ static __always_inline struct proc_val *proc_slot(const struct pc_bpf_agg_key *k
 }
 
 /* Takes one ring event of the budgets of k's process (a quarter of its uid's) and of its
- * uid (at most uid_limit). False when either is used up; then a failure that is lost for it
- * is counted (lost_if_over). */
-static __always_inline bool budget_take(const struct pc_bpf_agg_key *k, __u64 now, __u64 uid_limit,
+ * uid. False when either is used up; then a failure that is lost for it is counted
+ * (lost_if_over). */
+static __always_inline bool budget_take(const struct pc_bpf_agg_key *k, __u64 now, bool reopen,
                                         bool lost_if_over, struct budget *b) {
   b->u = NULL;
   b->p = NULL;
   if (!uid_budget) return true;
   struct pc_bpf_uid_val *u = uid_slot(k->uid, now);
   struct proc_val *p = proc_slot(k, now);
-  __u64 proc_limit = uid_budget / 4 ? uid_budget / 4 : 1;
-  bool ok = !p || window_take(&p->win_start, &p->used, now, proc_limit < uid_limit ? proc_limit : uid_limit);
+  /* A known key reopening its window takes at most half of each budget, so that the new
+   * keys of a uid (and of a process) always have the other half. */
+  __u64 uid_limit = reopen ? uid_budget / 2 : uid_budget;
+  __u64 proc_limit = reopen ? uid_budget / 8 : uid_budget / 4;
+  if (!proc_limit) proc_limit = 1;
+  bool ok = !p || window_take(&p->win_start, &p->used, now, proc_limit);
   if (ok && u && !window_take(&u->win_start, &u->used, now, uid_limit)) {
     if (p) __sync_fetch_and_add(&p->used, -1);
     ok = false;
@@ -209,7 +213,7 @@ enum { AGG_SEND_NEW, AGG_SEND_OPEN, AGG_SEND_LOOSE, AGG_COUNTED, AGG_DENIED };
 static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u64 *seq, struct budget *b) {
   struct pc_bpf_agg_val *v = bpf_map_lookup_elem(&agg, k);
   if (!v) {
-    if (!budget_take(k, now, uid_budget, true, b)) return AGG_DENIED;
+    if (!budget_take(k, now, false, true, b)) return AGG_DENIED;
     struct pc_bpf_agg_val nv = {.win_start = now, .seq = 1, .last_ns = now};
     if (bpf_map_update_elem(&agg, k, &nv, BPF_NOEXIST) == 0) {
       *seq = 1;
@@ -225,9 +229,8 @@ static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u
   v->last_ns = now;
   __u64 ws = v->win_start;
   /* Over budget, a known key's failure is still counted (user space hands it on as a
-   * repeat when it settles the key, once a window): only new keys are refused. Known keys
-   * reopen with at most half the budget, so that a uid's new keys keep the other half. */
-  if (now - ws >= window_ns && budget_take(k, now, uid_budget / 2, false, b)) {
+   * repeat when it settles the key, once a window): only new keys are refused. */
+  if (now - ws >= window_ns && budget_take(k, now, true, false, b)) {
     /* The CAS comes before the add: see struct pc_bpf_agg_val. */
     if (__sync_val_compare_and_swap(&v->win_start, ws, now) == ws) {
       *seq = __sync_fetch_and_add(&v->seq, 1) + 1;
@@ -417,7 +420,7 @@ static __always_inline void listened_ok(struct pc_bpf_event *e, struct task_stru
   __u64 *last = bpf_map_lookup_elem(&listened, &e->key);
   if (last && e->ts_ns - *last < learn_every_ns) return;
   struct budget b;
-  if (!budget_take(&e->key, e->ts_ns, uid_budget, false, &b)) return;
+  if (!budget_take(&e->key, e->ts_ns, false, false, &b)) return;
   bpf_map_update_elem(&listened, &e->key, &e->ts_ns, BPF_ANY);
   fill_task(e, task);
   fill_sock(e, sk, f);
