@@ -36,6 +36,9 @@
 /* After a window's end, how long an opener may still be on its way to the ring: counts are
  * settled without it only then (see settle_due). */
 #define GRACE_NS 200000000ull
+/* A busy key's count is handed on at least this often, so that with a long --window the
+ * repeats reach the findings' aggregation while its window for them is still open. */
+#define SETTLE_MAX_NS 1000000000ull
 /* Keys the kernel counts that user space does not know (lost races) are looked for this
  * often. */
 #define SCAN_EVERY_NS 30000000000ull
@@ -60,7 +63,8 @@ struct pc_ebpf_source {
   volatile int stop; /* set by close; read by the reader between polls */
 
   uint64_t window_ns;
-  bool finished; /* pc_ebpf_finish ran */
+  uint64_t settle_ns; /* a busy key's count is handed on this often: min(window, 1 s) */
+  bool finished;      /* pc_ebpf_finish ran */
 
   /* The reader thread's own (and pc_ebpf_finish's, after the reader stopped). */
   pc__aggtab *keys;
@@ -341,7 +345,8 @@ static void enqueue_locked(pc_ebpf_source *s, const pc_ebpf_item *it) {
 
 /* ---- counting: the kernel's per-key counts handed on as repeats ------------------------------
  * Protocol in pc_bpf_event.h and ebpf_agg.h. A key is settled (its count read and what is new
- * handed on) a window after its opener and then once a window while it fails, and forgotten
+ * handed on) a settle interval (the window, at most 1 s) after its opener and then once an
+ * interval while it fails, and forgotten
  * (here and in the kernel) once a settle finds nothing new a window after its last failure.
  * The count read is trusted only when no opener of it can still be on its way: the window's
  * start read before and after the count is the same, and it is the start of the opener last
@@ -403,7 +408,7 @@ static void settle_due(pc_ebpf_source *s, uint64_t now, bool force) {
       forget_key(s, i);
       continue;
     }
-    e->due_ns = now + s->window_ns;
+    e->due_ns = now + s->settle_ns;
     i++;
   }
 }
@@ -436,7 +441,7 @@ static void scan_leaks(pc_ebpf_source *s, uint64_t now) {
  * repeats can be handed on. When the table is full the key stops being counted in the
  * kernel (its next failure opens it anew) and what it counted meanwhile is said lost. */
 static void opened(pc_ebpf_source *s, const struct pc_bpf_event *ev, const pc_ebpf_item *it) {
-  if (pc__aggtab_opened(s->keys, &ev->key, ev->seq, it, ev->ts_ns + s->window_ns + GRACE_NS)) return;
+  if (pc__aggtab_opened(s->keys, &ev->key, ev->seq, it, ev->ts_ns + s->settle_ns + GRACE_NS)) return;
   int fd = bpf_map__fd(s->skel->maps.agg);
   struct pc_bpf_agg_val v;
   if (bpf_map_lookup_elem(fd, &ev->key, &v) == 0 && bpf_map_delete_elem(fd, &ev->key) == 0 &&
@@ -550,6 +555,7 @@ int pc_ebpf_open(const pc_ebpf_options *opts, pc_ebpf_source **out, char *err, s
   pc_ebpf_source *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
   s->window_ns = (uint64_t)o.window_ms * 1000000u;
+  s->settle_ns = s->window_ns < SETTLE_MAX_NS ? s->window_ns : SETTLE_MAX_NS;
   if (pc__fairq_new(o.queue_capacity, &s->queue) != PC_OK ||
       pc__aggtab_new(PC_BPF_AGG_ENTRIES + 1024, &s->keys) != PC_OK) {
     pc__fairq_free(s->queue);
