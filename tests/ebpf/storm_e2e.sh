@@ -13,54 +13,12 @@
 # Needs root and a kernel with BPF + BTF; otherwise it exits 77 (skipped) and says why.
 set -u
 bin=$1 storm=$2
-pass=0 fail=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-finish() {
-  echo "$pass passed, $fail failed"
-  [ "$fail" = 0 ]
-  exit $?
-}
-skip() {
-  echo "skipped: $1"
-  echo "0 passed, 0 failed"
-  exit 77
-}
+. "$(dirname "$0")/e2e_lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "not root: the eBPF source needs root (or CAP_BPF+CAP_PERFMON); CI runs this as root"
 [ -r /sys/kernel/btf/vmlinux ] || skip "the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE eBPF cannot load"
 start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
 [ "$start" -ge 1024 ] || skip "ip_unprivileged_port_start is $start: uid 65534 could bind the ports below 1024"
-
-work=$(mktemp -d)
-mon_pid=""
-cleanup() {
-  [ -n "$mon_pid" ] && kill -TERM "$mon_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts the monitor with the given options; waits until the hooks are attached.
-start_monitor() {
-  : >"$work/mon.out"
-  : >"$work/mon.err"
-  "$bin" monitor "$@" >"$work/mon.out" 2>"$work/mon.err" &
-  mon_pid=$!
-  for _ in $(seq 1 150); do
-    grep -q "monitoring bind failures" "$work/mon.err" && return 0
-    kill -0 "$mon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  wait "$mon_pid" 2>/dev/null
-  mon_pid=""
-  if grep -qiE "cannot (load|attach|open) the eBPF|refused to|no BTF" "$work/mon.err"; then
-    cat "$work/mon.err"
-    skip "BPF is not available here (see the message above)"
-  fi
-  cat "$work/mon.err"
-  bad "monitor did not start"
-  finish
-}
 
 stop_monitor() {
   kill -INT "$mon_pid"

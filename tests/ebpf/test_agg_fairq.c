@@ -61,28 +61,19 @@ PC_TEST(settle_hands_on_every_failure_once) {
   pc__aggtab_free(t);
 }
 
-/* The kernel made the key anew (numbers restart at 1): counting restarts, nothing is
- * handed on twice. */
-PC_TEST(key_made_anew_restarts) {
+/* The kernel made the key anew (numbers restart at 1): counting restarts, nothing is handed
+ * on twice. A key first seen with a high number (forgotten here while the kernel kept
+ * counting) is counted from that number on. */
+PC_TEST(numbering_restarts_or_starts_late) {
   pc__aggtab *t;
   PC_CHECK_INT(pc__aggtab_new(4, &t), PC_OK);
-  struct pc_bpf_agg_key k = key_of(10, 80);
+  struct pc_bpf_agg_key k = key_of(10, 80), late = key_of(11, 80);
   pc_ebpf_item it = item_of(0, 1, 100);
   pc__agg_entry *e = pc__aggtab_opened(t, &k, 1, &it, 5);
   PC_CHECK_UINT(pc__agg_settle(e, 7), 6);
   e = pc__aggtab_opened(t, &k, 1, &it, 5);
   PC_CHECK_UINT(pc__agg_settle(e, 3), 2);
-  pc__aggtab_free(t);
-}
-
-/* A key that first reaches user space with a high number (its entry was forgotten while
- * the kernel kept counting) is counted from that number on. */
-PC_TEST(first_seen_late) {
-  pc__aggtab *t;
-  PC_CHECK_INT(pc__aggtab_new(4, &t), PC_OK);
-  struct pc_bpf_agg_key k = key_of(10, 80);
-  pc_ebpf_item it = item_of(0, 1, 100);
-  pc__agg_entry *e = pc__aggtab_opened(t, &k, 41, &it, 5);
+  e = pc__aggtab_opened(t, &late, 41, &it, 5);
   PC_CHECK_UINT(pc__agg_settle(e, 50), 9);
   pc__aggtab_free(t);
 }
