@@ -352,9 +352,24 @@ static void enqueue_locked(pc_ebpf_source *s, const pc_ebpf_item *it) {
  * start read before and after the count is the same, and it is the start of the opener last
  * received (or so old that its opener, if any, was lost on a full ring and is counted here). */
 
+/* Deletes key k from the kernel's map and tells the kernel that its uid holds one key less
+ * (uid_freed, written only here; see pc_bpf_uid_val.keys). False when it was not there. */
+static bool delete_key(pc_ebpf_source *s, const struct pc_bpf_agg_key *k) {
+  if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.agg), k) != 0) return false;
+  uint32_t slot = k->uid;
+  struct pc_bpf_uid_val uv;
+  if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.uids), &slot, &uv) != 0) slot = PC_BPF_UID_OTHER;
+  int fd = bpf_map__fd(s->skel->maps.uid_freed);
+  uint64_t freed = 0;
+  (void)bpf_map_lookup_elem(fd, &slot, &freed);
+  freed++;
+  (void)bpf_map_update_elem(fd, &slot, &freed, BPF_ANY);
+  return true;
+}
+
 static void forget_key(pc_ebpf_source *s, size_t i) {
   pc__agg_entry *e = pc__aggtab_at(s->keys, i);
-  (void)bpf_map_delete_elem(bpf_map__fd(s->skel->maps.agg), &e->key);
+  (void)delete_key(s, &e->key);
   pc__aggtab_remove(s->keys, i);
 }
 
@@ -429,7 +444,7 @@ static void scan_leaks(pc_ebpf_source *s, uint64_t now) {
   }
   for (size_t i = 0; i < n_idle; i++) {
     struct pc_bpf_agg_val v;
-    if (bpf_map_lookup_elem(fd, &idle[i], &v) != 0 || bpf_map_delete_elem(fd, &idle[i]) != 0) continue;
+    if (bpf_map_lookup_elem(fd, &idle[i], &v) != 0 || !delete_key(s, &idle[i])) continue;
     pthread_mutex_lock(&s->mu);
     s->st.unaccounted += v.seq;
     pc__uidlost_add(&s->uid_lost, idle[i].uid, v.seq);
@@ -444,8 +459,7 @@ static void opened(pc_ebpf_source *s, const struct pc_bpf_event *ev, const pc_eb
   if (pc__aggtab_opened(s->keys, &ev->key, ev->seq, it, ev->ts_ns + s->settle_ns + GRACE_NS)) return;
   int fd = bpf_map__fd(s->skel->maps.agg);
   struct pc_bpf_agg_val v;
-  if (bpf_map_lookup_elem(fd, &ev->key, &v) == 0 && bpf_map_delete_elem(fd, &ev->key) == 0 &&
-      v.seq > ev->seq) {
+  if (bpf_map_lookup_elem(fd, &ev->key, &v) == 0 && delete_key(s, &ev->key) && v.seq > ev->seq) {
     pthread_mutex_lock(&s->mu);
     s->st.unaccounted += v.seq - ev->seq;
     pc__uidlost_add(&s->uid_lost, ev->key.uid, v.seq - ev->seq);
@@ -607,7 +621,8 @@ int pc_ebpf_open(const pc_ebpf_options *opts, pc_ebpf_source **out, char *err, s
   s->own_netns = netns_of_self();
   /* The shared budget slot of the uids that find the budget map full. */
   uint32_t other = PC_BPF_UID_OTHER;
-  struct pc_bpf_uid_val uv = {0, 0, 0};
+  struct pc_bpf_uid_val uv;
+  memset(&uv, 0, sizeof uv);
   (void)bpf_map_update_elem(bpf_map__fd(s->skel->maps.uids), &other, &uv, BPF_NOEXIST);
   s->next_sweep_ns = 0;
   s->next_scan_ns = mono_ns() + SCAN_EVERY_NS;
@@ -765,16 +780,19 @@ static void ebpf_src_stats(void *self, pc_source_stats *st) {
   pc_ebpf_get_stats(((ebpf_src *)self)->s, &es);
   st->items = es.delivered;
   st->lost = es.lost;
+  char full[64] = "";
+  if (es.map_full)
+    snprintf(full, sizeof full, "; %llu sent uncounted (key map full)", (unsigned long long)es.map_full);
   char line[640];
   snprintf(line, sizeof line,
            "eBPF source: %llu failures seen by the kernel (%llu counted there), %llu ring events, %llu "
            "failures handed on; lost: %llu ring full, %llu over a uid's budget, %llu queue full, %llu "
-           "other%s%s; queue peak %llu",
+           "other%s%s; queue peak %llu%s",
            (unsigned long long)es.kernel_failures, (unsigned long long)es.kernel_counted,
            (unsigned long long)es.received, (unsigned long long)es.failures_handed,
            (unsigned long long)es.kernel_dropped, (unsigned long long)es.budget_lost,
            (unsigned long long)es.queue_lost, (unsigned long long)es.unaccounted,
-           es.top_uids[0] ? "; most lost by " : "", es.top_uids, (unsigned long long)es.queue_high);
+           es.top_uids[0] ? "; most lost by " : "", es.top_uids, (unsigned long long)es.queue_high, full);
   /* Cut to the field (the uids come last but one); never expected with counts below 1e12. */
   size_t n = strlen(line);
   if (n >= sizeof st->detail) n = sizeof st->detail - 1;

@@ -63,6 +63,15 @@ struct {
   __type(value, struct pc_bpf_uid_val);
 } uids SEC(".maps");
 
+/* Keys of each uid (budget slot) that user space deleted from "agg": written by user space
+ * only, so that neither side's count races the other's (pc_bpf_uid_val.keys). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PC_BPF_UID_ENTRIES);
+  __type(key, __u32);
+  __type(value, __u64);
+} uid_freed SEC(".maps");
+
 /* Successful listen() calls sent lately, so that a server restarting in a loop does not
  * flood the ring; an LRU is right here: forgetting one only sends it again. */
 struct {
@@ -109,6 +118,31 @@ static __always_inline struct pc_bpf_uid_val *uid_slot(__u32 uid, __u64 now) {
   if (u) return u;
   __u32 other = PC_BPF_UID_OTHER;
   return bpf_map_lookup_elem(&uids, &other);
+}
+
+/* The budget slot a uid's keys are counted in (its own, or the shared one), and its key. */
+static __always_inline struct pc_bpf_uid_val *share_slot(__u32 uid, __u32 *slot_key) {
+  *slot_key = uid;
+  struct pc_bpf_uid_val *u = bpf_map_lookup_elem(&uids, slot_key);
+  if (u) return u;
+  *slot_key = PC_BPF_UID_OTHER;
+  return bpf_map_lookup_elem(&uids, slot_key);
+}
+
+/* True when the uid may make one more key (it holds fewer than PC_BPF_UID_KEYS_MAX). */
+static __always_inline bool share_left(__u32 uid) {
+  __u32 sk;
+  struct pc_bpf_uid_val *u = share_slot(uid, &sk);
+  if (!u) return true;
+  __u64 *freed = bpf_map_lookup_elem(&uid_freed, &sk);
+  return (__s64)(u->keys - (freed ? *freed : 0)) < (__s64)PC_BPF_UID_KEYS_MAX;
+}
+
+/* Counts a key made (+1) or deleted by the kernel (-1) for uid. */
+static __always_inline void share_add(__u32 uid, __s64 n) {
+  __u32 sk;
+  struct pc_bpf_uid_val *u = share_slot(uid, &sk);
+  if (u) __sync_fetch_and_add(&u->keys, n);
 }
 
 /* The per-window ring-event counter of one process (the process budget). */
@@ -208,14 +242,19 @@ enum { AGG_SEND_NEW, AGG_SEND_OPEN, AGG_SEND_LOOSE, AGG_COUNTED, AGG_DENIED };
 /* Counts the failure whose key is k: the first of a window is sent (AGG_SEND_NEW for a new
  * key, AGG_SEND_OPEN for a known one, with *seq its number), the others only add to the
  * key's seq (AGG_COUNTED), and so do a known key's failures while its uid is over budget.
- * AGG_SEND_LOOSE: the map is full, send it without a key. AGG_DENIED: a new key of a uid
- * over its budget (counted as lost for the uid). */
+ * AGG_SEND_LOOSE: the map (or the uid's share of it) is full, send it without a key. AGG_DENIED: a new key of
+ * a uid over its budget (counted as lost for the uid). */
 static __always_inline int decide(const struct pc_bpf_agg_key *k, __u64 now, __u64 *seq, struct budget *b) {
   struct pc_bpf_agg_val *v = bpf_map_lookup_elem(&agg, k);
   if (!v) {
     if (!budget_take(k, now, false, true, b)) return AGG_DENIED;
+    if (!share_left(k->uid)) {
+      count(PC_BPF_CNT_MAP_FULL); /* the uid's share of the map is used up */
+      return AGG_SEND_LOOSE;
+    }
     struct pc_bpf_agg_val nv = {.win_start = now, .seq = 1, .last_ns = now};
     if (bpf_map_update_elem(&agg, k, &nv, BPF_NOEXIST) == 0) {
+      share_add(k->uid, 1);
       *seq = 1;
       return AGG_SEND_NEW;
     }
@@ -406,7 +445,8 @@ static __always_inline void failed(struct pc_bpf_event *e, struct task_struct *t
   }
   if (send(e)) return;
   if (what == AGG_SEND_OPEN) return; /* still in the key's seq: user space counts it as a repeat */
-  if (what == AGG_SEND_NEW) bpf_map_delete_elem(&agg, &e->key); /* unknown to user space */
+  if (what == AGG_SEND_NEW && bpf_map_delete_elem(&agg, &e->key) == 0) /* unknown to user space */
+    share_add(e->key.uid, -1);
   count(PC_BPF_CNT_DROPPED);
   lost_for(&b);
 }

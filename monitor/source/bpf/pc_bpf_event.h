@@ -50,6 +50,8 @@
  * reads seq and hands the difference on as repeats (ebpf-linux.c, "counting"). */
 #define PC_BPF_AGG_ENTRIES 8192u /* keys counted at once (a plain hash: full = counted, sent as is) */
 #define PC_BPF_UID_ENTRIES 4096u /* uids with a budget; the rest share PC_BPF_UID_OTHER */
+/* Keys one uid may have in "agg" at once: no uid can fill the map for the others. */
+#define PC_BPF_UID_KEYS_MAX (PC_BPF_AGG_ENTRIES / 4)
 #define PC_BPF_UID_OTHER 0xfffffffeu
 
 struct pc_bpf_agg_key {
@@ -80,6 +82,8 @@ struct pc_bpf_uid_val {
   __u64 win_start;
   __u64 used; /* ring events in this second */
   __u64 lost; /* failures of this uid not delivered (over budget, ring full); only grows */
+  __u64 keys; /* keys the kernel made for this uid in "agg"; those in use: keys - the uid's
+                 count in "uid_freed" (deleted by user space, which alone writes that map) */
 };
 
 #define PC_BPF_COMM_LEN 16
