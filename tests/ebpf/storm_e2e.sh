@@ -3,11 +3,13 @@
 # (issues 19 and 20 item 8), with real binds against the real binary:
 #   storm_e2e.sh PORTCLASH STORM
 # STORM is pc_bind_storm (tests/ebpf/bind_storm.c). Checks:
-#   burst     10 000 identical failures are all counted (the sum of repeats in --attempts)
+#   burst     10 000 identical failures are all counted (the sum of repeats in --attempts,
+#             the sum of the counts of the JSON findings)
 #             with far fewer ring events (attempt lines);
 #   one port  uid 65534 fails on port 80 (EACCES) in a loop while a root process fails 60
 #             times on a port it cannot have (EADDRINUSE): all 60 root failures are handed on;
-#   1023      the same with uid 65534 cycling through ports 1..1023 to defeat the counting;
+#   1023      the same with uid 65534 cycling through ports 1..1023 to defeat the counting,
+#             and once more with the root failures explained (JSON findings' counts);
 #   each run  every failure the kernel saw is handed on or counted as lost (exit summary);
 #   learned   a listener started under the monitor appears in learned-ports.state.
 # Needs root and a kernel with BPF + BTF; otherwise it exits 77 (skipped) and says why.
@@ -51,6 +53,23 @@ check_accounting() {
   fi
 }
 
+# "FINDINGS COUNT": the bind_failure findings for PORT in the JSON output and their counts.
+json_counts() {
+  python3 - "$work/mon.out" "$1" <<'PY'
+import json, sys
+n = c = 0
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    if d.get("event") == "bind_failure" and d.get("port") == int(sys.argv[2]):
+        n += 1
+        c += d.get("count") or 1
+print(n, c)
+PY
+}
+
 # --- burst: 10 000 identical failures ---------------------------------------------------------
 start_monitor --attempts --window 1
 "$storm" burst 10000 >"$work/burst.out"
@@ -72,10 +91,32 @@ else
 fi
 check_accounting burst
 
+# --- the same burst explained: the findings' counts carry the repeats ---------------------------
+if command -v python3 >/dev/null; then
+  start_monitor --format json --window 1
+  "$storm" burst 10000 >"$work/burst.out"
+  sleep 2
+  stop_monitor
+  port=$(awk '/^PORT/ {print $2}' "$work/burst.out")
+  got=$(json_counts "$port")
+  if [ "${got#* }" = 10000 ] && [ "${got% *}" -le 10 ]; then
+    ok "burst explained: ${got% *} findings, counts sum to 10000"
+  else
+    bad "burst explained: findings and count sum '$got' (want at most 10 findings summing to 10000)"
+  fi
+fi
+
 # --- fairness: a storm of uid 65534 while root fails 60 times -----------------------------------
+# fair NAME FIRST LAST [json]: with json the root failures must be explained (the counts of
+# the JSON findings), else handed on (--attempts).
 fair() {
-  local name=$1 first=$2 last=$3
-  start_monitor --attempts --window 1
+  local name=$1 first=$2 last=$3 mode=${4:-attempts} how="handed on"
+  [ "$mode" = json ] && how=explained
+  if [ "$mode" = json ]; then
+    start_monitor --format json --window 1
+  else
+    start_monitor --attempts --window 1
+  fi
   "$storm" eacces 65534 "$first" "$last" 3500 >"$work/storm.out" &
   local sp=$!
   sleep 0.5
@@ -85,20 +126,26 @@ fair() {
   stop_monitor
   local rport rsum sfail
   rport=$(awk '/^PORT/ {print $2}' "$work/root.out")
-  rsum=$(repeats_on "$rport")
+  if [ "$mode" = json ]; then
+    rsum=$(json_counts "$rport")
+    rsum=${rsum#* }
+  else
+    rsum=$(repeats_on "$rport")
+  fi
   sfail=$(awk '/^FAILED/ {print $2}' "$work/storm.out")
   if [ "${sfail:-0}" -lt 20000 ]; then
     bad "$name: the storm made only ${sfail:-0} failures (too few to test anything)"
   elif [ "$rsum" = 60 ]; then
-    ok "$name: all 60 root failures handed on during $sfail failures of uid 65534"
+    ok "$name: all 60 root failures $how during $sfail failures of uid 65534"
   else
-    bad "$name: $rsum of 60 root failures handed on during $sfail failures of uid 65534"
+    bad "$name: $rsum of 60 root failures $how during $sfail failures of uid 65534"
     grep "eBPF source:" "$work/mon.err"
   fi
   check_accounting "$name"
 }
 fair "one port" 80 80
 fair "1023 ports" 1 1023
+command -v python3 >/dev/null && fair "1023 ports, explained" 1 1023 json
 
 # --- learned ports: a listener started under the monitor ----------------------------------------
 mkdir -p "$work/state"
