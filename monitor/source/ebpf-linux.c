@@ -30,7 +30,7 @@
 #define DEFAULT_RING_BYTES (512u * 1024u)
 #define DEFAULT_QUEUE 4096u
 #define DEFAULT_WINDOW_MS 1000u
-#define DEFAULT_UID_BUDGET 1024u
+#define DEFAULT_UID_BUDGET 4096u
 #define MAX_WINDOW_MS 3600000u
 #define POLL_MS 100
 /* After a window's end, how long an opener may still be on its way to the ring: counts are

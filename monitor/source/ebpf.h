@@ -46,7 +46,7 @@ typedef struct pc_ebpf_options {
   uint32_t ring_bytes;   /* kernel ring buffer, a power of 2 >= 4096 [524288] */
   size_t queue_capacity; /* user-space queue, in events [4096] */
   uint32_t window_ms;    /* kernel-side counting window per key [1000]; 0 = the default */
-  uint32_t uid_budget;   /* ring events per uid per second (per process: a quarter) [1024];
+  uint32_t uid_budget;   /* ring events per uid per second (per process: half) [4096];
                             0 = no budget */
   bool no_listen;        /* do not hand on successful listen() calls [false] */
   /* For testing the self-test only: leave the bind() tracepoint detached (tracepoint hooks),

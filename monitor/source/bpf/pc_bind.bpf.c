@@ -93,7 +93,7 @@ struct {
 /* Set by user space before loading. */
 const volatile bool report_all = false;         /* every error, not only the bind-related ones */
 const volatile __u64 window_ns = 1000000000ULL; /* per-key window (the monitor's --window) */
-const volatile __u64 uid_budget = 1024;  /* ring events per uid per second (a process: a quarter); 0 = none */
+const volatile __u64 uid_budget = 4096;  /* ring events per uid per second (a process: half); 0 = none */
 const volatile bool learn_listen = true; /* send successful listen() calls */
 const volatile __u64 learn_every_ns = 60000000000ULL; /* the same listener at most this often */
 
@@ -193,7 +193,7 @@ static __always_inline struct proc_val *proc_slot(const struct pc_bpf_agg_key *k
   return bpf_map_lookup_elem(&procs, &pk);
 }
 
-/* Takes one ring event of the budgets of k's process (a quarter of its uid's) and of its
+/* Takes one ring event of the budgets of k's process (half of its uid's) and of its
  * uid. False when either is used up; then a failure that is lost for it is counted
  * (lost_if_over). */
 static __always_inline bool budget_take(const struct pc_bpf_agg_key *k, __u64 now, bool reopen,
@@ -206,7 +206,7 @@ static __always_inline bool budget_take(const struct pc_bpf_agg_key *k, __u64 no
   /* A known key reopening its window takes at most half of each budget, so that the new
    * keys of a uid (and of a process) always have the other half. */
   __u64 uid_limit = reopen ? uid_budget / 2 : uid_budget;
-  __u64 proc_limit = reopen ? uid_budget / 8 : uid_budget / 4;
+  __u64 proc_limit = reopen ? uid_budget / 4 : uid_budget / 2;
   if (!proc_limit) proc_limit = 1;
   bool ok = !p || window_take(&p->win_start, &p->used, now, proc_limit);
   if (ok && u && !window_take(&u->win_start, &u->used, now, uid_limit)) {
