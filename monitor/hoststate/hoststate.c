@@ -332,6 +332,7 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 }
 
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
+  if (hs->ops->enrich) return hs->ops->enrich(hs, hs->impl, facts);
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
   hs->error[0] = '\0';
