@@ -79,6 +79,6 @@ int pc_cmd_monitor(int argc, char **argv) {
     fprintf(stderr, "portclash monitor: %s\n", err);
     return PC_EXIT_PRIVILEGE;
   }
-  pc_monitor_platform pl = {"linux", 0, "ebpf", open_source, format_extra, NULL, &eo, 0};
+  pc_monitor_platform pl = {"linux", 0, "ebpf", open_source, format_extra, NULL, &eo, 0, NULL};
   return pc_monitor_run(&mo, &pl);
 }

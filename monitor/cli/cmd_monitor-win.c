@@ -205,7 +205,8 @@ int pc__cmd_monitor_with(int argc, char **argv, const pc_etw_api *api) {
       "windows", w->os.build,
       "etw",     open_source,
       NULL,      fallback_check,
-      w,         (pc_time)w->etw.flush_seconds * PC_TIME_TICKS_PER_SEC + 500 * PC_TIME_TICKS_PER_MS};
+      w,         (pc_time)w->etw.flush_seconds * PC_TIME_TICKS_PER_SEC + 500 * PC_TIME_TICKS_PER_MS,
+      NULL};
   code = pc_monitor_run(&mo, &pl);
   free(w);
   return code;

@@ -26,6 +26,12 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
 }
 
 static volatile int stop_requested;
+static bool last_interrupted;
+
+bool pc__monitor_interrupted(void) {
+  return last_interrupted;
+}
+
 static void on_signal(int sig) {
   (void)sig;
   stop_requested = 1;
@@ -37,6 +43,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   pc_finding_output *out = NULL;
   pc_feed *feed = NULL;
   pc_source *src = NULL;
+  last_interrupted = false;
   if (!o->attempts) {
     char hserr[PC_HOSTSTATE_ERR_MAX] = "";
     if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
@@ -45,6 +52,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
               hserr);
       hs = NULL;
     }
+    if (hs && pl->wrap_hoststate) hs = pl->wrap_hoststate(pl->ud, hs);
     /* Where reading the state is slow (netsh on Windows), a worker re-reads it on its own
      * wall-clock schedule (every --watch-poll seconds, and at once after a reservation event),
      * so the loop only ever installs finished snapshots. Elsewhere: PC_ENOTSUP, nothing to do. */
@@ -60,7 +68,8 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
     o->run.sinks.status_interval_ms = o->status_seconds * 1000u;
     /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
      * list is on (learned ports unless --no-learn) and kept in the state directory. */
-    pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, true, true};
+    bool watch = pl->wrap_hoststate == NULL;
+    pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, watch, watch};
     int rc = pc_finding_output_open(&o->run, &fo, &out);
     if (rc != PC_OK) {
       exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
@@ -96,6 +105,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   pc_feed_run(feed, src, &res);
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  last_interrupted = res.interrupted;
 
   pc_run_counts counts;
   pc_feed_counts(feed, &res, &counts);

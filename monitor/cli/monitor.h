@@ -33,6 +33,10 @@ typedef struct pc_monitor_platform {
   void (*on_record)(void *ud, const pc_record *r);
   void *ud;
   pc_time reorder_watermark; /* see pc_feed_options; 0 = default */
+  /* `portclash collect`: replaces the live host state by a handle over it (taking it; NULL
+   * when that failed) and turns the watch list off (its warnings come from polling, which a
+   * recording cannot replay). NULL for the monitor. */
+  pc_hoststate *(*wrap_hoststate)(void *ud, pc_hoststate *live);
 } pc_monitor_platform;
 
 /* Parses monitor's arguments through the option table (options.h): the options every
@@ -44,5 +48,9 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
 /* Runs the monitor until Ctrl+C / SIGTERM / --duration / the source ends. Returns the exit
  * code. */
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
+
+/* True when the last pc_monitor_run was ended by Ctrl+C / SIGTERM (not --duration or the
+ * source's end). */
+bool pc__monitor_interrupted(void);
 
 #endif
