@@ -39,7 +39,7 @@ int pc_cmd_analyze(int argc, char **argv) {
     }
     dir = malloc(sizeof *dir);
     if (!dir) return PC_EXIT_FAILURE;
-    int drc = pc__collect_inputs(path, dir, &opt.offline);
+    int drc = pc__collect_inputs(path, dir, &opt.offline, stderr);
     if (drc != PC_EXIT_OK) {
       free(dir);
       return drc;

@@ -101,9 +101,11 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
   int n = 0;
   margv[n++] = "monitor";
   margv[n++] = "--record";
-  margv[n++] = pc__collect_path(c, "capture.etl", capture, sizeof capture);
+  pc__collect_path(c, "capture.etl", capture, sizeof capture);
+  margv[n++] = capture;
   margv[n++] = "--log";
-  margv[n++] = pc__collect_path(c, "findings.jsonl", findings, sizeof findings);
+  pc__collect_path(c, "findings.jsonl", findings, sizeof findings);
+  margv[n++] = findings;
   margv[n++] = "--log-format";
   margv[n++] = "json";
   margv[n++] = "--log-max-bytes";

@@ -124,7 +124,8 @@ bool pc__collect_is_dir(const char *path) {
   return pc_os_is_dir(path);
 }
 
-int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offline_files *off) {
+int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offline_files *off,
+                       FILE *errout) {
   memset(in, 0, sizeof *in);
   char path[4300];
   snprintf(path, sizeof path, "%s%s%s", dir, SEP, PC_COLLECT_MANIFEST);
@@ -132,25 +133,25 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
   size_t len = 0;
   int rc = pc_file_read(path, PC_COLLECT_MANIFEST_MAX, &text, &len);
   if (rc == PC_ENOENT) {
-    fprintf(stderr,
+    fprintf(errout,
             "portclash analyze: %s is a folder without %s: not one written by 'portclash collect' (give a "
             "capture FILE, or the folder collect made)\n",
             dir, PC_COLLECT_MANIFEST);
     return PC_EXIT_USAGE;
   }
   if (rc != PC_OK) {
-    fprintf(stderr, "portclash analyze: %s: %s\n", path, pc_strerror(rc));
+    fprintf(errout, "portclash analyze: %s: %s\n", path, pc_strerror(rc));
     return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
   }
   char err[600];
   rc = pc_collect_manifest_parse(text, len, path, &in->m, err, sizeof err);
   free(text);
   if (rc != PC_OK) {
-    fprintf(stderr, "portclash analyze: %s\n", err);
+    fprintf(errout, "portclash analyze: %s\n", err);
     return rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
   }
   if (!in->m.complete)
-    fprintf(stderr, "portclash analyze: note: %s says the collect run was stopped early (Ctrl+C)\n", path);
+    fprintf(errout, "portclash analyze: note: %s says the collect run was stopped early (Ctrl+C)\n", path);
   /* Every file analyze uses must be there; the others are for people. */
   char missing[1024] = "";
   size_t nm = 0;
@@ -168,7 +169,7 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
     if (slot < 0) continue;
     char *p = in->storage[i];
     if ((size_t)snprintf(path, sizeof path, "%s%s%s", dir, SEP, f->name) >= sizeof in->source_path) {
-      fprintf(stderr, "portclash analyze: the path of %s in %s is too long\n", f->name, dir);
+      fprintf(errout, "portclash analyze: the path of %s in %s is too long\n", f->name, dir);
       return PC_EXIT_USAGE;
     }
     FILE *fp;
@@ -183,7 +184,7 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
     fclose(fp);
     if (slot >= 5) {
       if (in->source_path[0]) {
-        fprintf(stderr, "portclash analyze: %s names two captures or recordings; it has one\n",
+        fprintf(errout, "portclash analyze: %s names two captures or recordings; it has one\n",
                 PC_COLLECT_MANIFEST);
         return PC_EXIT_USAGE;
       }
@@ -200,12 +201,12 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
     if (*count[slot] < PC_HOSTSTATE_MAX_FILES) list[slot][(*count[slot])++] = p;
   }
   if (nm) {
-    fprintf(stderr, "portclash analyze: %s is incomplete: %zu file%s named in %s %s missing: %s\n", dir, nm,
+    fprintf(errout, "portclash analyze: %s is incomplete: %zu file%s named in %s %s missing: %s\n", dir, nm,
             nm == 1 ? "" : "s", PC_COLLECT_MANIFEST, nm == 1 ? "is" : "are", missing);
     return PC_EXIT_USAGE;
   }
   if (!in->source_path[0]) {
-    fprintf(stderr,
+    fprintf(errout,
             "portclash analyze: %s holds no capture and no recording (%s lists none), so there are no binds "
             "to explain\n",
             dir, PC_COLLECT_MANIFEST);

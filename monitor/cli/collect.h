@@ -117,14 +117,15 @@ bool pc__collect_is_dir(const char *path);
 /* `portclash analyze DIR`: the manifest, every file it names checked to be there, the
  * capture or recording opened as the source and the host-state files set in run->offline
  * (paths kept in storage, which must outlive their use). Returns an exit code (0 ok) after
- * printing why. */
+ * printing why on errout. */
 typedef struct pc_collect_inputs {
   pc_collect_manifest m;
   char source_path[4096];
   bool recording; /* the source is a Linux recording (else an ETL capture) */
   char storage[PC_COLLECT_MAX_FILES][4200];
 } pc_collect_inputs;
-int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offline_files *offline);
+int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offline_files *offline,
+                       FILE *errout);
 
 /* Before anything is created: PC_EXIT_OK when this build and this process can collect
  * (Linux: the eBPF privileges), else the exit code after saying why. */
