@@ -127,7 +127,34 @@ rc=$?
 [ $rc = 0 ] && grep -q "stopped early" "$work/c2.err" && ok "SIGINT: the folder is still analyzed, with a note" ||
   bad "SIGINT: analyze exit $rc"
 
-# --- 3. folders that are not (complete) collect folders ------------------------------------------
+# --- 3. selftest --collect: the same folder around the self-test ----------------------------------
+"$bin" selftest --collect "$work/s1" --json >"$work/st.json" 2>"$work/st.err"
+rc=$?
+if [ $rc = 0 ] || [ $rc = 1 ]; then ok "selftest --collect ran (exit $rc)"; else bad "selftest --collect exit $rc"; fi
+"$bin" analyze "$work/s1" --window 0 --format json >"$work/s1.replay" 2>"$work/s1.err"
+rc=$?
+[ $rc = 0 ] && ok "analyze DIR of a selftest folder exits 0" || { bad "analyze selftest folder: exit $rc"; cat "$work/s1.err"; }
+python3 - "$work/s1" "$work/s1.replay" "$work/st.json" <<'PY'
+import json, sys
+d = sys.argv[1]
+m = json.load(open(d + "/manifest.json"))
+report = json.load(open(d + "/selftest.json"))
+assert m["command"] == "selftest" and m["source"] == "ebpf", m
+assert report == json.load(open(sys.argv[3])), "selftest.json differs from the --json report"
+def load(p):
+    out = []
+    for line in open(p):
+        if line.startswith("{"):
+            x = json.loads(line); x.pop("ts", None); x.pop("ts_last", None)
+            out.append(json.dumps(x, sort_keys=True))
+    return sorted(out)
+live, replay = load(d + "/findings.jsonl"), load(sys.argv[2])
+assert live and live == replay, "%d live findings, %d replayed" % (len(live), len(replay))
+print("ok   selftest --collect: manifest, selftest.json, and analyze DIR --window 0 gives its %d findings" % len(live))
+PY
+[ $? = 0 ] && pass=$((pass + 1)) || { bad "selftest --collect folder"; }
+
+# --- 4. folders that are not (complete) collect folders ------------------------------------------
 mkdir "$work/empty"
 "$bin" analyze "$work/empty" >/dev/null 2>"$work/e.err"
 rc=$?
