@@ -111,9 +111,7 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
   rc = pc_monitor_run(&mo, &pl);
   *interrupted = pc__monitor_interrupted();
   pc__collect_catch_signals(); /* the monitor restored the defaults */
-  pc__collect_add(c, "findings.jsonl", PC_COLLECT_KIND_FINDINGS, NULL,
-                  "the findings of the live run, one JSON object a line (README, JSON findings)",
-                  "portclash monitor --log findings.jsonl --log-format json", rc, rc == PC_EXIT_OK, NULL);
+  pc__collect_add_findings(c, rc);
   /* After the run too: what holds the ports once the failures happened. */
   if (*interrupted) return rc; /* Ctrl+C: stop now, the manifest says so */
   pc__collect_host_files(c, "-end");

@@ -130,9 +130,7 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
   pc__collect_add(c, "capture.etl", PC_COLLECT_KIND_CAPTURE, NULL,
                   "the ETW events of the run (Winsock-AFD, TCPIP, Winsock-Sockets)",
                   "portclash monitor --record", rc, rc == PC_EXIT_OK, NULL);
-  pc__collect_add(c, "findings.jsonl", PC_COLLECT_KIND_FINDINGS, NULL,
-                  "the findings of the live run, one JSON object a line (README, JSON findings)",
-                  "portclash monitor --log findings.jsonl --log-format json", rc, rc == PC_EXIT_OK, NULL);
+  pc__collect_add_findings(c, rc);
   if (*interrupted) return rc; /* Ctrl+C: stop now, the manifest says so */
   pc__collect_host_files(c, "-end");
   return rc;

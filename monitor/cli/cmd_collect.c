@@ -170,6 +170,12 @@ bool pc__collect_tool(pc_collect *c, const char *name, const char *kind, const c
   return ok;
 }
 
+void pc__collect_add_findings(pc_collect *c, int rc) {
+  pc__collect_add(c, "findings.jsonl", PC_COLLECT_KIND_FINDINGS, NULL,
+                  "the findings of the live run, one JSON object a line (README, JSON findings)",
+                  "portclash monitor --log findings.jsonl --log-format json", rc, rc == PC_EXIT_OK, NULL);
+}
+
 bool pc__collect_copy(pc_collect *c, const char *name, const char *kind, const char *what, const char *src) {
   char *text = NULL;
   size_t len = 0;

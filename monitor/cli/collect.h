@@ -73,6 +73,10 @@ void pc__collect_add(pc_collect *c, const char *name, const char *kind, const ch
 bool pc__collect_tool(pc_collect *c, const char *name, const char *kind, const char *hints, const char *what,
                       const char *const *argv);
 
+/* The manifest entry of findings.jsonl, written by the monitor (exit code rc) of a collect
+ * run. */
+void pc__collect_add_findings(pc_collect *c, int rc);
+
 /* Copies the file src (a /proc/sys value) to dir/name, with a manifest entry. */
 bool pc__collect_copy(pc_collect *c, const char *name, const char *kind, const char *what, const char *src);
 

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "pc_os.h"
+#include "pc_vec.h"
 
 /* Where a tool is looked up when PATH is unset (a service's empty environment). */
 #define DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
+#define CHUNK 4096
 
 void pc_os_run_result_free(pc_os_run_result *res) {
   if (!res) return;
@@ -58,9 +60,9 @@ pc_err pc_os_run(const char *const *argv, uint32_t timeout_ms, size_t max_bytes,
     errno = ENOENT;
     return PC_ENOENT;
   }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
-  if (!buf) return PC_ENOMEM;
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
+  if (pc_vec_reserve((void **)&buf, &cap, CHUNK + 1, 1, 0) != PC_OK) return PC_ENOMEM;
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     free(buf);
@@ -98,17 +100,12 @@ pc_err pc_os_run(const char *const *argv, uint32_t timeout_ms, size_t max_bytes,
     int prc = poll(&pf, 1, (int)(deadline - now > 200 ? 200 : deadline - now));
     if (prc < 0 && errno != EINTR) break;
     if (prc <= 0) continue;
-    if (n == cap) {
-      size_t ncap = cap * 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        res->truncated = true;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
+    /* Room for a chunk and the final NUL, within the cap. */
+    if (pc_vec_reserve((void **)&buf, &cap, n + CHUNK + 1, 1, max_bytes + CHUNK + 1) != PC_OK) {
+      res->truncated = true;
+      break;
     }
-    ssize_t got = read(p[0], buf + n, cap - n);
+    ssize_t got = read(p[0], buf + n, cap - n - 1);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break; /* the end: every writer closed its end */
     n += (size_t)got;

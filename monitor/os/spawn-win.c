@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "pc_os.h"
+#include "pc_vec.h"
 #include "win_util.h"
 
 #define CMDLINE_MAX 8192
@@ -100,8 +101,9 @@ pc_err pc_os_run(const char *const *argv, uint32_t timeout_ms, size_t max_bytes,
   }
   CloseHandle(pi.hThread);
 
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap + 1);
+  size_t cap = 0, len = 0;
+  char *buf = NULL;
+  (void)pc_vec_reserve((void **)&buf, &cap, 4096, 1, 0);
   ULONGLONG deadline = GetTickCount64() + timeout_ms;
   bool stop = buf == NULL;
   while (!stop) {
@@ -124,16 +126,10 @@ pc_err pc_os_run(const char *const *argv, uint32_t timeout_ms, size_t max_bytes,
       res->truncated = true;
       stop = true;
     }
-    if (len + avail > cap) {
-      size_t ncap = cap;
-      while (ncap < len + avail) ncap *= 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        res->truncated = true;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
+    /* Room for what is there and the final NUL, within the cap. */
+    if (pc_vec_reserve((void **)&buf, &cap, len + avail + 1, 1, max_bytes + 1) != PC_OK) {
+      res->truncated = true;
+      break;
     }
     DWORD got = 0;
     if (avail && !ReadFile(rd, buf + len, avail, &got, NULL)) break;

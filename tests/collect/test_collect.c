@@ -5,6 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
 
 #include "collect.h"
 #include "pc_error.h"
@@ -317,7 +322,41 @@ PC_TEST(analyze_dir_without_manifest_says_so) {
   free(in);
 }
 
-#ifndef _WIN32
+/* Removes a folder the tests made (its files are those listed, and the manifest). */
+static void remove_folder(const char *dir, const char *const *names) {
+  char path[700];
+  for (size_t i = 0; names[i]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    remove(path);
+  }
+#ifdef _WIN32
+  RemoveDirectoryA(dir);
+#else
+  rmdir(dir);
+#endif
+}
+
+PC_TEST(cleanup_of_the_folders) {
+  static const char *const round[] = {"excl.txt", "netstat.txt", "attempts.jsonl", "manifest.json", NULL};
+  static const char *const none[] = {NULL};
+  remove_folder(tmp_dir("round"), round);
+  remove_folder(tmp_dir("empty"), none);
+  PC_CHECK(!pc_os_is_dir(tmp_dir("round")));
+}
+
+#ifdef _WIN32
+/* The real runner under Windows (Wine here): cmd.exe from System32, its output and status. */
+PC_TEST(os_run_windows) {
+  pc_os_run_result r;
+  static const char *const cmd[] = {"cmd", "/c", "echo out& exit 3", NULL};
+  PC_CHECK_INT(pc_os_run(cmd, 20000, 1 << 20, &r), PC_OK);
+  PC_CHECK_INT(r.exit_code, 3);
+  PC_CHECK(r.output && strstr(r.output, "out"));
+  pc_os_run_result_free(&r);
+  static const char *const none[] = {"pc-no-such-tool-xyz", NULL};
+  PC_CHECK_INT(pc_os_run(none, 1000, 100, &r), PC_ENOENT);
+}
+#else
 /* The real runner, on POSIX tools every system has. */
 PC_TEST(os_run_exit_timeout_cap) {
   pc_os_run_result r;
