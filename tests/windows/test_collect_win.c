@@ -411,4 +411,18 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   free(live);
   free(replay);
   closesocket(ls);
+  /* Leave nothing behind: the folder's files, the folder, the replay log. */
+  char pattern[MAX_PATH * 2];
+  snprintf(pattern, sizeof pattern, "%s\\*", dir);
+  WIN32_FIND_DATAA fd;
+  HANDLE h = FindFirstFileA(pattern, &fd);
+  if (h != INVALID_HANDLE_VALUE) {
+    do {
+      snprintf(path, sizeof path, "%s\\%s", dir, fd.cFileName);
+      if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) DeleteFileA(path);
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+  }
+  PC_CHECK(RemoveDirectoryA(dir));
+  DeleteFileA(replay_log);
 }
