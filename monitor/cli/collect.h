@@ -56,8 +56,8 @@ int pc__collect_open(const char *dir, const char *command, pc_collect **out);
 const char *pc__collect_path(const pc_collect *c, const char *name, char *buf, size_t cap);
 
 /* What the live run was: the OS ("linux", "windows"), its build (Windows), the version text
- * (uname -r, "10.0.22631"), the findings' source ("ebpf", "etw") and host name. Strings are
- * copied. */
+ * (uname -r, "10.0.22631") and the findings' source ("ebpf", "etw"). Strings are copied;
+ * NULL = unknown. The host name is this machine's. */
 void pc__collect_set_system(pc_collect *c, const char *os, uint32_t os_build, const char *os_version,
                             const char *source);
 
