@@ -174,8 +174,9 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
     }
     FILE *fp;
     if (pc_file_open(path, &fp) != PC_OK) {
-      /* A tool that failed wrote nothing usable: the manifest says so and analyze goes on. */
-      if (!f->ok && slot <= 4) continue;
+      /* A tool (or the capture) that failed left nothing usable: the manifest says so, and
+       * analyze goes on with the rest. */
+      if (!f->ok) continue;
       nm++;
       size_t used = strlen(missing);
       snprintf(missing + used, sizeof missing - used, "%s%s", used ? ", " : "", f->name);
@@ -207,8 +208,8 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
   }
   if (!in->source_path[0]) {
     fprintf(errout,
-            "portclash analyze: %s holds no capture and no recording (%s lists none), so there are no binds "
-            "to explain\n",
+            "portclash analyze: %s holds no capture and no recording (%s lists none that was taken: see its "
+            "\"note\" members), so there are no binds to explain\n",
             dir, PC_COLLECT_MANIFEST);
     return PC_EXIT_USAGE;
   }

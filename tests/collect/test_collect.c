@@ -322,6 +322,38 @@ PC_TEST(analyze_dir_without_manifest_says_so) {
   free(in);
 }
 
+/* A capture that was never taken (not elevated): analyze says there is nothing to explain. */
+PC_TEST(analyze_dir_without_a_capture_says_so) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s", tmp_dir("nocap"));
+  PC_CHECK_INT(pc_os_dir_create(dir), PC_OK);
+  char path[700];
+  snprintf(path, sizeof path, "%s/manifest.json", dir);
+  FILE *f = fopen(path, "wb");
+  PC_CHECK(f != NULL);
+  if (!f) return;
+  fputs(
+      "{\"format\":\"portclash-collect/1\",\"command\":\"collect\",\"complete\":true,\"files\":["
+      "{\"name\":\"capture.etl\",\"kind\":\"capture\",\"ok\":false,\"note\":\"access denied\"}]}",
+      f);
+  fclose(f);
+  pc_collect_inputs *in = malloc(sizeof *in);
+  pc_hoststate_offline_files off;
+  memset(&off, 0, sizeof off);
+  FILE *errs = pc_test_stream();
+  PC_CHECK_INT(pc__collect_inputs(dir, in, &off, errs), PC_EXIT_USAGE);
+  char *text = pc_test_stream_text(errs, NULL);
+  PC_CHECK(text && strstr(text, "holds no capture and no recording"));
+  free(text);
+  free(in);
+  remove(path);
+#ifdef _WIN32
+  RemoveDirectoryA(dir);
+#else
+  rmdir(dir);
+#endif
+}
+
 /* Removes a folder the tests made (its files are those listed, and the manifest). */
 static void remove_folder(const char *dir, const char *const *names) {
   char path[700];
