@@ -43,7 +43,7 @@ static void rec_close(void *self) {
   free(r);
 }
 
-static const pc_source_ops rec_ops = {rec_next, rec_stats, rec_info, NULL, rec_error, rec_close};
+static const pc_source_ops rec_ops = {rec_next, rec_stats, rec_info, NULL, rec_error, rec_close, NULL};
 
 int pc_source_open_recording(const char *path, pc_source **out, char *err, size_t errcap) {
   *out = NULL;
