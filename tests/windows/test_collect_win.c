@@ -356,7 +356,8 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
 
   pc__collect_set_runner(fake_run, NULL);
   char dir[MAX_PATH];
-  snprintf(dir, sizeof dir, "pc-test-collect-%u", F.self_pid);
+  /* Wine reuses small process ids after a restart: the tick count keeps the name new. */
+  snprintf(dir, sizeof dir, "pc-test-collect-%u-%llu", F.self_pid, (unsigned long long)GetTickCount64());
   char *argv[] = {"collect", "--out", dir, "--duration", "3", "--no-os-schemas", NULL};
   PC_CHECK_INT(pc__cmd_collect_with(6, argv, &fake_api), PC_EXIT_OK);
   pc__collect_set_runner(NULL, NULL);
