@@ -194,6 +194,21 @@ static char *read_all(const char *path) {
   return buf;
 }
 
+/* pc__collect_inputs on dir with a fresh off; returns its exit code; when says is given its
+ * message must contain it. */
+static int inputs_say(const char *dir, pc_collect_inputs *in, pc_hoststate_offline_files *off,
+                      const char *says) {
+  memset(off, 0, sizeof *off);
+  FILE *errs = pc_test_stream();
+  int rc = pc__collect_inputs(dir, in, off, errs);
+  char *text = pc_test_stream_text(errs, NULL);
+  if (says && (!text || !strstr(text, says)))
+    fprintf(stderr, "message '%s' lacks '%s'\n", text ? text : "", says);
+  if (says) PC_CHECK(text && strstr(text, says));
+  free(text);
+  return rc;
+}
+
 PC_TEST(folder_round_trip) {
   const char *dir = tmp_dir("round");
   char dirbuf[512];
@@ -283,10 +298,7 @@ PC_TEST(folder_round_trip) {
    * hints, the failed tool's output is not. */
   pc_collect_inputs *in = malloc(sizeof *in);
   pc_hoststate_offline_files off;
-  memset(&off, 0, sizeof off);
-  FILE *errs = pc_test_stream();
-  PC_CHECK_INT(pc__collect_inputs(dirbuf, in, &off, errs), PC_EXIT_OK);
-  free(pc_test_stream_text(errs, NULL));
+  PC_CHECK_INT(inputs_say(dirbuf, in, &off, NULL), PC_EXIT_OK);
   PC_CHECK(in->recording);
   PC_CHECK(strstr(in->source_path, "attempts.jsonl") != NULL);
   PC_CHECK_UINT(off.n_netsh_excluded, 1);
@@ -296,12 +308,7 @@ PC_TEST(folder_round_trip) {
   /* A file the manifest names that is not there: analyze says which. */
   snprintf(path, sizeof path, "%s/excl.txt", dirbuf);
   PC_CHECK_INT(remove(path), 0);
-  memset(&off, 0, sizeof off);
-  errs = pc_test_stream();
-  PC_CHECK_INT(pc__collect_inputs(dirbuf, in, &off, errs), PC_EXIT_USAGE);
-  char *text = pc_test_stream_text(errs, NULL);
-  PC_CHECK(text && strstr(text, "missing: excl.txt"));
-  free(text);
+  PC_CHECK_INT(inputs_say(dirbuf, in, &off, "missing: excl.txt"), PC_EXIT_USAGE);
 
   /* A folder with something in it cannot be collected into. */
   PC_CHECK_INT(pc__collect_open(dirbuf, "collect", &c), PC_EXIT_USAGE);
@@ -313,12 +320,7 @@ PC_TEST(analyze_dir_without_manifest_says_so) {
   PC_CHECK_INT(pc_os_dir_create(dir), PC_OK);
   pc_collect_inputs *in = malloc(sizeof *in);
   pc_hoststate_offline_files off;
-  memset(&off, 0, sizeof off);
-  FILE *errs = pc_test_stream();
-  PC_CHECK_INT(pc__collect_inputs(dir, in, &off, errs), PC_EXIT_USAGE);
-  char *text = pc_test_stream_text(errs, NULL);
-  PC_CHECK(text && strstr(text, "without manifest.json"));
-  free(text);
+  PC_CHECK_INT(inputs_say(dir, in, &off, "without manifest.json"), PC_EXIT_USAGE);
   free(in);
 }
 
@@ -339,12 +341,7 @@ PC_TEST(analyze_dir_without_a_capture_says_so) {
   fclose(f);
   pc_collect_inputs *in = malloc(sizeof *in);
   pc_hoststate_offline_files off;
-  memset(&off, 0, sizeof off);
-  FILE *errs = pc_test_stream();
-  PC_CHECK_INT(pc__collect_inputs(dir, in, &off, errs), PC_EXIT_USAGE);
-  char *text = pc_test_stream_text(errs, NULL);
-  PC_CHECK(text && strstr(text, "holds no capture and no recording"));
-  free(text);
+  PC_CHECK_INT(inputs_say(dir, in, &off, "holds no capture and no recording"), PC_EXIT_USAGE);
   free(in);
   remove(path);
 #ifdef _WIN32
