@@ -3,7 +3,15 @@
  * -ano and -qno and tasklist /svc /fo csv (before and after), and the monitor for the
  * duration with --record capture.etl and its findings in findings.jsonl.
  *
- * Every tool runs through the OS layer's pc_os_run (System32 only) or the test's runner. */
+ * Every tool runs through the OS layer's pc_os_run (System32 only) or the test's runner.
+ *
+ * Inferred, not seen on a real Windows yet (the tests run under Wine with canned output):
+ * that `netstat -qno` exists (documented for Windows 10 and later; an older netstat prints its
+ * usage and a non-zero status, which the manifest records, and analyze then skips the file),
+ * that `netsh http show servicestate view=requestq verbose=no` and `urlacl` print their
+ * titles even with nothing registered (the parser refuses text without them), and that
+ * `tasklist /svc /fo csv` keeps its header row (the parser reads data rows only). Output is
+ * kept as the tools wrote it (OEM code page or UTF-16): the parsers handle both. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
