@@ -83,6 +83,13 @@ int pc_cmd_analyze(int argc, char **argv) {
   } else if (!pc_hoststate_offline_empty(&opt.offline)) {
     char hserr[PC_HOSTSTATE_ERR_MAX];
     rc = pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
+    /* A collect folder's file that does not parse is left out, said, and the rest used. */
+    while (dir && (rc == PC_EPARSE || rc == PC_ELIMIT) && pc__collect_drop_failed(&opt.offline, hserr)) {
+      fprintf(stderr, "portclash analyze: warning: leaving out %s\n", hserr);
+      rc = pc_hoststate_offline_empty(&opt.offline)
+               ? PC_OK
+               : pc_hoststate_open_offline(&opt.offline, &hs, hserr, sizeof hserr);
+    }
     if (rc != PC_OK) {
       fprintf(stderr, "portclash: %s\n", hserr);
       exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;

@@ -40,19 +40,22 @@ static bool plain_name(const char *s) {
   return s[0] && s[0] != '.' && !strpbrk(s, "/\\:");
 }
 
-static bool known_hints(const char *h) {
-  while (*h) {
-    static const char *const words[] = {"tcp:", "udp:", "ipv4:", "ipv6:"};
-    bool hit = false;
-    for (size_t i = 0; i < 4 && !hit; i++) {
-      size_t n = strlen(words[i]);
-      if (strncmp(h, words[i], n) == 0) {
-        h += n;
-        hit = true;
-      }
+/* Steps *p over one leading hint ("tcp:", ...); false when there is none. */
+static bool known_hints_prefix(const char **p) {
+  static const char *const words[] = {"tcp:", "udp:", "ipv4:", "ipv6:"};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+    size_t n = strlen(words[i]);
+    if (strncmp(*p, words[i], n) == 0) {
+      *p += n;
+      return true;
     }
-    if (!hit) return false;
   }
+  return false;
+}
+
+static bool known_hints(const char *h) {
+  while (*h)
+    if (!known_hints_prefix(&h)) return false;
   return true;
 }
 
@@ -214,4 +217,24 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
     return PC_EXIT_USAGE;
   }
   return PC_EXIT_OK;
+}
+
+bool pc__collect_drop_failed(pc_hoststate_offline_files *off, const char *err) {
+  const char **lists[] = {off->netsh_excluded, off->netsh_dynamic, off->netstat, off->tasklist,
+                          off->netsh_http};
+  size_t *counts[] = {&off->n_netsh_excluded, &off->n_netsh_dynamic, &off->n_netstat, &off->n_tasklist,
+                      &off->n_netsh_http};
+  for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+    for (size_t i = 0; i < *counts[l]; i++) {
+      /* The message names the file without its hints. */
+      const char *path = lists[l][i];
+      while (known_hints_prefix(&path)) {
+      }
+      size_t n = strlen(path);
+      if (strncmp(err, path, n) != 0 || (err[n] != ':' && err[n] != '\0')) continue;
+      memmove(&lists[l][i], &lists[l][i + 1], (*counts[l] - i - 1) * sizeof lists[l][0]);
+      (*counts[l])--;
+      return true;
+    }
+  return false;
 }

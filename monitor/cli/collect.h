@@ -135,6 +135,12 @@ int pc__collect_inputs(const char *dir, pc_collect_inputs *in, pc_hoststate_offl
  * (Linux: the eBPF privileges), else the exit code after saying why. */
 int pc__collect_preflight(const char *command);
 
+/* A host-state file of a collect folder that cannot be parsed (err, as the offline back end
+ * says it: "PATH:LINE: ...") is dropped from off, so that analyze DIR goes on with the rest
+ * (a tool's output on a Windows build portclash has not seen must not cost the whole
+ * analysis). True when a file was dropped. */
+bool pc__collect_drop_failed(pc_hoststate_offline_files *off, const char *err);
+
 /* The platform part (cmd_collect-linux.c / -win.c / -none.c): collects into c for
  * duration_ms (0 = until Ctrl+C) with the live source; all holds the parsed options. Sets
  * *interrupted when Ctrl+C cut it short. Returns an exit code. */
