@@ -100,6 +100,9 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
   mo.run.sinks.log_max_bytes = 0;
   mo.status_seconds = 10;
   mo.duration_ms = (uint64_t)(all->duration / PC_TIME_TICKS_PER_MS);
+  /* A bundle should hold every failure the run saw: what is still queued at the end is
+   * explained (and recorded) too. A second Ctrl+C ends at once. */
+  mo.drain = true;
   if (mo.duration_ms)
     fprintf(stderr,
             "portclash collect: recording bind failures for %llu s; Ctrl+C stops early, keeping what was "
@@ -107,8 +110,8 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
             (unsigned long long)(mo.duration_ms / 1000));
   else
     fputs("portclash collect: recording bind failures until Ctrl+C\n", stderr);
-  pc_monitor_platform pl = {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0, wrap};
-  rc = pc_monitor_run(&mo, &pl);
+  pc_monitor_platform pl = {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0};
+  rc = pc__monitor_run_wrapped(&mo, &pl, wrap, &l);
   *interrupted = pc__monitor_interrupted();
   pc__collect_catch_signals(); /* the monitor restored the defaults */
   pc__collect_add_findings(c, rc);

@@ -119,6 +119,7 @@ int pc__collect_platform(pc_collect *c, const pc_options *all, bool *interrupted
   margv[n++] = "--log-max-bytes";
   margv[n++] = "0";
   margv[n++] = "--no-learn";
+  margv[n++] = "--drain"; /* every failure the run saw goes into the bundle */
   if (all->duration) {
     margv[n++] = "--duration";
     margv[n++] = duration;

@@ -34,10 +34,6 @@ typedef struct pc_monitor_platform {
   void (*on_record)(void *ud, const pc_record *r);
   void *ud;
   pc_time reorder_watermark; /* see pc_feed_options; 0 = default */
-  /* `portclash collect`: replaces the live host state by a handle over it (taking it; NULL
-   * when that failed) and turns the watch list off (its warnings come from polling, which a
-   * recording cannot replay). NULL for the monitor. */
-  pc_hoststate *(*wrap_hoststate)(void *ud, pc_hoststate *live);
 } pc_monitor_platform;
 
 /* Parses monitor's arguments through the option table (options.h): the options every
@@ -46,12 +42,27 @@ typedef struct pc_monitor_platform {
  * printing the help, or PC_EXIT_USAGE after printing why. */
 int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, char **argv);
 
-/* Runs the monitor until Ctrl+C / SIGTERM / --duration / the source ends. Returns the exit
- * code. */
+/* Runs the monitor until Ctrl+C / SIGTERM / SIGQUIT / --duration / the source ends, then
+ * writes every finding made (the sinks drain; with --drain what the source and the pipeline
+ * still hold is explained first, else counted as not explained) and prints the summary.
+ * SIGHUP reopens the log files. Returns the exit code. */
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
+
+/* pc_monitor_run for `portclash collect`: wrap (with ud) replaces the live host state by a
+ * handle over it (taking it; NULL when that failed), and the watch list is off (its warnings
+ * come from polling, which a recording cannot replay). */
+typedef pc_hoststate *(*pc_monitor_wrap_fn)(void *ud, pc_hoststate *live);
+int pc__monitor_run_wrapped(pc_monitor_options *o, const pc_monitor_platform *pl, pc_monitor_wrap_fn wrap,
+                            void *ud);
 
 /* True when the last pc_monitor_run was ended by Ctrl+C / SIGTERM (not --duration or the
  * source's end). */
 bool pc__monitor_interrupted(void);
+
+/* The platform's signal handling for the loop (cmd_monitor-linux.c, cmd_monitor-win.c): a
+ * signal that ends the monitor sets *stop (a second one ends the process at once), SIGHUP
+ * sets *reopen where there is one. restore puts the previous handlers back. */
+void pc__monitor_signals_install(volatile int *stop, volatile int *reopen);
+void pc__monitor_signals_restore(void);
 
 #endif
