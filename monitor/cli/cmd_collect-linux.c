@@ -46,10 +46,16 @@ static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
   (void)p;
   linux_collect *l = ud;
   char err[1536];
-  int rc = pc_source_open_ebpf(&l->eo, out, err, sizeof err);
+  pc_source *ebpf;
+  int rc = pc_source_open_ebpf(&l->eo, &ebpf, err, sizeof err);
   if (rc != PC_OK) {
     fprintf(stderr, "portclash collect: %s\n", err);
     return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
+  }
+  /* Every failed attempt goes into the recording, also those the window only counts. */
+  if (pc__collect_source_wrap(l->c, ebpf, out) != PC_OK) {
+    fputs("portclash collect: out of memory\n", stderr);
+    return PC_EXIT_FAILURE;
   }
   return PC_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "pc_file.h"
 #include "pc_format.h"
 #include "pc_recording.h"
+#include "pc_source.h"
 #include "pc_version.h"
 
 typedef struct entry {
@@ -38,6 +39,10 @@ struct pc_collect {
   size_t n_files;
   FILE *recording;
   uint64_t recorded, not_recorded;
+  /* The failed attempt the source delivered last, until its facts come (it was explained)
+   * or the next attempt does (it was counted in a window without explaining). */
+  pc_bind_attempt pending;
+  bool has_pending;
 };
 
 /* Ctrl+C outside the monitor's own loop (while the tools run): the rest is skipped and the
@@ -255,9 +260,9 @@ static void write_field(pc_json_writer *w, const pc_rec_field *fd, const pc_fact
   }
 }
 
-void pc__collect_record_facts(void *ud, const pc_facts *facts) {
-  pc_collect *c = ud;
-  if (!c->recording) return;
+/* One line: the attempt, and the facts when with_facts (else "facts":{}: counted, not
+ * explained). */
+static void write_line(pc_collect *c, const pc_facts *facts, bool with_facts) {
   if (c->recorded >= PC_RECORDING_MAX_ATTEMPTS) {
     c->not_recorded++;
     return;
@@ -270,7 +275,7 @@ void pc__collect_record_facts(void *ud, const pc_facts *facts) {
   for (int part = 0; part < 2; part++) {
     pc_json_key(&w, part == 0 ? "attempt" : "facts");
     pc_json_begin_object(&w);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && (part == 0 || with_facts); i++)
       if (fields[i].in_attempt == (part == 0)) write_field(&w, &fields[i], facts);
     pc_json_end_object(&w);
   }
@@ -280,11 +285,40 @@ void pc__collect_record_facts(void *ud, const pc_facts *facts) {
   c->recorded++;
 }
 
+static void flush_pending(pc_collect *c) {
+  if (!c->has_pending) return;
+  c->has_pending = false;
+  pc_facts f;
+  memset(&f, 0, sizeof f);
+  f.attempt = c->pending;
+  write_line(c, &f, false);
+}
+
+void pc__collect_record_attempt(pc_collect *c, const pc_bind_attempt *a) {
+  if (!c->recording || !a->failed) return;
+  flush_pending(c);
+  c->pending = *a;
+  c->has_pending = true;
+}
+
+void pc__collect_record_facts(void *ud, const pc_facts *facts) {
+  pc_collect *c = ud;
+  if (!c->recording) return;
+  /* The facts of the attempt the source just delivered (explained at once, on this thread). */
+  if (c->has_pending && c->pending.ts_first == facts->attempt.ts_first &&
+      c->pending.pid == facts->attempt.pid && c->pending.local.port == facts->attempt.local.port)
+    c->has_pending = false;
+  else
+    flush_pending(c);
+  write_line(c, facts, true);
+}
+
 /* ---- the manifest ---- */
 
 int pc__collect_finish(pc_collect *c, bool interrupted) {
   if (!c) return PC_EXIT_FAILURE;
   if (c->recording) {
+    flush_pending(c);
     bool ok = fclose(c->recording) == 0;
     c->recording = NULL;
     char note[200] = "";
@@ -380,4 +414,53 @@ int pc_cmd_collect(int argc, char **argv) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   return rc != PC_EXIT_OK ? rc : frc;
+}
+
+/* ---- the source wrapper of the recording ---- */
+
+typedef struct rec_wrap {
+  pc_collect *c;
+  pc_source *inner;
+} rec_wrap;
+
+static int wrap_next(void *self, pc_source_item *it, unsigned timeout_ms) {
+  rec_wrap *w = self;
+  int rc = pc_source_next(w->inner, it, timeout_ms);
+  if (rc == PC_OK && it->kind == PC_SOURCE_ATTEMPT) pc__collect_record_attempt(w->c, &it->attempt);
+  return rc;
+}
+static void wrap_stats(void *self, pc_source_stats *st) {
+  pc_source_get_stats(((rec_wrap *)self)->inner, st);
+}
+static void wrap_info(void *self, pc_source_info *in) {
+  pc_source_get_info(((rec_wrap *)self)->inner, in);
+}
+static void wrap_stop(void *self) {
+  pc_source_stop(((rec_wrap *)self)->inner);
+}
+static const char *wrap_error(const void *self) {
+  return pc_source_error(((const rec_wrap *)self)->inner);
+}
+static void wrap_close(void *self) {
+  rec_wrap *w = self;
+  pc_source_close(w->inner);
+  free(w);
+}
+static bool wrap_stop_requested(const void *self) {
+  return pc_source_stop_requested(((const rec_wrap *)self)->inner);
+}
+
+static const pc_source_ops k_wrap_ops = {wrap_next,  wrap_stats, wrap_info,          wrap_stop,
+                                         wrap_error, wrap_close, wrap_stop_requested};
+
+int pc__collect_source_wrap(pc_collect *c, pc_source *src, pc_source **out) {
+  *out = NULL;
+  rec_wrap *w = calloc(1, sizeof *w);
+  if (!w) {
+    pc_source_close(src);
+    return PC_ENOMEM;
+  }
+  w->c = c;
+  w->inner = src;
+  return pc_source_new(&k_wrap_ops, w, out);
 }

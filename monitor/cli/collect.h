@@ -80,10 +80,18 @@ void pc__collect_add_findings(pc_collect *c, int rc);
 /* Copies the file src (a /proc/sys value) to dir/name, with a manifest entry. */
 bool pc__collect_copy(pc_collect *c, const char *name, const char *kind, const char *what, const char *src);
 
-/* The Linux recording: opens dir/attempts.jsonl with its header; the returned function and
- * context go to pc_hoststate_open_tee, and write one line per explained attempt. */
+/* The Linux recording: opens dir/attempts.jsonl with its header. Every failed attempt the
+ * source delivers goes to pc__collect_record_attempt; pc__collect_record_facts (given to
+ * pc_hoststate_open_tee) adds the facts of those that were explained. One line per attempt,
+ * in delivery order; an attempt the window counted without explaining has "facts":{}. */
 int pc__collect_recording_open(pc_collect *c);
+void pc__collect_record_attempt(pc_collect *c, const pc_bind_attempt *a);
 void pc__collect_record_facts(void *ud, const pc_facts *facts);
+
+/* A source that hands on src's items (taking it) and gives every failed attempt to
+ * pc__collect_record_attempt first. On PC_ENOMEM src is closed. */
+struct pc_source;
+int pc__collect_source_wrap(pc_collect *c, struct pc_source *src, struct pc_source **out);
 
 /* Writes manifest.json (the time span from open to now; interrupted: cut short by Ctrl+C),
  * closes the recording and frees c. Returns an exit code after printing why on failure. */
