@@ -104,6 +104,7 @@ int pc_cmd_analyze(int argc, char **argv) {
     /* A collect folder reproduces the live run's findings: its source's name and its
      * aggregation (the first of a kind at once, the repeats at the window's end). */
     if (dir->m.source[0]) fo.source = dir->m.source;
+    if (dir->m.os[0]) fo.os = dir->m.os; /* a recording of a Windows self-test is Windows' */
     if (dir->m.os_build && !fo.os_build) fo.os_build = dir->m.os_build;
     fo.live = true;
   }

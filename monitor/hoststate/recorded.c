@@ -42,6 +42,16 @@ static int tee_enrich(pc_hoststate *hs, void *impl, pc_facts *facts) {
   return rc;
 }
 
+/* The background refresh (Windows: netsh on a worker) is the inner handle's. */
+static int tee_start_background(pc_hoststate *hs, void *impl, const pc_hoststate_bg_options *o) {
+  (void)hs;
+  return pc_hoststate_start_background(((tee *)impl)->inner, o);
+}
+
+static bool tee_pending(void *impl) {
+  return pc_hoststate_update_pending(((tee *)impl)->inner);
+}
+
 static void tee_destroy(void *impl) {
   tee *t = impl;
   pc_hoststate_close(t->inner);
@@ -68,6 +78,8 @@ int pc_hoststate_open_tee(pc_hoststate *inner, pc_hoststate_facts_fn fn, void *u
   t->ops.test_bind = tee_test_bind;
   t->ops.destroy = tee_destroy;
   t->ops.enrich = tee_enrich;
+  t->ops.start_background = tee_start_background;
+  t->ops.pending = tee_pending;
   /* ops lives in t, which the handle owns: it outlives every use. */
   return pc__hoststate_create(&t->ops, t, out, err, errcap);
 }
