@@ -367,12 +367,8 @@ PC_TEST(analyze_dir_without_a_capture_says_so) {
   pc_hoststate_offline_files off;
   PC_CHECK_INT(inputs_say(dir, in, &off, "holds no capture and no recording"), PC_EXIT_USAGE);
   free(in);
-  remove(path);
-#ifdef _WIN32
-  RemoveDirectoryA(dir);
-#else
-  rmdir(dir);
-#endif
+  static const char *const names[] = {"manifest.json", NULL};
+  remove_folder(dir, names);
 }
 
 /* analyze DIR over a folder like Windows collect writes (the demo capture as a record
@@ -432,15 +428,7 @@ PC_TEST(analyze_dir_leaves_out_a_file_it_cannot_parse) {
   PC_CHECK_INT(pc_cmd_analyze(5, argv2), PC_EXIT_USAGE);
   static const char *const names[] = {
       "capture.etl", "netstat-ano.txt", "tasklist.csv", "netsh-excluded-ipv4-tcp.txt", "manifest.json", NULL};
-  for (size_t i = 0; names[i]; i++) {
-    snprintf(to, sizeof to, "%s/%s", dir, names[i]);
-    remove(to);
-  }
-#ifdef _WIN32
-  RemoveDirectoryA(dir);
-#else
-  rmdir(dir);
-#endif
+  remove_folder(dir, names);
 }
 
 #ifdef _WIN32

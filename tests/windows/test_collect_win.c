@@ -29,24 +29,16 @@
 #include "cli.h"
 #include "collect.h"
 #include "etl_writer.h"
+#include "etw_synth.h"
 #include "etw.h"
 #include "pc_error.h"
-#include "pc_fixture.h"
 #include "pc_hoststate.h"
 #include "pc_test.h"
 
 #define MAX_EVENTS 24
 
-typedef struct synth {
-  EVENT_RECORD ev;
-  EVENT_HEADER_EXTENDED_DATA_ITEM ext;
-  uint64_t start_key;
-  uint8_t data[256];
-  pc_record rec; /* the same event for the ETL file */
-} synth;
-
 static struct {
-  synth ev[MAX_EVENTS];
+  pc_synth_event ev[MAX_EVENTS];
   int count, delivered;
   EVENT_TRACE_LOGFILEW logfile;
   wchar_t log_file[MAX_PATH];
@@ -94,8 +86,12 @@ static void write_etl(void) {
   o.os_build = 7601;
   pc_etl_writer *w = pc_etl_writer_open(path, &o);
   if (!w) return;
-  for (int i = 0; i < F.count; i++)
-    if (pc_etl_writer_add(w, &F.ev[i].rec) != 0) return;
+  for (int i = 0; i < F.count; i++) {
+    pc_record r;
+    if (pc_etw_record_from_event(&F.ev[i].ev, &r) != PC_OK) return;
+    r.processor = 0;
+    if (pc_etl_writer_add(w, &r) != 0) return;
+  }
   if (pc_etl_writer_close(w) == 0) F.etl_written = 1;
 }
 
@@ -120,61 +116,6 @@ static ULONG WINAPI fake_close(TRACEHANDLE h) {
 }
 static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable,
                                     fake_open,  fake_process, fake_close};
-
-static pc_time now_filetime(void) {
-  FILETIME ft;
-  GetSystemTimeAsFileTime(&ft);
-  return (pc_time)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
-}
-
-/* The fixture's records as ETW hands them to the callback (times moved to now), and as
- * pc_records for the ETL file. */
-static int synthesize(const char *text) {
-  static pc_schema_set *set;
-  if (!set && pc_schema_builtin_load(&set) != PC_OK) return -1;
-  pc_fixture *fx;
-  if (pc_fixture_open(text, strlen(text), "synth", set, &fx) != PC_OK) return -1;
-  pc_record r;
-  int rc;
-  pc_time base = now_filetime(), first = 0;
-  F.count = 0;
-  while ((rc = pc_fixture_next(fx, &r)) == PC_OK && F.count < MAX_EVENTS) {
-    synth *s = &F.ev[F.count++];
-    memset(s, 0, sizeof *s);
-    EVENT_HEADER *h = &s->ev.EventHeader;
-    memcpy(&h->ProviderId, &r.provider, sizeof(GUID));
-    h->Size = sizeof(EVENT_HEADER);
-    h->Flags = (USHORT)(r.flags & (PC_RECORD_FLAG_32BIT_HEADER | PC_RECORD_FLAG_64BIT_HEADER));
-    h->EventDescriptor.Id = r.id;
-    h->EventDescriptor.Version = r.version;
-    h->EventDescriptor.Opcode = r.opcode;
-    h->EventDescriptor.Level = r.level;
-    h->EventDescriptor.Keyword = r.keyword;
-    h->ProcessId = r.pid;
-    h->ThreadId = r.tid;
-    if (F.count == 1) first = r.timestamp;
-    r.timestamp = base + (r.timestamp - first);
-    h->TimeStamp.QuadPart = r.timestamp;
-    if (r.user_data_len > sizeof s->data) return -1;
-    memcpy(s->data, r.user_data, r.user_data_len);
-    s->ev.UserData = s->data;
-    s->ev.UserDataLength = (USHORT)r.user_data_len;
-    if (r.ext_present & PC_RECORD_EXT_PROCESS_START_KEY) {
-      s->start_key = r.process_start_key;
-      s->ext.ExtType = EVENT_HEADER_EXT_TYPE_PROCESS_START_KEY;
-      s->ext.DataSize = sizeof s->start_key;
-      s->ext.DataPtr = (ULONGLONG)(uintptr_t)&s->start_key;
-      s->ev.ExtendedData = &s->ext;
-      s->ev.ExtendedDataCount = 1;
-      h->Flags |= EVENT_HEADER_FLAG_EXTENDED_INFO;
-    }
-    s->rec = r;
-    s->rec.user_data = s->data;
-    s->rec.processor = 0;
-  }
-  pc_fixture_close(fx);
-  return rc == 1 ? F.count : -1;
-}
 
 /* ---- the tools ---- */
 
@@ -352,7 +293,8 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
            "Endpoint=0xffffb00000000030 Status=0xC0000043\n"
            "@1.000300 winsock 12 v0 pid=3333 : ErrorCode=10048 Socket=0x1f8 Address=127.0.0.1:%u\n",
            p, p, p, p, p, p, p);
-  PC_CHECK_INT(synthesize(text), 13);
+  F.count = pc_synth_events(text, pc_synth_now(), F.ev, MAX_EVENTS);
+  PC_CHECK_INT(F.count, 13);
 
   pc__collect_set_runner(fake_run, NULL);
   char dir[MAX_PATH];
