@@ -39,6 +39,13 @@ if(PC_HAVE_EBPF)
   set_tests_properties(ebpf_selftest_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 120)
 endif()
 
+# `portclash collect` -> `analyze DIR` for real: the same findings as the live run; Ctrl+C.
+if(PC_HAVE_EBPF)
+  add_test(NAME ebpf_collect_e2e
+    COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ebpf/collect_e2e.sh $<TARGET_FILE:portclash> $<TARGET_FILE:pc_bind_trigger>)
+  set_tests_properties(ebpf_collect_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE TIMEOUT 180)
+endif()
+
 # Benchmark (run by packaging/bench.sh like every tests/bench_* executable).
 if(PC_HAVE_EBPF)
   include(${CMAKE_CURRENT_LIST_DIR}/ebpf/bench.cmake)
