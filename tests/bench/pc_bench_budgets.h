@@ -12,6 +12,9 @@
 /* A repeat of a failure already explained in the --window: counted into its finding, not
  * explained again (a hash lookup): median nanoseconds. */
 #define PC_BUDGET_REPEAT_MEDIAN_NS 250.0
+/* The first failure of a key in the --window: explained, and its entry made in the window's
+ * table (one allocation and a copy of the finding): the explain budget plus one table step. */
+#define PC_BUDGET_FIRST_OF_KEY_MEDIAN_NS (PC_BUDGET_EXPLAIN_MEDIAN_NS + PC_BUDGET_REPEAT_MEDIAN_NS)
 /* ETL reading, uncompressed: bytes per second (1 GB/s). */
 #define PC_BUDGET_ETL_BYTES_PER_S 1e9
 /* 1000 rules evaluated: median nanoseconds. */
