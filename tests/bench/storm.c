@@ -919,8 +919,8 @@ static bool report(const config *cf, const cell *c, const result *runs) {
     for (int i = 0; i < cf->nbin; i++)
       if (bpf > 0 && runs[1 + i].generated)
         printf("%-10s counted share / bpftrace printed share: %.1f%% / %.1f%% = %.2f\n", cf->label[i],
-               100.0 * (double)runs[1 + i].counted / (double)runs[1 + i].generated, 100.0 * bpf,
-               (double)runs[1 + i].counted / (double)runs[1 + i].generated / bpf);
+               100.0 * g_accounted(&runs[1 + i]) / (double)runs[1 + i].generated, 100.0 * bpf,
+               g_accounted(&runs[1 + i]) / (double)runs[1 + i].generated / bpf);
     if ((double)runs[0].generated / runs[0].secs < c->rate * 0.95)
       printf("note: watched by bpftrace the generator reached %.0f failures/s, not %.0f\n",
              (double)runs[0].generated / runs[0].secs, c->rate);
