@@ -22,7 +22,7 @@ typedef struct pc_etw_open {
    * else *fallback is set and a note says each new kind of event is checked on arrival (the
    * caller's pc_monitor_platform.fallback_check does it with tdh). */
   bool *fallback;
-  pc_tdh_api *tdh; /* filled when os_schemas (may be NULL when fallback is NULL) */
+  pc_tdh_api *tdh; /* keeps the TDH functions loaded for fallback_check; NULL = not kept */
 } pc_etw_open;
 
 /* Starts the session for the pipeline p and sets *out. Returns PC_EXIT_OK, or
