@@ -66,14 +66,15 @@ if(WIN32)
     set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")
   endif()
   # collect -> analyze DIR: injected tool runner, fake controller that also writes the ETL file.
-  pc_add_test(NAME test_win_collect SOURCES windows/test_collect_win.c windows/etw_synth.c LIBS pc_cli pc_etl_writer
-              ws2_32)
+  pc_add_test(NAME test_win_collect SOURCES windows/test_collect_win.c windows/etw_synth.c windows/collect_fakes.c
+              LIBS pc_cli pc_etl_writer ws2_32)
   set_tests_properties(test_win_collect PROPERTIES TIMEOUT 90)
   pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
   # `portclash selftest` with real Winsock provocations and a fake ETW controller delivering the
   # events inferred for each (the controller is test code only), a silent controller, no
-  # administrator, and a simulated Ctrl+C / console close.
-  pc_add_test(NAME test_win_selftest SOURCES windows/test_selftest_win.c windows/etw_synth.c LIBS pc_cli ws2_32)
+  # administrator, a simulated Ctrl+C / console close, and --collect DIR replayed by analyze DIR.
+  pc_add_test(NAME test_win_selftest SOURCES windows/test_selftest_win.c windows/etw_synth.c windows/collect_fakes.c
+              LIBS pc_cli ws2_32)
   set_tests_properties(test_win_selftest PROPERTIES TIMEOUT 240)
 endif()
 

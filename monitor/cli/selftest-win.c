@@ -38,10 +38,10 @@
 
 #include "cli.h"
 #include "etw.h"
+#include "etw_open-win.h"
 #include "pc_errnames.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
-#include "pc_schema_reconcile.h"
 #include "selftest-win.h"
 #include "win_util.h"
 
@@ -415,41 +415,14 @@ static int privileges(char *msg, size_t cap) {
   return PC_EPRIV;
 }
 
-/* The OS's own event layouts, as the monitor reads them (cmd_monitor-win.c), where the
- * manifest functions exist (Windows 8.1+); before that, the built-in layouts. */
-static void load_os_schemas(pc_decoder *dec) {
-  pc_tdh_api tdh;
-  if (pc_tdh_api_load(&tdh) != PC_OK || !tdh.enumerate_manifest_provider_events ||
-      !tdh.get_manifest_event_information)
-    return;
-  pc_tdh_source *t;
-  pc_schema_source src;
-  if (pc_tdh_source_new(&tdh, &t, &src) != PC_OK) return;
-  pc_reconcile_stats st;
-  pc_schema_reconcile(dec, &src, stderr, &st);
-  pc_tdh_source_free(t);
-}
-
+/* The session and the OS's own layouts as the monitor starts them (pc__etw_open_live); where
+ * Windows has no manifest enumeration (before 8.1) the built-in layouts are kept. */
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
   win_st *w = ud;
-  pc_decoder *dec = pc_pipeline_decoder(p);
-  pc_etw_plan plan;
-  pc_etw_plan_build(&w->os, pc_decoder_schemas(dec), &plan);
-  int rc = pc_source_open_etw(&w->etw, &plan, w->seams.etw, w->os.build, stderr, out);
-  if (rc == PC_EPRIV) {
-    fputs(
-        "portclash selftest: access denied when starting the ETW session; run it from an elevated console\n",
-        stderr);
-    return PC_EXIT_PRIVILEGE;
-  }
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash selftest: cannot start the ETW session: %s\n", pc_strerror(rc));
-    return PC_EXIT_FAILURE;
-  }
-  fprintf(stderr, "portclash: Windows %u.%u.%u\n", (unsigned)w->os.major, (unsigned)w->os.minor,
-          (unsigned)w->os.build);
-  if (w->os_schemas) load_os_schemas(dec);
-  return PC_EXIT_OK;
+  pc_etw_open o = {
+      "selftest", "; run it from an elevated console\n", &w->etw, &w->os, w->seams.etw, w->os_schemas, NULL,
+      NULL};
+  return pc__etw_open_live(&o, p, out);
 }
 
 int pc__cmd_selftest_with(int argc, char **argv, const pc_selftest_win_seams *seams) {

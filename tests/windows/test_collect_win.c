@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "collect.h"
+#include "collect_fakes.h"
 #include "etl_writer.h"
 #include "etw_synth.h"
 #include "etw.h"
@@ -117,117 +118,6 @@ static ULONG WINAPI fake_close(TRACEHANDLE h) {
 static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable,
                                     fake_open,  fake_process, fake_close};
 
-/* ---- the tools ---- */
-
-static char g_image[MAX_PATH];
-static int g_tool_runs;
-
-static char *canned(const char *tool, const char *args) {
-  static char out[2048];
-  const char *proto = strstr(args, "udp") ? "udp" : "tcp";
-  if (strcmp(tool, "netsh") == 0 && strstr(args, "excludedportrange"))
-    snprintf(
-        out, sizeof out,
-        "\r\nProtocol %s Port Exclusion Ranges\r\n\r\nStart Port    End Port\r\n----------    --------\r\n"
-        "      5357        5357\r\n     50000       50059     *\r\n\r\n* - Administered port exclusions.\r\n",
-        proto);
-  else if (strcmp(tool, "netsh") == 0 && strstr(args, "dynamicport"))
-    snprintf(out, sizeof out,
-             "\r\nProtocol %s Dynamic Port Range\r\n---------------------------------\r\nStart Port      : "
-             "49152\r\nNumber of Ports : 16384\r\n",
-             proto);
-  else if (strcmp(tool, "netsh") == 0 && strstr(args, "urlacl"))
-    snprintf(out, sizeof out, "\r\nURL Reservations:\r\n-----------------\r\n\r\n");
-  else if (strcmp(tool, "netsh") == 0)
-    snprintf(out, sizeof out,
-             "\r\nSnapshot of HTTP service state (Request Queue View):\r\n"
-             "-----------------------------------------------------\r\n\r\n");
-  else if (strcmp(tool, "netstat") == 0)
-    snprintf(out, sizeof out,
-             "\r\nActive Connections\r\n\r\n  Proto  Local Address          Foreign Address        State     "
-             "      "
-             "PID\r\n  TCP    127.0.0.1:%u        0.0.0.0:0              LISTENING       %u\r\n",
-             F.port, F.holder_pid);
-  else if (strcmp(tool, "tasklist") == 0)
-    snprintf(out, sizeof out, "\"Image Name\",\"PID\",\"Services\"\r\n\"%s\",\"%u\",\"N/A\"\r\n", g_image,
-             F.self_pid);
-  else
-    return NULL;
-  return out;
-}
-
-static pc_err fake_run(void *ctx, const char *const *argv, uint32_t timeout_ms, size_t max,
-                       pc_os_run_result *res) {
-  (void)ctx, (void)timeout_ms, (void)max;
-  memset(res, 0, sizeof *res);
-  char args[256] = "";
-  size_t n = 0;
-  for (int i = 1; argv[i]; i++)
-    n += (size_t)snprintf(args + n, sizeof args - n, "%s%s", i > 1 ? " " : "", argv[i]);
-  const char *out = canned(argv[0], args);
-  if (!out) return PC_ENOENT;
-  g_tool_runs++;
-  res->output = _strdup(out);
-  res->len = strlen(out);
-  res->exit_code = 0;
-  return PC_OK;
-}
-
-/* The live host state's netsh runs (hoststate/win.c) get the same ranges. */
-static char *fake_tool(void *ctx, const char *tool, const char *args, size_t *len) {
-  (void)ctx;
-  const char *out = canned(tool, args);
-  if (!out) return NULL;
-  *len = strlen(out);
-  return _strdup(out);
-}
-
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = malloc(1 << 16);
-  size_t n = fread(buf, 1, (1 << 16) - 1, f);
-  buf[n] = 0;
-  fclose(f);
-  return buf;
-}
-
-/* The findings of a JSON-lines text without "ts" and "ts_last", sorted, one per line. */
-static int strip_times(char *text, char lines[][2048], int cap) {
-  int n = 0;
-  for (char *p = text; *p && n < cap;) {
-    char *e = strchr(p, '\n');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len && p[0] == '{') {
-      char *o = lines[n];
-      size_t k = 0;
-      for (size_t i = 0; i < len && k + 1 < 2048;) {
-        /* Drop `"ts":"...",` and `,"ts_last":"..."` members. */
-        if (strncmp(p + i, "\"ts\":\"", 6) == 0 || strncmp(p + i, ",\"ts_last\":\"", 12) == 0) {
-          size_t j = i + (p[i] == ',' ? 12 : 6);
-          while (j < len && p[j] != '"') j++;
-          i = j + 1;
-          if (i < len && p[i] == ',' && p[i - 1] == '"' && o[k - 1] == '{') i++;
-          continue;
-        }
-        o[k++] = p[i++];
-      }
-      o[k] = 0;
-      n++;
-    }
-    p += len + (e ? 1 : 0);
-  }
-  for (int i = 0; i < n; i++)
-    for (int j = i + 1; j < n; j++)
-      if (strcmp(lines[i], lines[j]) > 0) {
-        char t[2048];
-        memcpy(t, lines[i], 2048);
-        memcpy(lines[i], lines[j], 2048);
-        memcpy(lines[j], t, 2048);
-      }
-  return n;
-}
-
 PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   WSADATA wsa;
   PC_CHECK_INT(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
@@ -243,7 +133,8 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   /* The canned netstat shows the listener as the live host state sees it: Windows names this
    * process, Wine often gives a TCP listener PID 0 (toolchain.md section 4). The round trip
    * must hold either way. */
-  pc__hoststate_set_tool_runner(fake_tool, NULL);
+  pc_fake_tools_set(F.port, 0);
+  pc__hoststate_set_tool_runner(pc_fake_tools_hoststate, NULL);
   pc_hoststate *hs = NULL;
   char hserr[PC_HOSTSTATE_ERR_MAX];
   PC_CHECK_INT(pc_hoststate_open_live(&hs, hserr, sizeof hserr), PC_OK);
@@ -257,11 +148,6 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   pc_hoststate_close(hs);
   printf("the live host state names the listener as pid %u (this process: %u)\n", F.holder_pid, F.self_pid);
   F.stopped = CreateEventW(NULL, TRUE, FALSE, NULL);
-  /* The image name the live process lookup gives, for the canned tasklist. */
-  char full[MAX_PATH];
-  GetModuleFileNameA(NULL, full, sizeof full);
-  const char *base = strrchr(full, '\\');
-  snprintf(g_image, sizeof g_image, "%s", base ? base + 1 : full);
 
   static char text[4096];
   unsigned p = F.port;
@@ -296,7 +182,8 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   F.count = pc_synth_events(text, pc_synth_now(), F.ev, MAX_EVENTS);
   PC_CHECK_INT(F.count, 13);
 
-  pc__collect_set_runner(fake_run, NULL);
+  pc_fake_tools_set(F.port, F.holder_pid);
+  pc__collect_set_runner(pc_fake_tools_run, NULL);
   char dir[MAX_PATH];
   /* Wine reuses small process ids after a restart: the tick count keeps the name new. */
   snprintf(dir, sizeof dir, "pc-test-collect-%u-%llu", F.self_pid, (unsigned long long)GetTickCount64());
@@ -306,19 +193,13 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   PC_CHECK_INT(F.delivered, 13);
   PC_CHECK(F.etl_written);
   /* 4 excluded + 4 dynamic + 2 http + (netstat -ano, -qno, tasklist) before and after. */
-  PC_CHECK_INT(g_tool_runs, 16);
+  PC_CHECK_INT(pc_fake_tools_runs(), 16);
 
   char path[MAX_PATH * 2];
-  snprintf(path, sizeof path, "%s\\manifest.json", dir);
-  char *manifest = read_text(path);
-  PC_CHECK(manifest != NULL);
+  char *manifest = NULL;
+  static pc_collect_manifest m;
+  PC_CHECK(pc_test_collect_manifest(dir, &m, &manifest));
   if (!manifest) return;
-  pc_collect_manifest m;
-  char err[600];
-  PC_CHECK_INT(pc_collect_manifest_parse(manifest, strlen(manifest), path, &m, err, sizeof err), PC_OK);
-  PC_CHECK(m.complete);
-  PC_CHECK_STR(m.source, "etw");
-  PC_CHECK_STR(m.os, "windows");
   PC_CHECK(strstr(manifest, "\"command\":\"netsh int ipv6 show excludedportrange protocol=udp\"") != NULL);
   PC_CHECK(strstr(manifest, "\"hints\":\"ipv6:udp:\"") != NULL);
   PC_CHECK(strstr(manifest, "\"command\":\"tasklist /svc /fo csv\"") != NULL);
@@ -327,19 +208,19 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   free(manifest);
 
   snprintf(path, sizeof path, "%s\\findings.jsonl", dir);
-  char *live = read_text(path);
+  char *live = pc_test_read_text(path);
   PC_CHECK(live != NULL);
   char replay_log[MAX_PATH];
   snprintf(replay_log, sizeof replay_log, "pc-test-collect-%u-replay.jsonl", F.self_pid);
   DeleteFileA(replay_log);
   char *aargv[] = {"analyze", dir, "--quiet", "--log", replay_log, "--log-format", "json", NULL};
   PC_CHECK_INT(pc_cmd_analyze(7, aargv), PC_EXIT_OK);
-  char *replay = read_text(replay_log);
+  char *replay = pc_test_read_text(replay_log);
   PC_CHECK(replay != NULL);
   if (!live || !replay) return;
   printf("live:\n%sreplay:\n%s", live, replay);
   static char a[8][2048], b[8][2048];
-  int na = strip_times(live, a, 8), nb = strip_times(replay, b, 8);
+  int na = pc_test_findings_without_times(live, a, 8), nb = pc_test_findings_without_times(replay, b, 8);
   /* pid 2222 failed twice within the window: the live run wrote the first at once and the
    * repeat at the end; the replay must do the same (not one finding with count 2). */
   PC_CHECK_INT(na, 3);
@@ -355,17 +236,6 @@ PC_TEST(collect_then_analyze_dir_gives_the_live_findings) {
   free(replay);
   closesocket(ls);
   /* Leave nothing behind: the folder's files, the folder, the replay log. */
-  char pattern[MAX_PATH * 2];
-  snprintf(pattern, sizeof pattern, "%s\\*", dir);
-  WIN32_FIND_DATAA fd;
-  HANDLE h = FindFirstFileA(pattern, &fd);
-  if (h != INVALID_HANDLE_VALUE) {
-    do {
-      snprintf(path, sizeof path, "%s\\%s", dir, fd.cFileName);
-      if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) DeleteFileA(path);
-    } while (FindNextFileA(h, &fd));
-    FindClose(h);
-  }
-  PC_CHECK(RemoveDirectoryA(dir));
+  PC_CHECK(pc_test_remove_folder(dir));
   DeleteFileA(replay_log);
 }

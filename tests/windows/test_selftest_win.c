@@ -17,7 +17,10 @@
  * providers: ..." with next steps; without administrator rights it exits 3 before any
  * session; on a simulated Ctrl+C (and console close) the excluded range is removed through
  * the injected netsh, the sockets are closed and the session is stopped. The other cells are
- * printed (pass, or skipped with both results). Nothing here shows what Windows delivers. */
+ * printed (pass, or skipped with both results). With --collect DIR (the tools answered by the
+ * canned runner of collect_fakes.c) the folder holds the report, the findings, the recording
+ * and the host-state files, its manifest lists each of them, and `analyze DIR --window 0`
+ * gives the self-test's findings one for one. Nothing here shows what Windows delivers. */
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -34,6 +37,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
+#include "collect_fakes.h"
 #include "etw_synth.h"
 #include "pc_error.h"
 #include "pc_test.h"
@@ -478,4 +483,132 @@ PC_TEST(console_close_removes_the_range_in_the_handler) {
    * again at cleanup), and FALSE lets the next handler (the ETW session's) run too. */
   PC_CHECK_INT(F.ctrl_result, FALSE);
   PC_CHECK_INT(F.netsh_after_ctrl, 2);
+}
+
+/* The number of times needle occurs in hay. */
+static int occurrences(const char *hay, const char *needle) {
+  int n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  return n;
+}
+
+/* selftest --collect DIR, then analyze DIR --window 0 (issue 16): the folder and its manifest
+ * agree file for file, the report in it is the one printed, and the replay of its recording
+ * gives the findings the self-test wrote. */
+PC_TEST(collect_folder_replays_to_the_selftest_findings) {
+  setup();
+  reset(DELIVER);
+  pc_fake_tools_set(5985, 4);
+  pc__collect_set_runner(pc_fake_tools_run, NULL);
+  char dir[MAX_PATH];
+  /* Wine reuses small process ids after a restart: the tick count keeps the name new. */
+  snprintf(dir, sizeof dir, "pc-test-selftest-collect-%lu-%llu", (unsigned long)GetCurrentProcessId(),
+           (unsigned long long)GetTickCount64());
+  char *argv[] = {"selftest", "--json", "--no-os-schemas", "--collect", dir, NULL};
+  int rc = run(argv, 5, out, sizeof out, err, sizeof err);
+  pc__collect_set_runner(NULL, NULL);
+  PC_CHECK_INT(rc, PC_EXIT_OK);
+  /* 4 excluded + 4 dynamic + 2 http + (netstat -ano, -qno, tasklist) before and after. */
+  PC_CHECK_INT(pc_fake_tools_runs(), 16);
+
+  /* The manifest: a complete self-test folder of this Windows' ETW source. */
+  char *manifest = NULL;
+  static pc_collect_manifest m;
+  PC_CHECK(pc_test_collect_manifest(dir, &m, &manifest));
+  if (!manifest) return;
+  PC_CHECK_STR(m.command, "selftest");
+  char path[MAX_PATH * 2];
+  char said[MAX_PATH + 64];
+  snprintf(said, sizeof said, "portclash selftest: %zu files in %s (0 incomplete", m.n_files + 1, dir);
+  PC_CHECK(strstr(err, said) != NULL);
+  PC_CHECK(strstr(manifest, "\"command\":\"netsh int ipv6 show dynamicport udp\"") != NULL);
+  PC_CHECK(strstr(manifest, "\"command\":\"tasklist /svc /fo csv\"") != NULL);
+  free(manifest);
+  /* Every file the manifest names is there and was written, and every file there is named. */
+  static const char *const expected[] = {"selftest.json",
+                                         "findings.jsonl",
+                                         "attempts.jsonl",
+                                         "netsh-excluded-ipv4-tcp.txt",
+                                         "netsh-dynamic-ipv6-udp.txt",
+                                         "netsh-http-servicestate.txt",
+                                         "netsh-http-urlacl.txt",
+                                         "netstat-ano.txt",
+                                         "netstat-qno-end.txt",
+                                         "tasklist-end.csv"};
+  for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+    bool named = false;
+    for (size_t k = 0; k < m.n_files; k++) named |= strcmp(m.files[k].name, expected[i]) == 0;
+    if (!named) printf("the manifest does not name %s\n", expected[i]);
+    PC_CHECK(named);
+  }
+  for (size_t k = 0; k < m.n_files; k++) {
+    snprintf(path, sizeof path, "%s\\%s", dir, m.files[k].name);
+    DWORD attr = GetFileAttributesA(path);
+    if (!m.files[k].ok || attr == INVALID_FILE_ATTRIBUTES)
+      printf("%s: ok %d, attributes %lx\n", path, m.files[k].ok, (unsigned long)attr);
+    PC_CHECK(m.files[k].ok);
+    PC_CHECK(attr != INVALID_FILE_ATTRIBUTES && !(attr & FILE_ATTRIBUTE_DIRECTORY));
+  }
+  char pattern[MAX_PATH * 2];
+  snprintf(pattern, sizeof pattern, "%s\\*", dir);
+  WIN32_FIND_DATAA fd;
+  size_t in_folder = 0;
+  HANDLE h = FindFirstFileA(pattern, &fd);
+  PC_CHECK(h != INVALID_HANDLE_VALUE);
+  if (h != INVALID_HANDLE_VALUE) {
+    do {
+      if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
+      in_folder++;
+      bool named = strcmp(fd.cFileName, "manifest.json") == 0;
+      for (size_t k = 0; k < m.n_files; k++) named |= strcmp(m.files[k].name, fd.cFileName) == 0;
+      if (!named) printf("%s is in the folder but not in its manifest\n", fd.cFileName);
+      PC_CHECK(named);
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+  }
+  PC_CHECK_INT((int)in_folder, (int)m.n_files + 1);
+
+  /* The report in the folder is the one printed (stdout is in text mode: CRLF there). */
+  snprintf(path, sizeof path, "%s\\selftest.json", dir);
+  char *report = pc_test_read_text(path);
+  const char *doc = strstr(out, "{\"source\":\"etw\",");
+  PC_CHECK(report != NULL && doc != NULL);
+  if (!report || !doc) return;
+  size_t rlen = strcspn(report, "\r\n"), dlen = strcspn(doc, "\r\n");
+  PC_CHECK(rlen > 0 && rlen == dlen && strncmp(report, doc, rlen) == 0);
+  PC_CHECK(strstr(report, "\"verdict\":\"pass\"") != NULL);
+
+  /* The findings: one per caught failure, and analyze DIR --window 0 gives the same. */
+  snprintf(path, sizeof path, "%s\\findings.jsonl", dir);
+  char *live = pc_test_read_text(path);
+  char replay_log[MAX_PATH];
+  snprintf(replay_log, sizeof replay_log, "%s-replay.jsonl", dir);
+  DeleteFileA(replay_log);
+  char *aargv[] = {"analyze", dir,        "--window",     "0",    "--quiet",
+                   "--log",   replay_log, "--log-format", "json", NULL};
+  PC_CHECK_INT(pc_cmd_analyze(9, aargv), PC_EXIT_OK);
+  char *replay = pc_test_read_text(replay_log);
+  PC_CHECK(live != NULL && replay != NULL);
+  if (live && replay) {
+    printf("live:\n%sreplay:\n%s", live, replay);
+    static char a[32][2048], b[32][2048];
+    int na = pc_test_findings_without_times(live, a, 32), nb = pc_test_findings_without_times(replay, b, 32);
+    int caught = occurrences(report, "\"caught\":1,");
+    PC_CHECK(caught >= 3); /* at least the cells where Wine and Windows agree */
+    PC_CHECK_INT(na, caught);
+    PC_CHECK_INT(nb, na);
+    for (int i = 0; i < na && i < nb; i++) {
+      if (strcmp(a[i], b[i]) != 0) printf("differs:\n  live   %s\n  replay %s\n", a[i], b[i]);
+      PC_CHECK_STR(b[i], a[i]);
+    }
+    char pid[32];
+    snprintf(pid, sizeof pid, "\"pid\":%lu,", (unsigned long)GetCurrentProcessId());
+    PC_CHECK_INT(occurrences(replay, pid), caught);
+  }
+  free(live);
+  free(replay);
+  free(report);
+  ports_are_free();
+  PC_CHECK(pc_test_remove_folder(dir));
+  DeleteFileA(replay_log);
 }
