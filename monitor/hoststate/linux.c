@@ -804,7 +804,7 @@ static bool snap_build(linux_hs *lx, int fd, int64_t now) {
     sorted[next[b]++] = k.rows[i];
   }
   free(next);
-  memcpy(sn->rows, sorted, k.n * sizeof *sorted);
+  if (k.n) memcpy(sn->rows, sorted, k.n * sizeof *sorted); /* rows is NULL in an empty netns */
   free(sorted);
   sn->n = k.n;
   sn->at_ms = now;
