@@ -48,24 +48,6 @@ bool pc__lines_next(pc__lines *it, const char **s, size_t *len) {
   return true;
 }
 
-static void put_utf8(char *out, size_t *o, uint32_t cp) {
-  if (cp < 0x80) {
-    out[(*o)++] = (char)cp;
-  } else if (cp < 0x800) {
-    out[(*o)++] = (char)(0xC0 | cp >> 6);
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out[(*o)++] = (char)(0xE0 | cp >> 12);
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else {
-    out[(*o)++] = (char)(0xF0 | cp >> 18);
-    out[(*o)++] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  }
-}
-
 /* Decodes UTF-16 (big_endian or not) into UTF-8; unpaired surrogates and NUL become '?'. */
 static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **out, size_t *out_len) {
   size_t units = len / 2;
@@ -80,13 +62,13 @@ static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **o
       uint32_t lo = big_endian ? (uint32_t)(b[2 * i + 2] << 8 | b[2 * i + 3])
                                : (uint32_t)(b[2 * i + 3] << 8 | b[2 * i + 2]);
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(buf, &o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+        o += pc_utf8_encode(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00), buf + o);
         i++;
         continue;
       }
     }
     if ((u >= 0xD800 && u <= 0xDFFF) || u == 0) u = '?';
-    put_utf8(buf, &o, u);
+    o += pc_utf8_encode(u, buf + o);
   }
   buf[o] = '\0';
   *out = buf;

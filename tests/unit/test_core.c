@@ -1,10 +1,12 @@
-/* Unit tests for pc_core: errors, time formatting, GUIDs and addresses. */
+/* Unit tests for pc_core: errors, time formatting, GUIDs, addresses and UTF-8 encoding. */
 #include <stdio.h>
+#include <string.h>
 
 #include "pc_addr.h"
 #include "pc_error.h"
 #include "pc_record.h"
 #include "pc_test.h"
+#include "pc_text.h"
 #include "pc_time.h"
 
 PC_TEST(strerror_covers_every_code) {
@@ -74,4 +76,28 @@ PC_TEST(addr_parse_and_format) {
   PC_CHECK(pc_addr_is_wildcard(&w));
   PC_CHECK_INT(pc_addr_parse_ip("::", &w), PC_OK);
   PC_CHECK(pc_addr_is_wildcard(&w));
+}
+
+/* Every length at both of its edges: U+007F/0080, U+07FF/0800, U+FFFF/10000, U+10FFFF. */
+PC_TEST(utf8_encode_every_length) {
+  static const struct {
+    uint32_t cp;
+    const char *utf8;
+  } cases[] = {{0x41, "A"},
+               {0x7F, "\x7f"},
+               {0x80, "\xc2\x80"},
+               {0xE9, "\xc3\xa9"},
+               {0x7FF, "\xdf\xbf"},
+               {0x800, "\xe0\xa0\x80"},
+               {0xFFFD, "\xef\xbf\xbd"},
+               {0xFFFF, "\xef\xbf\xbf"},
+               {0x10000, "\xf0\x90\x80\x80"},
+               {0x1F600, "\xf0\x9f\x98\x80"},
+               {0x10FFFF, "\xf4\x8f\xbf\xbf"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char out[5] = {0};
+    size_t n = pc_utf8_encode(cases[i].cp, out);
+    PC_CHECK_UINT(n, strlen(cases[i].utf8));
+    PC_CHECK_STR(out, cases[i].utf8);
+  }
 }
