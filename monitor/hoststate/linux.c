@@ -52,7 +52,6 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
-#include "pc_os.h"
 
 #define CACHE_SLOTS 64
 #define CACHE_TTL_MS 1000
@@ -1068,16 +1067,6 @@ bool pc_hoststate_linux_get_stats(const pc_hoststate *hs, pc_hoststate_linux_sta
   return true;
 }
 
-/* ---- test bind ---------------------------------------------------------------------------- */
-
-static int lx_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                        int *os_error, const char **stage) {
-  (void)impl;
-  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
-    return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  return PC_OK;
-}
-
 static void lx_destroy(void *impl) {
   linux_hs *lx = impl;
   if (!lx) return;
@@ -1102,7 +1091,6 @@ static const pc__hoststate_ops k_linux_ops = {
     .refresh = lx_refresh,
     .sockets = lx_sockets,
     .process = lx_process,
-    .test_bind = lx_test_bind,
     .destroy = lx_destroy,
     .netns = lx_netns,
     .user_name = lx_user_name,

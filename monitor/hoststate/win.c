@@ -48,7 +48,6 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
-#include "pc_os.h"
 #include "pc_vec.h"
 #include "win_util.h"
 
@@ -782,16 +781,6 @@ static int win_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_in
   return PC_OK;
 }
 
-/* ---- test bind ------------------------------------------------------------------------------ */
-
-static int win_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                         int *os_error, const char **stage) {
-  (void)impl;
-  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
-    return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  return PC_OK;
-}
-
 /* ---- the background worker ------------------------------------------------------------------ */
 
 static tables_snap *read_tables(void) {
@@ -920,7 +909,6 @@ static const pc__hoststate_ops k_win_ops = {
     .refresh = win_refresh,
     .sockets = win_sockets,
     .process = win_process,
-    .test_bind = win_test_bind,
     .destroy = win_destroy,
     .http_regs = win_http_regs,
     .start_background = win_start_background,
