@@ -202,10 +202,10 @@ static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len) {
 
   /* Polls the pipe instead of a blocking ReadFile so that a hung netsh cannot hold us past
    * the deadline (anonymous pipes have no timeouts). */
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
   ULONGLONG deadline = GetTickCount64() + NETSH_TIMEOUT_MS;
-  bool failed = buf == NULL, done = false;
+  bool failed = false, done = false;
   while (!failed && !done) {
     DWORD avail = 0;
     if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL)) {
@@ -224,20 +224,10 @@ static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len) {
       }
       continue;
     }
-    if (n + avail > NETSH_MAX_BYTES) {
+    /* Room for what is waiting and the NUL; more than NETSH_MAX_BYTES of output fails. */
+    if (pc_vec_reserve((void **)&buf, &cap, n + avail + 1, 1, NETSH_MAX_BYTES + 1) != PC_OK) {
       failed = true;
       break;
-    }
-    if (n + avail > cap) {
-      size_t ncap = cap;
-      while (ncap < n + avail) ncap *= 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        failed = true;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
     }
     DWORD got = 0;
     if (!ReadFile(rd, buf + n, avail, &got, NULL)) {
