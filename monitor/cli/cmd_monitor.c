@@ -22,6 +22,7 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
   o->duration_ms = (uint64_t)(all->duration / PC_TIME_TICKS_PER_MS);
   o->attempts = all->attempts;
   o->successes = all->successes;
+  o->drain = all->drain;
   return PC_OPTIONS_RUN;
 }
 
@@ -76,6 +77,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                          .on_record = pl->on_record,
                          .ud = pl->ud,
                          .stop_flag = &stop_requested,
+                         .drain = o->drain,
                          .reorder_watermark = pl->reorder_watermark};
   if (pc_feed_new(&feo, out, &feed) != PC_OK) {
     fputs("portclash monitor: out of memory\n", stderr);

@@ -111,9 +111,17 @@ static void take(pc_feed *f, const pc_source_item *it) {
 }
 
 static void counts_of(pc_feed *f, const pc_source_stats *st, pc_run_counts *c) {
+  memset(c, 0, sizeof *c);
   c->events_seen = st->items;
   c->events_lost = st->lost;
-  (void)f;
+  pc_pipeline_stats ps;
+  pc_pipeline_get_stats(f->pipe, &ps);
+  c->outcome_unknown = ps.correlator.outcome_unknown;
+  if (f->out) {
+    pc_finding_output_stats os;
+    pc_finding_output_get_stats(f->out, &os);
+    c->not_explained_at_stop = os.not_explained;
+  }
 }
 
 /* The periodic work of a live run. */
@@ -143,12 +151,15 @@ void pc_feed_run(pc_feed *f, pc_source *src, pc_feed_result *res) {
   uint64_t next_status = f->o.status_ms ? start + f->o.status_ms : UINT64_MAX;
   bool stopping = false;
   for (;;) {
-    if (!stopping && f->o.stop_flag && *f->o.stop_flag) {
+    if (!stopping && ((f->o.stop_flag && *f->o.stop_flag) || (f->o.live && pc_source_stop_requested(src)))) {
       /* Stop intake; what the source still holds is handed out below before PC_EEND. */
       pc_source_stop(src);
       stopping = true;
       res->interrupted = true;
       if (!f->o.live) break; /* a file: what was read is explained, the rest is not read */
+      /* Explaining is what takes time (a host-state lookup per distinct failure): without
+       * --drain what is still held is only counted, so the stop takes about a second. */
+      if (f->out && !f->o.drain) pc_finding_output_stop(f->out);
     }
     int rc = pc_source_next(src, &it, f->o.live && !stopping ? LIVE_WAIT_MS : 0);
     if (rc == PC_OK) {

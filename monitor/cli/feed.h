@@ -39,6 +39,13 @@ typedef struct pc_feed_options {
   /* Set from a signal handler (SIGINT/SIGTERM); the loop then stops the source and hands
    * on what it still holds. May be NULL. */
   volatile int *stop_flag;
+  /* Live, at a stop (stop_flag, or the source's own stop handler: Ctrl+C on Windows): false
+   * (the default) stops explaining at once, so the monitor exits within about a second,
+   * however much is queued; what the source and the pipeline still hold is counted (repeats
+   * of a failure explained in the window into its finding, the rest as "not explained at
+   * stop"). true (--drain) explains all of it first, as before (can take long on a busy
+   * host). The end of --duration always drains: it is planned, not an interruption. */
+  bool drain;
   /* How long the pipeline's reorder stage holds events for earlier ones of other processors
    * (pc_pipeline_options.reorder_watermark): at least the ETW session's FlushTimer plus a
    * margin. 0 = the pipeline's default (1.5 s). */
@@ -72,7 +79,8 @@ void pc_feed_run(pc_feed *f, pc_source *src, pc_feed_result *res);
 /* The newest event time seen (0 before the first). */
 pc_time pc_feed_last_time(const pc_feed *f);
 
-/* The counts the sinks' summary shows. */
+/* The counts the sinks' status line and summary show: events, losses, binds of unknown
+ * outcome, failures not explained at stop. */
 void pc_feed_counts(pc_feed *f, const pc_feed_result *res, pc_run_counts *counts);
 
 /* Writes the pipeline's summary lines (when there is a pipeline). */

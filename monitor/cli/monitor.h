@@ -18,6 +18,7 @@ typedef struct pc_monitor_options {
   uint64_t duration_ms;    /* --duration SECONDS: 0 = until stopped */
   bool attempts;           /* --attempts: raw attempt lines instead of findings */
   bool successes;          /* --successes: with --attempts, successful binds too */
+  bool drain;              /* --drain: at a stop, explain what the source still holds */
 } pc_monitor_options;
 
 typedef struct pc_monitor_platform {

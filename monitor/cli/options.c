@@ -380,6 +380,15 @@ static const pc_opt k_rows[] = {
      .max = 86400,
      .def = "10",
      .help = "status line on stderr every SECONDS; 0 = never"},
+    {.name = "drain",
+     .type = PC_OPT_FLAG,
+     .commands = PC_CMD_MONITOR,
+     .group = G_LIVE,
+     FIELD(drain),
+     .on = 1,
+     .help = "at Ctrl+C or SIGTERM, explain every failure still queued before exiting (can take long on a "
+             "busy host: one host-state lookup per distinct failure); without it the monitor stops within "
+             "a second and counts them as not explained at stop"},
     {.name = "duration",
      .type = PC_OPT_SECONDS,
      .arg = "SECONDS",

@@ -62,6 +62,7 @@ typedef struct pc_options {
   const char *out;     /* schema dump --out FILE; NULL = stdout */
   /* monitor, the live source (some are for one platform: see the table) */
   bool attempts, successes, no_os_schemas, no_io_uring, all_errors, verbose;
+  bool drain;               /* --drain: at a stop, explain what is still queued (as before: can take long) */
   int hooks;                /* index into {auto, tracepoint, raw} (Linux) */
   int stale;                /* index into {stop, attach, fail} (Windows) */
   const char *session;      /* --session NAME (Windows) */

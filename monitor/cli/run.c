@@ -1,5 +1,5 @@
-/* run.c - attempt -> explainer -> aggregator -> sinks, one path for every command
- * that produces findings (run.h). */
+/* run.c - attempt -> aggregator (counting) -> explainer -> aggregator -> sinks, one path for
+ * every command that produces findings (run.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +20,11 @@ struct pc_finding_output {
   pc_explainer *explainer;
   pc_aggregator *aggregator; /* NULL = every failure written as it comes (--window 0) */
   pc_sinks *sinks;
+  /* The failure being explained now, so that its finding starts the aggregation entry of
+   * its key (NULL: a finding of the watch list). */
+  const pc_bind_attempt *explaining;
+  bool stopped; /* pc_finding_output_stop: nothing new is explained */
+  pc_finding_output_stats st;
 };
 
 static void to_sinks(void *ud, const pc_finding *f) {
@@ -31,7 +36,9 @@ static void on_finding(void *ud, const pc_finding *f) {
   pc_finding_output *fo = ud;
   /* The window runs on the finding's own (event) time, so a replay aggregates exactly as
    * the live run did. */
-  if (fo->aggregator)
+  if (fo->aggregator && fo->explaining)
+    pc_aggregator_add_explained(fo->aggregator, fo->explaining, f, f->ts);
+  else if (fo->aggregator)
     pc_aggregator_add(fo->aggregator, f, f->ts);
   else
     pc_sinks_write(fo->sinks, f);
@@ -99,8 +106,32 @@ fail:
 }
 
 void pc_finding_output_attempt(pc_finding_output *fo, const pc_bind_attempt *a) {
-  if (fo->watcher) pc_watcher_on_attempt(fo->watcher, a);
+  if (fo->watcher && !fo->stopped) pc_watcher_on_attempt(fo->watcher, a);
+  if (!a->failed) return;
+  uint64_t n = a->repeats > 1 ? a->repeats : 1;
+  /* Identical failures are counted before they are explained: a repeat of a failure the
+   * window holds costs a hash lookup, not a host-state lookup and a rule run. The window
+   * runs on the failure's own (event) time, as on_finding's. */
+  if (fo->aggregator && pc_aggregator_count(fo->aggregator, a, a->ts_first)) {
+    fo->st.counted += n;
+    return;
+  }
+  if (fo->stopped) {
+    fo->st.not_explained += n;
+    return;
+  }
+  fo->st.explained += n;
+  fo->explaining = a;
   pc_explainer_attempt(fo->explainer, a);
+  fo->explaining = NULL;
+}
+
+void pc_finding_output_stop(pc_finding_output *fo) {
+  fo->stopped = true;
+}
+
+void pc_finding_output_get_stats(const pc_finding_output *fo, pc_finding_output_stats *out) {
+  *out = fo->st;
 }
 
 bool pc_finding_output_watching(const pc_finding_output *fo) {

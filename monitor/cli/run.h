@@ -1,7 +1,8 @@
 /* run.h - the one path from a bind attempt to the operator, shared by every
  * producer of findings (analyze, the Linux monitor, the Windows monitor):
  *
- *   pc_bind_attempt -> explainer (host state + rules) -> aggregator (--window) -> sinks
+ *   pc_bind_attempt -> aggregator (count repeats) -> explainer (host state + rules, once per
+ *                      failure key and window) -> aggregator (--window) -> sinks
  *
  * It is built from the shared options (pc_run_options, options.h: rows of the one option
  * table) so that every command accepts the same --format/--log/--syslog/--rules/--window/...
@@ -47,9 +48,24 @@ typedef struct pc_finding_output pc_finding_output;
 pc_err pc_finding_output_open(const pc_run_options *run, const pc_finding_output_options *o,
                               pc_finding_output **out);
 
-/* Explains a failed attempt (successful ones are ignored) and writes the finding, or hands it
- * to the aggregator. a is borrowed for the call. */
+/* A failed attempt (successful ones only feed the watch list): with a window, a repeat of a
+ * failure the window holds (same process, address, port, proto, error: aggregate.h) is only
+ * counted into that failure's finding; any other is explained (host state, rules) and its
+ * finding written or held by the aggregator. a is borrowed for the call. */
 void pc_finding_output_attempt(pc_finding_output *fo, const pc_bind_attempt *a);
+
+/* Stops explaining (a stop without --drain): from now on a failure is still counted into the
+ * finding of its key when the window holds one, and is otherwise counted as not explained;
+ * the watch list takes nothing more. What the aggregator holds is still written. */
+void pc_finding_output_stop(pc_finding_output *fo);
+
+/* Failures (each attempt counts max(1, repeats)) by what became of them. */
+typedef struct pc_finding_output_stats {
+  uint64_t explained;     /* explained (each is the first of its key in a window, or --window 0) */
+  uint64_t counted;       /* counted into the finding of an identical failure, not explained again */
+  uint64_t not_explained; /* after pc_finding_output_stop: neither explained nor counted in a finding */
+} pc_finding_output_stats;
+void pc_finding_output_get_stats(const pc_finding_output *fo, pc_finding_output_stats *out);
 
 /* True when the watch list is on: the caller then feeds decoded events and successful
  * attempts too (pc_pipeline_options.on_event / report_success). */

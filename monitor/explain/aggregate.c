@@ -1,9 +1,32 @@
 /* aggregate.c - the dedup window: a hash table of entries, also linked in order of
- * creation, so expiry and eviction look only at the oldest entries. */
+ * creation, so expiry and eviction look only at the oldest entries. An entry is keyed
+ * either by its finding (pc_aggregator_add) or by the failure it explains
+ * (pc_aggregator_add_explained), so that repeats are counted without being explained. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "aggregate.h"
+
+/* What makes two failures identical before they are explained: the failing process (pid and
+ * start key, which tells PID reuse apart), the address and port, proto, error and stage,
+ * and the holder the event stream showed (explain.c uses it beyond host state). Unknown
+ * fields are zero, their flag clear. */
+enum {
+  K_PID = 1u << 0,
+  K_ADDR = 1u << 1,
+  K_ERROR = 1u << 2,
+  K_ERRNO = 1u << 3,
+  K_HOLDER = 1u << 4,
+  K_HOLDER_PID = 1u << 5
+};
+typedef struct akey {
+  uint32_t pid;
+  uint64_t start_key;
+  pc_addr local;
+  uint32_t error;
+  uint32_t holder_pid;
+  uint8_t proto, stage, flags;
+} akey;
 
 typedef struct entry {
   struct entry *hnext;         /* hash chain */
@@ -11,7 +34,9 @@ typedef struct entry {
   uint64_t hash;
   pc_time start;    /* event time the window opened */
   uint64_t repeats; /* occurrences not yet emitted (emit_first mode) */
-  pc_finding f;     /* strings point into this entry's own allocation */
+  bool by_attempt;  /* keyed by k (the failure), not by f */
+  akey k;
+  pc_finding f; /* strings point into this entry's own allocation */
 } entry;
 
 struct pc_aggregator {
@@ -46,6 +71,52 @@ static uint64_t key_hash(const pc_finding *f) {
                       f->port_known,  f->port_known ? f->port : 0,
                       f->error_known, f->error_known ? f->error : 0};
   return mix(h, nums, sizeof nums);
+}
+
+static akey attempt_key(const pc_bind_attempt *at) {
+  akey k;
+  memset(&k, 0, sizeof k);
+  k.flags = (uint8_t)((at->pid_known ? K_PID : 0) | (at->addr_known ? K_ADDR : 0) |
+                      (at->error_known ? K_ERROR : 0) | (at->error_is_errno ? K_ERRNO : 0) |
+                      (at->holder_known ? K_HOLDER : 0) | (at->holder_pid_known ? K_HOLDER_PID : 0));
+  if (at->pid_known) {
+    k.pid = at->pid;
+    k.start_key = at->start_key;
+  }
+  if (at->addr_known) {
+    k.local.family = at->local.family;
+    k.local.port = at->local.port;
+    k.local.scope_id = at->local.scope_id;
+    memcpy(k.local.bytes, at->local.bytes, sizeof k.local.bytes);
+  }
+  if (at->error_known) k.error = at->error;
+  if (at->holder_pid_known) k.holder_pid = at->holder_pid;
+  k.proto = at->proto;
+  k.stage = at->stage;
+  return k;
+}
+
+/* Field by field: a struct's padding is not part of its value. */
+static uint64_t akey_hash(const akey *k) {
+  uint64_t h = 0x84222325cbf29ce4ull; /* not key_hash's seed: the two kinds of key stay apart */
+  h = mix(h, &k->pid, sizeof k->pid);
+  h = mix(h, &k->start_key, sizeof k->start_key);
+  h = mix(h, &k->local.family, sizeof k->local.family);
+  h = mix(h, &k->local.port, sizeof k->local.port);
+  h = mix(h, &k->local.scope_id, sizeof k->local.scope_id);
+  h = mix(h, k->local.bytes, sizeof k->local.bytes);
+  h = mix(h, &k->error, sizeof k->error);
+  h = mix(h, &k->holder_pid, sizeof k->holder_pid);
+  uint8_t small[3] = {k->proto, k->stage, k->flags};
+  return mix(h, small, sizeof small);
+}
+
+static bool akey_eq(const akey *a, const akey *b) {
+  return a->pid == b->pid && a->start_key == b->start_key && a->local.family == b->local.family &&
+         a->local.port == b->local.port && a->local.scope_id == b->local.scope_id &&
+         memcmp(a->local.bytes, b->local.bytes, sizeof a->local.bytes) == 0 && a->error == b->error &&
+         a->holder_pid == b->holder_pid && a->proto == b->proto && a->stage == b->stage &&
+         a->flags == b->flags;
 }
 
 static bool str_eq(const char *a, const char *b) {
@@ -173,27 +244,26 @@ void pc_aggregator_advance(pc_aggregator *a, pc_time now) {
   while (a->oldest && now - a->oldest->start >= a->o.window) retire(a, a->oldest);
 }
 
-pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
-  a->st.added++;
-  uint64_t n = f->count ? f->count : 1;
-  if (a->o.window < 0) {
-    a->emit(a->ud, f);
-    a->st.emitted++;
-    return PC_OK;
-  }
+/* Adds n occurrences from first to last (event times, either unknown) to e. */
+static void merge(entry *e, uint64_t n, pc_time first, pc_time last) {
+  e->f.count += n;
+  e->repeats += n;
+  if (last == PC_TIME_UNKNOWN) last = first;
+  if (last != PC_TIME_UNKNOWN && (e->f.ts_last == PC_TIME_UNKNOWN || last > e->f.ts_last))
+    e->f.ts_last = last;
+  if (first != PC_TIME_UNKNOWN && (e->f.ts == PC_TIME_UNKNOWN || first < e->f.ts)) e->f.ts = first;
+}
+
+/* Emits what expired at now; returns the time a new window opens at. */
+static pc_time open_time(pc_aggregator *a, pc_time now) {
   pc_aggregator_advance(a, now);
   if (now == PC_TIME_UNKNOWN) now = a->last_now == PC_TIME_UNKNOWN ? 0 : a->last_now;
-  uint64_t h = key_hash(f);
-  for (entry *e = a->buckets[h & (a->nbuckets - 1)]; e; e = e->hnext) {
-    if (e->hash != h || !same_key(&e->f, f)) continue;
-    e->f.count += n;
-    e->repeats += n;
-    pc_time last = f->ts_last != PC_TIME_UNKNOWN ? f->ts_last : f->ts;
-    if (last != PC_TIME_UNKNOWN && (e->f.ts_last == PC_TIME_UNKNOWN || last > e->f.ts_last))
-      e->f.ts_last = last;
-    if (f->ts != PC_TIME_UNKNOWN && (e->f.ts == PC_TIME_UNKNOWN || f->ts < e->f.ts)) e->f.ts = f->ts;
-    return PC_OK;
-  }
+  return now;
+}
+
+/* Starts the entry of f (hash h; keyed by *k when k is not NULL) at now. */
+static pc_err insert(pc_aggregator *a, const pc_finding *f, uint64_t h, const akey *k, pc_time now) {
+  uint64_t n = f->count ? f->count : 1;
   if (a->st.entries >= a->o.max_entries) {
     a->st.evictions++;
     retire(a, a->oldest);
@@ -206,6 +276,10 @@ pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
   }
   e->hash = h;
   e->start = now;
+  if (k) {
+    e->by_attempt = true;
+    e->k = *k;
+  }
   e->f.count = n;
   if (e->f.ts_last == PC_TIME_UNKNOWN || (e->f.ts != PC_TIME_UNKNOWN && e->f.ts_last < e->f.ts))
     e->f.ts_last = e->f.ts;
@@ -225,6 +299,56 @@ pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
     e->f.count = 0; /* from now on count what the window adds */
   }
   return PC_OK;
+}
+
+/* Counts f as added; in pass-through mode (window < 0) emits it and returns true. */
+static bool added(pc_aggregator *a, const pc_finding *f) {
+  a->st.added++;
+  if (a->o.window >= 0) return false;
+  a->emit(a->ud, f);
+  a->st.emitted++;
+  return true;
+}
+
+pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now) {
+  if (added(a, f)) return PC_OK;
+  now = open_time(a, now);
+  uint64_t h = key_hash(f);
+  for (entry *e = a->buckets[h & (a->nbuckets - 1)]; e; e = e->hnext) {
+    if (e->hash != h || e->by_attempt || !same_key(&e->f, f)) continue;
+    merge(e, f->count ? f->count : 1, f->ts, f->ts_last);
+    return PC_OK;
+  }
+  return insert(a, f, h, NULL, now);
+}
+
+/* The event time of at's last failure: its own time, or, when it stands for repeats counted
+ * before it reached us, the last of them. */
+static pc_time attempt_last(const pc_bind_attempt *at) {
+  return at->repeats > 1 && at->ts_last != PC_TIME_UNKNOWN ? at->ts_last : at->ts_first;
+}
+
+bool pc_aggregator_count(pc_aggregator *a, const pc_bind_attempt *at, pc_time now) {
+  if (a->o.window < 0) return false;
+  (void)open_time(a, now);
+  akey k = attempt_key(at);
+  uint64_t h = akey_hash(&k);
+  for (entry *e = a->buckets[h & (a->nbuckets - 1)]; e; e = e->hnext) {
+    if (e->hash != h || !e->by_attempt || !akey_eq(&e->k, &k)) continue;
+    uint64_t n = at->repeats > 1 ? at->repeats : 1;
+    merge(e, n, at->ts_first, attempt_last(at));
+    a->st.counted += n;
+    return true;
+  }
+  return false;
+}
+
+pc_err pc_aggregator_add_explained(pc_aggregator *a, const pc_bind_attempt *at, const pc_finding *f,
+                                   pc_time now) {
+  if (added(a, f)) return PC_OK;
+  now = open_time(a, now);
+  akey k = attempt_key(at);
+  return insert(a, f, akey_hash(&k), &k, now);
 }
 
 void pc_aggregator_flush(pc_aggregator *a) {

@@ -2,7 +2,14 @@
  * count and first/last times, so a service that retries bind() 1000 times a second gives
  * one finding, not a flood.
  *
- * Identical means the same event, pid, address, port, proto, rule id and error. The
+ * Bind failures are aggregated BEFORE they are explained (pc_aggregator_count,
+ * pc_aggregator_add_explained): identical failures (the same failing process - pid and
+ * start key -, address, port, proto, error, stage, and the holder the event stream showed)
+ * are counted into the entry of their key, and only the first of a key in a window is
+ * explained (host state looked up, rules run); the finding that closes the window is the
+ * cached one with the count. Findings that come explained already (port_at_risk warnings)
+ * go through pc_aggregator_add, where identical means the same event, pid, address, port,
+ * proto, rule id and error. Both kinds share one table, one window and one cap. The
  * window starts at the first occurrence and is measured in EVENT time: the `now` passed
  * in (normally the finding's own ts), never the wall clock, so replaying a capture gives
  * the same output as watching it live. When `now` reaches first + window the entry is
@@ -18,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_attempt.h"
 #include "pc_error.h"
 #include "pc_finding.h"
 
@@ -38,7 +46,9 @@ typedef struct pc_aggregator_options {
 } pc_aggregator_options;
 
 typedef struct pc_agg_stats {
-  uint64_t added;     /* findings passed to add */
+  uint64_t added;     /* findings passed to add and add_explained */
+  uint64_t counted;   /* failures counted into an explained entry by pc_aggregator_count
+                         (each attempt adds max(1, repeats)), with no explaining */
   uint64_t emitted;   /* findings emitted */
   uint64_t evictions; /* entries emitted early because the table was full */
   uint64_t entries;   /* entries held now */
@@ -54,6 +64,20 @@ pc_err pc_aggregator_create(const pc_aggregator_options *o, pc_agg_emit_fn emit,
  * f->count (>= 1) occurrences are added, so already-aggregated findings merge correctly.
  * PC_ENOMEM when a copy cannot be made (f is then emitted unaggregated, not lost). */
 pc_err pc_aggregator_add(pc_aggregator *a, const pc_finding *f, pc_time now);
+
+/* Aggregating before explaining. at must be a failed attempt. First emits every entry whose
+ * window has ended at now; then, when the window holds the entry of at's key, adds
+ * max(1, at->repeats) failures to its count (and at's time to its last time) and returns
+ * true: at needs no explaining. False: no such entry (or pass-through mode): the caller
+ * explains at and hands its finding to pc_aggregator_add_explained. */
+bool pc_aggregator_count(pc_aggregator *a, const pc_bind_attempt *at, pc_time now);
+
+/* Starts the entry of at's key with f, at's explanation (f->count failures, normally
+ * max(1, at->repeats)), which later pc_aggregator_count calls of the same key add to.
+ * Otherwise as pc_aggregator_add: the window starts at now, strings are copied, the table
+ * is bounded, and a copy that cannot be made emits f at once (PC_ENOMEM). */
+pc_err pc_aggregator_add_explained(pc_aggregator *a, const pc_bind_attempt *at, const pc_finding *f,
+                                   pc_time now);
 
 /* Emits every entry whose window has ended at event time now (call it when the source is
  * idle, with the newest event time known, or a clock-derived time in live mode). */

@@ -91,6 +91,12 @@ static int explain_facts(pc_explainer *e, const pc_facts *facts, const char *eve
   pc__finding_fill(&f, facts, &e->result, address);
   f.ts = facts->attempt.ts_first;
   f.ts_last = facts->attempt.ts_first;
+  /* An attempt that stands for identical failures counted before it reached us (the eBPF
+   * program's per-key window) is that many failures, up to the last of them. */
+  if (facts->attempt.repeats > 1) {
+    f.count = facts->attempt.repeats;
+    if (facts->attempt.ts_last != PC_TIME_UNKNOWN) f.ts_last = facts->attempt.ts_last;
+  }
   f.host = e->host[0] ? e->host : NULL;
   f.os = e->o.os;
   f.event = event;
@@ -110,7 +116,7 @@ void pc_explainer_attempt(pc_explainer *e, const pc_bind_attempt *a) {
   facts.attempt = *a;
   facts.os = os_id(e->o.os);
   facts.os_build = e->o.os_build;
-  facts.repeat_count = 1;
+  facts.repeat_count = a->repeats > 1 ? a->repeats : 1;
   if (a->comm[0]) snprintf(facts.process_name, sizeof facts.process_name, "%s", a->comm);
   /* Host state is best effort: a failed lookup leaves the facts unknown, never drops the
    * finding. */

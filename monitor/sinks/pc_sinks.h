@@ -160,13 +160,16 @@ void pc_sinks_stats(pc_sinks *s, pc_sink_stats *total);
 
 /* What the pipeline counted, for the status line and the summary. */
 typedef struct pc_run_counts {
-  uint64_t events_seen; /* records/events read from the source */
-  uint64_t events_lost; /* lost by the source (ETW buffers, eBPF ring) */
+  uint64_t events_seen;           /* records/events read from the source */
+  uint64_t events_lost;           /* lost by the source (ETW buffers, eBPF ring) */
+  uint64_t outcome_unknown;       /* binds that started but never got a final status (ETW) */
+  uint64_t not_explained_at_stop; /* failures still queued at a stop without --drain */
 } pc_run_counts;
 
 /* Formats "portclash: 123 events, 4 failures, 0 events lost, 0 dropped" (failures = bind
- * failures written, counting aggregated repeats; dropped = records lost by all sinks)
- * into buf with snprintf semantics. c may be NULL (zeros). */
+ * failures written, counting aggregated repeats; dropped = records lost by all sinks),
+ * then ", 2 outcome unknown" and ", 9 not explained at stop" when not 0, into buf with
+ * snprintf semantics. c may be NULL (zeros). */
 size_t pc_sinks_status_line(pc_sinks *s, const pc_run_counts *c, char *buf, size_t cap);
 
 /* Prints the status line on the status stream when status_interval_ms have passed since

@@ -204,6 +204,11 @@ static size_t status_line(const pc_sinks *s, const pc_sink_stats *t, const pc_ru
   int n = snprintf(buf, cap, "portclash: %llu events, %llu failures, %llu events lost, %llu dropped",
                    (unsigned long long)(c ? c->events_seen : 0), (unsigned long long)s->failures,
                    (unsigned long long)(c ? c->events_lost : 0), (unsigned long long)t->dropped);
+  if (n > 0 && (size_t)n < cap && c && c->outcome_unknown)
+    n += snprintf(buf + n, cap - (size_t)n, ", %llu outcome unknown", (unsigned long long)c->outcome_unknown);
+  if (n > 0 && (size_t)n < cap && c && c->not_explained_at_stop)
+    n += snprintf(buf + n, cap - (size_t)n, ", %llu not explained at stop (--drain explains them)",
+                  (unsigned long long)c->not_explained_at_stop);
   return n > 0 ? (size_t)n : 0;
 }
 

@@ -516,12 +516,24 @@ typedef struct ebpf_src {
   pc_ebpf_source *s;
   pc_ebpf_item cur;     /* the item handed out last (its extra points here) */
   volatile int stopped; /* set by stop, possibly from a signal handler */
+  int64_t left;         /* after stop: queued items still to hand out; -1 before stop */
 } ebpf_src;
 
 static int ebpf_src_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   ebpf_src *e = self;
-  /* After stop, what is queued is still handed out (not waited for), then the end. */
+  /* After stop, what was queued when the stop was seen is handed out (not waited for), then
+   * the end: the reader may still be queueing a storm, which must not delay the end. */
   int stopped = e->stopped;
+  if (stopped && e->left < 0) {
+    pc_ebpf_stats es;
+    pc_ebpf_get_stats(e->s, &es);
+    uint64_t gone = es.delivered + es.queue_dropped;
+    e->left = es.received > gone ? (int64_t)(es.received - gone) : 0;
+  }
+  if (stopped) {
+    if (e->left == 0) return PC_EEND;
+    e->left--;
+  }
   if (pc_ebpf_next(e->s, &e->cur, stopped ? 0 : (int)timeout_ms) != PC_OK)
     return stopped ? PC_EEND : PC_ETIMEOUT;
   it->kind = PC_SOURCE_ATTEMPT;
@@ -538,7 +550,7 @@ static void ebpf_src_stats(void *self, pc_source_stats *st) {
   snprintf(
       st->detail, sizeof st->detail,
       "eBPF source: %llu failures seen by the kernel, %llu lost in the kernel ring (full), %llu lost in the "
-      "queue (full), %llu explained; queue peak %llu",
+      "queue (full), %llu read from it; queue peak %llu",
       (unsigned long long)(es.kernel_submitted + es.kernel_dropped), (unsigned long long)es.kernel_dropped,
       (unsigned long long)es.queue_dropped, (unsigned long long)es.delivered,
       (unsigned long long)es.queue_high);
@@ -565,8 +577,8 @@ static void ebpf_src_close(void *self) {
   free(e);
 }
 
-static const pc_source_ops ebpf_src_ops = {ebpf_src_next, ebpf_src_stats, ebpf_src_info,
-                                           ebpf_src_stop, ebpf_src_error, ebpf_src_close};
+static const pc_source_ops ebpf_src_ops = {ebpf_src_next,  ebpf_src_stats, ebpf_src_info, ebpf_src_stop,
+                                           ebpf_src_error, ebpf_src_close, NULL};
 
 int pc_source_open_ebpf(const struct pc_ebpf_options *o, pc_source **out, char *err, size_t errcap) {
   *out = NULL;
@@ -580,5 +592,6 @@ int pc_source_open_ebpf(const struct pc_ebpf_options *o, pc_source **out, char *
     free(e);
     return rc;
   }
+  e->left = -1;
   return pc_source_new(&ebpf_src_ops, e, out);
 }

@@ -747,6 +747,11 @@ void pc_etw_session_stop(pc_etw_session *s) {
   if (s->attached) close_consumer(s);
 }
 
+bool pc_etw_session_stop_requested(const pc_etw_session *s) {
+  pc_etw_session *m = (pc_etw_session *)s; /* an atomic read; nothing is changed */
+  return s && InterlockedCompareExchange(&m->stopped, 0, 0) != 0;
+}
+
 /* Asks the OS for the session's lost-event counters into s->last. */
 static int query_os(pc_etw_session *s) {
   /* A private properties block: stop may use s->props on another thread (ctrl handler). */
@@ -919,14 +924,18 @@ static const char *etw_src_error(const void *self) {
   return ((const etw_src *)self)->error;
 }
 
+static bool etw_src_stop_requested(const void *self) {
+  return pc_etw_session_stop_requested(((const etw_src *)self)->s);
+}
+
 static void etw_src_close(void *self) {
   etw_src *e = self;
   pc_etw_session_free(e->s);
   free(e);
 }
 
-static const pc_source_ops etw_src_ops = {etw_src_next, etw_src_stats, etw_src_info,
-                                          etw_src_stop, etw_src_error, etw_src_close};
+static const pc_source_ops etw_src_ops = {etw_src_next,  etw_src_stats, etw_src_info,          etw_src_stop,
+                                          etw_src_error, etw_src_close, etw_src_stop_requested};
 
 int pc_source_open_etw(const struct pc_etw_options *o, const struct pc_etw_plan *plan,
                        const struct pc_etw_api *api, uint32_t os_build, FILE *msg, pc_source **out) {

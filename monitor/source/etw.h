@@ -159,6 +159,10 @@ int pc_etw_session_next(pc_etw_session *s, pc_record *r, uint8_t *buf, size_t ca
  * session (stale policy attach) is left running: only our providers are disabled. */
 void pc_etw_session_stop(pc_etw_session *s);
 
+/* True once pc_etw_session_stop ran (on any thread: Ctrl+C reaches the console control
+ * handler, not the caller's signal handler). */
+bool pc_etw_session_stop_requested(const pc_etw_session *s);
+
 /* Fills *st: the queue counters, and the session's lost-event counters when ControlTrace
  * QUERY works. Returns PC_OK, or PC_EIO when the query failed (queue counters still set). */
 int pc_etw_session_query(pc_etw_session *s, pc_etw_stats *st);

@@ -61,7 +61,7 @@ static void etl_close(void *self) {
   free(e);
 }
 
-static const pc_source_ops etl_ops = {etl_next, etl_stats, etl_info, NULL, etl_error, etl_close};
+static const pc_source_ops etl_ops = {etl_next, etl_stats, etl_info, NULL, etl_error, etl_close, NULL};
 
 /* ---- fixture ---- */
 
@@ -113,8 +113,8 @@ static void fixture_close(void *self) {
   free(f);
 }
 
-static const pc_source_ops fixture_ops = {fixture_next, fixture_stats, fixture_info,
-                                          NULL,         fixture_error, fixture_close};
+static const pc_source_ops fixture_ops = {fixture_next,  fixture_stats, fixture_info, NULL,
+                                          fixture_error, fixture_close, NULL};
 
 /* A file that does not start like an ETL file and reads as text is taken as a fixture. */
 static bool looks_like_text(const char *path) {

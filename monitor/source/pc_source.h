@@ -11,7 +11,9 @@
  *     PC_ETIMEOUT  nothing arrived within timeout_ms (live sources; 0 = do not wait);
  *     PC_EEND      there will be no more items: the end of the file, or a live source that
  *                  was stopped (pc_source_stop, Ctrl+C, the session stopped from outside)
- *                  and has handed out what it held; every later call returns PC_EEND too;
+ *                  and has handed out what it held when it saw the stop (what arrives later
+ *                  is not taken in, so the end comes however busy the host); every later
+ *                  call returns PC_EEND too;
  *     other        an error; pc_source_error says what (with the file and byte offset or
  *                  line), and later calls return the same error.
  *
@@ -73,6 +75,9 @@ typedef struct pc_source_ops {
   void (*stop)(void *self);               /* may be NULL: the source ends by itself */
   const char *(*error)(const void *self); /* the message of the sticky error, "" when none */
   void (*close)(void *self);
+  /* May be NULL (only pc_source_stop stops it): true once the source was asked to stop
+   * locally by a handler of its own (ETW: the console control handler on Ctrl+C). */
+  bool (*stop_requested)(const void *self);
 } pc_source_ops;
 
 typedef struct pc_source pc_source;
@@ -86,6 +91,10 @@ void pc_source_get_info(pc_source *s, pc_source_info *info);
 /* Asks the source to end: intake stops, and next returns PC_EEND once what it holds (if
  * anything) has been handed out. Safe from a signal handler for the live sources. */
 void pc_source_stop(pc_source *s);
+/* True once a stop was asked locally: by pc_source_stop or by the source's own handler
+ * (Ctrl+C on Windows reaches the ETW source's console handler, not a signal handler). A
+ * session stopped from outside is not a local stop. Callable from the source's thread. */
+bool pc_source_stop_requested(const pc_source *s);
 const char *pc_source_error(const pc_source *s);
 void pc_source_close(pc_source *s);
 

@@ -6,6 +6,7 @@
 struct pc_source {
   const pc_source_ops *ops;
   void *self;
+  volatile int stopped; /* pc_source_stop ran (possibly in a signal handler) */
 };
 
 int pc_source_new(const pc_source_ops *ops, void *self, pc_source **out) {
@@ -42,7 +43,13 @@ void pc_source_get_info(pc_source *s, pc_source_info *info) {
 }
 
 void pc_source_stop(pc_source *s) {
-  if (s && s->ops->stop) s->ops->stop(s->self);
+  if (!s) return;
+  s->stopped = 1;
+  if (s->ops->stop) s->ops->stop(s->self);
+}
+
+bool pc_source_stop_requested(const pc_source *s) {
+  return s && (s->stopped || (s->ops->stop_requested && s->ops->stop_requested(s->self)));
 }
 
 const char *pc_source_error(const pc_source *s) {

@@ -8,6 +8,9 @@
 #define PC_BUDGET_REPLAY_RECORDS_PER_S 3e6
 /* A failed bind explained (rules + JSON): median nanoseconds. */
 #define PC_BUDGET_EXPLAIN_MEDIAN_NS 2000.0
+/* A repeat of a failure already explained in the --window: counted into its finding, not
+ * explained again (a hash lookup): median nanoseconds. */
+#define PC_BUDGET_REPEAT_MEDIAN_NS 250.0
 /* ETL reading, uncompressed: bytes per second (1 GB/s). */
 #define PC_BUDGET_ETL_BYTES_PER_S 1e9
 /* 1000 rules evaluated: median nanoseconds. */

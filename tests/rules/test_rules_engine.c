@@ -258,16 +258,13 @@ PC_TEST(rules_check_exit_codes) {
   PC_CHECK_INT(pc_cmd_rules_check(3, usage), 2);
 }
 
-/* Loading is linear in the number of rules: 100 000 generated rules (one in a hundred with
- * a regex) and a duplicate id at the end load in well under 5 s of CPU. The duplicate-id
- * check used to scan every earlier rule: 100 000 rules took minutes. */
-PC_TEST(hundred_thousand_rules_load_fast) {
-  enum { N = 100000 };
-  size_t cap = (size_t)N * 200 + 256, len = 0;
+/* Generated rule text: n rules (one in a hundred with a regex), then a rule whose id repeats
+ * GEN-77. Returns the text (malloc'd) and its length. */
+static char *generated_rules(int n, size_t *len_out) {
+  size_t cap = (size_t)n * 200 + 256, len = 0;
   char *text = malloc(cap);
-  PC_CHECK(text != NULL);
-  if (!text) return;
-  for (int i = 0; i < N; i++)
+  if (!text) return NULL;
+  for (int i = 0; i < n; i++)
     len += (size_t)snprintf(text + len, cap - len,
                             "rule GEN-%d\n  title \"t {port}\"\n  severity info\n  priority %d\n"
                             "  when port == %d and %s\n  explain \"e {process}\"\n  fix sh \"kill {pid}\"\n",
@@ -276,6 +273,16 @@ PC_TEST(hundred_thousand_rules_load_fast) {
   len += (size_t)snprintf(
       text + len, cap - len,
       "rule GEN-77\n  title \"t\"\n  severity info\n  when true\n  explain \"e\"\n  fix \"f\"\n");
+  *len_out = len;
+  return text;
+}
+
+/* CPU seconds to compile n generated rules ending in a duplicate id (which must be found). */
+static double compile_seconds(int n) {
+  size_t len = 0;
+  char *text = generated_rules(n, &len);
+  PC_CHECK(text != NULL);
+  if (!text) return 0;
   clock_t t0 = clock();
   pc_rules_compiler *c;
   PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
@@ -284,13 +291,30 @@ PC_TEST(hundred_thousand_rules_load_fast) {
   PC_CHECK_INT(pc_rules_compiler_error_count(c), 1);
   PC_CHECK(strstr(pc_rules_compiler_error(c, 0), "duplicate rule id 'GEN-77'") != NULL);
   pc_rules_compiler_free(c);
-  printf("    %d rules compiled in %.2f s of CPU\n", N, secs);
-  PC_CHECK(secs < 5.0);
+  free(text);
+  return secs;
+}
+
+/* Loading is linear in the number of rules. The duplicate-id check used to scan every
+ * earlier rule: 100 000 rules took minutes. Ten times the rules must cost well under a
+ * hundred times the CPU (quadratic would be ~100x; linear ~10x): a ratio, not a time limit,
+ * so a loaded or sanitized build cannot fail it. The absolute figure (budget: 100 000 rules
+ * in < 5 s) is printed here and measured by packaging/bench.sh. */
+PC_TEST(hundred_thousand_rules_load_in_linear_time) {
+  enum { N = 100000 };
+  double small = compile_seconds(N / 10), big = compile_seconds(N);
+  printf("    %d rules compiled in %.3f s of CPU, %d in %.2f s (budget < 5 s)\n", N / 10, small, N, big);
+  PC_CHECK(big < 40.0 * (small > 0.01 ? small : 0.01));
   /* Without the duplicate they build. */
+  size_t len = 0;
+  char *text = generated_rules(N, &len);
+  PC_CHECK(text != NULL);
+  if (!text) return;
   char *dup = strstr(text, "rule GEN-77\n  title \"t\"\n");
   PC_CHECK(dup != NULL);
   if (dup) {
     *dup = '\0';
+    pc_rules_compiler *c;
     PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
     PC_CHECK_INT(pc_rules_compiler_add_string(c, text, (size_t)-1, "gen.rules"), PC_OK);
     pc_ruleset *rs = NULL;

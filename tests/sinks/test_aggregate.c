@@ -199,3 +199,95 @@ PC_TEST(unknown_event_time_is_safe) {
   PC_CHECK_UINT(g.count[0], 2);
   pc_aggregator_free(a);
 }
+
+/* ---- aggregating before explaining (pc_aggregator_count / add_explained) ---- */
+
+static pc_bind_attempt attempt(uint16_t port, pc_time ts) {
+  pc_bind_attempt at;
+  memset(&at, 0, sizeof at);
+  at.ts_first = at.ts_last = ts;
+  at.pid = 42;
+  at.pid_known = true;
+  at.start_key = 7;
+  at.local.family = PC_AF_INET;
+  at.local.port = port;
+  at.addr_known = true;
+  at.proto = PC_PROTO_TCP;
+  at.failed = at.error_known = at.error_is_errno = true;
+  at.error = 98;
+  return at;
+}
+
+/* What the finding path does with one failure: count it, or explain it (here: a finding). */
+static bool feed_one(pc_aggregator *a, const pc_bind_attempt *at) {
+  if (pc_aggregator_count(a, at, at->ts_first)) return false;
+  pc_finding f = failure(at->local.port, at->ts_first);
+  f.count = at->repeats > 1 ? at->repeats : 1;
+  pc_aggregator_add_explained(a, at, &f, at->ts_first);
+  return true;
+}
+
+PC_TEST(counted_failures_close_the_window_with_their_count) {
+  got g = {0};
+  pc_aggregator *a;
+  PC_CHECK_INT(pc_aggregator_create(NULL, collect, &g, &a), PC_OK);
+  int explained = 0;
+  for (int i = 0; i < 100; i++) {
+    pc_bind_attempt at = attempt(8080, T(i * (SEC / 20)));
+    at.repeats = i == 50 ? 3 : 0; /* one attempt stands for 3 failures */
+    explained += feed_one(a, &at);
+  }
+  PC_CHECK_INT(explained, 1);
+  pc_agg_stats st;
+  pc_aggregator_stats(a, &st);
+  PC_CHECK_UINT(st.counted, 101);
+  pc_aggregator_advance(a, T(10 * SEC));
+  PC_CHECK_UINT(g.n, 1);
+  PC_CHECK_UINT(g.count[0], 102);
+  PC_CHECK(g.ts[0] == T(0));
+  PC_CHECK(g.ts_last[0] == T(99 * (SEC / 20)));
+  /* The next window explains again. */
+  pc_bind_attempt at = attempt(8080, T(10 * SEC));
+  PC_CHECK(feed_one(a, &at));
+  pc_aggregator_flush(a);
+  PC_CHECK_UINT(g.n, 2);
+  pc_aggregator_free(a);
+}
+
+PC_TEST(failure_keys_and_finding_keys_stay_apart) {
+  got g = {0};
+  pc_aggregator *a;
+  pc_aggregator_create(NULL, collect, &g, &a);
+  pc_bind_attempt at = attempt(8080, T(0));
+  PC_CHECK(feed_one(a, &at));
+  pc_finding f = failure(8080, T(1)); /* the same finding text, from elsewhere (no failure key) */
+  pc_aggregator_add(a, &f, f.ts);
+  at.start_key = 8; /* PID 42 reused by another process */
+  PC_CHECK(feed_one(a, &at));
+  pc_aggregator_flush(a);
+  PC_CHECK_UINT(g.n, 3);
+  pc_aggregator_free(a);
+}
+
+PC_TEST(a_full_table_of_failure_keys_evicts_and_counts) {
+  got g = {0};
+  pc_aggregator_options o = {.max_entries = 4};
+  pc_aggregator *a;
+  pc_aggregator_create(&o, collect, &g, &a);
+  uint64_t sent = 0;
+  for (int round = 0; round < 3; round++)
+    for (uint16_t p = 1; p <= 6; p++) {
+      pc_bind_attempt at = attempt(p, T(round * 6 + p));
+      feed_one(a, &at);
+      sent++;
+    }
+  pc_agg_stats st;
+  pc_aggregator_stats(a, &st);
+  PC_CHECK(st.evictions > 0);
+  PC_CHECK_UINT(st.entries, 4);
+  pc_aggregator_flush(a);
+  uint64_t total = 0;
+  for (size_t i = 0; i < g.n; i++) total += g.count[i];
+  PC_CHECK_UINT(total, sent); /* evicted early, never lost */
+  pc_aggregator_free(a);
+}

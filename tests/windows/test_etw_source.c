@@ -717,11 +717,14 @@ PC_TEST(outside_stop_and_process_trace_failure_are_told_apart_from_a_local_stop)
     PC_CHECK_INT(pc_etw_session_next(s, &r, buf, sizeof buf, 5000), PC_ENOENT);
     PC_CHECK(pc_etw_session_ended_outside(s, &prc));
     PC_CHECK_UINT(prc, results[i]);
+    PC_CHECK(!pc_etw_session_stop_requested(s)); /* the monitor then drains: nobody asked to stop */
     pc_etw_session_free(s);
   }
   fake_reset();
   PC_CHECK_INT(pc_etw_session_start(&o, &plan, &fake_api, NULL, &s), PC_OK);
-  pc_etw_session_stop(s);
+  PC_CHECK(!pc_etw_session_stop_requested(s));
+  pc_etw_session_stop(s); /* as the console control handler does on Ctrl+C */
+  PC_CHECK(pc_etw_session_stop_requested(s));
   PC_CHECK_INT(pc_etw_session_next(s, &r, buf, sizeof buf, 5000), PC_ENOENT);
   PC_CHECK(!pc_etw_session_ended_outside(s, &prc));
   pc_etw_session_free(s);
