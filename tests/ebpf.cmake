@@ -30,4 +30,5 @@ endif()
 # Benchmark (run by packaging/bench.sh like every tests/bench_* executable).
 if(PC_HAVE_EBPF)
   include(${CMAKE_CURRENT_LIST_DIR}/ebpf/bench.cmake)
+  include(${CMAKE_CURRENT_LIST_DIR}/bench/storm.cmake)
 endif()

@@ -6,7 +6,7 @@ if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   pc_add_test(NAME test_hoststate_netns SOURCES hoststate/test_netns.c LIBS pc_hoststate)
   pc_add_test(NAME test_hoststate_busy SOURCES hoststate/test_hoststate_busy.c LIBS pc_hoststate)
   # Benchmark (run by packaging/bench.sh): owner lookups on a host with 20 000 sockets.
-  add_executable(bench_owners bench/bench_owners.c)
+  add_executable(bench_owners bench/bench_owners.c bench/bench_busy.c)
   target_include_directories(bench_owners PRIVATE bench)
   target_link_libraries(bench_owners PRIVATE pc_hoststate)
   pc_apply_warnings(bench_owners)

@@ -31,3 +31,16 @@ add_test(NAME fuzz_replay_format
 add_executable(bench_format bench/bench_format.c)
 target_link_libraries(bench_format PRIVATE pc_format)
 pc_apply_warnings(bench_format)
+
+# The monitor's loop, signals and loss records without root: monitor_driver is `portclash
+# monitor` with a scripted source (stdin commands) in place of eBPF; the script checks SIGHUP
+# reopening the log after a rename, SIGTERM/SIGINT/SIGQUIT with findings in flight, and the
+# events_lost / limit_hit records in JSON and syslog. POSIX signals: not on Windows.
+if(TARGET pc_cli AND PC_HAVE_EBPF AND PC_PYTHON3)
+  add_executable(monitor_driver sinks/monitor_driver.c)
+  target_link_libraries(monitor_driver PRIVATE pc_cli)
+  pc_apply_warnings(monitor_driver)
+  add_test(NAME monitor_signals_e2e
+    COMMAND ${PC_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/sinks/monitor_signals_e2e.py $<TARGET_FILE:monitor_driver>)
+  set_tests_properties(monitor_signals_e2e PROPERTIES TIMEOUT 120 ENVIRONMENT "PC_STATE_DIR=${CMAKE_BINARY_DIR}/test-state-signals")
+endif()

@@ -5,6 +5,7 @@
  * and one thread does the explaining, so host-state lookups never make the kernel ring
  * overflow by themselves. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,50 @@ static void format_extra(const void *extra, char *buf, size_t cap) {
            source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid, comm, exe,
            (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
            (int)it->extra.fd, (int)a->socktype, dev, it->extra.transparent ? " transparent" : "");
+}
+
+/* ---- signals ----
+ * SIGINT, SIGTERM and SIGQUIT end the monitor the orderly way: the loop stops the source,
+ * the sinks write every finding made (with --drain what the source still holds is explained
+ * first) and the summary is printed (a service manager's stop, Ctrl+C and Ctrl+\ alike). A second one while
+ * that runs ends the process at once with the signal's default action, for a drain that takes too long.
+ * SIGHUP, which would otherwise end the process (exit 129, queued findings lost), asks the loop to reopen the
+ * log files, as daemons do after logrotate. The handlers only set flags (async-signal-safe); SA_RESTART keeps
+ * the other threads' writes and sends from failing with EINTR. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGQUIT};
+static volatile int *sig_stop, *sig_reopen;
+static struct sigaction saved[4];
+
+static void on_stop(int sig) {
+  if (*sig_stop) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  *sig_stop = 1;
+}
+
+static void on_hup(int sig) {
+  (void)sig;
+  *sig_reopen = 1;
+}
+
+void pc__monitor_signals_install(volatile int *stop, volatile int *reopen) {
+  sig_stop = stop;
+  sig_reopen = reopen;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sa.sa_handler = on_stop;
+  for (size_t i = 0; i < 3; i++) sigaction(stop_signals[i], &sa, &saved[i]);
+  sa.sa_handler = on_hup;
+  sigaction(SIGHUP, &sa, &saved[3]);
+}
+
+void pc__monitor_signals_restore(void) {
+  for (size_t i = 0; i < 3; i++) sigaction(stop_signals[i], &saved[i], NULL);
+  sigaction(SIGHUP, &saved[3], NULL);
 }
 
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {

@@ -7,6 +7,7 @@
  * layouts are read once through TDH and reconciled with the built-in ones; events that
  * arrive meanwhile wait in the source's bounded queue. Ctrl+C (and console close, logoff,
  * shutdown) stops the session first, so it is never left running. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,36 @@ static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
           (unsigned)w->os.build);
   load_os_schemas(w);
   return PC_EXIT_OK;
+}
+
+/* ---- signals ----
+ * Ctrl+C, Ctrl+Break, closing the console, logoff and shutdown reach the ETW source's console
+ * control handler first (pc_source_open_etw): it stops the session, the loop hands on what it
+ * holds and the summary is printed; for a closing console the handler waits for that (about
+ * 5 s are allowed). The service stops its child the same way, by stopping the session by
+ * name. The C runtime's SIGINT/SIGTERM (raise, a console without the ETW handler) set the stop
+ * flag too. There is no SIGHUP: a log file renamed away is noticed before the next write and
+ * created again (sinks/file.c), so nothing needs to ask for a reopen. Inferred from the
+ * documentation and exercised under Wine only. */
+static volatile int *sig_stop;
+
+static void on_stop(int sig) {
+  (void)sig;
+  *sig_stop = 1;
+}
+
+void pc__monitor_signals_install(volatile int *stop, volatile int *reopen) {
+  (void)reopen;
+  sig_stop = stop;
+  signal(SIGINT, on_stop);
+  signal(SIGTERM, on_stop);
+  signal(SIGBREAK, on_stop);
+}
+
+void pc__monitor_signals_restore(void) {
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGBREAK, SIG_DFL);
 }
 
 /* The monitor with the ETW functions of api (NULL = the system's): pc_cmd_monitor, and the

@@ -2,7 +2,6 @@
  * (opened by cmd_monitor-linux.c or cmd_monitor-win.c) -> the one loop (feed.c) -> the same
  * finding path as `analyze` (run.h), with the same output options. A status line on stderr
  * every few seconds, a summary at exit. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +25,16 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
   return PC_OPTIONS_RUN;
 }
 
-static volatile int stop_requested;
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
+/* Set by the platform's signal handlers (pc__monitor_signals_install); the loop acts on them. */
+static volatile int stop_requested, reopen_requested;
 
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   int exit_code = PC_EXIT_FAILURE;
+  /* From the start: a stop asked while the rules, the host state or the source are being
+   * opened ends the loop as soon as it runs, and a SIGHUP from logrotate then (or while the
+   * outputs drain at the end) must not end the process. */
+  stop_requested = reopen_requested = 0;
+  pc__monitor_signals_install(&stop_requested, &reopen_requested);
   pc_hoststate *hs = NULL;
   pc_finding_output *out = NULL;
   pc_feed *feed = NULL;
@@ -59,6 +60,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                 pc_hoststate_error(hs));
     }
     o->run.sinks.status_interval_ms = o->status_seconds * 1000u;
+    o->run.sinks.loss_records = true; /* events_lost / limit_hit findings */
     /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
      * list is on (learned ports unless --no-learn) and kept in the state directory. */
     pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, true, true};
@@ -77,6 +79,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
                          .on_record = pl->on_record,
                          .ud = pl->ud,
                          .stop_flag = &stop_requested,
+                         .reopen_flag = &reopen_requested,
                          .drain = o->drain,
                          .reorder_watermark = pl->reorder_watermark};
   if (pc_feed_new(&feo, out, &feed) != PC_OK) {
@@ -91,13 +94,8 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   /* The "monitoring" line tells scripts (and the tests) that the source is attached. */
   fprintf(stderr, "portclash: monitoring bind failures (%s); Ctrl+C to stop\n", info.attached);
   fflush(stderr);
-  stop_requested = 0;
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
   pc_feed_result res;
   pc_feed_run(feed, src, &res);
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
 
   pc_run_counts counts;
   pc_feed_counts(feed, &res, &counts);
@@ -114,5 +112,6 @@ done:
   pc_feed_free(feed);
   pc_finding_output_close(out, NULL, false);
   pc_hoststate_close(hs);
+  pc__monitor_signals_restore();
   return exit_code;
 }

@@ -114,6 +114,7 @@ static void counts_of(pc_feed *f, const pc_source_stats *st, pc_run_counts *c) {
   memset(c, 0, sizeof *c);
   c->events_seen = st->items;
   c->events_lost = st->lost;
+  c->lost_detail = st->detail;
   pc_pipeline_stats ps;
   pc_pipeline_get_stats(f->pipe, &ps);
   c->outcome_unknown = ps.correlator.outcome_unknown;
@@ -151,6 +152,10 @@ void pc_feed_run(pc_feed *f, pc_source *src, pc_feed_result *res) {
   uint64_t next_status = f->o.status_ms ? start + f->o.status_ms : UINT64_MAX;
   bool stopping = false;
   for (;;) {
+    if (f->o.reopen_flag && *f->o.reopen_flag) {
+      *f->o.reopen_flag = 0;
+      pc_finding_output_reopen(f->out); /* NULL (--attempts): says there is nothing to reopen */
+    }
     if (!stopping && ((f->o.stop_flag && *f->o.stop_flag) || (f->o.live && pc_source_stop_requested(src)))) {
       /* Stop intake; what the source still holds is handed out below before PC_EEND. */
       pc_source_stop(src);

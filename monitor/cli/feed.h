@@ -36,9 +36,12 @@ typedef struct pc_feed_options {
    * of event against the system's layout); may be NULL. */
   void (*on_record)(void *ud, const pc_record *r);
   void *ud;
-  /* Set from a signal handler (SIGINT/SIGTERM); the loop then stops the source and hands
+  /* Set from a signal handler (SIGINT/SIGTERM/SIGQUIT); the loop then stops the source and hands
    * on what it still holds. May be NULL. */
   volatile int *stop_flag;
+  /* Set from a signal handler (SIGHUP); the loop then clears it and reopens the log files
+   * (pc_finding_output_reopen). May be NULL. */
+  volatile int *reopen_flag;
   /* Live, at a stop (stop_flag, or the source's own stop handler: Ctrl+C on Windows): false
    * (the default) stops explaining at once, so the monitor exits within about a second,
    * however much is queued; what the source and the pipeline still hold is counted (repeats

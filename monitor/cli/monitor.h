@@ -42,8 +42,16 @@ typedef struct pc_monitor_platform {
  * printing the help, or PC_EXIT_USAGE after printing why. */
 int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, char **argv);
 
-/* Runs the monitor until Ctrl+C / SIGTERM / --duration / the source ends. Returns the exit
- * code. */
+/* Runs the monitor until Ctrl+C / SIGTERM / SIGQUIT / --duration / the source ends, then
+ * writes every finding made (the sinks drain; with --drain what the source and the pipeline
+ * still hold is explained first, else counted as not explained) and prints the summary.
+ * SIGHUP reopens the log files. Returns the exit code. */
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
+
+/* The platform's signal handling for the loop (cmd_monitor-linux.c, cmd_monitor-win.c): a
+ * signal that ends the monitor sets *stop (a second one ends the process at once), SIGHUP
+ * sets *reopen where there is one. restore puts the previous handlers back. */
+void pc__monitor_signals_install(volatile int *stop, volatile int *reopen);
+void pc__monitor_signals_restore(void);
 
 #endif

@@ -55,6 +55,7 @@ pc_err pc_finding_output_open(const pc_run_options *run, const pc_finding_output
   if (rc != PC_OK) goto fail;
   pc_sink_options so = run->sinks;
   so.os = o->os;
+  so.source = o->source;
   rc = pc_sinks_open(&so, NULL, NULL, &fo->sinks);
   if (rc != PC_OK) {
     rc = rc == PC_ENOMEM ? PC_ENOMEM : PC_EINVAL;
@@ -161,8 +162,27 @@ void pc_finding_output_flush(pc_finding_output *fo) {
   if (fo->aggregator) pc_aggregator_flush(fo->aggregator);
 }
 
+/* The counts with the explainer's regex limit hits, for the limit_hit records. */
+static const pc_run_counts *with_limits(pc_finding_output *fo, const pc_run_counts *counts,
+                                        pc_run_counts *c) {
+  if (!counts || !fo->explainer) return counts;
+  pc_explainer_stats xs;
+  pc_explainer_get_stats(fo->explainer, &xs);
+  *c = *counts;
+  c->limit_hits = xs.limit_errors;
+  return c;
+}
+
 void pc_finding_output_tick(pc_finding_output *fo, const pc_run_counts *counts) {
-  pc_sinks_tick(fo->sinks, counts);
+  pc_run_counts c;
+  pc_sinks_tick(fo->sinks, with_limits(fo, counts, &c));
+}
+
+void pc_finding_output_reopen(pc_finding_output *fo) {
+  if (fo)
+    pc_sinks_reopen(fo->sinks);
+  else
+    fputs("portclash: status: SIGHUP: no log file to reopen\n", stderr);
 }
 
 pc_sinks *pc_finding_output_sinks(pc_finding_output *fo) {
@@ -176,6 +196,8 @@ void pc_finding_output_close(pc_finding_output *fo, const pc_run_counts *counts,
   pc_watcher_free(fo->watcher);
   pc_watch_free(fo->watch_list);
   if (fo->sinks) pc_finding_output_flush(fo);
+  pc_run_counts c;
+  counts = with_limits(fo, counts, &c);
   pc_explainer_free(fo->explainer);
   pc_aggregator_free(fo->aggregator);
   pc_sinks_close(fo->sinks, counts, summary);

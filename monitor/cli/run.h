@@ -89,6 +89,10 @@ void pc_finding_output_flush(pc_finding_output *fo);
 /* The periodic status line of the sinks (pc_sinks_tick): call as often as convenient. */
 void pc_finding_output_tick(pc_finding_output *fo, const pc_run_counts *counts);
 
+/* SIGHUP: reopens the log files (pc_sinks_reopen) and says so on the status stream. fo may
+ * be NULL (no sinks: says that there is nothing to reopen). */
+void pc_finding_output_reopen(pc_finding_output *fo);
+
 /* The sinks, for statistics (valid until close). */
 pc_sinks *pc_finding_output_sinks(pc_finding_output *fo);
 

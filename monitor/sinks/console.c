@@ -80,11 +80,5 @@ static void console_close(void *state, pc_sink_stats *final) {
   free(c);
 }
 
-const pc_sink_ops pc_sink_console_ops = {
-    .name = "console",
-    .open = console_open,
-    .write = console_write,
-    .flush = console_flush,
-    .stats = console_stats,
-    .close = console_close,
-};
+const pc_sink_ops pc_sink_console_ops = {"console",     console_open,  console_write, console_flush,
+                                         console_stats, console_close, NULL};

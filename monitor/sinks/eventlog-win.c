@@ -21,7 +21,6 @@
 #endif
 #include <windows.h>
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,131 +115,59 @@ DWORD pc_eventlog_report_now(const pc_eventlog_api *api, uint32_t id, uint16_t t
 /* ---- the sink --------------------------------------------------------------------------- */
 
 typedef struct evsink {
-  pc_sink_options opts;
+  pc__qsink b;
   const pc_eventlog_api *api;
   HANDLE h;
-  char host[256];
-  pc_sink_diag_fn diag;
-  void *ud;
-  pc__queue *q;
-  bool down; /* writer thread only */
-  _Atomic uint64_t reconnects;
 } evsink;
 
-static pc_err ev_deliver(void *ud, const char *rec, size_t len) {
-  evsink *s = ud;
+static pc_err ev_deliver(pc__qsink *b, const char *rec, size_t len) {
+  evsink *s = (evsink *)b;
   pc_eventlog_event ev;
   if (pc_eventlog_decode(rec, len, &ev) != 0) return PC_EINVAL; /* cannot happen: dropped */
   DWORD e = report(s->api, s->h, &ev);
   if (e == ERROR_SUCCESS) {
-    if (s->down) {
-      s->down = false;
-      atomic_fetch_add(&s->reconnects, 1);
-      pc__diag(s->diag, s->ud, PC_OK, "eventlog: reporting again");
-    }
+    pc__qsink_recovered(b, "eventlog: reporting again");
     return PC_OK;
   }
   if (e == ERROR_INVALID_PARAMETER) return PC_EINVAL; /* this event never fits: dropped */
-  if (!s->down) {
-    char os[160];
+  char os[160] = "";
+  if (!b->down) {
     SetLastError(e);
     pc_os_error_text(os, sizeof os);
-    pc__diag(s->diag, s->ud, PC_EIO, "eventlog: cannot report an event: %s (will retry)", os);
   }
-  s->down = true;
+  pc__qsink_outage(b, PC_EIO, "eventlog: cannot report an event: %s", os);
   return PC_EAGAIN;
 }
 
-static size_t ev_drop_record(void *ud, uint64_t n, char *buf, size_t cap) {
-  evsink *s = ud;
-  pc_finding f;
-  char text[160];
-  pc__drop_finding(&f, &s->opts, s->host, n, pc_os_clock_now(), text, sizeof text);
-  size_t len = pc_eventlog_encode_finding(&f, buf, cap);
-  return len <= cap ? len : 0;
+static size_t ev_encode(pc__qsink *b, const pc_finding *f, char *buf, size_t cap) {
+  (void)b;
+  return pc_eventlog_encode_finding(f, buf, cap);
 }
 
-static const pc__queue_ops ev_queue_ops = {ev_deliver, ev_drop_record};
-
-static void ev_close(void *state, pc_sink_stats *final);
-
-static pc_err ev_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
-  evsink *s = calloc(1, sizeof *s);
-  if (!s) return PC_ENOMEM;
-  s->opts = *opts;
-  s->api = opts->eventlog_api ? opts->eventlog_api : &pc_eventlog_api_system;
-  s->diag = diag;
-  s->ud = ud;
-  atomic_init(&s->reconnects, 0);
-  if (opts->host)
-    snprintf(s->host, sizeof s->host, "%s", opts->host);
-  else
-    pc_host_name(s->host, sizeof s->host);
+static pc_err ev_init(pc__qsink *b) {
+  evsink *s = (evsink *)b;
+  s->api = b->opts.eventlog_api ? b->opts.eventlog_api : &pc_eventlog_api_system;
   s->h = s->api->register_source(NULL, SOURCE_W);
   if (!s->h) {
     char os[160];
     pc_os_error_text(os, sizeof os);
-    pc__diag(diag, ud, PC_EIO, "eventlog: cannot open the event source '%s': %s", PC_EVENTLOG_SOURCE, os);
-    free(s);
+    pc__diag(b->diag, b->ud, PC_EIO, "eventlog: cannot open the event source '%s': %s", PC_EVENTLOG_SOURCE,
+             os);
     return PC_EIO;
   }
-  if (!opts->eventlog_api && !pc_eventlog_source_registered(SOURCE_W))
-    pc__diag(diag, ud, PC_OK,
+  if (!b->opts.eventlog_api && !pc_eventlog_source_registered(SOURCE_W))
+    pc__diag(b->diag, b->ud, PC_OK,
              "eventlog: note: the event source '%s' is not registered, so Event Viewer shows the events "
              "without their text; install the MSI or run 'portclash service install' (elevated)",
              PC_EVENTLOG_SOURCE);
-  pc_err err =
-      pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms, &ev_queue_ops, s);
-  if (err != PC_OK) {
-    ev_close(s, NULL);
-    return err;
-  }
-  *state = s;
   return PC_OK;
 }
 
-static pc_err ev_write(void *state, const pc_finding *f) {
-  evsink *s = state;
-  char buf[16384];
-  size_t n = pc_eventlog_encode_finding(f, buf, sizeof buf);
-  bool ok;
-  if (n <= sizeof buf) {
-    ok = pc__queue_push(s->q, buf, n);
-  } else {
-    /* Rare (a long explanation and many fixes): encode again into a buffer of the right size. */
-    char *big = malloc(n);
-    if (big) pc_eventlog_encode_finding(f, big, n);
-    ok = big && pc__queue_push(s->q, big, n);
-    free(big);
-  }
-  return ok ? PC_OK : PC_EFULL;
-}
-
-static pc_err ev_flush(void *state, unsigned timeout_ms) {
-  evsink *s = state;
-  return pc__queue_flush(s->q, timeout_ms);
-}
-
-static void ev_stats(void *state, pc_sink_stats *out) {
-  evsink *s = state;
-  pc__queue_stats(s->q, out);
-  out->reconnects = atomic_load(&s->reconnects);
-}
-
-static void ev_close(void *state, pc_sink_stats *final) {
-  evsink *s = state;
-  if (!s) return;
-  pc__queue_stop(s->q, s->opts.drain_ms, final);
-  if (final) final->reconnects = atomic_load(&s->reconnects);
+static void ev_fini(pc__qsink *b) {
+  evsink *s = (evsink *)b;
   if (s->h) s->api->deregister_source(s->h);
-  free(s);
 }
 
-const pc_sink_ops pc_sink_eventlog_ops = {
-    .name = "eventlog",
-    .open = ev_open,
-    .write = ev_write,
-    .flush = ev_flush,
-    .stats = ev_stats,
-    .close = ev_close,
-};
+static const pc__transport ev_transport = {sizeof(evsink), ev_init, ev_encode, ev_deliver, NULL, ev_fini};
+
+PC__QSINK_DEFINE(pc_sink_eventlog_ops, "eventlog", ev_transport);

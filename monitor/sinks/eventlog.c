@@ -8,20 +8,17 @@
 #include <string.h>
 
 #include "eventlog.h"
+#include "sinks_internal.h"
 
 #define HEADER 7
 
 uint32_t pc_eventlog_id(const pc_finding *f) {
-  static const struct {
-    const char *event;
-    uint32_t id;
-  } ids[] = {{"bind_failure", PC_EVENTLOG_BIND_FAILURE},
-             {"port_at_risk", PC_EVENTLOG_PORT_AT_RISK},
-             {"events_lost", PC_EVENTLOG_EVENTS_LOST},
-             {"output_dropped", PC_EVENTLOG_OUTPUT_DROPPED}};
-  for (size_t i = 0; f->event && i < sizeof ids / sizeof ids[0]; i++)
-    if (strcmp(f->event, ids[i].event) == 0) return ids[i].id;
-  return PC_EVENTLOG_OTHER_FINDING;
+  static const pc__named ids[] = {{"bind_failure", PC_EVENTLOG_BIND_FAILURE},
+                                  {"port_at_risk", PC_EVENTLOG_PORT_AT_RISK},
+                                  {"events_lost", PC_EVENTLOG_EVENTS_LOST},
+                                  {"output_dropped", PC_EVENTLOG_OUTPUT_DROPPED},
+                                  {"limit_hit", PC_EVENTLOG_LIMIT_HIT}};
+  return (uint32_t)pc__named_value(ids, sizeof ids / sizeof ids[0], f->event, PC_EVENTLOG_OTHER_FINDING);
 }
 
 uint16_t pc_eventlog_type(const pc_finding *f) {

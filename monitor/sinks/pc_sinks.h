@@ -87,8 +87,12 @@ typedef struct pc_sink_options {
   bool eventlog;                              /* --eventlog */
   const struct pc_eventlog_api *eventlog_api; /* tests: fake advapi32 calls; NULL = the system's */
 
-  const char *host;    /* host of the sink's own events; NULL = this machine's name */
-  const char *os;      /* os of the sink's own events; NULL = unknown */
+  const char *host;   /* host of the sink's own events; NULL = this machine's name */
+  const char *os;     /* os of the sink's own events; NULL = unknown */
+  const char *source; /* source of events_lost records ("ebpf", "etw"); NULL = "portclash" */
+  /* Live runs: losses and limits become records (events_lost, limit_hit) through every
+   * sink, from the counts given to pc_sinks_tick and pc_sinks_close. */
+  bool loss_records;
   const char *version; /* CEF Device Version; NULL = the build's version */
 
   size_t queue_bytes;    /* memory of each sink's queue [1048576]; records longer
@@ -120,8 +124,11 @@ typedef struct pc_sink_stats {
 /* One destination. open allocates *state (closed with close, even when open failed
  * half-way it leaves nothing behind); write copies what it needs before returning (the
  * finding's strings are borrowed); flush waits up to timeout_ms until everything queued
- * was delivered (PC_ETIMEOUT otherwise); close delivers what it can within drain_ms,
- * counts the rest as dropped, stores the final statistics and frees the state. */
+ * was delivered (PC_ETIMEOUT otherwise); reopen lets go of the destination and takes it
+ * again by its name (SIGHUP after logrotate), waiting up to timeout_ms for the result;
+ * close delivers what it can within drain_ms, counts the rest as dropped, stores the final
+ * statistics and frees the state. reopen may be NULL (nothing to reopen), and so may all
+ * but name and open of a sink whose open always fails. */
 typedef struct pc_sink_ops {
   const char *name; /* "console", "file", "syslog" */
   pc_err (*open)(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud);
@@ -129,6 +136,7 @@ typedef struct pc_sink_ops {
   pc_err (*flush)(void *state, unsigned timeout_ms);
   void (*stats)(void *state, pc_sink_stats *out);
   void (*close)(void *state, pc_sink_stats *final); /* final (may be NULL): exact last stats */
+  pc_err (*reopen)(void *state, unsigned timeout_ms);
 } pc_sink_ops;
 
 extern const pc_sink_ops pc_sink_console_ops;
@@ -155,15 +163,27 @@ pc_err pc_sinks_write(pc_sinks *s, const pc_finding *f);
 /* Waits up to timeout_ms in total for the queued records of all sinks. */
 pc_err pc_sinks_flush(pc_sinks *s, unsigned timeout_ms);
 
+/* Reopens the destinations that have a name to reopen (the log file: SIGHUP after
+ * logrotate moved it away), each at once on its writer thread, and says so on the status
+ * stream: "portclash: logs reopened (SIGHUP): FILE". A file that cannot be opened (or is
+ * not a regular file of ours) is said through diag and retried as any outage. Returns how
+ * many were reopened; waits up to about a second per sink. */
+size_t pc_sinks_reopen(pc_sinks *s);
+
 /* Sum of all sinks' statistics. */
 void pc_sinks_stats(pc_sinks *s, pc_sink_stats *total);
 
-/* What the pipeline counted, for the status line and the summary. */
+/* What the pipeline counted, for the status line, the summary and the loss records. Totals
+ * since the start. */
 typedef struct pc_run_counts {
   uint64_t events_seen;           /* records/events read from the source */
-  uint64_t events_lost;           /* lost by the source (ETW buffers, eBPF ring) */
+  uint64_t events_lost;           /* lost by the source (ETW buffers, eBPF ring, its queue) */
   uint64_t outcome_unknown;       /* binds that started but never got a final status (ETW) */
   uint64_t not_explained_at_stop; /* failures still queued at a stop without --drain */
+  /* The source's own words on its losses (per-uid counts of the eBPF ring, ...), one line;
+   * NULL or "" when none. Borrowed for the call. */
+  const char *lost_detail;
+  uint64_t limit_hits; /* rule regex matches stopped by a PCRE2 limit (counted as no match) */
 } pc_run_counts;
 
 /* Formats "portclash: 123 events, 4 failures, 0 events lost, 0 dropped" (failures = bind
@@ -173,7 +193,15 @@ typedef struct pc_run_counts {
 size_t pc_sinks_status_line(pc_sinks *s, const pc_run_counts *c, char *buf, size_t cap);
 
 /* Prints the status line on the status stream when status_interval_ms have passed since
- * the last one (monotonic clock). Call it from the main loop as often as convenient. */
+ * the last one (monotonic clock). Call it from the main loop as often as convenient.
+ *
+ * With loss_records, also writes to every sink, as findings (severity warning, count = the
+ * growth since the last such record):
+ *   events_lost  when c->events_lost grew: events the source lost before portclash could
+ *                read them (its lost_detail in the explanation); source = opts.source;
+ *   limit_hit    when c->limit_hits grew: rule matches stopped by a PCRE2 limit;
+ * each at most once per status interval (10 s when the status line is off); pc_sinks_close
+ * writes what grew since the last one before it closes the sinks. */
 void pc_sinks_tick(pc_sinks *s, const pc_run_counts *c);
 
 /* Prints a summary on the status stream: the status line, then one line per sink that

@@ -7,7 +7,8 @@
  * record is dropped and counted. The writer pops one record into its own buffer ("held"),
  * delivers it outside the lock, and on a temporary failure keeps it and retries after a
  * doubling back-off. After a success it first reports what was dropped meanwhile, as an
- * output_dropped record, through the same destination. */
+ * output_dropped record, through the same destination. A reopen request (SIGHUP) is
+ * carried out by the writer between two deliveries, so the destination has one owner. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,10 @@ struct pc__queue {
   char *drop_buf;
 
   bool stopping;
-  uint64_t deadline; /* when stopping: monotonic ms after which leftovers are dropped */
+  uint64_t deadline;
+
+  uint64_t reopen_asked, reopen_done; /* requests made and carried out */
+  pc_err reopen_result;               /* when stopping: monotonic ms after which leftovers are dropped */
 
   uint64_t submitted, written, dropped, failures, drop_reports;
   uint64_t unreported; /* dropped but not yet told through the destination */
@@ -54,6 +58,18 @@ static void ring_get(pc__queue *q, size_t at, void *p, size_t n) {
   memcpy((char *)p + first, q->ring, n - first);
 }
 
+static void dropped_locked(pc__queue *q) {
+  q->dropped++;
+  q->unreported++;
+}
+
+void pc__queue_drop(pc__queue *q) {
+  pc_os_mutex_lock(q->mu);
+  q->submitted++;
+  dropped_locked(q);
+  pc_os_mutex_unlock(q->mu);
+}
+
 bool pc__queue_push(pc__queue *q, const char *rec, size_t len) {
   pc_os_mutex_lock(q->mu);
   q->submitted++;
@@ -66,8 +82,7 @@ bool pc__queue_push(pc__queue *q, const char *rec, size_t len) {
     q->count++;
     pc_os_cond_broadcast(q->wake);
   } else {
-    q->dropped++;
-    q->unreported++;
+    dropped_locked(q);
   }
   pc_os_mutex_unlock(q->mu);
   return ok;
@@ -93,8 +108,20 @@ static void backoff_locked(pc__queue *q, uint64_t ms) {
     if (q->stopping && now >= q->deadline) return;
     uint64_t wait = until - now;
     if (q->stopping && q->deadline - now < wait) wait = q->deadline - now;
+    if (q->reopen_asked != q->reopen_done) return; /* a new destination may work at once */
     pc_os_cond_wait_ms(q->wake, q->mu, wait);
   }
+}
+
+/* Carries out the reopen requests made so far. Locked on entry/exit. */
+static void reopen_locked(pc__queue *q) {
+  uint64_t asked = q->reopen_asked;
+  pc_os_mutex_unlock(q->mu);
+  pc_err err = q->ops->reopen ? q->ops->reopen(q->ud) : PC_ENOTSUP;
+  pc_os_mutex_lock(q->mu);
+  q->reopen_result = err;
+  q->reopen_done = asked;
+  pc_os_cond_broadcast(q->drained);
 }
 
 static void writer(void *arg) {
@@ -102,7 +129,13 @@ static void writer(void *arg) {
   uint64_t delay = q->retry_min;
   pc_os_mutex_lock(q->mu);
   for (;;) {
-    while (!q->has_held && q->count == 0 && !q->stopping) pc_os_cond_wait_ms(q->wake, q->mu, 1000);
+    while (!q->has_held && q->count == 0 && !q->stopping && q->reopen_asked == q->reopen_done)
+      pc_os_cond_wait_ms(q->wake, q->mu, 1000);
+    if (q->reopen_asked != q->reopen_done) {
+      reopen_locked(q);
+      delay = q->retry_min;
+      continue;
+    }
     if (q->stopping && (pc_os_clock_ms() >= q->deadline || (!q->has_held && q->count == 0))) break;
     if (!q->has_held) pop_locked(q);
     pc_os_mutex_unlock(q->mu);
@@ -119,8 +152,7 @@ static void writer(void *arg) {
       q->written++;
       delay = q->retry_min;
     } else {
-      q->dropped++;
-      q->unreported++;
+      dropped_locked(q);
     }
     if (err == PC_OK && q->unreported && q->ops->drop_record) {
       /* The destination works again: tell it what it missed. */
@@ -184,6 +216,25 @@ pc_err pc__queue_flush(pc__queue *q, unsigned timeout_ms) {
       err = PC_ETIMEOUT;
       break;
     }
+    pc_os_cond_wait_ms(q->drained, q->mu, until - now);
+  }
+  pc_os_mutex_unlock(q->mu);
+  return err;
+}
+
+pc_err pc__queue_reopen(pc__queue *q, unsigned timeout_ms) {
+  uint64_t until = pc_os_clock_ms() + timeout_ms;
+  pc_os_mutex_lock(q->mu);
+  uint64_t mine = ++q->reopen_asked;
+  pc_os_cond_broadcast(q->wake);
+  pc_err err = PC_ETIMEOUT;
+  for (;;) {
+    if (q->reopen_done >= mine) {
+      err = q->reopen_result;
+      break;
+    }
+    uint64_t now = pc_os_clock_ms();
+    if (now >= until) break;
     pc_os_cond_wait_ms(q->drained, q->mu, until - now);
   }
   pc_os_mutex_unlock(q->mu);

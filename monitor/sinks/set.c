@@ -8,22 +8,25 @@
 #include "sinks_internal.h"
 
 #define MAX_SINKS 4
+/* How long a reopen is waited for (a slow disk, a writer in the middle of a delivery). */
+#define REOPEN_WAIT_MS 1000
+
+int pc__named_value(const pc__named *t, size_t n, const char *name, int deflt) {
+  for (size_t i = 0; name && i < n; i++)
+    if (strcmp(name, t[i].name) == 0) return t[i].value;
+  return deflt;
+}
 
 pc_err pc_format_kind_parse(const char *name, pc_format_kind *out) {
-  static const struct {
-    const char *name;
-    pc_format_kind kind;
-  } kinds[] = {{"text", PC_FORMAT_TEXT},
-               {"json", PC_FORMAT_JSON},
-               {"syslog", PC_FORMAT_SYSLOG},
-               {"syslog3164", PC_FORMAT_SYSLOG3164},
-               {"cef", PC_FORMAT_CEF}};
-  for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
-    if (strcmp(name, kinds[i].name) == 0) {
-      *out = kinds[i].kind;
-      return PC_OK;
-    }
-  return PC_EINVAL;
+  static const pc__named kinds[] = {{"text", PC_FORMAT_TEXT},
+                                    {"json", PC_FORMAT_JSON},
+                                    {"syslog", PC_FORMAT_SYSLOG},
+                                    {"syslog3164", PC_FORMAT_SYSLOG3164},
+                                    {"cef", PC_FORMAT_CEF}};
+  int k = pc__named_value(kinds, sizeof kinds / sizeof kinds[0], name, -1);
+  if (k < 0) return PC_EINVAL;
+  *out = (pc_format_kind)k;
+  return PC_OK;
 }
 
 size_t pc_format_any(pc_format_kind kind, const pc_finding *f, const pc_format_options *o, char *buf,
@@ -83,6 +86,13 @@ size_t pc__format_record(pc_format_kind k, const pc_finding *f, const pc_format_
   return n;
 }
 
+void pc__host_of(const pc_sink_options *so, char *buf, size_t cap) {
+  if (so->host)
+    snprintf(buf, cap, "%s", so->host);
+  else
+    pc_host_name(buf, cap);
+}
+
 void pc__drop_finding(pc_finding *f, const pc_sink_options *so, const char *host, uint64_t n, pc_time now,
                       char *text, size_t text_cap) {
   memset(f, 0, sizeof *f);
@@ -114,6 +124,11 @@ void pc__diag(pc_sink_diag_fn diag, void *ud, pc_err err, const char *fmt, ...) 
 
 struct pc_sinks {
   pc_sink_options opts;
+  char host[256];
+  /* Loss records: the totals already reported, and when the last record went out. */
+  uint64_t lost_reported, limits_reported;
+  uint64_t last_loss_ms;
+  bool loss_said;
   const pc_sink_ops *ops[MAX_SINKS];
   void *state[MAX_SINKS];
   size_t n;
@@ -138,6 +153,7 @@ pc_err pc_sinks_open(const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud
   if (!s) return PC_ENOMEM;
   s->opts = *opts;
   s->last_tick = pc_os_clock_ms();
+  pc__host_of(opts, s->host, sizeof s->host);
   const pc_sink_ops *want[MAX_SINKS];
   size_t nw = 0;
   if (opts->console) want[nw++] = &pc_sink_console_ops;
@@ -180,6 +196,27 @@ pc_err pc_sinks_flush(pc_sinks *s, unsigned timeout_ms) {
   return first;
 }
 
+size_t pc_sinks_reopen(pc_sinks *s) {
+  FILE *out = s->opts.status_out ? s->opts.status_out : stderr;
+  size_t reopened = 0, tried = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    pc_err err = s->ops[i]->reopen ? s->ops[i]->reopen(s->state[i], REOPEN_WAIT_MS) : PC_ENOTSUP;
+    if (err == PC_ENOTSUP) continue; /* nothing to reopen (a collector, the Event Log) */
+    tried++;
+    if (err == PC_OK) reopened++;
+    /* The sink said why it failed; the status line says what the signal did. */
+    bool file = strcmp(s->ops[i]->name, "file") == 0;
+    fprintf(out, "portclash: status: %s %s (SIGHUP)%s%s\n", file ? "log file" : s->ops[i]->name,
+            err == PC_OK         ? "reopened"
+            : err == PC_ETIMEOUT ? "reopen pending"
+                                 : "not reopened, will retry",
+            file ? ": " : "", file ? s->opts.log_path : "");
+  }
+  if (!tried) fputs("portclash: status: SIGHUP: no log file to reopen\n", out);
+  fflush(out);
+  return reopened;
+}
+
 static void add_stats(pc_sink_stats *t, const pc_sink_stats *st) {
   t->submitted += st->submitted;
   t->written += st->written;
@@ -218,7 +255,54 @@ size_t pc_sinks_status_line(pc_sinks *s, const pc_run_counts *c, char *buf, size
   return status_line(s, &t, c, buf, cap);
 }
 
+/* One loss record (events_lost or limit_hit) for n more, total since the start. */
+static void loss_record(pc_sinks *s, const char *event, uint64_t n, uint64_t total, const char *detail) {
+  char text[700];
+  pc_finding f;
+  memset(&f, 0, sizeof f);
+  f.ts = f.ts_last = pc_os_clock_now();
+  f.host = s->host;
+  f.os = s->opts.os;
+  f.event = event;
+  f.severity = "warning";
+  f.count = n;
+  f.source = "portclash";
+  if (strcmp(event, "events_lost") == 0) {
+    if (s->opts.source) f.source = s->opts.source;
+    snprintf(text, sizeof text,
+             "%llu event(s) were lost before portclash could read them (%llu since the start): bind "
+             "failures of that time may be missing from this output%s%s",
+             (unsigned long long)n, (unsigned long long)total, detail && *detail ? "; " : "",
+             detail ? detail : "");
+  } else {
+    snprintf(text, sizeof text,
+             "%llu rule match(es) stopped at the regular-expression limit (%llu since the start) and "
+             "counted as no match, so a finding may carry a less specific explanation; a rule's pattern "
+             "backtracks too much (check the rules with 'portclash rules check')",
+             (unsigned long long)n, (unsigned long long)total);
+  }
+  f.explanation = text;
+  pc_sinks_write(s, &f);
+}
+
+/* The loss records that are due (any that grew when final: at the end of the run). */
+static void loss_records(pc_sinks *s, const pc_run_counts *c, bool final) {
+  if (!s->opts.loss_records || !c) return;
+  bool lost = c->events_lost > s->lost_reported, limits = c->limit_hits > s->limits_reported;
+  if (!lost && !limits) return;
+  uint64_t now = pc_os_clock_ms();
+  unsigned every = s->opts.status_interval_ms ? s->opts.status_interval_ms : 10000;
+  if (!final && s->loss_said && now - s->last_loss_ms < every) return;
+  s->loss_said = true;
+  s->last_loss_ms = now;
+  if (lost) loss_record(s, "events_lost", c->events_lost - s->lost_reported, c->events_lost, c->lost_detail);
+  if (limits) loss_record(s, "limit_hit", c->limit_hits - s->limits_reported, c->limit_hits, NULL);
+  s->lost_reported = c->events_lost;
+  s->limits_reported = c->limit_hits;
+}
+
 void pc_sinks_tick(pc_sinks *s, const pc_run_counts *c) {
+  loss_records(s, c, false);
   if (!s->opts.status_interval_ms) return;
   uint64_t now = pc_os_clock_ms();
   if (now - s->last_tick < s->opts.status_interval_ms) return;
@@ -254,6 +338,7 @@ void pc_sinks_summary(pc_sinks *s, const pc_run_counts *c) {
 
 void pc_sinks_close(pc_sinks *s, const pc_run_counts *c, bool print_summary) {
   if (!s) return;
+  loss_records(s, c, true);
   pc_sink_stats per[MAX_SINKS];
   /* Queued sinks stop their writer first, so the numbers in the summary are final. */
   for (size_t i = 0; i < s->n; i++) s->ops[i]->close(s->state[i], &per[i]);

@@ -9,7 +9,6 @@
  * reconnects first. Records that could not be sent are kept, retried, and once the queue
  * is full, dropped and counted; those counts are what the output_dropped event reports.
  * UDP cannot know about loss at all; the counts cover only what the kernel refused. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +18,16 @@
 #include "pc_os.h"
 
 typedef struct syslogsink {
-  pc_sink_options opts;
-  pc_format_kind kind;
-  pc_format_options fo;
+  pc__qsink b;
   bool tcp;
   char host[256], port[8], url[300];
-  char myhost[256];
-  pc_sink_diag_fn diag;
-  void *ud;
-  pc__queue *q;
 
   /* Writer thread only. */
   pc_os_sock fd;
-  bool down, ever_connected;
+  bool ever_connected;
   uint64_t last_fail_ms; /* monotonic time of the latest failure of this outage */
   char *frame;
   size_t frame_cap;
-
-  _Atomic uint64_t reconnects;
 } syslogsink;
 
 /* "udp://host[:port]", "tcp://[v6addr][:port]". */
@@ -87,12 +78,9 @@ static pc_err parse_url(syslogsink *s, const char *url) {
 
 /* Reports once per outage; e is an OS error code. */
 static void report(syslogsink *s, const char *what, int e) {
-  if (!s->down) {
-    char os[160] = "";
-    pc_os_sock_strerror(e, os, sizeof os);
-    pc__diag(s->diag, s->ud, PC_ENET, "syslog %s: %s: %s (will retry)", s->url, what, os);
-  }
-  s->down = true;
+  char os[160] = "";
+  if (!s->b.down) pc_os_sock_strerror(e, os, sizeof os);
+  pc__qsink_outage(&s->b, PC_ENET, "syslog %s: %s: %s", s->url, what, os);
   s->last_fail_ms = pc_os_clock_ms();
 }
 
@@ -114,8 +102,8 @@ static pc_err send_all(pc_os_sock fd, const char *p, size_t n, int *os_err) {
   return PC_OK;
 }
 
-static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
-  syslogsink *s = ud;
+static pc_err syslog_deliver(pc__qsink *b, const char *rec, size_t len) {
+  syslogsink *s = (syslogsink *)b;
   int e = 0;
   if (s->fd != PC_OS_NO_SOCK && s->tcp && (e = pc_os_sock_peer_closed(s->fd)) != 0) {
     drop_connection(s);
@@ -127,7 +115,7 @@ static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
       report(s, "cannot connect", e);
       return PC_EAGAIN;
     }
-    if (s->ever_connected) atomic_fetch_add(&s->reconnects, 1);
+    if (s->ever_connected) atomic_fetch_add(&b->reconnects, 1);
     s->ever_connected = true;
   }
   if (s->tcp) {
@@ -149,104 +137,46 @@ static pc_err syslog_deliver(void *ud, const char *rec, size_t len) {
       return PC_EAGAIN;
     }
   }
-  if (s->down && pc_os_clock_ms() - s->last_fail_ms >= RECOVERY_QUIET_MS) {
-    s->down = false;
-    pc__diag(s->diag, s->ud, PC_OK, "syslog %s: sending again", s->url);
+  if (b->down && pc_os_clock_ms() - s->last_fail_ms >= RECOVERY_QUIET_MS) {
+    b->down = false; /* reconnects were counted at each connect */
+    pc__diag(b->diag, b->ud, PC_OK, "syslog %s: sending again", s->url);
   }
   return PC_OK;
 }
 
-static size_t syslog_drop_record(void *ud, uint64_t n, char *buf, size_t cap) {
-  syslogsink *s = ud;
-  pc_finding f;
-  char text[160];
-  pc__drop_finding(&f, &s->opts, s->myhost, n, pc_os_clock_now(), text, sizeof text);
-  char *rec;
-  size_t len = pc__format_record(s->kind, &f, &s->fo, false, buf, cap, &rec);
-  if (rec != buf) {
-    free(rec);
-    return 0;
-  }
-  return len;
+/* The syslog formatters cut to their cap themselves: a record always fits a buffer larger
+ * than the cap. */
+static size_t syslog_encode(pc__qsink *b, const pc_finding *f, char *buf, size_t cap) {
+  return pc_format_any(b->kind, f, &b->fo, buf, cap);
 }
 
-static const pc__queue_ops syslog_queue_ops = {syslog_deliver, syslog_drop_record};
-
-static void syslog_close(void *state, pc_sink_stats *final);
-
-static pc_err syslog_open(void **state, const pc_sink_options *opts, pc_sink_diag_fn diag, void *ud) {
-  syslogsink *s = calloc(1, sizeof *s);
-  if (!s) return PC_ENOMEM;
+static pc_err syslog_init(pc__qsink *b) {
+  syslogsink *s = (syslogsink *)b;
   s->fd = PC_OS_NO_SOCK;
-  s->opts = *opts;
-  s->diag = diag;
-  s->ud = ud;
-  atomic_init(&s->reconnects, 0);
-  if (parse_url(s, opts->syslog_url) != PC_OK) {
-    pc__diag(diag, ud, PC_EINVAL, "--syslog '%s': expected udp://HOST[:PORT] or tcp://HOST[:PORT]",
-             opts->syslog_url);
-    free(s);
+  if (parse_url(s, b->opts.syslog_url) != PC_OK) {
+    pc__diag(b->diag, b->ud, PC_EINVAL, "--syslog '%s': expected udp://HOST[:PORT] or tcp://HOST[:PORT]",
+             b->opts.syslog_url);
     return PC_EINVAL;
   }
-  s->opts.syslog_url = s->url;
-  pc__format_options_from(opts, &s->fo);
-  s->fo.procid = pc_os_self_pid();
+  b->opts.syslog_url = s->url;
   /* RFC 5424 unless the user asked for RFC 3164, or for CEF, which SIEMs expect inside
    * an RFC 3164 line. */
-  s->kind = PC_FORMAT_SYSLOG;
-  if (opts->format == PC_FORMAT_SYSLOG3164 || opts->format == PC_FORMAT_CEF) s->kind = PC_FORMAT_SYSLOG3164;
-  s->fo.cef_body = opts->format == PC_FORMAT_CEF;
-  if (opts->host)
-    snprintf(s->myhost, sizeof s->myhost, "%s", opts->host);
-  else
-    pc_host_name(s->myhost, sizeof s->myhost);
-  s->frame_cap = opts->queue_bytes + 24;
+  b->kind = PC_FORMAT_SYSLOG;
+  if (b->opts.format == PC_FORMAT_SYSLOG3164 || b->opts.format == PC_FORMAT_CEF)
+    b->kind = PC_FORMAT_SYSLOG3164;
+  b->fo.cef_body = b->opts.format == PC_FORMAT_CEF;
+  s->frame_cap = b->opts.queue_bytes + 24;
   s->frame = malloc(s->frame_cap);
-  pc_err err = s->frame ? pc__queue_start(&s->q, opts->queue_bytes, opts->retry_min_ms, opts->retry_max_ms,
-                                          &syslog_queue_ops, s)
-                        : PC_ENOMEM;
-  if (err != PC_OK) {
-    syslog_close(s, NULL);
-    return err;
-  }
-  *state = s;
-  return PC_OK;
+  return s->frame ? PC_OK : PC_ENOMEM;
 }
 
-static pc_err syslog_write(void *state, const pc_finding *f) {
-  syslogsink *s = state;
-  char buf[8192];
-  /* The syslog formatters cut to their cap themselves, so buf always suffices. */
-  size_t n = pc_format_any(s->kind, f, &s->fo, buf, sizeof buf);
-  return pc__queue_push(s->q, buf, n) ? PC_OK : PC_EFULL;
-}
-
-static pc_err syslog_flush(void *state, unsigned timeout_ms) {
-  syslogsink *s = state;
-  return pc__queue_flush(s->q, timeout_ms);
-}
-
-static void syslog_stats(void *state, pc_sink_stats *out) {
-  syslogsink *s = state;
-  pc__queue_stats(s->q, out);
-  out->reconnects = atomic_load(&s->reconnects);
-}
-
-static void syslog_close(void *state, pc_sink_stats *final) {
-  syslogsink *s = state;
-  if (!s) return;
-  pc__queue_stop(s->q, s->opts.drain_ms, final);
-  if (final) final->reconnects = atomic_load(&s->reconnects);
+static void syslog_fini(pc__qsink *b) {
+  syslogsink *s = (syslogsink *)b;
   drop_connection(s);
   free(s->frame);
-  free(s);
 }
 
-const pc_sink_ops pc_sink_syslog_ops = {
-    .name = "syslog",
-    .open = syslog_open,
-    .write = syslog_write,
-    .flush = syslog_flush,
-    .stats = syslog_stats,
-    .close = syslog_close,
-};
+static const pc__transport syslog_transport = {sizeof(syslogsink), syslog_init, syslog_encode,
+                                               syslog_deliver,     NULL,        syslog_fini};
+
+PC__QSINK_DEFINE(pc_sink_syslog_ops, "syslog", syslog_transport);

@@ -140,3 +140,11 @@ long pc_bench_peak_rss_kib(void) {
   if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
   return ru.ru_maxrss;
 }
+
+size_t pc_bench_write_json(const pc_finding *f, const pc_format_options *fo, FILE *out) {
+  char buf[8192];
+  size_t n = pc_format_json(f, fo, buf, sizeof buf);
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  buf[n++] = '\n';
+  return fwrite(buf, 1, n, out);
+}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "pc_bench_budgets.h"
+#include "pc_bench_busy.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
 
@@ -46,11 +47,7 @@ static size_t g_nchildren;
 static char g_ports_file[256];
 
 static void cleanup(void) {
-  for (size_t i = 0; i < g_nchildren; i++)
-    if (g_children[i] > 0) kill(g_children[i], SIGKILL);
-  for (size_t i = 0; i < g_nchildren; i++)
-    if (g_children[i] > 0) waitpid(g_children[i], NULL, 0);
-  g_nchildren = 0;
+  pc_bench_busy_stop(g_children, &g_nchildren);
   if (g_ports_file[0]) unlink(g_ports_file);
 }
 
@@ -78,66 +75,13 @@ static long peak_rss_kib(void) {
   return ru.ru_maxrss;
 }
 
-/* A child: listens on PER_CHILD ports, reports them on fd, then waits to be killed. */
-static void child(int idx, int fd) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  struct rlimit rl = {PER_CHILD + 64, PER_CHILD + 64};
-  setrlimit(RLIMIT_NOFILE, &rl);
-  uint16_t ports[PER_CHILD];
-  for (int j = 0; j < PER_CHILD; j++) {
-    ports[j] = 0;
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) continue;
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    sin.sin_port = htons((uint16_t)(BASE_PORT + idx * PER_CHILD + j));
-    socklen_t sl = sizeof sin;
-    if (bind(s, (struct sockaddr *)&sin, sl) != 0) { /* taken: let the kernel choose */
-      sin.sin_port = 0;
-      if (bind(s, (struct sockaddr *)&sin, sl) != 0) {
-        close(s);
-        continue;
-      }
-    }
-    if (listen(s, 1) != 0 || getsockname(s, (struct sockaddr *)&sin, &sl) != 0) {
-      close(s);
-      continue;
-    }
-    ports[j] = ntohs(sin.sin_port);
-  }
-  if (write(fd, ports, sizeof ports) != (ssize_t)sizeof ports) _exit(1);
-  close(fd);
-  for (;;) pause();
-}
-
 /* Starts the children; fills keys (one per listening socket). Returns how many. */
 static size_t setup(key *keys) {
-  size_t n = 0;
-  for (int c = 0; c < CHILDREN; c++) {
-    int p[2];
-    if (pipe(p) != 0) break;
-    pid_t pid = fork();
-    if (pid < 0) {
-      close(p[0]);
-      close(p[1]);
-      break;
-    }
-    if (pid == 0) {
-      close(p[0]);
-      child(c, p[1]);
-    }
-    g_children[g_nchildren++] = pid;
-    close(p[1]);
-    uint16_t ports[PER_CHILD];
-    size_t got = 0;
-    while (got < sizeof ports) {
-      ssize_t k = read(p[0], (char *)ports + got, sizeof ports - got);
-      if (k <= 0) break;
-      got += (size_t)k;
-    }
-    close(p[0]);
-    for (size_t j = 0; got == sizeof ports && j < PER_CHILD; j++)
-      if (ports[j]) keys[n++] = (key){ports[j], (uint32_t)pid};
-  }
+  static uint16_t ports[CHILDREN * PER_CHILD];
+  static pid_t owners[CHILDREN * PER_CHILD];
+  size_t n = pc_bench_busy_start(CHILDREN, PER_CHILD, BASE_PORT, ports, owners, CHILDREN * PER_CHILD,
+                                 g_children, &g_nchildren);
+  for (size_t i = 0; i < n; i++) keys[i] = (key){ports[i], (uint32_t)owners[i]};
   return n;
 }
 

@@ -26,12 +26,7 @@ typedef struct ctx {
 
 static void on_finding(void *ud, const pc_finding *f) {
   ctx *c = ud;
-  char buf[8192];
-  size_t n = pc_format_json(f, &c->fo, buf, sizeof buf);
-  if (n >= sizeof buf) n = sizeof buf - 1;
-  buf[n++] = '\n';
-  fwrite(buf, 1, n, c->devnull);
-  c->bytes += n;
+  c->bytes += pc_bench_write_json(f, &c->fo, c->devnull);
   c->findings++;
 }
 

@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "pc_format.h"
 #include "pc_record.h"
 
 typedef struct pc_bench_stream {
@@ -20,6 +22,10 @@ typedef struct pc_bench_stream {
 /* Generates at least n records; failure_permille of the binds fail. Returns 0 or -1. */
 int pc_bench_generate(uint64_t seed, size_t n, unsigned failure_permille, pc_bench_stream *out);
 void pc_bench_stream_free(pc_bench_stream *s);
+
+/* Writes f as one JSON line to out (what a replay benchmark does with a finding); returns the
+ * bytes written. */
+size_t pc_bench_write_json(const pc_finding *f, const pc_format_options *fo, FILE *out);
 
 /* Monotonic seconds, and peak resident set size in KiB (0 if unknown). */
 double pc_bench_now(void);

@@ -25,6 +25,8 @@ PC_TEST(ids_and_types_follow_event_and_severity) {
   PC_CHECK_INT(pc_eventlog_id(&f), 102);
   f.event = "output_dropped";
   PC_CHECK_INT(pc_eventlog_id(&f), 103);
+  f.event = "limit_hit";
+  PC_CHECK_INT(pc_eventlog_id(&f), 104);
   f.event = "something_new";
   f.severity = NULL;
   PC_CHECK_INT(pc_eventlog_id(&f), PC_EVENTLOG_OTHER_FINDING);

@@ -318,11 +318,9 @@ PC_TEST(syslog5424_nil_and_options) {
 }
 
 PC_TEST(syslog5424_msgids) {
-  static const char *const ev[][2] = {{"bind_success", "BINDOK"},
-                                      {"events_lost", "EVLOST"},
-                                      {"output_dropped", "DROPS"},
-                                      {"some-new_thing2", "SOMENEWTHING2"},
-                                      {"-!-", "-"}};
+  static const char *const ev[][2] = {{"bind_success", "BINDOK"},           {"events_lost", "EVLOST"},
+                                      {"output_dropped", "DROPS"},          {"limit_hit", "LIMITHIT"},
+                                      {"some-new_thing2", "SOMENEWTHING2"}, {"-!-", "-"}};
   for (size_t i = 0; i < 5; i++) {
     pc_finding f = unknown();
     f.event = ev[i][0];

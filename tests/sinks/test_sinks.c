@@ -100,15 +100,16 @@ static long max_rss_kb(void) {
   return (long)(pmc.PeakWorkingSetSize / 1024);
 }
 
-static int dead_tcp_port(void) {
+/* A loopback port of type (SOCK_STREAM, SOCK_DGRAM) bound by this process until it ends, so
+ * that no other program can take it while the test runs. */
+static int held_port(int type) {
   WSADATA wd;
   WSAStartup(MAKEWORD(2, 2), &wd); /* counted; the sink starts Winsock on its own too */
-  SOCKET fd = socket(AF_INET, SOCK_STREAM, 0);
+  SOCKET fd = socket(AF_INET, type, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   int sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
   getsockname(fd, (struct sockaddr *)&sa, &sl);
-  closesocket(fd); /* nothing listens there now: connect is refused */
   return ntohs(sa.sin_port);
 }
 
@@ -121,13 +122,14 @@ static long max_rss_kb(void) {
   return ru.ru_maxrss;
 }
 
-static int dead_tcp_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+/* A loopback port of type (SOCK_STREAM, SOCK_DGRAM) bound by this process until it ends, so
+ * that no other program can take it while the test runs. */
+static int held_port(int type) {
+  int fd = socket(AF_INET, type, 0);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t sl = sizeof sa;
   bind(fd, (struct sockaddr *)&sa, sizeof sa);
   getsockname(fd, (struct sockaddr *)&sa, &sl);
-  close(fd); /* nothing listens there now: connect is refused */
   return ntohs(sa.sin_port);
 }
 
@@ -137,6 +139,16 @@ static void sleep_60ms(void) {
   nanosleep(&ms60, NULL);
 }
 #endif
+
+/* TCP bound but not listening: connect is refused. */
+static int dead_tcp_port(void) {
+  return held_port(SOCK_STREAM);
+}
+
+/* UDP: a collector that takes and ignores what it gets. */
+static int held_udp_port(void) {
+  return held_port(SOCK_DGRAM);
+}
 
 PC_TEST(dead_collector_million_findings_bounded) {
   diags d = {0};
@@ -211,11 +223,17 @@ static int count_lines(const char *data, const char *needle) {
   return n;
 }
 
-PC_TEST(log_rotation_keeps_n_files_whole_lines) {
-  diags d = {0};
+/* base_opts with a JSON log file in the scratch directory. */
+static pc_sink_options json_log(const char *name) {
   pc_sink_options o = base_opts();
   o.format = PC_FORMAT_JSON;
-  o.log_path = scratch("rot.jsonl");
+  o.log_path = scratch(name);
+  return o;
+}
+
+PC_TEST(log_rotation_keeps_n_files_whole_lines) {
+  diags d = {0};
+  pc_sink_options o = json_log("rot.jsonl");
   o.log_max_bytes = 2000;
   o.log_keep = 3;
   pc_sinks *s;
@@ -259,6 +277,81 @@ PC_TEST(log_rotation_keeps_n_files_whole_lines) {
   struct stat st;
   PC_CHECK(stat(name, &st) != 0); /* only N rotated files are kept */
 }
+
+static int lines_in(const char *path) {
+  char *data = pc_test_read_file(path, NULL);
+  int n = data ? count_lines(data, "\n") : -1;
+  free(data);
+  return n;
+}
+
+/* SIGHUP after logrotate: the file renamed away keeps what was written before, the file at
+ * the path gets what comes after, created by the reopen itself. */
+PC_TEST(reopen_after_rename_starts_a_new_file) {
+  diags d = {0};
+  pc_sink_options o = json_log("reopen.jsonl");
+  char url[64];
+  snprintf(url, sizeof url, "udp://127.0.0.1:%d", held_udp_port());
+  o.syslog_url = url; /* a sink with nothing to reopen: not mentioned */
+  char moved[600];
+  snprintf(moved, sizeof moved, "%s.1", o.log_path);
+  FILE *status = tmpfile();
+  o.status_out = status;
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  pc_finding f = failure(1);
+  pc_sinks_write(s, &f);
+  pc_sinks_write(s, &f);
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  PC_CHECK_INT(rename(o.log_path, moved), 0);
+  PC_CHECK_UINT(pc_sinks_reopen(s), 1);
+  struct stat st;
+  PC_CHECK(stat(o.log_path, &st) == 0 && st.st_size == 0); /* there at once, empty */
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  PC_CHECK_INT(lines_in(moved), 2);
+  PC_CHECK_INT(lines_in(o.log_path), 1);
+  PC_CHECK_INT(d.errors, 0);
+  char line[300] = "";
+  rewind(status);
+  PC_CHECK(fgets(line, sizeof line, status) != NULL);
+  PC_CHECK(strstr(line, "portclash: status: log file reopened (SIGHUP): ") == line);
+  PC_CHECK(strstr(line, "reopen.jsonl") != NULL);
+  PC_CHECK(fgets(line, sizeof line, status) == NULL); /* that one line only */
+  fclose(status);
+}
+
+#ifndef _WIN32
+/* A symlink planted at the path before SIGHUP is not followed: nothing reaches its target,
+ * the failure is said once, and the records wait (and are retried) as in any outage. */
+PC_TEST(reopen_refuses_a_symlink) {
+  diags d = {0};
+  pc_sink_options o = json_log("reopen-link.jsonl");
+  char target[600], path[600];
+  snprintf(target, sizeof target, "%s", scratch("reopen-target"));
+  snprintf(path, sizeof path, "%s", scratch("reopen-link.jsonl"));
+  o.log_path = path;
+  o.status_out = tmpfile();
+  FILE *t = fopen(target, "w");
+  PC_CHECK(t != NULL);
+  if (t) fclose(t);
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, on_diag, &d, &s), PC_OK);
+  pc_finding f = failure(1);
+  pc_sinks_write(s, &f);
+  PC_CHECK_INT(pc_sinks_flush(s, 5000), PC_OK);
+  PC_CHECK_INT(remove(o.log_path), 0);
+  PC_CHECK_INT(symlink("reopen-target", o.log_path), 0);
+  PC_CHECK_UINT(pc_sinks_reopen(s), 0);
+  PC_CHECK_INT(d.errors, 1);
+  PC_CHECK(strstr(d.last, "cannot open") != NULL);
+  pc_sinks_write(s, &f);
+  pc_sinks_close(s, NULL, false);
+  struct stat st;
+  PC_CHECK(stat(target, &st) == 0 && st.st_size == 0);
+  fclose(o.status_out);
+}
+#endif
 
 PC_TEST(missing_directory_reported_then_recovers) {
   diags d = {0};
@@ -437,6 +530,60 @@ PC_TEST(status_tick_and_summary) {
                "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n"
                "portclash: 1234 events, 5 failures, 7 events lost, 0 dropped\n");
   fclose(st);
+}
+
+/* Losses and regex limits become records in every sink: one per status interval at most,
+ * only when a count grew, with the growth as count; what grew since goes out at close. */
+PC_TEST(loss_records_once_per_interval_when_grown) {
+  pc_sink_options o = json_log("losses.jsonl");
+  o.status_out = tmpfile();
+  o.status_interval_ms = 60000;
+  o.loss_records = true;
+  o.source = "ebpf";
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_run_counts c = {.events_seen = 10, .events_lost = 0};
+  pc_sinks_tick(s, &c); /* nothing lost: nothing said */
+  c.events_lost = 7;
+  c.lost_detail = "uid 1000: 7";
+  pc_sinks_tick(s, &c); /* the first: at once */
+  c.events_lost = 9;
+  c.limit_hits = 2;
+  pc_sinks_tick(s, &c); /* within the interval: held */
+  pc_sinks_tick(s, &c);
+  c.events_lost = 12;
+  pc_sinks_close(s, &c, false); /* the rest at close */
+  char *data = pc_test_read_file(o.log_path, NULL);
+  PC_CHECK(data != NULL);
+  if (!data) return;
+  PC_CHECK_INT(count_lines(data, "\n"), 3);
+  PC_CHECK_INT(count_lines(data, "\"event\":\"events_lost\""), 2);
+  PC_CHECK_INT(count_lines(data, "\"event\":\"limit_hit\""), 1);
+  PC_CHECK(strstr(data, "\"severity\":\"warning\"") != NULL);
+  char *first = strstr(data, "\"events_lost\"");
+  char *second = first ? strstr(first + 1, "\"events_lost\"") : NULL;
+  PC_CHECK(first && strstr(first, "uid 1000: 7") && strstr(first, "\"count\":7,"));
+  PC_CHECK(first && strstr(first, "\"source\":\"ebpf\""));
+  PC_CHECK(second && strstr(second, "\"count\":5,") && strstr(second, "(12 since the start)"));
+  char *limit = strstr(data, "\"limit_hit\"");
+  PC_CHECK(limit && strstr(limit, "\"count\":2,") && strstr(limit, "\"source\":\"portclash\""));
+  free(data);
+  fclose(o.status_out);
+}
+
+/* Off (analyze, and every command but monitor): no such records. */
+PC_TEST(no_loss_records_unless_asked) {
+  pc_sink_options o = json_log("no-losses.jsonl");
+  o.status_out = tmpfile();
+  pc_sinks *s;
+  PC_CHECK_INT(pc_sinks_open(&o, NULL, NULL, &s), PC_OK);
+  pc_run_counts c = {.events_seen = 10, .events_lost = 7, .limit_hits = 1};
+  pc_sinks_tick(s, &c);
+  pc_sinks_close(s, &c, false);
+  char *data = pc_test_read_file(o.log_path, NULL);
+  PC_CHECK(data == NULL || data[0] == '\0');
+  free(data);
+  fclose(o.status_out);
 }
 
 PC_TEST(bad_options_rejected) {

@@ -76,7 +76,8 @@ static struct {
   int count;
   EVENT_TRACE_LOGFILEW logfile;
   int delivered;
-  ULONG process_rc; /* what the fake ProcessTrace returns */
+  ULONG process_rc;  /* what the fake ProcessTrace returns */
+  ULONG events_lost; /* what the fake QUERY says the session lost */
   /* Live-path timing (issue 14). cpu_delay_ms > 0: processor 1's buffer is delivered first and
    * processor 0's that many ms later, as a real-time session may flush them. wait_log: after
    * delivering, keep the session open until this log holds a finding (or wait_max_ms passed);
@@ -97,7 +98,7 @@ static ULONG WINAPI fake_start(PTRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPER
 static ULONG WINAPI fake_control(TRACEHANDLE h, LPCWSTR name, PEVENT_TRACE_PROPERTIES p, ULONG code) {
   (void)h, (void)name;
   if (code == EVENT_TRACE_CONTROL_QUERY) {
-    p->EventsLost = 0;
+    p->EventsLost = F.events_lost;
     p->RealTimeBuffersLost = 0;
   }
   return ERROR_SUCCESS;
@@ -393,6 +394,32 @@ PC_TEST(process_trace_failure_and_outside_stop_exit_1_with_a_message) {
   PC_CHECK_INT(run_captured(argv, 5, err, sizeof err), PC_EXIT_FAILURE);
   PC_CHECK(strstr(err, "was stopped from outside portclash") != NULL);
   F.process_rc = ERROR_SUCCESS;
+}
+
+/* Events the session lost reach the log as an events_lost finding (source etw, the count,
+ * the session's detail), here at the end of the run (the session ended by itself). */
+PC_TEST(session_losses_become_an_events_lost_record) {
+  F.count = 0;
+  F.events_lost = 5;
+  char log[MAX_PATH];
+  snprintf(log, sizeof log, "pc-test-lost-%lu.log", (unsigned long)GetCurrentProcessId());
+  DeleteFileA(log);
+  char *argv[] = {"monitor", "--session", "pc-fake", "--status", "0", "--no-os-schemas",
+                  "--quiet", "--format",  "json",    "--log",    log, NULL};
+  PC_CHECK_INT(pc__cmd_monitor_with((int)(sizeof argv / sizeof argv[0]) - 1, argv, &fake_api),
+               PC_EXIT_FAILURE); /* the fake session ends by itself: an outside stop */
+  F.events_lost = 0;
+  const char *out = read_all(log);
+  PC_CHECK(out != NULL);
+  if (!out) return;
+  printf("%s", out);
+  const char *rec = strstr(out, "\"event\":\"events_lost\"");
+  PC_CHECK(rec != NULL);
+  if (!rec) return;
+  PC_CHECK(strstr(rec, "\"count\":5,") != NULL);
+  PC_CHECK(strstr(rec, "\"source\":\"etw\"") != NULL);
+  PC_CHECK(strstr(rec, "ETW events lost 5") != NULL);
+  DeleteFileA(log);
 }
 
 /* ---- A busy host: the host state is refreshed on its own schedule ----

@@ -405,7 +405,7 @@ PC_TEST(portclash_exe_message_table_formats_every_event) {
   free(text);
 
   /* Every id of sinks/eventlog.h has a message; an id in between has none. */
-  static const DWORD ids[] = {100, 101, 102, 103, 109, 200, 201, 202};
+  static const DWORD ids[] = {100, 101, 102, 103, 104, 109, 200, 201, 202};
   wchar_t *dash[PC_EVENTLOG_FINDING_STRINGS];
   for (size_t i = 0; i < PC_EVENTLOG_FINDING_STRINGS; i++) dash[i] = (wchar_t *)L"x";
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {

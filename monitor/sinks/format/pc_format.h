@@ -144,14 +144,15 @@ void pc_json_end_document(pc_json_writer *w);
  * TIMESTAMP is f->ts as RFC 3339 UTC with microseconds, or "-". HOSTNAME, APP-NAME and
  * MSGID keep only PRINTUSASCII (others become '_') and are cut to 255/48/32 octets; empty
  * or unknown is "-". MSGID comes from the event: bind_failure BINDFAIL, bind_success
- * BINDOK, port_at_risk PORTRISK, events_lost EVLOST, output_dropped DROPS, anything else
+ * BINDOK, port_at_risk PORTRISK, events_lost EVLOST, output_dropped DROPS, limit_hit
+ * LIMITHIT, anything else
  * its letters and digits upper-cased. The SD element holds the known key fields (event,
  * error, error_name, proto, address, port, pid, process, owner_pid, owner_process, rule_id,
  * severity, count, ts_last when count > 1 and it differs from ts, source) with `"`, `\` and `]` escaped per
  * §6.3.3; unknown fields are left out. MSG is the UTF-8 BOM and a one-line summary:
  * "P (pid N) could not bind tcp A:PORT: ERROR_NAME (ERROR) - EXPLANATION - fix: F1 | F2
  * (N times)", each part only when known ("(N times)" when count > 1, except for
- * output_dropped, whose count is of lost records).
+ * output_dropped, events_lost and limit_hit, whose count is of what was lost or stopped).
  * Control characters (C0, DEL and C1) in SD values and MSG become spaces. The record is cut to
  * min(o->max_bytes, cap - 1): first MSG is shortened at a UTF-8 boundary (and dropped
  * with its BOM if nothing of it fits), then the longest SD values are shortened, never

@@ -7,12 +7,6 @@
 #define BOM "\xEF\xBB\xBF"
 #define MAX_PARAMS 16
 
-static size_t limit_of(const pc_format_options *o, size_t cap, size_t deflt) {
-  size_t max = o && o->max_bytes ? o->max_bytes : deflt;
-  if (max < PC_SYSLOG_MIN_BYTES) max = PC_SYSLOG_MIN_BYTES;
-  return cap - 1 < max ? cap - 1 : max;
-}
-
 /* Header fields are PRINTUSASCII only (RFC 5424 §6): anything else, a space included,
  * would shift the fields a receiver splits on, so it becomes '_'. */
 static void header_field(pc__out *o, const char *s, size_t max) {
@@ -28,18 +22,26 @@ static void header_field(pc__out *o, const char *s, size_t max) {
   }
 }
 
-static void pri(pc__out *o, const pc_format_options *opt, const pc_finding *f) {
+/* Starts a record in buf with its PRI (facility * 8 + severity): the cursor stops at
+ * min(o->max_bytes or deflt, cap - 1) bytes (cap > 0), which is returned. */
+static size_t begin(pc__out *o, const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap,
+                    size_t deflt) {
+  size_t max = opt && opt->max_bytes ? opt->max_bytes : deflt;
+  if (max < PC_SYSLOG_MIN_BYTES) max = PC_SYSLOG_MIN_BYTES;
+  size_t limit = cap - 1 < max ? cap - 1 : max;
+  pc__out_init(o, buf, limit + 1);
   unsigned fac = opt && opt->facility <= 23 ? opt->facility : 1;
   pc__out_ch(o, '<');
   pc__out_u64(o, fac * 8 + pc__syslog_severity(f->severity));
   pc__out_ch(o, '>');
+  return limit;
 }
 
 static const struct {
   const char *event, *msgid;
 } msgids[] = {
     {"bind_failure", "BINDFAIL"}, {"bind_success", "BINDOK"},  {"port_at_risk", "PORTRISK"},
-    {"events_lost", "EVLOST"},    {"output_dropped", "DROPS"},
+    {"events_lost", "EVLOST"},    {"output_dropped", "DROPS"}, {"limit_hit", "LIMITHIT"},
 };
 
 static void msgid(pc__out *o, const char *event) {
@@ -100,6 +102,11 @@ static void msg_esc(pc__out *o, const char *s) {
   pc__esc(o, s, PC__ESC_MSG);
 }
 
+static bool count_in_explanation(const char *event) {
+  return event && (strcmp(event, "output_dropped") == 0 || strcmp(event, "events_lost") == 0 ||
+                   strcmp(event, "limit_hit") == 0);
+}
+
 /* The MSG of both RFCs: "SUMMARY: ERROR - EXPLANATION - fix: A; B (N times)". */
 static void message(pc__out *o, const pc_finding *f) {
   pc__summary(o, f, msg_esc);
@@ -122,8 +129,9 @@ static void message(pc__out *o, const pc_finding *f) {
       msg_esc(o, f->fixes[i] ? f->fixes[i] : "?");
     }
   }
-  /* For output_dropped the count is of lost records, already said in the explanation. */
-  if (f->count > 1 && !(f->event && strcmp(f->event, "output_dropped") == 0)) {
+  /* For output_dropped, events_lost and limit_hit the count is of what was lost or stopped,
+   * already said in the explanation. */
+  if (f->count > 1 && !count_in_explanation(f->event)) {
     pc__out_str(o, " (");
     pc__out_u64(o, f->count);
     pc__out_str(o, " times)");
@@ -189,12 +197,9 @@ static char *u64_text(char *end, uint64_t v) {
 
 size_t pc_format_syslog(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
   if (cap == 0) return 0;
-  size_t limit = limit_of(opt, cap, PC_SYSLOG_DEFAULT_MAX_BYTES);
-  pc__out o;
-  pc__out_init(&o, buf, limit + 1);
-
   /* HEADER */
-  pri(&o, opt, f);
+  pc__out o;
+  size_t limit = begin(&o, f, opt, buf, cap, PC_SYSLOG_DEFAULT_MAX_BYTES);
   pc__out_str(&o, "1 ");
   char ts[40];
   size_t tn = pc_time_format_rfc3339(f->ts, ts, sizeof ts);
@@ -279,10 +284,8 @@ static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 
 size_t pc_format_syslog3164(const pc_finding *f, const pc_format_options *opt, char *buf, size_t cap) {
   if (cap == 0) return 0;
-  size_t limit = limit_of(opt, cap, PC_SYSLOG3164_DEFAULT_MAX_BYTES);
   pc__out o;
-  pc__out_init(&o, buf, limit + 1);
-  pri(&o, opt, f);
+  size_t limit = begin(&o, f, opt, buf, cap, PC_SYSLOG3164_DEFAULT_MAX_BYTES);
 
   /* TIMESTAMP "Mmm dd hh:mm:ss", taken from the RFC 3339 text ("2026-11-21T23:50:00..."),
    * so that there is one calendar implementation. */

@@ -12,6 +12,21 @@ static void text_esc(pc__out *o, const char *s) {
   pc__esc(o, s, PC__ESC_TEXT);
 }
 
+/* s escaped, or the fallback (trusted) when s is unknown. */
+static void text_or(pc__out *o, const char *s, const char *fallback) {
+  if (s)
+    text_esc(o, s);
+  else
+    pc__out_str(o, fallback);
+}
+
+/* " (LABEL VALUE)": prefix, s escaped, then ")". */
+static void paren(pc__out *o, const char *prefix, const char *s) {
+  pc__out_str(o, prefix);
+  text_esc(o, s);
+  pc__out_ch(o, ')');
+}
+
 static void time_text(pc__out *o, pc_time t) {
   char ts[40];
   size_t n = pc_time_format_rfc3339(t, ts, sizeof ts);
@@ -31,15 +46,9 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
 
   if (colour) pc__out_str(&o, severity_colour(f->severity));
   pc__out_ch(&o, '[');
-  if (f->severity)
-    text_esc(&o, f->severity);
-  else
-    pc__out_ch(&o, '-');
+  text_or(&o, f->severity, "-");
   pc__out_str(&o, "] ");
-  if (f->event)
-    text_esc(&o, f->event);
-  else
-    pc__out_str(&o, "event");
+  text_or(&o, f->event, "event");
   if (pc_time_format_rfc3339(f->ts, (char[40]){0}, 40)) {
     pc__out_ch(&o, ' ');
     time_text(&o, f->ts);
@@ -59,10 +68,7 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
 
   if (f->owner_process || f->owner_pid_known) {
     pc__out_str(&o, "\n  owner: ");
-    if (f->owner_process)
-      text_esc(&o, f->owner_process);
-    else
-      pc__out_str(&o, "unknown process");
+    text_or(&o, f->owner_process, "unknown process");
     if (f->owner_pid_known) {
       pc__out_str(&o, " (pid ");
       pc__out_u64(&o, f->owner_pid);
@@ -71,15 +77,8 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
   }
 
   pc__out_str(&o, "\n  why:   ");
-  if (f->explanation)
-    text_esc(&o, f->explanation);
-  else
-    pc__out_str(&o, "no rule matched");
-  if (f->rule_id) {
-    pc__out_str(&o, " (rule ");
-    text_esc(&o, f->rule_id);
-    pc__out_ch(&o, ')');
-  }
+  text_or(&o, f->explanation, "no rule matched");
+  if (f->rule_id) paren(&o, " (rule ", f->rule_id);
 
   if (f->fixes) {
     for (size_t i = 0; i < f->fix_count; i++) {
@@ -105,15 +104,8 @@ size_t pc_format_text(const pc_finding *f, const pc_format_options *opt, char *b
 
   if (f->host || f->os || f->source) {
     pc__out_str(&o, "\n  host:  ");
-    if (f->host)
-      text_esc(&o, f->host);
-    else
-      pc__out_ch(&o, '?');
-    if (f->os) {
-      pc__out_str(&o, " (");
-      text_esc(&o, f->os);
-      pc__out_ch(&o, ')');
-    }
+    text_or(&o, f->host, "?");
+    if (f->os) paren(&o, " (", f->os);
     if (f->source) {
       pc__out_str(&o, ", source ");
       text_esc(&o, f->source);
