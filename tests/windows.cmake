@@ -39,7 +39,7 @@ set(PC_WINE_FAIL_REGEX "unimplemented function;Unhandled exception;Unhandled pag
 if(WIN32)
   pc_add_test(NAME test_win_etw_source SOURCES windows/test_etw_source.c LIBS pc_cli)
   pc_add_test(NAME test_win_tdh_source SOURCES windows/test_tdh_source.c LIBS pc_cli)
-  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c LIBS pc_cli ws2_32)
+  pc_add_test(NAME test_win_cmd_monitor SOURCES windows/test_cmd_monitor.c windows/etw_synth.c LIBS pc_cli ws2_32)
   # The live host state against real sockets of the test process (win.c).
   pc_add_test(NAME test_win_hoststate SOURCES windows/test_hoststate_win.c LIBS pc_hoststate ws2_32)
   # Service mode against the service manager (Wine's SCM here): install, query, start, stop,
@@ -66,6 +66,11 @@ if(WIN32)
     set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")
   endif()
   pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
+  # `portclash selftest` with real Winsock provocations and a fake ETW controller delivering the
+  # events inferred for each (the controller is test code only), a silent controller, no
+  # administrator, and a simulated Ctrl+C / console close.
+  pc_add_test(NAME test_win_selftest SOURCES windows/test_selftest_win.c windows/etw_synth.c LIBS pc_cli ws2_32)
+  set_tests_properties(test_win_selftest PROPERTIES TIMEOUT 240)
 endif()
 
 # A crash must fail a test: the helper writes through a null pointer; WILL_FAIL makes the test
@@ -132,6 +137,10 @@ if(TARGET portclash AND CMAKE_CROSSCOMPILING_EMULATOR)
   pc__wine_cli_case(monitor_help_has_windows_options 0 - - monitor --help)
   pc__wine_cli_case(monitor_linux_option_refused 2 - "--hooks exists in the Linux version of portclash only"
     monitor --hooks raw)
+  # The real self-test under Wine's ETW stubs: OpenTrace refuses, exit 3 with what to do
+  # (test_win_selftest runs it with a fake controller).
+  pc__wine_cli_case(selftest_etw_refused_exit_3 3 - "access denied when starting the ETW session"
+    selftest --no-os-schemas)
   # The PCRE2 linked is the pinned one, recorded in the build tree and shown by --version.
   add_test(NAME win_pcre2_version
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/windows/wine_pcre2_version.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}

@@ -53,7 +53,8 @@ int pc_cmd_monitor(int argc, char **argv);
 
 /* portclash selftest [--json] [--timeout SECONDS]: provokes real bind failures with its own
  * sockets and checks that the live source catches and explains each once (Linux eBPF:
- * selftest-linux.c over cmd_selftest.c; other builds say it is not available). */
+ * selftest-linux.c, Windows ETW: selftest-win.c, both over cmd_selftest.c; Linux builds
+ * without eBPF say it is not available). */
 int pc_cmd_selftest(int argc, char **argv);
 
 /* Windows: the same with the ETW functions of api (NULL = the system's), so that tests drive

@@ -1,8 +1,9 @@
 /* cmd_selftest.c - `portclash selftest`: does the live monitor work on this machine? It opens
  * the live source in-process, provokes a fixed list of real bind failures with its own sockets
- * (selftest-linux.c), and checks each end to end: caught, exactly once, the right process,
- * port, protocol and error, explained by the expected rule, naming the holder, and how long
- * it took. A successful bind must produce no finding. */
+ * (selftest-linux.c, selftest-win.c), and checks each end to end: caught, exactly once, the
+ * right process, port, protocol and error, explained by the expected rule, naming the holder,
+ * how long it took and which providers' events made it. A successful bind must produce no
+ * finding. The checks, the report and --json are this one file for every platform. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,14 @@
 #include "selftest.h"
 
 #define MAX_SEEN 512
+/* Attempts remembered for the providers column (the newest are kept). */
+#define MAX_ATTEMPTS 256
 /* After the first matching finding, how long to keep listening for a second one. */
 #define SETTLE_MS 400
 /* How long a successful bind is watched for a (wrong) finding. */
 #define QUIET_MS 1000
+/* How long a host state worker may take for a snapshot asked for at once. */
+#define REFRESH_MS 20000
 
 /* A finding as far as the checks need it (copied: findings are valid only in the callback). */
 typedef struct seen {
@@ -36,11 +41,21 @@ typedef struct seen {
   uint64_t at_ms; /* monotonic time it was produced */
 } seen;
 
+/* A failed attempt as far as the providers column needs it. */
+typedef struct seen_attempt {
+  uint32_t pid;
+  uint16_t port;
+  uint8_t proto;
+  uint32_t seen_by; /* PC_SEEN_* */
+} seen_attempt;
+
 typedef struct st_run {
   pc_explainer *ex;
   pc_pipeline *pipe;
   seen seen[MAX_SEEN];
   size_t n_seen;
+  seen_attempt attempts[MAX_ATTEMPTS];
+  size_t n_attempts; /* ever; the slot is n_attempts % MAX_ATTEMPTS */
   uint64_t overflow;
   pc_time last_ts;
   uint64_t last_ts_mono;
@@ -51,13 +66,19 @@ typedef struct result {
   unsigned caught;     /* matching findings */
   const seen *first;   /* the first of them */
   uint64_t latency_ms; /* provocation -> first finding */
+  uint32_t seen_by;    /* PC_SEEN_* of the matching attempts: the providers that contributed */
+  bool rule_expected;  /* the first finding's rule is one the case accepts */
   bool pass;
-  char detail[320];
+  char detail[512];
 } result;
 
 static volatile int interrupted;
 static void on_signal(int sig) {
   (void)sig;
+  interrupted = 1;
+}
+
+void pc_selftest_interrupt(void) {
   interrupted = 1;
 }
 
@@ -82,9 +103,34 @@ static void on_finding(void *ud, const pc_finding *f) {
   s->at_ms = pc_os_clock_ms();
 }
 
+/* Every failed attempt goes to the explainer; its providers are remembered for the check. */
+static void attempt_failed(st_run *r, const pc_bind_attempt *a) {
+  seen_attempt *s = &r->attempts[r->n_attempts++ % MAX_ATTEMPTS];
+  s->pid = a->pid_known ? a->pid : 0;
+  s->port = a->addr_known ? a->local.port : 0;
+  s->proto = a->proto;
+  s->seen_by = a->seen_by;
+  pc_explainer_attempt(r->ex, a);
+}
+
 static void on_attempt(const pc_bind_attempt *a, void *ud) {
   st_run *r = ud;
-  if (a->failed) pc_explainer_attempt(r->ex, a);
+  if (a->failed) attempt_failed(r, a);
+}
+
+/* "afd+tcpip+winsock", "ebpf"; "none" when no attempt matched. */
+static void providers_text(uint32_t seen_by, char *out, size_t cap) {
+  static const struct {
+    uint32_t bit;
+    const char *name;
+  } names[] = {
+      {PC_SEEN_AFD, "afd"}, {PC_SEEN_TCPIP, "tcpip"}, {PC_SEEN_WINSOCK, "winsock"}, {PC_SEEN_EBPF, "ebpf"}};
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if ((seen_by & names[i].bit) && n < cap)
+      n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "+" : "", names[i].name);
+  if (!out[0]) snprintf(out, cap, "none");
 }
 
 /* Moves what the source delivers for up to ms through pipeline and explainer. */
@@ -104,7 +150,7 @@ static void pump(st_run *r, pc_source *src, unsigned ms) {
         }
         pc_pipeline_push(r->pipe, &it.record);
       } else if (it.attempt.failed) {
-        pc_explainer_attempt(r->ex, &it.attempt);
+        attempt_failed(r, &it.attempt);
       }
     } else if (rc != PC_ETIMEOUT) {
       break;
@@ -132,15 +178,54 @@ static bool rule_accepted(const char *rule, const char *accepted) {
   return false;
 }
 
+/* WSA numbers start at 10000, far above every errno. */
 static const char *err_name(int e) {
-  const char *n = pc_errno_name((uint32_t)e);
+  const char *n = e >= 10000 ? pc_wsa_name((uint32_t)e) : pc_errno_name((uint32_t)e);
   return n ? n : "?";
+}
+
+static const char *proto_name(uint8_t proto) {
+  return proto == PC_PROTO_UDP ? "udp" : "tcp";
+}
+
+/* Reads the host state again before the provoked failure is explained. With a worker,
+ * pc_hoststate_refresh only asks it for a new snapshot: wait (up to REFRESH_MS, events stay
+ * queued in the source meanwhile) until it is ready, then install it. */
+static void refresh_now(pc_hoststate *hs, bool bg) {
+  bool ok = pc_hoststate_refresh(hs) == PC_OK;
+  if (ok && bg) {
+    pc_os_mutex *m = pc_os_mutex_new();
+    pc_os_cond *cv = pc_os_cond_new();
+    uint64_t until = pc_os_clock_ms() + REFRESH_MS;
+    while (m && cv && !interrupted && !pc_hoststate_update_pending(hs) && pc_os_clock_ms() < until) {
+      pc_os_mutex_lock(m);
+      pc_os_cond_wait_ms(cv, m, 50); /* a sleep */
+      pc_os_mutex_unlock(m);
+    }
+    pc_os_cond_free(cv);
+    pc_os_mutex_free(m);
+    ok = pc_hoststate_update_pending(hs) && pc_hoststate_refresh(hs) == PC_OK;
+  }
+  if (!ok)
+    fprintf(stderr, "portclash selftest: host state not re-read, the next check may miss the change: %s\n",
+            pc_hoststate_error(hs));
+}
+
+/* The providers of the failed attempts since attempt number from that match c. */
+static uint32_t providers_of(const st_run *r, size_t from, const pc_selftest_case *c) {
+  uint32_t bits = 0;
+  if (r->n_attempts - from > MAX_ATTEMPTS) from = r->n_attempts - MAX_ATTEMPTS;
+  for (size_t i = from; i < r->n_attempts; i++) {
+    const seen_attempt *a = &r->attempts[i % MAX_ATTEMPTS];
+    if (a->port == c->addr.port && a->proto == c->proto && a->pid == c->pid) bits |= a->seen_by;
+  }
+  return bits;
 }
 
 static void check(st_run *r, pc_source *src, result *res, unsigned timeout_ms) {
   pc_selftest_case *c = &res->c;
   uint64_t t0 = pc_os_clock_ms();
-  size_t from = r->n_seen;
+  size_t from = r->n_seen, from_attempt = r->n_attempts;
   if (c->error == 0) {
     pump(r, src, QUIET_MS);
     for (size_t i = from; i < r->n_seen; i++)
@@ -161,8 +246,12 @@ static void check(st_run *r, pc_source *src, result *res, unsigned timeout_ms) {
     if (res->first) break;
   }
   if (!res->first) {
-    snprintf(res->detail, sizeof res->detail, "not caught: no finding for pid %u on %s port %u within %u ms",
-             (unsigned)c->pid, c->proto == PC_PROTO_UDP ? "udp" : "tcp", (unsigned)c->addr.port, timeout_ms);
+    res->seen_by = providers_of(r, from_attempt, c);
+    char prov[48];
+    providers_text(res->seen_by, prov, sizeof prov);
+    snprintf(res->detail, sizeof res->detail,
+             "not caught: no finding for pid %u on %s port %u within %u ms (attempts seen by: %s)",
+             (unsigned)c->pid, proto_name(c->proto), (unsigned)c->addr.port, timeout_ms, prov);
     return;
   }
   res->latency_ms = res->first->at_ms - t0;
@@ -170,25 +259,30 @@ static void check(st_run *r, pc_source *src, result *res, unsigned timeout_ms) {
   for (size_t i = from; i < r->n_seen; i++)
     if (same_port(&r->seen[i], c)) res->caught++;
   const seen *f = res->first;
+  res->seen_by = providers_of(r, from_attempt, c);
+  res->rule_expected = rule_accepted(f->rule_id, c->expect_rules) && !(!c->expect_rules && f->fallback);
   char why[200] = "";
   if (res->caught != 1)
     snprintf(why, sizeof why, "reported %u times, not once", res->caught);
   else if ((int)f->error != c->error)
     snprintf(why, sizeof why, "error %u, the bind got %d (%s)", (unsigned)f->error, c->error,
              err_name(c->error));
-  else if (!rule_accepted(f->rule_id, c->expect_rules) || (!c->expect_rules && f->fallback))
+  else if (!res->rule_expected)
     snprintf(why, sizeof why, "explained by %s, expected %s", f->rule_id[0] ? f->rule_id : "no rule",
              c->expect_rules ? c->expect_rules : "a specific (non-fallback) rule");
   else if (c->holder_pid && (!f->owner_known || f->owner_pid != c->holder_pid))
     snprintf(why, sizeof why, "holder named as %s%u, it is pid %u", f->owner_known ? "pid " : "unknown ",
              f->owner_known ? (unsigned)f->owner_pid : 0u, (unsigned)c->holder_pid);
   res->pass = why[0] == '\0';
-  char holder[32] = "not named";
+  char holder[32] = "not named", prov[48];
   if (f->owner_known) snprintf(holder, sizeof holder, "pid %u", (unsigned)f->owner_pid);
-  snprintf(res->detail, sizeof res->detail, "%s%s%s port %u %s, pid %u, rule %s, holder %s, in %llu ms",
+  providers_text(res->seen_by, prov, sizeof prov);
+  snprintf(res->detail, sizeof res->detail,
+           "%s%s%s port %u %s, pid %u, rule %s%s, holder %s, reported %u time%s, in %llu ms, events from %s",
            res->pass ? "" : why, res->pass ? "" : "; got: ", f->proto, (unsigned)f->port,
-           err_name((int)f->error), (unsigned)f->pid, f->rule_id, holder,
-           (unsigned long long)res->latency_ms);
+           err_name((int)f->error), (unsigned)f->pid, f->rule_id,
+           res->rule_expected ? " (the expected cause)" : "", holder, res->caught,
+           res->caught == 1 ? "" : "s", (unsigned long long)res->latency_ms, prov);
 }
 
 static void print_text(const result *res, unsigned n, const pc_source_info *info, const pc_source_stats *st,
@@ -231,8 +325,17 @@ static void print_json(const result *res, unsigned n, const pc_source_info *info
     json_kv_str("what", x->c.what, true);
     json_kv_str("result", x->c.skipped ? "skipped" : x->pass ? "pass" : "fail", true);
     json_kv_str("detail", x->c.skipped ? x->c.why : x->detail, true);
-    printf("\"caught\":%u,\"port\":%u,\"error\":%d,", x->caught, (unsigned)x->c.addr.port, x->c.error);
+    printf("\"caught\":%u,\"once\":%s,\"pid\":%u,\"port\":%u,", x->caught, x->caught == 1 ? "true" : "false",
+           (unsigned)x->c.pid, (unsigned)x->c.addr.port);
+    json_kv_str("proto", proto_name(x->c.proto), true);
+    printf("\"error\":%d,", x->c.error);
+    json_kv_str("error_name", x->c.error ? err_name(x->c.error) : NULL, true);
     json_kv_str("rule_id", x->first ? x->first->rule_id : NULL, true);
+    json_kv_str("expected_rules", x->c.expect_rules, true);
+    printf("\"rule_expected\":%s,", x->first ? (x->rule_expected ? "true" : "false") : "null");
+    char prov[48];
+    providers_text(x->seen_by, prov, sizeof prov);
+    json_kv_str("providers", x->seen_by ? prov : NULL, true);
     if (x->first)
       printf("\"latency_ms\":%llu}", (unsigned long long)x->latency_ms);
     else
@@ -259,10 +362,14 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
     fprintf(stderr, "portclash selftest: host state unavailable, owners cannot be checked: %s\n", hserr);
     hs = NULL;
   }
+  /* As in monitor: where reading the state is slow (netsh on Windows) a worker reads it, so
+   * the event path never waits for it (elsewhere PC_ENOTSUP: read on this thread). */
+  bool bg = hs && pc_hoststate_start_background(hs, NULL) == PC_OK;
   if (pc_run_load_rules(NULL, &rules) != PC_OK) goto done;
   pc_explainer_options eo = {rules, hs, NULL, pl->mon.os, pl->mon.os_build, pl->mon.source};
   if (pc_explainer_new(&eo, on_finding, r, &r->ex) != PC_OK) goto done;
-  if (pc_pipeline_new(NULL, on_attempt, r, &r->pipe) != PC_OK) goto done;
+  pc_pipeline_options po = {.reorder_watermark = pl->mon.reorder_watermark};
+  if (pc_pipeline_new(&po, on_attempt, r, &r->pipe) != PC_OK) goto done;
   exit_code = pl->mon.open(pl->mon.ud, r->pipe, &src);
   if (exit_code != PC_EXIT_OK) goto done;
   exit_code = PC_EXIT_FAILURE;
@@ -277,6 +384,7 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
     memset(x, 0, sizeof *x);
     if (pl->provoke(pl->ud, i, &x->c) != PC_OK) break;
     n++;
+    if (x->c.refresh_hoststate && hs) refresh_now(hs, bg);
     if (x->c.skipped) {
       skipped++;
       continue;
@@ -312,10 +420,10 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
     fprintf(
         stderr,
         "portclash selftest: no events from the kernel providers: the live source is attached (%llu other "
-        "events seen) but none of the %u provoked failures reached portclash.\nNext steps: run 'portclash "
-        "monitor --attempts' and make a bind fail; if nothing shows, "
+        "events seen) but none of the %u provoked failures reached portclash.\nNext steps: %s"
+        "run 'portclash monitor --attempts' and make a bind fail; if nothing shows, "
         "send the output of 'portclash selftest --json' with your OS version to the maintainers.\n",
-        (unsigned long long)st.items, provoked);
+        (unsigned long long)st.items, provoked, pl->no_events_hint ? pl->no_events_hint : "");
   exit_code = failed || passed == 0 ? PC_EXIT_FAILURE : PC_EXIT_OK;
 
 done:

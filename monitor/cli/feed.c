@@ -79,7 +79,9 @@ pc_pipeline *pc_feed_pipeline(pc_feed *f) {
 static void saw_time(pc_feed *f, pc_time ts) {
   if (ts > f->last_ts) {
     f->last_ts = ts;
-    f->last_ts_mono = pc_os_clock_ms();
+    /* Only a live run's idle clock needs it: offline, a clock read per record was 8 % of
+     * analyze's CPU. */
+    if (f->o.live) f->last_ts_mono = pc_os_clock_ms();
   }
 }
 

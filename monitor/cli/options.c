@@ -484,7 +484,7 @@ static const pc_opt k_rows[] = {
          "rules and log folders must be closed to non-administrators"},
     {.name = "no-os-schemas",
      .type = PC_OPT_FLAG,
-     .commands = PC_CMD_MONITOR,
+     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST,
      .platforms = PC_OPT_WINDOWS,
      .group = G_LIVE,
      FIELD(no_os_schemas),
@@ -585,13 +585,15 @@ static const pc_cmd_info k_commands[] = {
      "described in rules/FORMAT.md.\n",
      "Exit status: 0 when every rule compiles, 2 on errors or bad usage.\n"},
     {PC_CMD_SELFTEST, "selftest", "[OPTIONS]", 0, 0, NULL,
-     "Checks that the live monitor works on this machine (Linux with eBPF; other builds say it is\n"
-     "not available): starts the live source, provokes real bind failures on loopback with its own\n"
-     "sockets (TCP and UDP in use, dual-stack, a privileged port as uid 65534, SO_REUSEPORT across\n"
-     "users, and a bind that works), and checks that each is caught once, with the right process,\n"
-     "port, error and explanation. Needs what 'portclash monitor' needs (root, or CAP_BPF +\n"
-     "CAP_PERFMON; the cases that switch user need root). Everything it starts is ended before it\n"
-     "exits, Ctrl+C too.\n",
+     "Checks that the live monitor works on this machine: starts the live source (Linux: eBPF;\n"
+     "Windows: an ETW session), provokes real bind failures on loopback with its own sockets, and\n"
+     "checks that each is caught once, with the right process, port, error and explanation, and\n"
+     "which providers saw it. Linux: TCP and UDP in use, dual-stack, a privileged port as uid\n"
+     "65534, SO_REUSEPORT across users; needs root, or CAP_BPF + CAP_PERFMON (the cases that\n"
+     "switch user need root). Windows: TCP and UDP in use, three cells of the SO_REUSEADDR /\n"
+     "SO_EXCLUSIVEADDRUSE tables, dual-stack, a port in a one-port excluded range it adds with\n"
+     "netsh (store=active); needs an elevated console. Both: a bind that works must give no\n"
+     "finding. Everything it starts or adds is removed before it exits, Ctrl+C too.\n",
      "Exit status: 0 every check that ran passed, 1 a check failed, 2 bad usage, 3 missing\n"
      "privilege.\n"},
     {PC_CMD_SCHEMA_CHECK, "schema check", "FILE [OPTIONS]", 1, 1,

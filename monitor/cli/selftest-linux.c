@@ -305,6 +305,6 @@ int pc_cmd_selftest(int argc, char **argv) {
   bool json = o.json;
   unsigned timeout_ms = (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS);
   pc_selftest_platform pl = {
-      {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0}, privileges, provoke, cleanup, &l};
+      {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0}, privileges, provoke, cleanup, &l, NULL};
   return pc_selftest_run(&pl, json, timeout_ms);
 }

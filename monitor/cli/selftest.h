@@ -1,6 +1,6 @@
 /* selftest.h - `portclash selftest`: the part every platform shares (cmd_selftest.c) and what
- * a platform provides (selftest-linux.c): its live source and the real failures it can
- * provoke with its own sockets. Private to the cli library. */
+ * a platform provides (selftest-linux.c, selftest-win.c): its live source and the real
+ * failures it can provoke with its own sockets. Private to the cli library. */
 #ifndef PC_CLI_SELFTEST_H
 #define PC_CLI_SELFTEST_H
 
@@ -22,6 +22,9 @@ typedef struct pc_selftest_case {
    * a built-in fallback. */
   const char *expect_rules;
   uint32_t holder_pid; /* the process that holds the port, 0 = not checked */
+  /* The provocation changed what host state reads (an excluded range added): read it again
+   * before the failure is explained. */
+  bool refresh_hoststate;
   bool skipped;
   char why[200]; /* why it was skipped, or what went wrong setting it up */
 } pc_selftest_case;
@@ -39,7 +42,14 @@ typedef struct pc_selftest_platform {
    * Ctrl+C. */
   void (*cleanup)(void *ud);
   void *ud;
+  /* Optional: the platform's first next steps when no provoked failure arrived ("check ...;
+   * then "), printed before the common ones. */
+  const char *no_events_hint;
 } pc_selftest_platform;
+
+/* Makes a running self-test stop after the current check and clean up, as SIGINT does: for
+ * handlers that are not signals (Windows' console control handler). Any thread. */
+void pc_selftest_interrupt(void);
 
 /* Runs the self-test: argv is the command line (options --json, --timeout, and the
  * platform's source options parsed by the caller into pl). Returns the exit code: 0 when

@@ -60,22 +60,31 @@ static uint8_t os_id(const char *os) {
  * carries, when it is the same process or no process is named. The holder's PID becomes the
  * owner's only when host state confirms that process exists: a PID the stream saw minutes
  * ago may be gone, and an owner PID without a process reads as an orphaned socket. */
+/* The stream's holder as the owner's process, when host state confirms it exists. */
+static void holder_process(pc_hoststate *hs, pc_facts *f, const pc_bind_attempt *a) {
+  pc_process_info pi;
+  if (hs && a->holder_pid_known && pc_hoststate_process(hs, a->holder_pid, &pi) == PC_OK) {
+    f->owner_pid = a->holder_pid;
+    snprintf(f->owner_name, sizeof f->owner_name, "%s", pi.name);
+    snprintf(f->owner_path, sizeof f->owner_path, "%s", pi.path);
+    snprintf(f->owner_user, sizeof f->owner_user, "%s", pi.user);
+    snprintf(f->owner_service, sizeof f->owner_service, "%s", pi.service);
+  }
+}
+
 static void apply_holder(pc_hoststate *hs, pc_facts *f, const pc_bind_attempt *a) {
   if (!a->holder_known) return;
   if (!f->owner_known) {
     f->owner_known = true;
     f->owner_pid = 0;
     f->owner_addr = a->holder_addr;
-    pc_process_info pi;
-    if (hs && a->holder_pid_known && pc_hoststate_process(hs, a->holder_pid, &pi) == PC_OK) {
-      f->owner_pid = a->holder_pid;
-      snprintf(f->owner_name, sizeof f->owner_name, "%s", pi.name);
-      snprintf(f->owner_path, sizeof f->owner_path, "%s", pi.path);
-      snprintf(f->owner_user, sizeof f->owner_user, "%s", pi.user);
-      snprintf(f->owner_service, sizeof f->owner_service, "%s", pi.service);
-    }
+    holder_process(hs, f, a);
   } else if (a->holder_pid_known && f->owner_pid && f->owner_pid != a->holder_pid) {
     return; /* host state names another process: the stream's holder has gone */
+  } else if (!f->owner_pid) {
+    /* A table row without its process (PID 0: Windows TIME_WAIT rows, Wine's own listeners,
+     * another user's socket on Linux): the stream's holder names it. */
+    holder_process(hs, f, a);
   }
   uint32_t add = a->holder_sockopts_known & ~f->owner_sockopts_known;
   f->owner_sockopts = (f->owner_sockopts & ~add) | (a->holder_sockopts & add);

@@ -26,6 +26,7 @@ struct pc_hoststate {
   bool excluded_known, owners_known; /* see pc__hoststate_set_known */
   uint32_t view_pid;                 /* see pc__hoststate_view_pid */
   bool holders_first;                /* see pc__hoststate_holders_first */
+  bool holders_only;                 /* see pc__hoststate_holders_only */
   pc_owner_row scratch[SCRATCH_ROWS];
   char error[PC_HOSTSTATE_ERR_MAX];
 };
@@ -66,6 +67,10 @@ uint32_t pc__hoststate_view_pid(const pc_hoststate *hs) {
 
 bool pc__hoststate_holders_first(const pc_hoststate *hs) {
   return hs->holders_first;
+}
+
+bool pc__hoststate_holders_only(const pc_hoststate *hs) {
+  return hs->holders_only;
 }
 
 void *pc__hoststate_impl(const pc_hoststate *hs) {
@@ -335,6 +340,18 @@ static void copy_str(char *dst, size_t cap, const char *src) {
   snprintf(dst, cap, "%s", src);
 }
 
+/* Linux EACCES and EPERM come from privilege (a port below ip_unprivileged_port_start
+ * without CAP_NET_BIND_SERVICE) or a policy (LSM, cgroup BPF), never from another socket on
+ * the port: the holders a snapshot shows are context enough, and the exact dump of every
+ * socket on the port (which costs a walk of the kernel's whole table: ~5 ms with 20 000
+ * listeners) is not worth it. A storm of such failures over 1023 ports made that walk 96 %
+ * of the monitor's CPU. Windows' WSAEACCES is different: an exclusive holder causes it. */
+static bool not_about_holders(const pc_bind_attempt *a) {
+  enum { LINUX_EPERM = 1, LINUX_EACCES = 13 };
+  return a->failed && a->error_known && a->error_is_errno &&
+         (a->error == LINUX_EACCES || a->error == LINUX_EPERM);
+}
+
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
@@ -380,9 +397,11 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
      * for holders first (a back end may answer that from a snapshot), and for every socket
      * on the port only when no holder conflicts. The answer is the same either way. */
     hs->holders_first = true;
+    hs->holders_only = not_about_holders(a);
     rc = pc_hoststate_owners(hs, proto, port, &a->local, owners, 8, &total);
     hs->holders_first = false;
-    bool any = false;
+    bool any = hs->holders_only;
+    hs->holders_only = false;
     for (size_t i = 0; rc == PC_OK && i < total && i < 8 && !any; i++)
       any = state_rank(owners[i].state) == 3 &&
             !(v6only && owners[i].match == PC_OWNER_MATCH_DUALSTACK && owners[i].local.family == PC_AF_INET);

@@ -811,16 +811,18 @@ static bool snap_build(linux_hs *lx, int fd, int64_t now) {
 }
 
 /* The holders of proto/port from the snapshot of our namespace (rebuilt when older than
- * SNAP_TTL_MS). Returns the count (rows in *first) or 0 when it has none or cannot be had. */
-static size_t snap_lookup(linux_hs *lx, uint8_t proto, uint16_t port, int64_t now, found **first) {
+ * SNAP_TTL_MS): their count in *n (rows in *first). False when the snapshot cannot be had. */
+static bool snap_lookup(linux_hs *lx, uint8_t proto, uint16_t port, int64_t now, found **first, size_t *n) {
   snapshot *sn = &lx->snap;
+  *n = 0;
   if (!sn->at_ms || now - sn->at_ms >= SNAP_TTL_MS) {
     int fd = diag_fd(lx, 0, lx->own_ns);
-    if (fd < 0 || !snap_build(lx, fd, now)) return 0;
+    if (fd < 0 || !snap_build(lx, fd, now)) return false;
   }
   size_t b = (size_t)(proto == PC_PROTO_UDP) * 65537 + port;
   *first = sn->rows + sn->off[b];
-  return sn->off[b + 1] - sn->off[b];
+  *n = sn->off[b + 1] - sn->off[b];
+  return true;
 }
 
 static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port, pc_owner_row *rows,
@@ -838,10 +840,10 @@ static int lx_sockets(pc_hoststate *hs, void *impl, uint8_t proto, uint16_t port
   /* The best owner in our namespace: one hash-free lookup in the holder snapshot, which one
    * dump of the whole host per second keeps (20 000 listeners cost one dump, not one walk
    * of the kernel's tables per failure). */
-  found *held;
-  size_t nh;
+  found *held = NULL;
+  size_t nh = 0;
   if (pc__hoststate_holders_first(hs) && lx->real_proc && have_own && netns == own &&
-      (nh = snap_lookup(lx, proto, port, now, &held)) > 0) {
+      snap_lookup(lx, proto, port, now, &held, &nh) && (nh > 0 || pc__hoststate_holders_only(hs))) {
     lx->stats.snapshot_hits++;
     resolve_pids(lx, held, nh);
     for (size_t i = 0; i < nh; i++) pc__hoststate_keep_row(rows, cap, n, &held[i].row);

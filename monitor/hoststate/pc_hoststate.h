@@ -257,6 +257,11 @@ uint32_t pc__hoststate_view_pid(const pc_hoststate *hs);
  * conflicts). Otherwise it lists every socket on the port. */
 bool pc__hoststate_holders_first(const pc_hoststate *hs);
 
+/* True, with holders_first, when the failure cannot have been caused by a socket on the port
+ * (Linux EACCES/EPERM): the sockets() call may then answer from its snapshot of holders even
+ * when that shows none on the port, and enrich does not ask again. */
+bool pc__hoststate_holders_only(const pc_hoststate *hs);
+
 /* The impl pointer given to pc__hoststate_create (the back end's own state). */
 void *pc__hoststate_impl(const pc_hoststate *hs);
 

@@ -5,7 +5,10 @@
  * rings: with one busy processor both are O(1) and touch memory sequentially, which keeps
  * the replay pipeline within its budget. An event older than its ring's tail (a source
  * that does not say which processor logged it, or a misordered file) is sorted in from the
- * tail. The arrival number keeps events with equal timestamps in arrival order. */
+ * tail. The arrival number keeps events with equal timestamps in arrival order. The rings
+ * with events are kept in a binary heap by their head, so a capture written on 64
+ * processors costs O(log 64) per event, not a scan of 64 heads (which was 30 % of analyze's
+ * CPU on such a capture). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +26,11 @@ typedef struct queue {
   uint16_t processor;
   slot *ring;
   size_t cap, head, count;
+  size_t hpos; /* index in the heap while count > 0 */
 } queue;
+
+/* Processors below this find their queue by direct index. */
+#define DIRECT_PROCESSORS 1024
 
 struct pc_reorder {
   pc_reorder_config cfg;
@@ -31,6 +38,9 @@ struct pc_reorder {
   void *ud;
   queue q[MAX_QUEUES];
   size_t nq, last_q;
+  uint8_t qidx[DIRECT_PROCESSORS]; /* processor -> queue index + 1, 0 = none yet */
+  queue *heap[MAX_QUEUES];         /* the queues with events, earliest head first */
+  size_t nheap;
   size_t held;
   queue *reserved; /* pc_reorder_reserve's queue, until pc_reorder_commit */
   uint64_t seq;
@@ -81,6 +91,10 @@ static bool before(const slot *a, const slot *b) {
 
 static queue *queue_for(pc_reorder *r, uint16_t processor) {
   if (r->nq && r->q[r->last_q].processor == processor) return &r->q[r->last_q];
+  if (processor < DIRECT_PROCESSORS && r->qidx[processor]) {
+    r->last_q = r->qidx[processor] - 1u;
+    return &r->q[r->last_q];
+  }
   for (size_t i = 0; i < r->nq; i++)
     if (r->q[i].processor == processor) {
       r->last_q = i;
@@ -90,8 +104,48 @@ static queue *queue_for(pc_reorder *r, uint16_t processor) {
   queue *q = &r->q[r->nq];
   memset(q, 0, sizeof *q);
   q->processor = processor;
+  if (processor < DIRECT_PROCESSORS) r->qidx[processor] = (uint8_t)(r->nq + 1);
   r->last_q = r->nq++;
   return q;
+}
+
+/* The heap of queues that hold events, ordered by their heads. */
+static bool head_before(queue *a, queue *b);
+
+static void heap_set(pc_reorder *r, size_t i, queue *q) {
+  r->heap[i] = q;
+  q->hpos = i;
+}
+
+/* Restores the heap order around position i after its queue's head changed either way. */
+static void heap_fix(pc_reorder *r, size_t i) {
+  queue *q = r->heap[i];
+  while (i > 0 && head_before(q, r->heap[(i - 1) / 2])) {
+    heap_set(r, i, r->heap[(i - 1) / 2]);
+    i = (i - 1) / 2;
+  }
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= r->nheap) break;
+    if (c + 1 < r->nheap && head_before(r->heap[c + 1], r->heap[c])) c++;
+    if (!head_before(r->heap[c], q)) break;
+    heap_set(r, i, r->heap[c]);
+    i = c;
+  }
+  heap_set(r, i, q);
+}
+
+static void heap_add(pc_reorder *r, queue *q) {
+  heap_set(r, r->nheap++, q);
+  heap_fix(r, q->hpos);
+}
+
+static void heap_remove(pc_reorder *r, queue *q) {
+  size_t i = q->hpos;
+  queue *last = r->heap[--r->nheap];
+  if (last == q) return;
+  heap_set(r, i, last);
+  heap_fix(r, i);
 }
 
 /* Doubles a ring (unwrapping it). Returns false when it cannot. */
@@ -107,14 +161,13 @@ static bool grow(queue *q) {
   return true;
 }
 
+static bool head_before(queue *a, queue *b) {
+  return before(at(a, 0), at(b, 0));
+}
+
 /* The queue whose head is earliest, or NULL when nothing is held. */
 static queue *earliest(pc_reorder *r) {
-  queue *best = NULL;
-  for (size_t i = 0; i < r->nq; i++) {
-    queue *q = &r->q[i];
-    if (q->count && (!best || before(at(q, 0), at(best, 0)))) best = q;
-  }
-  return best;
+  return r->nheap ? r->heap[0] : NULL;
 }
 
 static void release_head(pc_reorder *r, queue *q) {
@@ -122,6 +175,10 @@ static void release_head(pc_reorder *r, queue *q) {
   q->head = (q->head + 1) & (q->cap - 1);
   q->count--;
   r->held--;
+  if (q->count)
+    heap_fix(r, q->hpos);
+  else
+    heap_remove(r, q);
   if (r->released == PC_TIME_UNKNOWN || s->ev.ts > r->released) r->released = s->ev.ts;
   /* The slot stays valid during the call: only a later push reuses it. */
   r->out(&s->ev, r->ud);
@@ -192,6 +249,10 @@ void pc_reorder_commit(pc_reorder *r) {
   }
   r->held++;
   if (r->held > r->stats.held_max) r->stats.held_max = r->held;
+  if (q->count == 1)
+    heap_add(r, q);
+  else if (i == 0)
+    heap_fix(r, q->hpos); /* sorted in before the old head */
   release_ready(r);
 }
 

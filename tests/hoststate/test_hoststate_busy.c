@@ -116,6 +116,50 @@ PC_TEST(many_sockets_on_one_port_are_one_query_then_cached) {
   for (size_t i = 0; i < N; i++) close(fds[i]);
 }
 
+/* A storm of EACCES over many ports (a user binding 1-1023 without the capability): no
+ * socket can cause EACCES on Linux, so the holder snapshot answers every port, even one it
+ * shows no socket on, without the exact per-port dump (a walk of the kernel's whole table).
+ * EADDRINUSE on a port the snapshot shows empty still gets the exact dump: some socket holds
+ * the port, maybe one the snapshot does not list (bound, not listening). */
+PC_TEST(eacces_storm_over_many_ports_costs_no_per_port_dump) {
+  pc_hoststate *hs = open_live();
+  PC_CHECK(hs != NULL);
+  if (!hs) return;
+  pc_hoststate_linux_stats a, b, c;
+  pc_hoststate_linux_get_stats(hs, &a);
+  for (unsigned port = 1; port <= 300; port++) {
+    pc_facts f;
+    memset(&f, 0, sizeof f);
+    f.attempt.proto = PC_PROTO_TCP;
+    f.attempt.addr_known = true;
+    pc_addr_parse_ip("0.0.0.0", &f.attempt.local);
+    f.attempt.local.port = (uint16_t)port;
+    f.attempt.failed = f.attempt.error_known = f.attempt.error_is_errno = true;
+    f.attempt.error = 13; /* EACCES */
+    PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  }
+  pc_hoststate_linux_get_stats(hs, &b);
+  if (!b.snapshot_builds) {
+    pc_hoststate_close(hs);
+    PC_SKIP("sock_diag is not available here: no holder snapshot to answer from");
+  }
+  /* One snapshot (four dumps: TCP and UDP, IPv4 and IPv6), maybe a second if the loop
+   * crossed its one-second age; never one dump per port. */
+  PC_CHECK(b.diag_queries - a.diag_queries <= 8);
+  pc_facts f;
+  memset(&f, 0, sizeof f);
+  f.attempt.proto = PC_PROTO_TCP;
+  f.attempt.addr_known = true;
+  pc_addr_parse_ip("0.0.0.0", &f.attempt.local);
+  f.attempt.local.port = 7; /* nobody listens on echo here */
+  f.attempt.failed = f.attempt.error_known = f.attempt.error_is_errno = true;
+  f.attempt.error = 98; /* EADDRINUSE */
+  PC_CHECK_INT(pc_hoststate_enrich(hs, &f), PC_OK);
+  pc_hoststate_linux_get_stats(hs, &c);
+  PC_CHECK(c.diag_queries - b.diag_queries >= 2);
+  pc_hoststate_close(hs);
+}
+
 /* Looks port up until its owner is known (the index refreshes at most once per ten times
  * its own duration, so an immediate retry may be refused); returns the owner PID or 0. */
 static uint32_t owner_of(pc_hoststate *hs, uint16_t port) {

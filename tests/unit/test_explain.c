@@ -5,6 +5,7 @@
 
 #include "pc_error.h"
 #include "pc_explain.h"
+#include "pc_hoststate.h"
 #include "pc_rules.h"
 #include "pc_test.h"
 
@@ -147,4 +148,76 @@ PC_TEST(explain_phrases_a_rule_for_a_hypothetical_bind) {
   PC_CHECK(pc_explain_phrase_hypothetical(&f, free_text, buf, sizeof buf) == free_text);
   const char *named = "nginx.exe (PID 5) cannot bind tcp 0.0.0.0:80: taken.";
   PC_CHECK(pc_explain_phrase_hypothetical(&f, named, buf, sizeof buf) == named);
+}
+
+/* Host state finds the socket but not its process (a netstat row with PID 0: TIME_WAIT rows
+ * on Windows, Wine's own listeners): the holder the event stream showed names the owner when
+ * that process exists. */
+typedef struct owner_seen {
+  bool known;
+  uint32_t pid;
+  char rule[32];
+} owner_seen;
+
+static void keep_owner(void *ud, const pc_finding *f) {
+  owner_seen *s = ud;
+  s->known = f->owner_pid_known;
+  s->pid = f->owner_pid;
+  snprintf(s->rule, sizeof s->rule, "%s", f->rule_id ? f->rule_id : "");
+}
+
+PC_TEST(stream_holder_names_an_owner_host_state_found_without_a_pid) {
+  const char *ns = "test-explain-netstat-pid0.txt", *tl = "test-explain-tasklist.csv";
+  FILE *f = fopen(ns, "wb");
+  PC_CHECK(f != NULL);
+  if (!f) return;
+  fputs(
+      "\nActive Connections\n\n  Proto  Local Address          Foreign Address        State           PID\n"
+      "  TCP    127.0.0.1:9000         0.0.0.0:0              LISTENING       0\n",
+      f);
+  fclose(f);
+  f = fopen(tl, "wb");
+  PC_CHECK(f != NULL);
+  if (!f) return;
+  fputs("\"holder.exe\",\"6400\",\"Console\",\"1\",\"1,000 K\"\n", f);
+  fclose(f);
+  pc_hoststate_offline_files files;
+  memset(&files, 0, sizeof files);
+  files.netstat[files.n_netstat++] = ns;
+  files.tasklist[files.n_tasklist++] = tl;
+  pc_hoststate *hs = NULL;
+  char err[PC_HOSTSTATE_ERR_MAX];
+  PC_CHECK_INT(pc_hoststate_open_offline(&files, &hs, err, sizeof err), PC_OK);
+  pc_ruleset *rs = defaults();
+  PC_CHECK(rs != NULL);
+  owner_seen s;
+  memset(&s, 0, sizeof s);
+  pc_explainer_options eo = {.rules = rs, .hoststate = hs, .os = "windows", .source = "fixture"};
+  pc_explainer *ex = NULL;
+  if (hs && rs) PC_CHECK_INT(pc_explainer_new(&eo, keep_owner, &s, &ex), PC_OK);
+  if (ex) {
+    pc_bind_attempt a;
+    memset(&a, 0, sizeof a);
+    a.failed = true;
+    a.pid_known = true;
+    a.pid = 4242;
+    a.proto = PC_PROTO_TCP;
+    a.addr_known = true;
+    PC_CHECK_INT(pc_addr_parse_ip("127.0.0.1", &a.local), PC_OK);
+    a.local.port = 9000;
+    a.error_known = true;
+    a.error = 10048;
+    a.holder_known = a.holder_pid_known = true;
+    a.holder_pid = 6400;
+    a.holder_addr = a.local;
+    pc_explainer_attempt(ex, &a);
+    PC_CHECK(s.known);
+    PC_CHECK_UINT(s.pid, 6400);
+    PC_CHECK_STR(s.rule, "C12");
+  }
+  pc_explainer_free(ex);
+  pc_ruleset_free(rs);
+  pc_hoststate_close(hs);
+  remove(ns);
+  remove(tl);
 }

@@ -28,8 +28,8 @@
 
 #include "cli.h"
 #include "pc_error.h"
-#include "pc_fixture.h"
 #include "etw.h"
+#include "etw_synth.h"
 #include "pc_hoststate.h"
 #include "pc_test.h"
 
@@ -64,15 +64,8 @@ PC_TEST(refused_consumer_is_missing_privilege_exit_3) {
 #define FAKE_CONSUMER ((TRACEHANDLE)0x4242)
 #define MAX_EVENTS 32
 
-typedef struct synth {
-  EVENT_RECORD ev;
-  EVENT_HEADER_EXTENDED_DATA_ITEM ext;
-  uint64_t start_key;
-  uint8_t data[256];
-} synth;
-
 static struct {
-  synth ev[MAX_EVENTS];
+  pc_synth_event ev[MAX_EVENTS];
   int count;
   EVENT_TRACE_LOGFILEW logfile;
   int delivered;
@@ -157,60 +150,13 @@ static ULONG WINAPI fake_close(TRACEHANDLE h) {
 static const pc_etw_api fake_api = {fake_start, fake_control, fake_enable,
                                     fake_open,  fake_process, fake_close};
 
-static pc_time now_filetime(void) {
-  FILETIME ft;
-  GetSystemTimeAsFileTime(&ft);
-  return (pc_time)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
-}
-
-/* Turns the records of a fixture text (tests/FIXTURES.md) into EVENT_RECORDs as ETW hands
- * them to the callback: header flags (pointer size, extended info) as the fixture says, the
- * process start key as an extended data item, event times moved to now (the live monitor's
- * correlator and aggregator run on event time, advanced by the wall clock when idle). */
+/* The fixture's records as ETW hands them to the callback (etw_synth.h), event times moved to
+ * now (the live monitor's correlator and aggregator run on event time, advanced by the wall
+ * clock when idle). */
 static int synthesize_at(const char *text, pc_time offset) {
-  pc_schema_set *set;
-  if (pc_schema_builtin_load(&set) != PC_OK) return -1;
-  pc_fixture *fx;
-  if (pc_fixture_open(text, strlen(text), "synth", set, &fx) != PC_OK) return -1;
-  pc_record r;
-  int rc;
-  pc_time base = now_filetime() + offset, first = 0;
-  F.count = 0;
   F.delivered = 0;
-  while ((rc = pc_fixture_next(fx, &r)) == PC_OK && F.count < MAX_EVENTS) {
-    synth *s = &F.ev[F.count++];
-    memset(s, 0, sizeof *s);
-    EVENT_HEADER *h = &s->ev.EventHeader;
-    memcpy(&h->ProviderId, &r.provider, sizeof(GUID));
-    h->Size = sizeof(EVENT_HEADER);
-    h->Flags = (USHORT)(r.flags & (PC_RECORD_FLAG_32BIT_HEADER | PC_RECORD_FLAG_64BIT_HEADER));
-    h->EventDescriptor.Id = r.id;
-    h->EventDescriptor.Version = r.version;
-    h->EventDescriptor.Opcode = r.opcode;
-    h->EventDescriptor.Level = r.level;
-    h->EventDescriptor.Keyword = r.keyword;
-    h->ProcessId = r.pid;
-    h->ThreadId = r.tid;
-    s->ev.BufferContext.ProcessorIndex = r.processor;
-    if (F.count == 1) first = r.timestamp;
-    h->TimeStamp.QuadPart = base + (r.timestamp - first);
-    if (r.user_data_len > sizeof s->data) return -1;
-    memcpy(s->data, r.user_data, r.user_data_len);
-    s->ev.UserData = s->data;
-    s->ev.UserDataLength = (USHORT)r.user_data_len;
-    if (r.ext_present & PC_RECORD_EXT_PROCESS_START_KEY) {
-      s->start_key = r.process_start_key;
-      s->ext.ExtType = EVENT_HEADER_EXT_TYPE_PROCESS_START_KEY;
-      s->ext.DataSize = sizeof s->start_key;
-      s->ext.DataPtr = (ULONGLONG)(uintptr_t)&s->start_key;
-      s->ev.ExtendedData = &s->ext;
-      s->ev.ExtendedDataCount = 1;
-      h->Flags |= EVENT_HEADER_FLAG_EXTENDED_INFO;
-    }
-  }
-  pc_fixture_close(fx);
-  pc_schema_set_free(set);
-  return rc == 1 ? F.count : -1;
+  F.count = pc_synth_events(text, pc_synth_now() + offset, F.ev, MAX_EVENTS);
+  return F.count;
 }
 
 static int synthesize(const char *text) {
