@@ -65,6 +65,10 @@ if(WIN32)
     add_dependencies(test_win_eventlog portclash)
     set_property(TEST test_win_eventlog APPEND PROPERTY ENVIRONMENT "PC_PORTCLASH_EXE=$<TARGET_FILE:portclash>")
   endif()
+  # collect -> analyze DIR: injected tool runner, fake controller that also writes the ETL file.
+  pc_add_test(NAME test_win_collect SOURCES windows/test_collect_win.c windows/etw_synth.c LIBS pc_cli pc_etl_writer
+              ws2_32)
+  set_tests_properties(test_win_collect PROPERTIES TIMEOUT 90)
   pc_add_test(NAME test_win_winsock_conflicts SOURCES windows/test_winsock_conflicts.c LIBS pc_hoststate ws2_32)
   # `portclash selftest` with real Winsock provocations and a fake ETW controller delivering the
   # events inferred for each (the controller is test code only), a silent controller, no

@@ -63,6 +63,13 @@ int pc_cmd_selftest(int argc, char **argv);
 struct pc_etw_api;
 int pc__cmd_monitor_with(int argc, char **argv, const struct pc_etw_api *api);
 
+/* portclash collect --duration SECONDS --out DIR (cmd_collect.c and its platform part): the
+ * live source's events, the findings and the host state into one folder with manifest.json,
+ * which `portclash analyze DIR` reads. Windows: pc__cmd_collect_with runs the monitor with the
+ * ETW functions of api (tests: a fake controller). */
+int pc_cmd_collect(int argc, char **argv);
+int pc__cmd_collect_with(int argc, char **argv, const struct pc_etw_api *api);
+
 /* portclash help-options [--man | --completion | --markdown | --keys] (cmd_help_options.c):
  * internal, not listed in --help; the option table for the man page, shell completions and the
  * README. */

@@ -42,10 +42,12 @@ static void format_extra(const void *extra, char *buf, size_t cap) {
   pc_format_escape_text(a->bound_device[0] ? a->bound_device : "-", dev, sizeof dev);
   snprintf(buf, cap,
            " via=%s ppid=%u uid=%u euid=%u comm=%s exe=%s caps=0x%llx netns=%u cgroup=%llu fd=%d type=%d "
-           "dev=%s%s",
+           "dev=%s%s repeats=%u%s",
            source_name(it->extra.source), (unsigned)a->ppid, (unsigned)a->uid, (unsigned)a->euid, comm, exe,
            (unsigned long long)a->cap_effective, (unsigned)a->netns, (unsigned long long)a->cgroup_id,
-           (int)it->extra.fd, (int)a->socktype, dev, it->extra.transparent ? " transparent" : "");
+           (int)it->extra.fd, (int)a->socktype, dev, it->extra.transparent ? " transparent" : "",
+           (unsigned)(a->repeats ? a->repeats : 1),
+           it->extra.repeats_only ? " (repeats of the failure above)" : "");
 }
 
 /* ---- signals ----
@@ -116,6 +118,9 @@ int pc_cmd_monitor(int argc, char **argv) {
   eo.io_uring = !all.no_io_uring;
   eo.report_all = all.all_errors;
   eo.hooks = hooks[all.hooks];
+  /* The kernel counts identical failures per --window (1 s without one), at most an hour. */
+  uint64_t win_ms = (uint64_t)(all.run.window / PC_TIME_TICKS_PER_MS);
+  eo.window_ms = win_ms == 0 ? 0 : win_ms > 3600000 ? 3600000 : (uint32_t)win_ms;
 
   /* Privileges first: a missing capability is the most likely problem and has its own exit
    * code. */

@@ -27,8 +27,18 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
 
 /* Set by the platform's signal handlers (pc__monitor_signals_install); the loop acts on them. */
 static volatile int stop_requested, reopen_requested;
+static bool last_interrupted;
+
+bool pc__monitor_interrupted(void) {
+  return last_interrupted;
+}
 
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
+  return pc__monitor_run_wrapped(o, pl, NULL, NULL);
+}
+
+int pc__monitor_run_wrapped(pc_monitor_options *o, const pc_monitor_platform *pl, pc_monitor_wrap_fn wrap,
+                            void *wrap_ud) {
   int exit_code = PC_EXIT_FAILURE;
   /* From the start: a stop asked while the rules, the host state or the source are being
    * opened ends the loop as soon as it runs, and a SIGHUP from logrotate then (or while the
@@ -39,6 +49,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   pc_finding_output *out = NULL;
   pc_feed *feed = NULL;
   pc_source *src = NULL;
+  last_interrupted = false;
   if (!o->attempts) {
     char hserr[PC_HOSTSTATE_ERR_MAX] = "";
     if (pc_hoststate_open_live(&hs, hserr, sizeof hserr) != PC_OK) {
@@ -47,6 +58,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
               hserr);
       hs = NULL;
     }
+    if (hs && wrap) hs = wrap(wrap_ud, hs);
     /* Where reading the state is slow (netsh on Windows), a worker re-reads it on its own
      * wall-clock schedule (every --watch-poll seconds, and at once after a reservation event),
      * so the loop only ever installs finished snapshots. Elsewhere: PC_ENOTSUP, nothing to do. */
@@ -63,7 +75,8 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
     o->run.sinks.loss_records = true; /* events_lost / limit_hit findings */
     /* Live triage: the first failure shows at once, repeats follow as one finding; the watch
      * list is on (learned ports unless --no-learn) and kept in the state directory. */
-    pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, true, true};
+    bool watch = wrap == NULL;
+    pc_finding_output_options fo = {hs, pl->os, pl->os_build, pl->source, true, watch, watch};
     int rc = pc_finding_output_open(&o->run, &fo, &out);
     if (rc != PC_OK) {
       exit_code = rc == PC_ENOMEM ? PC_EXIT_FAILURE : PC_EXIT_USAGE;
@@ -96,6 +109,7 @@ int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl) {
   fflush(stderr);
   pc_feed_result res;
   pc_feed_run(feed, src, &res);
+  last_interrupted = res.interrupted;
 
   pc_run_counts counts;
   pc_feed_counts(feed, &res, &counts);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "pc_errnames.h"
 #include "pc_explain.h"
 #include "pc_format.h"
@@ -59,6 +60,7 @@ typedef struct st_run {
   uint64_t overflow;
   pc_time last_ts;
   uint64_t last_ts_mono;
+  FILE *findings; /* --collect: every finding as a JSON line; NULL otherwise */
 } st_run;
 
 typedef struct result {
@@ -84,6 +86,14 @@ void pc_selftest_interrupt(void) {
 
 static void on_finding(void *ud, const pc_finding *f) {
   st_run *r = ud;
+  if (r->findings) {
+    pc_json_writer w;
+    pc_json_init(&w, r->findings);
+    pc_json_begin_object(&w);
+    pc_json_finding_members(&w, f);
+    pc_json_end_object(&w);
+    pc_json_end_document(&w);
+  }
   if (r->n_seen == MAX_SEEN) {
     r->overflow++;
     return;
@@ -300,55 +310,69 @@ static void print_text(const result *res, unsigned n, const pc_source_info *info
          skipped);
 }
 
-static void json_kv_str(const char *key, const char *v, bool comma) {
-  printf("\"%s\":", key);
+static void json_kv_str(FILE *out, const char *key, const char *v, bool comma) {
+  fprintf(out, "\"%s\":", key);
   if (v)
-    pc_json_write_string(stdout, v);
+    pc_json_write_string(out, v);
   else
-    fputs("null", stdout);
-  if (comma) putchar(',');
+    fputs("null", out);
+  if (comma) fputc(',', out);
 }
 
-static void print_json(const result *res, unsigned n, const pc_source_info *info, const pc_source_stats *st,
-                       unsigned passed, unsigned failed, unsigned skipped) {
-  putchar('{');
-  json_kv_str("source", info->name, true);
-  json_kv_str("attached", info->attached, true);
-  json_kv_str("verdict", failed ? "fail" : "pass", true);
-  printf("\"passed\":%u,\"failed\":%u,\"skipped\":%u,\"items\":%llu,\"lost\":%llu,\"checks\":[", passed,
-         failed, skipped, (unsigned long long)st->items, (unsigned long long)st->lost);
+static void print_json(FILE *out, const result *res, unsigned n, const pc_source_info *info,
+                       const pc_source_stats *st, unsigned passed, unsigned failed, unsigned skipped) {
+  fputc('{', out);
+  json_kv_str(out, "source", info->name, true);
+  json_kv_str(out, "attached", info->attached, true);
+  json_kv_str(out, "verdict", failed ? "fail" : "pass", true);
+  fprintf(out, "\"passed\":%u,\"failed\":%u,\"skipped\":%u,\"items\":%llu,\"lost\":%llu,\"checks\":[", passed,
+          failed, skipped, (unsigned long long)st->items, (unsigned long long)st->lost);
   for (unsigned i = 0; i < n; i++) {
     const result *x = &res[i];
-    if (i) putchar(',');
-    putchar('{');
-    json_kv_str("name", x->c.name, true);
-    json_kv_str("what", x->c.what, true);
-    json_kv_str("result", x->c.skipped ? "skipped" : x->pass ? "pass" : "fail", true);
-    json_kv_str("detail", x->c.skipped ? x->c.why : x->detail, true);
-    printf("\"caught\":%u,\"once\":%s,\"pid\":%u,\"port\":%u,", x->caught, x->caught == 1 ? "true" : "false",
-           (unsigned)x->c.pid, (unsigned)x->c.addr.port);
-    json_kv_str("proto", proto_name(x->c.proto), true);
-    printf("\"error\":%d,", x->c.error);
-    json_kv_str("error_name", x->c.error ? err_name(x->c.error) : NULL, true);
-    json_kv_str("rule_id", x->first ? x->first->rule_id : NULL, true);
-    json_kv_str("expected_rules", x->c.expect_rules, true);
-    printf("\"rule_expected\":%s,", x->first ? (x->rule_expected ? "true" : "false") : "null");
+    if (i) fputc(',', out);
+    fputc('{', out);
+    json_kv_str(out, "name", x->c.name, true);
+    json_kv_str(out, "what", x->c.what, true);
+    json_kv_str(out, "result", x->c.skipped ? "skipped" : x->pass ? "pass" : "fail", true);
+    json_kv_str(out, "detail", x->c.skipped ? x->c.why : x->detail, true);
+    fprintf(out, "\"caught\":%u,\"once\":%s,\"pid\":%u,\"port\":%u,", x->caught,
+            x->caught == 1 ? "true" : "false", (unsigned)x->c.pid, (unsigned)x->c.addr.port);
+    json_kv_str(out, "proto", proto_name(x->c.proto), true);
+    fprintf(out, "\"error\":%d,", x->c.error);
+    json_kv_str(out, "error_name", x->c.error ? err_name(x->c.error) : NULL, true);
+    json_kv_str(out, "rule_id", x->first ? x->first->rule_id : NULL, true);
+    json_kv_str(out, "expected_rules", x->c.expect_rules, true);
+    fprintf(out, "\"rule_expected\":%s,", x->first ? (x->rule_expected ? "true" : "false") : "null");
     char prov[48];
     providers_text(x->seen_by, prov, sizeof prov);
-    json_kv_str("providers", x->seen_by ? prov : NULL, true);
+    json_kv_str(out, "providers", x->seen_by ? prov : NULL, true);
     if (x->first)
-      printf("\"latency_ms\":%llu}", (unsigned long long)x->latency_ms);
+      fprintf(out, "\"latency_ms\":%llu}", (unsigned long long)x->latency_ms);
     else
-      fputs("\"latency_ms\":null}", stdout);
+      fputs("\"latency_ms\":null}", out);
   }
-  fputs("]}\n", stdout);
+  fputs("]}\n", out);
 }
 
 int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_ms) {
+  return pc_selftest_run_collect(pl, json, timeout_ms, NULL);
+}
+
+int pc_selftest_run_collect(const pc_selftest_platform *pl, bool json, unsigned timeout_ms,
+                            const char *collect_dir) {
   char msg[1536];
   if (pl->privileges(msg, sizeof msg) != PC_OK) {
     fprintf(stderr, "portclash selftest: %s\n", msg);
     return PC_EXIT_PRIVILEGE;
+  }
+  /* --collect DIR: the host state before the checks, what the live source saw during them
+   * (the recording) and their findings, and the report; the same folder as collect's. */
+  pc_collect *col = NULL;
+  if (collect_dir) {
+    int crc = pc__collect_open(collect_dir, "selftest", &col);
+    if (crc != PC_EXIT_OK) return crc;
+    pc__collect_set_system(col, pl->mon.os, pl->mon.os_build, NULL, pl->mon.source);
+    pc__collect_host_files(col, "");
   }
   int exit_code = PC_EXIT_FAILURE;
   st_run *r = calloc(1, sizeof *r);
@@ -365,6 +389,11 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
   /* As in monitor: where reading the state is slow (netsh on Windows) a worker reads it, so
    * the event path never waits for it (elsewhere PC_ENOTSUP: read on this thread). */
   bool bg = hs && pc_hoststate_start_background(hs, NULL) == PC_OK;
+  char path[4300];
+  if (col && hs && pc__collect_recording_open(col) == PC_EXIT_OK &&
+      pc_hoststate_open_tee(hs, pc__collect_record_facts, col, &hs, hserr, sizeof hserr) != PC_OK)
+    hs = NULL;
+  if (col) r->findings = fopen(pc__collect_path(col, "findings.jsonl", path, sizeof path), "wb");
   if (pc_run_load_rules(NULL, &rules) != PC_OK) goto done;
   pc_explainer_options eo = {rules, hs, NULL, pl->mon.os, pl->mon.os_build, pl->mon.source};
   if (pc_explainer_new(&eo, on_finding, r, &r->ex) != PC_OK) goto done;
@@ -406,8 +435,15 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
   pc_source_get_info(src, &info);
   pc_source_stats st;
   pc_source_get_stats(src, &st);
+  if (col) {
+    FILE *rep = fopen(pc__collect_path(col, "selftest.json", path, sizeof path), "wb");
+    if (rep) print_json(rep, res, n, &info, &st, passed, failed, skipped);
+    bool ok = rep && fclose(rep) == 0;
+    pc__collect_add(col, "selftest.json", "selftest", NULL, "the self-test's report (--json)",
+                    "portclash selftest", 0, ok, NULL);
+  }
   if (json)
-    print_json(res, n, &info, &st, passed, failed, skipped);
+    print_json(stdout, res, n, &info, &st, passed, failed, skipped);
   else
     print_text(res, n, &info, &st, passed, failed, skipped);
   unsigned caught = 0, provoked = 0;
@@ -428,6 +464,16 @@ int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_
 
 done:
   pl->cleanup(pl->ud);
+  if (col) {
+    bool ok = r && r->findings && fclose(r->findings) == 0;
+    if (r) r->findings = NULL;
+    pc__collect_add(col, "findings.jsonl", PC_COLLECT_KIND_FINDINGS, NULL,
+                    "the self-test's findings, one JSON object a line", "portclash selftest", exit_code, ok,
+                    NULL);
+    pc__collect_host_files(col, "-end");
+    int frc = pc__collect_finish(col, interrupted != 0);
+    if (exit_code == PC_EXIT_OK) exit_code = frc;
+  }
   pc_source_close(src);
   pc_pipeline_free(r ? r->pipe : NULL);
   pc_explainer_free(r ? r->ex : NULL);

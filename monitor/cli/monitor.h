@@ -48,6 +48,17 @@ int pc_monitor_options_parse(pc_monitor_options *o, pc_options *all, int argc, c
  * SIGHUP reopens the log files. Returns the exit code. */
 int pc_monitor_run(pc_monitor_options *o, const pc_monitor_platform *pl);
 
+/* pc_monitor_run for `portclash collect`: wrap (with ud) replaces the live host state by a
+ * handle over it (taking it; NULL when that failed), and the watch list is off (its warnings
+ * come from polling, which a recording cannot replay). */
+typedef pc_hoststate *(*pc_monitor_wrap_fn)(void *ud, pc_hoststate *live);
+int pc__monitor_run_wrapped(pc_monitor_options *o, const pc_monitor_platform *pl, pc_monitor_wrap_fn wrap,
+                            void *ud);
+
+/* True when the last pc_monitor_run was ended by Ctrl+C / SIGTERM (not --duration or the
+ * source's end). */
+bool pc__monitor_interrupted(void);
+
 /* The platform's signal handling for the loop (cmd_monitor-linux.c, cmd_monitor-win.c): a
  * signal that ends the monitor sets *stop (a second one ends the process at once), SIGHUP
  * sets *reopen where there is one. restore puts the previous handlers back. */

@@ -117,6 +117,13 @@ static const pc_opt k_rows[] = {
      FIELD(out),
      .def_text = "standard output",
      .help = "write the layouts to FILE"},
+    {.name = "out",
+     .type = PC_OPT_STRING,
+     .arg = "DIR",
+     .commands = PC_CMD_COLLECT,
+     .group = G_CMD,
+     FIELD(out),
+     .help = "write everything into DIR (created; it must not exist or be empty); required"},
 
     /* Output of the findings. */
     {.name = "format",
@@ -392,7 +399,7 @@ static const pc_opt k_rows[] = {
     {.name = "duration",
      .type = PC_OPT_SECONDS,
      .arg = "SECONDS",
-     .commands = PC_CMD_MONITOR,
+     .commands = PC_CMD_MONITOR | PC_CMD_COLLECT,
      .group = G_LIVE,
      FIELD(duration),
      .max = 10000000,
@@ -400,7 +407,7 @@ static const pc_opt k_rows[] = {
      .help = "stop after SECONDS"},
     {.name = "hooks",
      .type = PC_OPT_ENUM,
-     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST,
+     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST | PC_CMD_COLLECT,
      .platforms = PC_OPT_LINUX,
      .group = G_LIVE,
      FIELD(hooks),
@@ -484,7 +491,7 @@ static const pc_opt k_rows[] = {
          "rules and log folders must be closed to non-administrators"},
     {.name = "no-os-schemas",
      .type = PC_OPT_FLAG,
-     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST,
+     .commands = PC_CMD_MONITOR | PC_CMD_SELFTEST | PC_CMD_COLLECT,
      .platforms = PC_OPT_WINDOWS,
      .group = G_LIVE,
      FIELD(no_os_schemas),
@@ -518,6 +525,14 @@ static const pc_opt k_rows[] = {
      .on = 1,
      .help = "for testing the self-test: leave the bind() hook detached (tracepoint hooks), so the "
              "checks that need it must fail"},
+    {.name = "collect",
+     .type = PC_OPT_STRING,
+     .arg = "DIR",
+     .commands = PC_CMD_SELFTEST,
+     .group = G_CMD,
+     FIELD(collect_dir),
+     .help = "also write what 'portclash collect' writes (host state, the recording, the findings, the "
+             "report as selftest.json, manifest.json) into DIR, to send when a check fails"},
 
     /* Every command. */
     {.name = "config",
@@ -546,7 +561,9 @@ const pc_opt *pc_options_table(size_t *count) {
 static const pc_cmd_info k_commands[] = {
     {PC_CMD_ANALYZE, "analyze", "FILE [OPTIONS]", 1, 1,
      "  FILE   an ETL capture (logman/wpr/xperf; XPRESS-compressed files too) or a record fixture\n"
-     "         (text, see tests/FIXTURES.md)\n",
+     "         (text, see tests/FIXTURES.md)\n"
+     "         or a folder written by 'portclash collect' (or 'selftest --collect'): its capture\n"
+     "         or recording, with every host-state file it holds (the host-state options implied)\n",
      "Explains the socket bind failures recorded in FILE, on any OS. Give the customer's\n"
      "netsh/netstat/tasklist output so that explanations can name excluded ranges and port owners.\n",
      "Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad input (the message names the file\n"
@@ -595,6 +612,18 @@ static const pc_cmd_info k_commands[] = {
      "netsh (store=active); needs an elevated console. Both: a bind that works must give no\n"
      "finding. Everything it starts or adds is removed before it exits, Ctrl+C too.\n",
      "Exit status: 0 every check that ran passed, 1 a check failed, 2 bad usage, 3 missing\n"
+     "privilege.\n"},
+    {PC_CMD_COLLECT, "collect", "--out DIR [OPTIONS]", 0, 0, NULL,
+     "Records what a support engineer needs to analyse this machine elsewhere, into one folder:\n"
+     "the live source's events for --duration SECONDS (Windows: an ETL capture of the monitor's\n"
+     "providers; Linux: every failed bind with what the host state said about it at that moment),\n"
+     "the findings seen live (JSON), the port ranges, sockets and processes (Windows: netsh,\n"
+     "netstat, tasklist, schema dump; Linux: the sysctls, ss, uname) and manifest.json saying what\n"
+     "each file is and which command made it. 'portclash analyze DIR' reads the folder on any\n"
+     "machine. To send it as one file: tar -a -c -f bundle.zip DIR (Windows ships tar). Ctrl+C\n"
+     "stops early; what was collected is kept and the manifest says it was cut short. Needs what\n"
+     "'portclash monitor' needs.\n",
+     "Exit status: 0 ok (also when stopped by Ctrl+C), 1 runtime failure, 2 bad usage, 3 missing\n"
      "privilege.\n"},
     {PC_CMD_SCHEMA_CHECK, "schema check", "FILE [OPTIONS]", 1, 1,
      "  FILE   the text written by 'schema dump' (see parsers/schemas/FORMAT.md)\n",

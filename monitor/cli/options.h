@@ -71,8 +71,9 @@ typedef struct pc_options {
   bool service_child;       /* --service-child: the monitor of `portclash service run` (Windows) */
   pc_time status, duration; /* --status, --duration; 0 = never / until stopped */
   /* selftest (and json: --json) */
-  pc_time timeout;        /* --timeout SECONDS: how long to wait for each finding */
-  bool without_bind_hook; /* --without-bind-hook (Linux) */
+  pc_time timeout;         /* --timeout SECONDS: how long to wait for each finding */
+  bool without_bind_hook;  /* --without-bind-hook (Linux) */
+  const char *collect_dir; /* selftest --collect DIR; collect writes to out (--out DIR) */
   /* The positional arguments, in order (the command's table entry says how many). */
   const char *args[PC_OPTIONS_MAX_ARGS];
   size_t n_args;
@@ -91,7 +92,8 @@ enum {
   PC_CMD_SCHEMA_DUMP = 1u << 6,
   PC_CMD_SCHEMA_CHECK = 1u << 7,
   PC_CMD_SELFTEST = 1u << 8,
-  PC_CMD_ALL = (1u << 9) - 1,
+  PC_CMD_COLLECT = 1u << 9,
+  PC_CMD_ALL = (1u << 10) - 1,
 };
 
 /* Platforms (bits of pc_opt.platforms; 0 = every platform). */

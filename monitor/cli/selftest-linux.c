@@ -306,5 +306,5 @@ int pc_cmd_selftest(int argc, char **argv) {
   unsigned timeout_ms = (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS);
   pc_selftest_platform pl = {
       {"linux", 0, "ebpf", open_source, NULL, NULL, &l, 0}, privileges, provoke, cleanup, &l, NULL};
-  return pc_selftest_run(&pl, json, timeout_ms);
+  return pc_selftest_run_collect(&pl, json, timeout_ms, o.collect_dir);
 }

@@ -488,7 +488,7 @@ int pc__cmd_selftest_with(int argc, char **argv, const pc_selftest_win_seams *se
       cleanup,
       w,
       w->hint};
-  code = pc_selftest_run(&pl, o.json, (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS));
+  code = pc_selftest_run_collect(&pl, o.json, (unsigned)(o.timeout / PC_TIME_TICKS_PER_MS), o.collect_dir);
   g_st = NULL;
   g_priv = NULL;
 done:

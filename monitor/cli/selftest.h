@@ -56,4 +56,11 @@ void pc_selftest_interrupt(void);
  * every case that was not skipped passed, 1 otherwise, 3 without the privileges. */
 int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_ms);
 
+/* The same, and with collect_dir (selftest --collect DIR; NULL = none) also writes the folder
+ * of `portclash collect` around it (collect.h): the host state before and after, the live
+ * source's recording and the findings during the checks, the report as selftest.json and
+ * manifest.json, so that `portclash analyze DIR` reproduces the findings elsewhere. */
+int pc_selftest_run_collect(const pc_selftest_platform *pl, bool json, unsigned timeout_ms,
+                            const char *collect_dir);
+
 #endif

@@ -353,6 +353,7 @@ static bool not_about_holders(const pc_bind_attempt *a) {
 }
 
 int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
+  if (hs->ops->enrich) return hs->ops->enrich(hs, hs->impl, facts);
   const pc_bind_attempt *a = &facts->attempt;
   facts->os = hs->ops->os;
   hs->error[0] = '\0';

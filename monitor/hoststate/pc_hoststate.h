@@ -183,6 +183,23 @@ bool pc_hoststate_linux_get_stats(const pc_hoststate *hs, pc_hoststate_linux_sta
 const char *pc_owner_state_name(uint8_t state); /* "LISTEN", "UDP", ... */
 const char *pc_proto_name(uint8_t proto);       /* "tcp", "udp", "any" */
 
+/* ---- recordings (recorded.c): the host state a live run saw, kept and replayed ---------- */
+
+/* Called with the facts of every pc_hoststate_enrich, after the lookups (borrowed). */
+typedef void (*pc_hoststate_facts_fn)(void *ud, const pc_facts *facts);
+
+/* A handle that answers everything from inner (taken: closed with the handle, also on
+ * failure) and hands the facts of each enrich to fn: `portclash collect` writes them to its
+ * Linux recording (pc_recording.h). */
+int pc_hoststate_open_tee(pc_hoststate *inner, pc_hoststate_facts_fn fn, void *ud, pc_hoststate **out,
+                          char *err, size_t errcap);
+
+/* Replays a recording (pc_recording.h): enrich fills the facts recorded for the same attempt
+ * (event time, process, protocol, address, error), in file order; an attempt the recording
+ * does not hold gets nothing (ranges_known and owners_known false). Processes are those the
+ * recorded facts name. Errors as pc_recording_read, err saying which file and line. */
+int pc_hoststate_open_recording(const char *path, pc_hoststate **out, char *err, size_t errcap);
+
 /* ---- background refresh (live Windows) -------------------------------------------------- */
 
 /* Where reading the state is slow (netsh runs for seconds on a busy Windows host), a worker
@@ -245,6 +262,9 @@ typedef struct pc__hoststate_ops {
   /* Age of the installed ranges snapshot and the refresh interval, in ms; false when the back
    * end has no schedule. May be NULL. */
   bool (*snapshot_age)(void *impl, uint64_t *age_ms, uint64_t *interval_ms);
+  /* A back end that answers whole facts instead of lookups (a recording, recorded.c):
+   * pc_hoststate_enrich then only calls this. May be NULL. */
+  int (*enrich)(pc_hoststate *hs, void *impl, pc_facts *facts);
 } pc__hoststate_ops;
 
 /* The process whose view of the network an owner lookup should take (its namespace), 0 for

@@ -137,4 +137,36 @@ void pc_os_sock_close(pc_os_sock fd);
 /* The system's text for the OS error os_err. */
 void pc_os_sock_strerror(int os_err, char *buf, size_t cap);
 
+/* ---- running a program (spawn-posix.c / spawn-win.c) ----
+ * One way to run an external tool (netsh, netstat, ss, ...) and keep what it printed. */
+
+/* What a run gave. output holds standard output and standard error interleaved as written,
+ * NUL-terminated (heap; free with pc_os_run_result_free). */
+typedef struct pc_os_run_result {
+  int exit_code;  /* the program's exit status; -1 when it did not exit by itself */
+  bool timed_out; /* killed after timeout_ms */
+  bool truncated; /* it printed more than max_bytes: the rest was discarded and it was killed */
+  char *output;
+  size_t len;
+} pc_os_run_result;
+
+/* Runs argv[0] with the arguments argv[1..] (argv ends with NULL), standard input from the
+ * null device, standard output and error captured together, and waits at most timeout_ms
+ * for it to end (then it is killed). argv[0] without a path separator is looked up where
+ * the system keeps its tools: POSIX: $PATH, else /usr/sbin:/usr/bin:/sbin:/bin; Windows:
+ * the System32 folder only (never the current directory). Returns PC_OK when the program
+ * ran (whatever its exit status: see res); PC_ENOENT when it does not exist, PC_ENOMEM,
+ * PC_EIO when it could not be started (pc_os_error_text says why). res->output is NULL
+ * unless PC_OK. */
+pc_err pc_os_run(const char *const *argv, uint32_t timeout_ms, size_t max_bytes, pc_os_run_result *res);
+void pc_os_run_result_free(pc_os_run_result *res);
+
+/* Creates the folder path (its parent must exist; mode 0750 on POSIX). PC_OK when it was
+ * created or is an empty folder already; PC_EEXIST when it is a folder with something in it;
+ * PC_ENOTFILE when path is something else; PC_ENOENT / PC_EPRIV / PC_EIO otherwise. */
+pc_err pc_os_dir_create(const char *path);
+
+/* True when path is a folder (links followed). */
+bool pc_os_is_dir(const char *path);
+
 #endif

@@ -1,5 +1,6 @@
 /* ebpf-linux.c - loads pc_bind.bpf.c, reads its ring buffer on a thread of its own and
- * hands out pc_bind_attempts through a bounded queue (contract in ebpf.h). */
+ * hands out pc_bind_attempts through a bounded fair queue (contract in ebpf.h). The same
+ * thread settles the kernel's per-key counts (see "counting" below). */
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -23,11 +24,25 @@
 #include "pc_bpf_event.h"
 #include "pc_error.h"
 #include "ebpf.h"
+#include "ebpf_agg.h"
 #include "pc_source.h"
 
 #define DEFAULT_RING_BYTES (512u * 1024u)
 #define DEFAULT_QUEUE 4096u
+#define DEFAULT_WINDOW_MS 1000u
+#define DEFAULT_UID_BUDGET 4096u
+#define MAX_WINDOW_MS 3600000u
 #define POLL_MS 100
+/* After a window's end, how long an opener may still be on its way to the ring: counts are
+ * settled without it only then (see settle_due). */
+#define GRACE_NS 200000000ull
+/* A busy key's count is handed on at least this often, so that with a long --window the
+ * repeats reach the findings' aggregation while its window for them is still open. */
+#define SETTLE_MAX_NS 1000000000ull
+/* Keys the kernel counts that user space does not know (lost races) are looked for this
+ * often. */
+#define SCAN_EVERY_NS 30000000000ull
+#define LEAK_BATCH 256
 
 /* Capability numbers (linux/capability.h on older headers lacks the newest ones). */
 #define CAP_NR_SYS_ADMIN 21
@@ -47,11 +62,19 @@ struct pc_ebpf_source {
   bool reader_started;
   volatile int stop; /* set by close; read by the reader between polls */
 
+  uint64_t window_ns;
+  uint64_t settle_ns; /* a busy key's count is handed on this often: min(window, 1 s) */
+  bool finished;      /* pc_ebpf_finish ran */
+
+  /* The reader thread's own (and pc_ebpf_finish's, after the reader stopped). */
+  pc__aggtab *keys;
+  uint64_t next_sweep_ns, next_scan_ns;
+
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  pc_ebpf_item *queue; /* ring of cap items */
-  size_t cap, head, len;
-  pc_ebpf_stats st; /* user-space counters, under mu */
+  pc__fairq *queue;     /* under mu */
+  pc__uidlost uid_lost; /* losses in user space per uid, under mu */
+  pc_ebpf_stats st;     /* user-space counters, under mu */
 };
 
 /* ---- conversion ----------------------------------------------------------------------------- */
@@ -67,7 +90,8 @@ void pc_ebpf_convert(const struct pc_bpf_event *e, int64_t mono_to_unix_ns, pc_b
   a->tid = e->tid;
   a->stage = (e->source == PC_BPF_SRC_LISTEN || e->source == PC_BPF_SRC_URING_LISTEN) ? PC_STAGE_LISTEN
                                                                                       : PC_STAGE_BIND;
-  a->failed = true;
+  a->failed = e->ret != 0; /* 0: a successful listen() (learned ports) */
+  a->repeats = 1;
   a->error = (uint32_t)(e->ret < 0 ? -e->ret : e->ret);
   a->error_known = true;
   a->error_is_errno = true;
@@ -267,6 +291,9 @@ static int load_attach(const pc_ebpf_options *o, bool raw, bool uring, struct pc
   struct pc_bind_bpf *sk = pc_bind_bpf__open();
   if (!sk) return -(errno ? errno : EINVAL);
   sk->rodata->report_all = o->report_all;
+  sk->rodata->window_ns = (uint64_t)o->window_ms * 1000000u;
+  sk->rodata->uid_budget = o->uid_budget;
+  sk->rodata->learn_listen = !o->no_listen;
   bpf_map__set_max_entries(sk->maps.events, o->ring_bytes);
   bpf_program__set_autoload(sk->progs.pc_exit_bind, !raw && !o->without_bind_hook);
   bpf_program__set_autoload(sk->progs.pc_exit_listen, !raw);
@@ -294,6 +321,152 @@ static uint32_t netns_of_self(void) {
   return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
 }
 
+static uint64_t mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t); /* bpf_ktime_get_ns()'s clock */
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Queues it (fairly per uid), counting what that costs; under mu. */
+static void enqueue_locked(pc_ebpf_source *s, const pc_ebpf_item *it) {
+  pc_ebpf_item dropped;
+  bool did_drop;
+  bool queued = pc__fairq_push(s->queue, it, &dropped, &did_drop);
+  if (did_drop) {
+    uint64_t n = pc__item_failures(&dropped);
+    s->st.queue_dropped++;
+    s->st.queue_lost += n;
+    pc__uidlost_add(&s->uid_lost, dropped.attempt.uid, n);
+  }
+  size_t len = pc__fairq_len(s->queue);
+  if (len > s->st.queue_high) s->st.queue_high = len;
+  if (queued) pthread_cond_signal(&s->cv);
+}
+
+/* ---- counting: the kernel's per-key counts handed on as repeats ------------------------------
+ * Protocol in pc_bpf_event.h and ebpf_agg.h. A key is settled (its count read and what is new
+ * handed on) a settle interval (the window, at most 1 s) after its opener and then once an
+ * interval while it fails, and forgotten
+ * (here and in the kernel) once a settle finds nothing new a window after its last failure.
+ * The count read is trusted only when no opener of it can still be on its way: the window's
+ * start read before and after the count is the same, and it is the start of the opener last
+ * received (or so old that its opener, if any, was lost on a full ring and is counted here). */
+
+/* Deletes key k from the kernel's map and tells the kernel that its uid holds one key less
+ * (uid_freed, written only here; see pc_bpf_uid_val.keys). False when it was not there. */
+static bool delete_key(pc_ebpf_source *s, const struct pc_bpf_agg_key *k) {
+  if (bpf_map_delete_elem(bpf_map__fd(s->skel->maps.agg), k) != 0) return false;
+  uint32_t slot = k->uid;
+  struct pc_bpf_uid_val uv;
+  if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.uids), &slot, &uv) != 0) slot = PC_BPF_UID_OTHER;
+  int fd = bpf_map__fd(s->skel->maps.uid_freed);
+  uint64_t freed = 0;
+  (void)bpf_map_lookup_elem(fd, &slot, &freed);
+  freed++;
+  (void)bpf_map_update_elem(fd, &slot, &freed, BPF_ANY);
+  return true;
+}
+
+static void forget_key(pc_ebpf_source *s, size_t i) {
+  pc__agg_entry *e = pc__aggtab_at(s->keys, i);
+  (void)delete_key(s, &e->key);
+  pc__aggtab_remove(s->keys, i);
+}
+
+static void hand_repeats(pc_ebpf_source *s, const pc__agg_entry *e, uint64_t n, uint64_t last_ns) {
+  pc_ebpf_item it = e->model;
+  it.attempt.repeats = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+  it.extra.repeats_only = true;
+  if (last_ns > it.extra.ts_mono_ns) {
+    int64_t unix_ns = (int64_t)last_ns + s->mono_to_unix_ns;
+    it.attempt.ts_last = pc_time_from_unix(unix_ns / 1000000000, unix_ns % 1000000000);
+  }
+  pthread_mutex_lock(&s->mu);
+  s->st.repeats_items++;
+  /* Counts beyond UINT32_MAX in one window (not reachable at today's syscall rates) are
+   * counted as lost rather than wrapped. */
+  if (n > UINT32_MAX) {
+    s->st.unaccounted += n - UINT32_MAX;
+    pc__uidlost_add(&s->uid_lost, it.attempt.uid, n - UINT32_MAX);
+  }
+  enqueue_locked(s, &it);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Settles the keys that are due (all of them with force: after the program was detached and
+ * the ring drained, when nothing can be on its way). */
+static void settle_due(pc_ebpf_source *s, uint64_t now, bool force) {
+  int fd = bpf_map__fd(s->skel->maps.agg);
+  for (size_t i = 0; i < pc__aggtab_count(s->keys);) {
+    pc__agg_entry *e = pc__aggtab_at(s->keys, i);
+    if (!force && now < e->due_ns) {
+      i++;
+      continue;
+    }
+    struct pc_bpf_agg_val v1, v2;
+    if (bpf_map_lookup_elem(fd, &e->key, &v1) != 0) {
+      pc__aggtab_remove(s->keys, i); /* deleted in the kernel (a lost opener of a new key) */
+      continue;
+    }
+    if (!force) {
+      bool stable = bpf_map_lookup_elem(fd, &e->key, &v2) == 0 && v2.win_start == v1.win_start &&
+                    (v1.win_start == e->open_ws || now - v1.win_start >= s->window_ns + GRACE_NS);
+      if (!stable) {
+        e->due_ns = now + POLL_MS * 1000000ull;
+        i++;
+        continue;
+      }
+    }
+    uint64_t n = pc__agg_settle(e, v1.seq);
+    if (n) hand_repeats(s, e, n, v1.last_ns);
+    if (!n && !force && now - v1.last_ns >= s->window_ns) {
+      forget_key(s, i);
+      continue;
+    }
+    e->due_ns = now + s->settle_ns;
+    i++;
+  }
+}
+
+/* Keys the kernel counts that user space does not know (a race lost: an opener dropped
+ * while the key was forgotten): idle ones are deleted and their counts said lost. */
+static void scan_leaks(pc_ebpf_source *s, uint64_t now) {
+  int fd = bpf_map__fd(s->skel->maps.agg);
+  struct pc_bpf_agg_key cur, next, idle[LEAK_BATCH];
+  size_t n_idle = 0;
+  bool first = true;
+  while (n_idle < LEAK_BATCH && bpf_map_get_next_key(fd, first ? NULL : &cur, &next) == 0) {
+    first = false;
+    cur = next;
+    struct pc_bpf_agg_val v;
+    if (pc__aggtab_find(s->keys, &cur) || bpf_map_lookup_elem(fd, &cur, &v) != 0) continue;
+    if (now - v.last_ns >= 2 * s->window_ns) idle[n_idle++] = cur;
+  }
+  for (size_t i = 0; i < n_idle; i++) {
+    struct pc_bpf_agg_val v;
+    if (bpf_map_lookup_elem(fd, &idle[i], &v) != 0 || !delete_key(s, &idle[i])) continue;
+    pthread_mutex_lock(&s->mu);
+    s->st.unaccounted += v.seq;
+    pc__uidlost_add(&s->uid_lost, idle[i].uid, v.seq);
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
+/* An opener (a failure that is the first of its key's window): remembered so that its
+ * repeats can be handed on. When the table is full the key stops being counted in the
+ * kernel (its next failure opens it anew) and what it counted meanwhile is said lost. */
+static void opened(pc_ebpf_source *s, const struct pc_bpf_event *ev, const pc_ebpf_item *it) {
+  if (pc__aggtab_opened(s->keys, &ev->key, ev->seq, it, ev->ts_ns + s->settle_ns + GRACE_NS)) return;
+  int fd = bpf_map__fd(s->skel->maps.agg);
+  struct pc_bpf_agg_val v;
+  if (bpf_map_lookup_elem(fd, &ev->key, &v) == 0 && delete_key(s, &ev->key) && v.seq > ev->seq) {
+    pthread_mutex_lock(&s->mu);
+    s->st.unaccounted += v.seq - ev->seq;
+    pc__uidlost_add(&s->uid_lost, ev->key.uid, v.seq - ev->seq);
+    pthread_mutex_unlock(&s->mu);
+  }
+}
+
 /* Ring-buffer callback, on the reader thread: convert and queue, never block. */
 static int on_event(void *ctx, void *data, size_t size) {
   pc_ebpf_source *s = ctx;
@@ -303,8 +476,9 @@ static int on_event(void *ctx, void *data, size_t size) {
     pthread_mutex_unlock(&s->mu);
     return 0;
   }
+  const struct pc_bpf_event *ev = data;
   pc_ebpf_item it;
-  pc_ebpf_convert(data, s->mono_to_unix_ns, &it.attempt, &it.extra);
+  pc_ebpf_convert(ev, s->mono_to_unix_ns, &it.attempt, &it.extra);
   if (it.extra.bound_dev_if > 0) {
     /* Interface names are per network namespace: only ours can be looked up here. */
     char name[IF_NAMESIZE];
@@ -314,18 +488,26 @@ static int on_event(void *ctx, void *data, size_t size) {
       snprintf(it.attempt.bound_device, sizeof it.attempt.bound_device, "ifindex %d",
                (int)it.extra.bound_dev_if);
   }
+  if (it.attempt.failed && (ev->flags & PC_BPF_F_AGG)) opened(s, ev, &it);
   pthread_mutex_lock(&s->mu);
   s->st.received++;
-  if (s->len == s->cap) {
-    s->st.queue_dropped++;
-  } else {
-    s->queue[(s->head + s->len) % s->cap] = it;
-    s->len++;
-    if (s->len > s->st.queue_high) s->st.queue_high = s->len;
-    pthread_cond_signal(&s->cv);
-  }
+  if (!it.attempt.failed) s->st.listens++;
+  enqueue_locked(s, &it);
   pthread_mutex_unlock(&s->mu);
   return 0;
+}
+
+/* Between polls: the keys that are due, and now and then the leak scan. */
+static void housekeeping(pc_ebpf_source *s) {
+  uint64_t now = mono_ns();
+  if (now >= s->next_sweep_ns) {
+    settle_due(s, now, false);
+    s->next_sweep_ns = now + POLL_MS * 1000000ull;
+  }
+  if (now >= s->next_scan_ns) {
+    scan_leaks(s, now);
+    s->next_scan_ns = now + SCAN_EVERY_NS;
+  }
 }
 
 static void *reader_main(void *arg) {
@@ -333,6 +515,7 @@ static void *reader_main(void *arg) {
   while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
     int n = ring_buffer__poll(s->rb, POLL_MS);
     if (n < 0 && n != -EINTR) break;
+    housekeeping(s);
   }
   return NULL;
 }
@@ -345,6 +528,8 @@ void pc_ebpf_options_init(pc_ebpf_options *o) {
   o->io_uring = true;
   o->ring_bytes = DEFAULT_RING_BYTES;
   o->queue_capacity = DEFAULT_QUEUE;
+  o->window_ms = DEFAULT_WINDOW_MS;
+  o->uid_budget = DEFAULT_UID_BUDGET;
 }
 
 static int64_t mono_to_unix_offset(void) {
@@ -366,6 +551,8 @@ int pc_ebpf_open(const pc_ebpf_options *opts, pc_ebpf_source **out, char *err, s
     pc_ebpf_options_init(&o);
   if (o.ring_bytes < 4096 || (o.ring_bytes & (o.ring_bytes - 1))) o.ring_bytes = DEFAULT_RING_BYTES;
   if (o.queue_capacity == 0) o.queue_capacity = DEFAULT_QUEUE;
+  if (o.window_ms == 0) o.window_ms = DEFAULT_WINDOW_MS;
+  if (o.window_ms > MAX_WINDOW_MS) o.window_ms = MAX_WINDOW_MS;
 
   int rc = pc_ebpf_check_privileges(err, cap);
   if (rc != PC_OK) return rc;
@@ -381,9 +568,12 @@ int pc_ebpf_open(const pc_ebpf_options *opts, pc_ebpf_source **out, char *err, s
 
   pc_ebpf_source *s = calloc(1, sizeof *s);
   if (!s) return PC_ENOMEM;
-  s->cap = o.queue_capacity;
-  s->queue = calloc(s->cap, sizeof *s->queue);
-  if (!s->queue) {
+  s->window_ns = (uint64_t)o.window_ms * 1000000u;
+  s->settle_ns = s->window_ns < SETTLE_MAX_NS ? s->window_ns : SETTLE_MAX_NS;
+  if (pc__fairq_new(o.queue_capacity, &s->queue) != PC_OK ||
+      pc__aggtab_new(PC_BPF_AGG_ENTRIES + 1024, &s->keys) != PC_OK) {
+    pc__fairq_free(s->queue);
+    pc__aggtab_free(s->keys);
     free(s);
     return PC_ENOMEM;
   }
@@ -429,6 +619,13 @@ int pc_ebpf_open(const pc_ebpf_options *opts, pc_ebpf_source **out, char *err, s
 
   s->mono_to_unix_ns = mono_to_unix_offset();
   s->own_netns = netns_of_self();
+  /* The shared budget slot of the uids that find the budget map full. */
+  uint32_t other = PC_BPF_UID_OTHER;
+  struct pc_bpf_uid_val uv;
+  memset(&uv, 0, sizeof uv);
+  (void)bpf_map_update_elem(bpf_map__fd(s->skel->maps.uids), &other, &uv, BPF_NOEXIST);
+  s->next_sweep_ns = 0;
+  s->next_scan_ns = mono_ns() + SCAN_EVERY_NS;
   s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_event, s, NULL);
   if (!s->rb) {
     snprintf(err, cap, "cannot open the eBPF ring buffer: %s", strerror(errno));
@@ -451,7 +648,7 @@ const char *pc_ebpf_hooks_in_use(const pc_ebpf_source *s) {
 
 int pc_ebpf_next(pc_ebpf_source *s, pc_ebpf_item *out, int timeout_ms) {
   pthread_mutex_lock(&s->mu);
-  if (s->len == 0 && timeout_ms > 0) {
+  if (pc__fairq_len(s->queue) == 0 && timeout_ms > 0) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += timeout_ms / 1000;
@@ -460,19 +657,61 @@ int pc_ebpf_next(pc_ebpf_source *s, pc_ebpf_item *out, int timeout_ms) {
       until.tv_sec++;
       until.tv_nsec -= 1000000000L;
     }
-    while (s->len == 0)
+    while (pc__fairq_len(s->queue) == 0)
       if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0) break;
   }
   int rc = PC_EAGAIN;
-  if (s->len > 0) {
-    *out = s->queue[s->head];
-    s->head = (s->head + 1) % s->cap;
-    s->len--;
+  if (pc__fairq_pop(s->queue, out)) {
     s->st.delivered++;
+    s->st.failures_handed += pc__item_failures(out);
     rc = PC_OK;
   }
   pthread_mutex_unlock(&s->mu);
   return rc;
+}
+
+/* Stops the reader thread (after which its state is this thread's). */
+static void stop_reader(pc_ebpf_source *s) {
+  if (!s->reader_started) return;
+  __atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+  pthread_join(s->reader, NULL);
+  s->reader_started = false;
+}
+
+void pc_ebpf_finish(pc_ebpf_source *s) {
+  if (!s || s->finished) return;
+  s->finished = true;
+  if (s->skel) pc_bind_bpf__detach(s->skel);
+  stop_reader(s);
+  if (s->rb) (void)ring_buffer__consume(s->rb);
+  if (s->skel && s->keys) settle_due(s, mono_ns(), true);
+}
+
+/* Adds the kernel's per-uid losses to a copy of the user-space ones and names the top. */
+static void top_uids(pc_ebpf_source *s, char *buf, size_t cap) {
+  pc__uidlost *all = malloc(sizeof *all);
+  if (!all) {
+    buf[0] = '\0';
+    return;
+  }
+  pthread_mutex_lock(&s->mu);
+  *all = s->uid_lost;
+  pthread_mutex_unlock(&s->mu);
+  int fd = bpf_map__fd(s->skel->maps.uids);
+  uint32_t cur = 0, next;
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? NULL : &cur, &next) == 0) {
+    first = false;
+    cur = next;
+    struct pc_bpf_uid_val v;
+    if (bpf_map_lookup_elem(fd, &cur, &v) != 0 || !v.lost) continue;
+    if (cur == PC_BPF_UID_OTHER)
+      all->other += v.lost;
+    else
+      pc__uidlost_add(all, cur, v.lost);
+  }
+  pc__uidlost_top(all, 3, buf, cap);
+  free(all);
 }
 
 void pc_ebpf_get_stats(pc_ebpf_source *s, pc_ebpf_stats *out) {
@@ -490,23 +729,27 @@ void pc_ebpf_get_stats(pc_ebpf_source *s, pc_ebpf_stats *out) {
     for (int c = 0; c < ncpu; c++) sum += vals[c];
     if (k == PC_BPF_CNT_SUBMITTED) out->kernel_submitted = sum;
     if (k == PC_BPF_CNT_DROPPED) out->kernel_dropped = sum;
+    if (k == PC_BPF_CNT_FAILURES) out->kernel_failures = sum;
+    if (k == PC_BPF_CNT_COUNTED) out->kernel_counted = sum;
+    if (k == PC_BPF_CNT_BUDGET) out->budget_lost = sum;
+    if (k == PC_BPF_CNT_MAP_FULL) out->map_full = sum;
   }
   free(vals);
+  out->lost = out->kernel_dropped + out->budget_lost + out->queue_lost + out->unaccounted;
+  if (out->lost) top_uids(s, out->top_uids, sizeof out->top_uids);
 }
 
 void pc_ebpf_close(pc_ebpf_source *s) {
   if (!s) return;
   /* Detach first so that no new events arrive while the reader stops. */
   if (s->skel) pc_bind_bpf__detach(s->skel);
-  if (s->reader_started) {
-    __atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
-    pthread_join(s->reader, NULL);
-  }
+  stop_reader(s);
   ring_buffer__free(s->rb);
   pc_bind_bpf__destroy(s->skel);
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->mu);
-  free(s->queue);
+  pc__fairq_free(s->queue);
+  pc__aggtab_free(s->keys);
   free(s);
 }
 
@@ -521,14 +764,16 @@ typedef struct ebpf_src {
 
 static int ebpf_src_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   ebpf_src *e = self;
-  /* After stop, what was queued when the stop was seen is handed out (not waited for), then
-   * the end: the reader may still be queueing a storm, which must not delay the end. */
+  /* After stop, intake ends and the kernel's counts are handed on (pc_ebpf_finish, which
+   * also stops the reader, so a storm cannot delay the end); what is queued then is handed
+   * out (not waited for), then the end. */
   int stopped = e->stopped;
   if (stopped && e->left < 0) {
+    pc_ebpf_finish(e->s);
     pc_ebpf_stats es;
     pc_ebpf_get_stats(e->s, &es);
-    uint64_t gone = es.delivered + es.queue_dropped;
-    e->left = es.received > gone ? (int64_t)(es.received - gone) : 0;
+    uint64_t in = es.received + es.repeats_items, gone = es.delivered + es.queue_dropped;
+    e->left = in > gone ? (int64_t)(in - gone) : 0;
   }
   if (stopped) {
     if (e->left == 0) return PC_EEND;
@@ -546,14 +791,25 @@ static void ebpf_src_stats(void *self, pc_source_stats *st) {
   pc_ebpf_stats es;
   pc_ebpf_get_stats(((ebpf_src *)self)->s, &es);
   st->items = es.delivered;
-  st->lost = es.kernel_dropped + es.queue_dropped;
-  snprintf(
-      st->detail, sizeof st->detail,
-      "eBPF source: %llu failures seen by the kernel, %llu lost in the kernel ring (full), %llu lost in the "
-      "queue (full), %llu read from it; queue peak %llu",
-      (unsigned long long)(es.kernel_submitted + es.kernel_dropped), (unsigned long long)es.kernel_dropped,
-      (unsigned long long)es.queue_dropped, (unsigned long long)es.delivered,
-      (unsigned long long)es.queue_high);
+  st->lost = es.lost;
+  char full[64] = "";
+  if (es.map_full)
+    snprintf(full, sizeof full, "; %llu sent uncounted (key map full)", (unsigned long long)es.map_full);
+  char line[640];
+  snprintf(line, sizeof line,
+           "eBPF source: %llu failures seen by the kernel (%llu counted there), %llu ring events, %llu "
+           "failures handed on; lost: %llu ring full, %llu over a uid's budget, %llu queue full, %llu "
+           "other%s%s; queue peak %llu%s",
+           (unsigned long long)es.kernel_failures, (unsigned long long)es.kernel_counted,
+           (unsigned long long)es.received, (unsigned long long)es.failures_handed,
+           (unsigned long long)es.kernel_dropped, (unsigned long long)es.budget_lost,
+           (unsigned long long)es.queue_lost, (unsigned long long)es.unaccounted,
+           es.top_uids[0] ? "; most lost by " : "", es.top_uids, (unsigned long long)es.queue_high, full);
+  /* Cut to the field (the uids come last but one); never expected with counts below 1e12. */
+  size_t n = strlen(line);
+  if (n >= sizeof st->detail) n = sizeof st->detail - 1;
+  memcpy(st->detail, line, n);
+  st->detail[n] = '\0';
 }
 
 static void ebpf_src_info(void *self, pc_source_info *in) {

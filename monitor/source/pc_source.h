@@ -108,6 +108,11 @@ void pc_source_close(pc_source *s);
 int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_source **out, char *err,
                         size_t errcap);
 
+/* Opens the Linux recording of `portclash collect` (pc_recording.h; recording.c): its failed
+ * attempts as complete attempts, in file order. Errors as pc_recording_read (err names the
+ * file and line). */
+int pc_source_open_recording(const char *path, pc_source **out, char *err, size_t errcap);
+
 /* ---- the live sources (one per platform; see ebpf.h and etw.h for their options) ---- */
 
 struct pc_ebpf_options;

@@ -47,7 +47,8 @@ case_ "XPRESS bomb (etl info)" "decompression bomb" -- "$pc" etl info "$work/bom
 case_ "XPRESS bomb of 1 MiB buffers (file cap)" "would bring the file's decompressed size" -- \
   "$pc" analyze "$work/bomb-1m.etl"
 case_ "FIFO capture" "$notreg" -- "$pc" analyze "$work/fifo.etl"
-case_ "directory capture" "$notreg" -- "$pc" analyze "$work"
+# A folder is read as a `collect` folder: without its manifest it is refused, saying so.
+case_ "directory capture" "without manifest.json" -- "$pc" analyze "$work"
 case_ "FIFO configuration" "$notreg" -- "$pc" analyze "$demo/bind-failures.records" --config "$work/fifo"
 case_ "FIFO netstat text" "$notreg" -- "$pc" analyze "$demo/bind-failures.records" --netstat "$work/fifo"
 case_ "FIFO rules file" "$notreg" -- "$pc" rules check "$work/fifo"

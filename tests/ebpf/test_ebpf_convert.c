@@ -159,5 +159,25 @@ PC_TEST(names_are_terminated) {
 PC_TEST(event_layout_is_stable) {
   /* The BPF object and the loader must agree; a change of size means both were not rebuilt
    * from the same header. 8-byte multiple so ring records need no padding. */
-  PC_CHECK_INT(sizeof(struct pc_bpf_event), 144);
+  PC_CHECK_INT(sizeof(struct pc_bpf_event), 200);
+  PC_CHECK_INT(sizeof(struct pc_bpf_agg_key), 48);
+}
+
+/* A failure is one failure (repeats 1); ret 0 is a successful listen() for the learned
+ * ports: not failed, no error. */
+PC_TEST(success_and_repeats) {
+  struct pc_bpf_event e = base_event();
+  pc_bind_attempt a;
+  pc_ebpf_extra x;
+  pc_ebpf_convert(&e, 0, &a, &x);
+  PC_CHECK(a.failed);
+  PC_CHECK_UINT(a.repeats, 1);
+  PC_CHECK(!x.repeats_only);
+  e.ret = 0;
+  e.source = PC_BPF_SRC_LISTEN;
+  pc_ebpf_convert(&e, 0, &a, &x);
+  PC_CHECK(!a.failed);
+  PC_CHECK_UINT(a.error, 0);
+  PC_CHECK_INT(a.stage, PC_STAGE_LISTEN);
+  PC_CHECK_UINT(a.local.port, 8080);
 }

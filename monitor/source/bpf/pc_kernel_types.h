@@ -37,10 +37,12 @@ typedef _Bool bool;
 /* UAPI values the program needs; the kernel's UAPI headers are not included so that this
  * header stays the only description of the kernel (and builds need no kernel headers). */
 enum bpf_map_type {
+  BPF_MAP_TYPE_HASH = 1,
   BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+  BPF_MAP_TYPE_LRU_HASH = 9,
   BPF_MAP_TYPE_RINGBUF = 27,
 };
-enum { BPF_ANY = 0 };
+enum { BPF_ANY = 0, BPF_NOEXIST = 1 };
 enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
 
 #define PC_EPERM 1
@@ -146,6 +148,7 @@ struct nsproxy {
 struct task_struct {
   int pid;
   int tgid;
+  u64 start_time; /* CLOCK_MONOTONIC ns at fork: tells a reused PID apart */
   struct task_struct *real_parent;
   const struct cred *cred;
   struct mm_struct *mm;
