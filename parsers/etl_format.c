@@ -10,6 +10,7 @@
 #include "etl_internal.h"
 #include "pc_error.h"
 #include "pc_le.h"
+#include "pc_text.h"
 
 static int64_t rd64s(const uint8_t *p) {
   return (int64_t)pc_le64(p);
@@ -217,26 +218,7 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t avail, char *out, size_t ca
       c = 0xFFFD;
     }
     char enc[4];
-    size_t n;
-    if (c < 0x80) {
-      enc[0] = (char)c;
-      n = 1;
-    } else if (c < 0x800) {
-      enc[0] = (char)(0xC0 | c >> 6);
-      enc[1] = (char)(0x80 | (c & 0x3F));
-      n = 2;
-    } else if (c < 0x10000) {
-      enc[0] = (char)(0xE0 | c >> 12);
-      enc[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-      enc[2] = (char)(0x80 | (c & 0x3F));
-      n = 3;
-    } else {
-      enc[0] = (char)(0xF0 | c >> 18);
-      enc[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-      enc[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-      enc[3] = (char)(0x80 | (c & 0x3F));
-      n = 4;
-    }
+    size_t n = pc_utf8_encode(c, enc);
     if (o + n + 1 > cap) {
       /* Keep whole characters only; keep consuming input to find the terminator. */
       continue;

@@ -26,6 +26,7 @@
 #include "etl_internal.h"
 #include "pc_compiler.h"
 #include "pc_error.h"
+#include "pc_heap.h"
 #include "pc_xpress.h"
 
 #define MAX_HELD_BUFFERS 4096u /* lookahead cap in buffers, for files of tiny buffers */
@@ -75,7 +76,7 @@ struct pc_etl_reader {
 
   etl_slot **slots; /* by CPU index, allocated on first use */
   size_t nslots;
-  etl_slot **active; /* slots with a staged entry */
+  void **active; /* slots with a staged entry (pc_heap of etl_slot) */
   size_t nactive, active_cap;
   size_t nmade;         /* slots created: the active list must have room for each of them */
   etl_slot *to_advance; /* emitted last; advanced at the next call (user_data borrow) */
@@ -180,47 +181,26 @@ static void buf_free_list(etl_buf *b) {
 /* The active slots form a binary min-heap by (raw time, CPU), so that the next record of a
  * capture written on many CPUs is found in O(log CPUs), not by a scan of every CPU per
  * record (64 CPUs: the scan was most of the reader's time). */
-static bool slot_before(const etl_slot *a, const etl_slot *b) {
+static bool slot_before(const void *pa, const void *pb) {
+  const etl_slot *a = pa, *b = pb;
   return a->key < b->key || (a->key == b->key && a->cpu < b->cpu);
 }
 
-static void heap_put(pc_etl_reader *r, size_t i, etl_slot *s) {
-  r->active[i] = s;
-  s->active = (int)i;
-}
-
-/* Restores the heap around position i after its slot's key changed (or it was placed there). */
-static void heap_fix(pc_etl_reader *r, size_t i) {
-  etl_slot *s = r->active[i];
-  while (i > 0 && slot_before(s, r->active[(i - 1) / 2])) {
-    heap_put(r, i, r->active[(i - 1) / 2]);
-    i = (i - 1) / 2;
-  }
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= r->nactive) break;
-    if (c + 1 < r->nactive && slot_before(r->active[c + 1], r->active[c])) c++;
-    if (!slot_before(r->active[c], s)) break;
-    heap_put(r, i, r->active[c]);
-    i = c;
-  }
-  heap_put(r, i, s);
+static void slot_placed(void *s, size_t pos) {
+  ((etl_slot *)s)->active = (int)pos;
 }
 
 /* on: s has a (new) staged entry; off: it has none. */
 static void slot_set_active(pc_etl_reader *r, etl_slot *s, bool on) {
   if (on) {
     /* active_cap was sized for every slot when the slot was created. */
-    if (s->active < 0) heap_put(r, r->nactive++, s);
-    heap_fix(r, (size_t)s->active);
+    if (s->active < 0)
+      r->nactive = pc_heap_push(r->active, r->nactive, s, slot_before, slot_placed);
+    else
+      pc_heap_fix(r->active, r->nactive, (size_t)s->active, slot_before, slot_placed);
   } else if (s->active >= 0) {
-    size_t i = (size_t)s->active;
-    etl_slot *last = r->active[--r->nactive];
+    r->nactive = pc_heap_remove(r->active, r->nactive, (size_t)s->active, slot_before, slot_placed);
     s->active = -1;
-    if (i < r->nactive) {
-      heap_put(r, i, last);
-      heap_fix(r, i);
-    }
   }
 }
 
@@ -353,7 +333,7 @@ static etl_slot *slot_get(pc_etl_reader *r, uint16_t cpu) {
      * again later, and 17 CPUs used to overflow the first 16 entries. */
     if (r->nmade + 1 > r->active_cap) {
       size_t cap = r->active_cap ? r->active_cap * 2 : 16;
-      etl_slot **na = realloc(r->active, cap * sizeof *na);
+      void **na = realloc(r->active, cap * sizeof *na);
       if (!na) return NULL;
       r->active = na;
       r->active_cap = cap;

@@ -7,6 +7,7 @@
 
 #include "pc_error.h"
 #include "pc_json_read.h"
+#include "pc_text.h"
 
 /* Memory comes in blocks, so that a document is freed in a few calls and pointers into it
  * stay valid while it grows. */
@@ -101,29 +102,6 @@ static int hex4(parser *p, uint32_t *out) {
   return PC_OK;
 }
 
-static size_t put_utf8(char *o, uint32_t cp) {
-  if (cp < 0x80) {
-    o[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    o[0] = (char)(0xC0 | (cp >> 6));
-    o[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | (cp >> 12));
-    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (cp >> 18));
-  o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* Length of the valid UTF-8 sequence at s[0..n), 0 when it is not one. */
 static size_t utf8_len(const unsigned char *s, size_t n) {
   unsigned char c = s[0];
@@ -209,7 +187,7 @@ static int parse_string(parser *p, const char **out) {
         }
         if (cp == 0) return fail(p, PC_EPARSE, "\\u0000 in a string");
         /* \uXXXX is 6 source bytes, its UTF-8 at most 3 (4 for a 12-byte pair): it fits. */
-        n += put_utf8(o + n, cp);
+        n += pc_utf8_encode(cp, o + n);
         break;
       }
       default:

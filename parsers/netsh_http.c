@@ -125,28 +125,13 @@ static bool process_line(const char *s, size_t len, uint32_t *pid, const char **
   return true;
 }
 
-static bool dashes_line(const char *s, size_t len) {
-  size_t d = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] == '-')
-      d++;
-    else if (!is_blank(s[i]))
-      return false;
-  }
-  return d >= 3;
-}
-
 int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_http_reg **out, size_t *n,
                         char *err, size_t errcap) {
-  *out = NULL;
-  *n = 0;
-  char *text = NULL;
-  size_t tlen = 0;
-  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
-  if (rc != PC_OK) return rc;
-
-  pc_http_reg *regs = NULL;
-  size_t count = 0, cap = 0;
+  pc__hosttext h;
+  int rc = pc__hosttext_open(&h, data, len, origin, sizeof **out, PC_HOSTTEXT_MAX_ROWS, "registrations", err,
+                             errcap);
+  if (rc != PC_OK) return pc__hosttext_close(&h, rc, out, n);
+  pc_http_reg *regs = NULL; /* h.rows: the registrations so far, h.count of them */
   /* The current queue: its name and processes, applied to the URLs listed under it. */
   char queue[PC_NAME_MAX] = "";
   uint32_t pids[PC_HTTP_MAX_PIDS];
@@ -156,7 +141,7 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
   bool seen_dashes = false, want_user = false;
 
   pc__lines it;
-  pc__lines_init(&it, text, tlen, origin, err, errcap);
+  pc__hosttext_lines(&h, &it);
   const char *s;
   size_t l;
   while (rc == PC_OK && pc__lines_next(&it, &s, &l)) {
@@ -165,7 +150,7 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
     size_t tl = l;
     trim(&t, &tl);
     if (tl == 0) continue;
-    if (dashes_line(t, tl)) {
+    if (pc__hosttext_is_dashes(t, tl)) {
       seen_dashes = true;
       continue;
     }
@@ -175,21 +160,12 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
       while (u + ul < t + tl && !is_blank(u[ul])) ul++;
       uint16_t port;
       if (!url_port(u, ul, &port)) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "a URL without a valid port: %.*s",
-                               (int)(ul > 200 ? 200 : ul), u);
+        rc = pc__hosttext_bad(&h, it.no, "a URL without a valid port: %.*s", (int)(ul > 200 ? 200 : ul), u);
         break;
       }
-      rc = pc__hosttext_grow((void **)&regs, &cap, count, sizeof *regs, PC_HOSTTEXT_MAX_ROWS);
-      if (rc != PC_OK) {
-        if (rc == PC_ELIMIT)
-          pc__hosttext_fail(err, errcap, origin, it.no, rc, "more than %zu registrations",
-                            (size_t)PC_HOSTTEXT_MAX_ROWS);
-        else
-          pc__hosttext_fail(err, errcap, origin, it.no, rc, "out of memory");
-        break;
-      }
-      pc_http_reg *r = &regs[count++];
-      memset(r, 0, sizeof *r);
+      pc_http_reg *r = pc__hosttext_push(&h, it.no, &rc);
+      if (!r) break;
+      regs = h.rows;
       copy_cut(r->url, sizeof r->url, u, ul);
       r->port = port;
       if (u == t) {
@@ -210,8 +186,8 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
     uint32_t pid;
     const char *img;
     size_t il;
-    if (want_user && v && count > 0) {
-      copy_cut(regs[count - 1].user, sizeof regs[count - 1].user, v, vl);
+    if (want_user && v && h.count > 0) {
+      copy_cut(regs[h.count - 1].user, sizeof regs[h.count - 1].user, v, vl);
       want_user = false;
       continue;
     }
@@ -219,7 +195,7 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
       if (n_pids < PC_HTTP_MAX_PIDS) pids[n_pids++] = pid;
       if (!image[0] && img) copy_cut(image, sizeof image, img, il);
       /* Processes listed after URLs (other netsh layouts) still belong to the queue. */
-      for (size_t k = queue_first; k < count; k++) {
+      for (size_t k = queue_first; k < h.count; k++) {
         pc_http_reg *r = &regs[k];
         if (r->reservation) continue;
         if (r->n_pids < PC_HTTP_MAX_PIDS) r->pids[r->n_pids++] = pid;
@@ -236,23 +212,15 @@ int pc_netsh_http_parse(const void *data, size_t len, const char *origin, pc_htt
         copy_cut(queue, sizeof queue, v, vl);
       n_pids = 0;
       image[0] = '\0';
-      queue_first = count;
+      queue_first = h.count;
       want_user = false;
     }
   }
   if (rc == PC_OK && it.rc != PC_OK) rc = it.rc;
-  if (rc == PC_OK && !seen_dashes && count == 0)
-    rc = pc__hosttext_fail(
-        err, errcap, origin, it.no, PC_EPARSE,
-        "not the output of netsh http show servicestate / urlacl (no URL, no title underline)");
-  free(text);
-  if (rc != PC_OK) {
-    free(regs);
-    return rc;
-  }
-  *out = regs;
-  *n = count;
-  return PC_OK;
+  if (rc == PC_OK && !seen_dashes && h.count == 0)
+    rc = pc__hosttext_bad(
+        &h, it.no, "not the output of netsh http show servicestate / urlacl (no URL, no title underline)");
+  return pc__hosttext_close(&h, rc, out, n);
 }
 
 /* Known owners of HTTP.sys URLs, by image name or a piece of the URL (case-insensitive):

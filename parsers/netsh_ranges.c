@@ -44,18 +44,6 @@ static uint8_t proto_word(const char *s, size_t len) {
   return found;
 }
 
-/* True for netsh's separator lines ("----------    --------"). */
-static bool is_dashes(const char *s, size_t len) {
-  size_t dashes = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] == '-')
-      dashes++;
-    else if (!is_blank(s[i]))
-      return false;
-  }
-  return dashes >= 3;
-}
-
 /* Parses 1..6 decimal digits at s[*i] into *v. */
 static bool take_number(const char *s, size_t len, size_t *i, uint32_t *v) {
   size_t start = *i;
@@ -96,12 +84,10 @@ static size_t skip_blanks(const char *s, size_t len, size_t i) {
 }
 
 /* Applies the caller's hint to a protocol read from a title; a contradiction is an error. */
-static int check_proto(uint8_t from_text, uint8_t hint, const char *origin, unsigned line, char *err,
-                       size_t errcap) {
+static int check_proto(const pc__hosttext *h, uint8_t from_text, uint8_t hint, unsigned line) {
   if (from_text && hint && from_text != hint)
-    return pc__hosttext_fail(err, errcap, origin, line, PC_EPARSE,
-                             "the title says %s but the file was given as %s",
-                             from_text == PC_PROTO_TCP ? "tcp" : "udp", hint == PC_PROTO_TCP ? "tcp" : "udp");
+    return pc__hosttext_bad(h, line, "the title says %s but the file was given as %s",
+                            from_text == PC_PROTO_TCP ? "tcp" : "udp", hint == PC_PROTO_TCP ? "tcp" : "udp");
   return PC_OK;
 }
 
@@ -109,19 +95,13 @@ static int check_proto(uint8_t from_text, uint8_t hint, const char *origin, unsi
 
 int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, uint8_t proto_hint,
                             uint8_t family_hint, pc_port_range **out, size_t *n, char *err, size_t errcap) {
-  *out = NULL;
-  *n = 0;
-  char *text;
-  size_t tlen;
-  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
-  if (rc != PC_OK) return rc;
-
-  pc_port_range *rows = NULL;
-  size_t count = 0, cap = 0;
+  pc__hosttext h;
+  int rc = pc__hosttext_open(&h, data, len, origin, sizeof **out, PC_HOSTTEXT_MAX_ROWS, "rows", err, errcap);
+  if (rc != PC_OK) return pc__hosttext_close(&h, rc, out, n);
   uint8_t proto = proto_hint;
   bool seen_separator = false;
   pc__lines it;
-  pc__lines_init(&it, text, tlen, origin, err, errcap);
+  pc__hosttext_lines(&h, &it);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
@@ -130,17 +110,17 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
     if (!is_digit(s[i])) {
       uint32_t v;
       bool bad;
-      if (is_dashes(s, sl)) {
+      if (pc__hosttext_is_dashes(s, sl)) {
         seen_separator = true;
       } else if (label_number(s, sl, &v, &bad)) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                               "\"label : number\" line: this looks like `netsh ... show dynamicport` output "
-                               "(use --netsh-dynamic), not excludedportrange");
+        rc = pc__hosttext_bad(&h, it.no,
+                              "\"label : number\" line: this looks like `netsh ... show dynamicport` output "
+                              "(use --netsh-dynamic), not excludedportrange");
         goto fail;
       } else {
         uint8_t p = proto_word(s, sl);
         if (p) {
-          if ((rc = check_proto(p, proto_hint, origin, it.no, err, errcap)) != PC_OK) goto fail;
+          if ((rc = check_proto(&h, p, proto_hint, it.no)) != PC_OK) goto fail;
           proto = p;
         }
       }
@@ -158,82 +138,62 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
     }
     if (i != sl) goto bad_row;
     if (a > 65535 || b > 65535 || a > b) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                             "range %u-%u is not a valid port range (0..65535, start <= end)", (unsigned)a,
-                             (unsigned)b);
+      rc = pc__hosttext_bad(&h, it.no, "range %u-%u is not a valid port range (0..65535, start <= end)",
+                            (unsigned)a, (unsigned)b);
       goto fail;
     }
-    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
-                             rc == PC_ELIMIT ? "too many rows" : pc_strerror(rc));
-      goto fail;
-    }
-    rows[count++] = (pc_port_range){.start = (uint16_t)a,
-                                    .end = (uint16_t)b,
-                                    .administered = admin,
-                                    .proto = proto,
-                                    .family = family_hint};
+    pc_port_range *row = pc__hosttext_push(&h, it.no, &rc);
+    if (!row) goto fail;
+    *row = (pc_port_range){.start = (uint16_t)a,
+                           .end = (uint16_t)b,
+                           .administered = admin,
+                           .proto = proto,
+                           .family = family_hint};
     continue;
   bad_row:
-    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                           "expected an excluded range row \"START END [*]\" (two port numbers)");
+    rc = pc__hosttext_bad(&h, it.no, "expected an excluded range row \"START END [*]\" (two port numbers)");
     goto fail;
   }
   if (it.rc != PC_OK) {
     rc = it.rc;
     goto fail;
   }
-  if (count == 0 && !seen_separator) {
-    rc = pc__hosttext_fail(
-        err, errcap, origin, it.no, PC_EPARSE,
-        "no range rows and no \"----\" separator: not `netsh ... show excludedportrange` output");
-    goto fail;
-  }
-  free(text);
-  *out = rows;
-  *n = count;
-  return PC_OK;
+  if (h.count == 0 && !seen_separator)
+    rc = pc__hosttext_bad(
+        &h, it.no, "no range rows and no \"----\" separator: not `netsh ... show excludedportrange` output");
 fail:
-  free(text);
-  free(rows);
-  return rc;
+  return pc__hosttext_close(&h, rc, out, n);
 }
 
 /* ---- dynamicport ------------------------------------------------------------------------ */
 
 int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uint8_t proto_hint,
                            uint8_t family_hint, pc_dynamic_range **out, size_t *n, char *err, size_t errcap) {
-  *out = NULL;
-  *n = 0;
-  char *text;
-  size_t tlen;
-  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
-  if (rc != PC_OK) return rc;
-
-  pc_dynamic_range *rows = NULL;
-  size_t count = 0, cap = 0;
+  pc__hosttext h;
+  int rc =
+      pc__hosttext_open(&h, data, len, origin, sizeof **out, PC_HOSTTEXT_MAX_ROWS, "sections", err, errcap);
+  if (rc != PC_OK) return pc__hosttext_close(&h, rc, out, n);
   uint8_t proto = proto_hint;
   int have = 0; /* values seen in the current section: 0, 1 (start) */
   uint32_t start = 0;
   unsigned start_line = 0;
   pc__lines it;
-  pc__lines_init(&it, text, tlen, origin, err, errcap);
+  pc__hosttext_lines(&h, &it);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
     size_t i = skip_blanks(s, sl, 0);
-    if (i == sl || is_dashes(s, sl)) continue;
+    if (i == sl || pc__hosttext_is_dashes(s, sl)) continue;
     uint32_t v;
     bool too_long;
     if (label_number(s, sl, &v, &too_long)) {
       if (too_long) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "number too long");
+        rc = pc__hosttext_bad(&h, it.no, "number too long");
         goto fail;
       }
       if (have == 0) {
         if (v == 0 || v > 65535) {
-          rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "start port %u is not in 1..65535",
-                                 (unsigned)v);
+          rc = pc__hosttext_bad(&h, it.no, "start port %u is not in 1..65535", (unsigned)v);
           goto fail;
         }
         start = v;
@@ -242,25 +202,19 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
         continue;
       }
       if (v == 0 || start + v - 1 > 65535) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                               "number of ports %u does not fit after start port %u", (unsigned)v,
-                               (unsigned)start);
+        rc = pc__hosttext_bad(&h, it.no, "number of ports %u does not fit after start port %u", (unsigned)v,
+                              (unsigned)start);
         goto fail;
       }
-      if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) !=
-          PC_OK) {
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "%s",
-                               rc == PC_ELIMIT ? "too many sections" : pc_strerror(rc));
-        goto fail;
-      }
-      rows[count++] =
-          (pc_dynamic_range){.start = (uint16_t)start, .count = v, .proto = proto, .family = family_hint};
+      pc_dynamic_range *row = pc__hosttext_push(&h, it.no, &rc);
+      if (!row) goto fail;
+      *row = (pc_dynamic_range){.start = (uint16_t)start, .count = v, .proto = proto, .family = family_hint};
       have = 0;
       continue;
     }
     if (is_digit(s[i])) {
-      rc = pc__hosttext_fail(
-          err, errcap, origin, it.no, PC_EPARSE,
+      rc = pc__hosttext_bad(
+          &h, it.no,
           "a row of numbers: this looks like `show excludedportrange` output (use --netsh-excluded)");
       goto fail;
     }
@@ -268,11 +222,10 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
     if (p) {
       /* A new title: the previous section must be complete. */
       if (have) {
-        rc = pc__hosttext_fail(err, errcap, origin, start_line, PC_EPARSE,
-                               "start port without a following \"number of ports\" line");
+        rc = pc__hosttext_bad(&h, start_line, "start port without a following \"number of ports\" line");
         goto fail;
       }
-      if ((rc = check_proto(p, proto_hint, origin, it.no, err, errcap)) != PC_OK) goto fail;
+      if ((rc = check_proto(&h, p, proto_hint, it.no)) != PC_OK) goto fail;
       proto = p;
     }
   }
@@ -281,22 +234,13 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
     goto fail;
   }
   if (have) {
-    rc = pc__hosttext_fail(err, errcap, origin, start_line, PC_EPARSE,
-                           "start port without a following \"number of ports\" line");
+    rc = pc__hosttext_bad(&h, start_line, "start port without a following \"number of ports\" line");
     goto fail;
   }
-  if (count == 0) {
-    rc = pc__hosttext_fail(
-        err, errcap, origin, it.no, PC_EPARSE,
+  if (h.count == 0)
+    rc = pc__hosttext_bad(
+        &h, it.no,
         "no \"Start Port : N\" / \"Number of Ports : N\" lines: not `netsh ... show dynamicport` output");
-    goto fail;
-  }
-  free(text);
-  *out = rows;
-  *n = count;
-  return PC_OK;
 fail:
-  free(text);
-  free(rows);
-  return rc;
+  return pc__hosttext_close(&h, rc, out, n);
 }

@@ -148,17 +148,11 @@ static size_t tokenize(const char *s, size_t len, token *tok) {
 
 int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_row **out, size_t *n,
                      char *err, size_t errcap) {
-  *out = NULL;
-  *n = 0;
-  char *text;
-  size_t tlen;
-  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
-  if (rc != PC_OK) return rc;
-
-  pc_owner_row *rows = NULL;
-  size_t count = 0, cap = 0;
+  pc__hosttext h;
+  int rc = pc__hosttext_open(&h, data, len, origin, sizeof **out, PC_HOSTTEXT_MAX_ROWS, "rows", err, errcap);
+  if (rc != PC_OK) return pc__hosttext_close(&h, rc, out, n);
   pc__lines it;
-  pc__lines_init(&it, text, tlen, origin, err, errcap);
+  pc__hosttext_lines(&h, &it);
   const char *s;
   size_t sl;
   while (pc__lines_next(&it, &s, &sl)) {
@@ -183,7 +177,7 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
       what = "the last field is not a PID";
     }
     if (what) {
-      rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE, "%s", what);
+      rc = pc__hosttext_bad(&h, it.no, "%s", what);
       goto fail;
     }
     row.pid = (uint32_t)pid;
@@ -194,30 +188,15 @@ int pc_netstat_parse(const void *data, size_t len, const char *origin, pc_owner_
       token st = {tok[3].s, (size_t)(tok[nt - 2].s + tok[nt - 2].len - tok[3].s)};
       row.state = map_state(st, &row.remote);
     }
-    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_HOSTTEXT_MAX_ROWS)) != PC_OK) {
-      if (rc == PC_ELIMIT)
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "more than %zu rows", PC_HOSTTEXT_MAX_ROWS);
-      else
-        rc = pc__hosttext_fail(err, errcap, origin, it.no, rc, "out of memory");
-      goto fail;
-    }
-    rows[count++] = row;
+    pc_owner_row *slot = pc__hosttext_push(&h, it.no, &rc);
+    if (!slot) goto fail;
+    *slot = row;
   }
   if (it.rc != PC_OK) {
     rc = it.rc;
     goto fail;
   }
-  if (count == 0) {
-    rc = pc__hosttext_fail(err, errcap, origin, it.no, PC_EPARSE,
-                           "no TCP/UDP rows: not `netstat -ano` output");
-    goto fail;
-  }
-  free(text);
-  *out = rows;
-  *n = count;
-  return PC_OK;
+  if (h.count == 0) rc = pc__hosttext_bad(&h, it.no, "no TCP/UDP rows: not `netstat -ano` output");
 fail:
-  free(text);
-  free(rows);
-  return rc;
+  return pc__hosttext_close(&h, rc, out, n);
 }

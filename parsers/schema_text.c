@@ -6,6 +6,7 @@
 
 #include "pc_compiler.h"
 #include "pc_error.h"
+#include "pc_vec.h"
 #include "pc_schema.h"
 #include "pc_text.h"
 
@@ -58,14 +59,9 @@ int pc_schema_set_put(pc_schema_set *set, const pc_schema_event *ev) {
     *old = *ev;
     return PC_OK;
   }
-  if (set->count >= PC_SCHEMA_MAX_EVENTS) return PC_ELIMIT;
-  if (set->count == set->cap) {
-    size_t cap = set->cap ? set->cap * 2 : 64;
-    pc_schema_event *n = realloc(set->events, cap * sizeof *n);
-    if (!n) return PC_ENOMEM;
-    set->events = n;
-    set->cap = cap;
-  }
+  int rc = pc_vec_reserve((void **)&set->events, &set->cap, set->count + 1, sizeof *set->events,
+                          PC_SCHEMA_MAX_EVENTS);
+  if (rc != PC_OK) return rc;
   set->events[set->count++] = *ev;
   return PC_OK;
 }

@@ -141,22 +141,19 @@ static bool is_na(const field *f) {
 
 int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_process_row **out, size_t *n,
                       char *err, size_t errcap) {
-  *out = NULL;
-  *n = 0;
-  char *text;
-  size_t tlen;
-  int rc = pc__hosttext_open(data, len, origin, &text, &tlen, err, errcap);
-  if (rc != PC_OK) return rc;
+  pc__hosttext h;
+  int rc =
+      pc__hosttext_open(&h, data, len, origin, sizeof **out, PC_TASKLIST_MAX_ROWS, "processes", err, errcap);
+  if (rc != PC_OK) return pc__hosttext_close(&h, rc, out, n);
 
   /* Fields are big (4 KiB each); keep them off the stack. */
   field *f = malloc(MAX_FIELDS * sizeof *f);
-  pc_process_row *rows = NULL;
-  size_t count = 0, cap = 0, records = 0;
+  size_t records = 0;
   if (!f) {
     rc = pc__hosttext_fail(err, errcap, origin, 0, PC_ENOMEM, "out of memory");
     goto fail;
   }
-  csv c = {.p = text, .end = text + tlen, .line = 1};
+  csv c = {.p = h.text, .end = h.text + h.len, .line = 1};
   for (;;) {
     unsigned line = c.line;
     size_t nf;
@@ -173,16 +170,14 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
      * "INFO:" prefix is kept) means an empty list. */
     if (nf == 1 && strncmp(f[0].text, "INFO:", 5) == 0) continue;
     if (nf != 3 && nf != 5 && nf != 9) {
-      rc = pc__hosttext_fail(err, errcap, origin, line, PC_EPARSE,
-                             "%zu fields; expected 5 (tasklist /fo csv), 3 (/svc) or 9 (/v)", nf);
+      rc = pc__hosttext_bad(&h, line, "%zu fields; expected 5 (tasklist /fo csv), 3 (/svc) or 9 (/v)", nf);
       goto fail;
     }
     pc_process_row row;
     memset(&row, 0, sizeof row);
     if (!parse_u32(&f[1], &row.pid)) {
       if (records == 1) continue; /* the header of a run without /nh */
-      rc = pc__hosttext_fail(err, errcap, origin, line, PC_EPARSE, "the PID field \"%.40s\" is not a number",
-                             f[1].text);
+      rc = pc__hosttext_bad(&h, line, "the PID field \"%.40s\" is not a number", f[1].text);
       goto fail;
     }
     copy_utf8(row.name, sizeof row.name, f[0].text, f[0].len);
@@ -208,28 +203,12 @@ int pc_tasklist_parse(const void *data, size_t len, const char *origin, pc_proce
       row.mem_known = parse_mem(&f[4], &row.mem_kb);
       if (nf == 9 && !is_na(&f[6])) copy_utf8(row.user, sizeof row.user, f[6].text, f[6].len);
     }
-    if ((rc = pc__hosttext_grow((void **)&rows, &cap, count, sizeof *rows, PC_TASKLIST_MAX_ROWS)) != PC_OK) {
-      if (rc == PC_ELIMIT)
-        rc =
-            pc__hosttext_fail(err, errcap, origin, line, rc, "more than %zu processes", PC_TASKLIST_MAX_ROWS);
-      else
-        rc = pc__hosttext_fail(err, errcap, origin, line, rc, "out of memory");
-      goto fail;
-    }
-    rows[count++] = row;
+    pc_process_row *slot = pc__hosttext_push(&h, line, &rc);
+    if (!slot) goto fail;
+    *slot = row;
   }
-  if (count == 0 && records == 0) {
-    rc = pc__hosttext_fail(err, errcap, origin, c.line, PC_EPARSE, "empty: not `tasklist /fo csv` output");
-    goto fail;
-  }
-  free(f);
-  free(text);
-  *out = rows;
-  *n = count;
-  return PC_OK;
+  if (h.count == 0 && records == 0) rc = pc__hosttext_bad(&h, c.line, "empty: not `tasklist /fo csv` output");
 fail:
   free(f);
-  free(text);
-  free(rows);
-  return rc;
+  return pc__hosttext_close(&h, rc, out, n);
 }

@@ -48,24 +48,6 @@ bool pc__lines_next(pc__lines *it, const char **s, size_t *len) {
   return true;
 }
 
-static void put_utf8(char *out, size_t *o, uint32_t cp) {
-  if (cp < 0x80) {
-    out[(*o)++] = (char)cp;
-  } else if (cp < 0x800) {
-    out[(*o)++] = (char)(0xC0 | cp >> 6);
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out[(*o)++] = (char)(0xE0 | cp >> 12);
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  } else {
-    out[(*o)++] = (char)(0xF0 | cp >> 18);
-    out[(*o)++] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[(*o)++] = (char)(0x80 | (cp & 0x3F));
-  }
-}
-
 /* Decodes UTF-16 (big_endian or not) into UTF-8; unpaired surrogates and NUL become '?'. */
 static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **out, size_t *out_len) {
   size_t units = len / 2;
@@ -80,13 +62,13 @@ static int utf16_to_utf8(const uint8_t *b, size_t len, bool big_endian, char **o
       uint32_t lo = big_endian ? (uint32_t)(b[2 * i + 2] << 8 | b[2 * i + 3])
                                : (uint32_t)(b[2 * i + 3] << 8 | b[2 * i + 2]);
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(buf, &o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+        o += pc_utf8_encode(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00), buf + o);
         i++;
         continue;
       }
     }
     if ((u >= 0xD800 && u <= 0xDFFF) || u == 0) u = '?';
-    put_utf8(buf, &o, u);
+    o += pc_utf8_encode(u, buf + o);
   }
   buf[o] = '\0';
   *out = buf;
@@ -158,10 +140,12 @@ int pc_text_to_utf8(const void *data, size_t len, char **out, size_t *out_len) {
   return PC_OK;
 }
 
-int pc__hosttext_open(const void *data, size_t len, const char *origin, char **text, size_t *text_len,
-                      char *err, size_t errcap) {
+int pc__hosttext_open(pc__hosttext *h, const void *data, size_t len, const char *origin, size_t elem,
+                      size_t max_rows, const char *what, char *err, size_t errcap) {
+  *h = (pc__hosttext){
+      .origin = origin, .err = err, .errcap = errcap, .elem = elem, .max_rows = max_rows, .what = what};
   if (err && errcap) err[0] = '\0';
-  int rc = pc_text_to_utf8(data, len, text, text_len);
+  int rc = pc_text_to_utf8(data, len, &h->text, &h->len);
   if (rc == PC_ELIMIT)
     return pc__hosttext_fail(err, errcap, origin, 0, rc, "input larger than %zu bytes",
                              PC_HOSTTEXT_MAX_BYTES);
@@ -169,6 +153,55 @@ int pc__hosttext_open(const void *data, size_t len, const char *origin, char **t
   return PC_OK;
 }
 
-int pc__hosttext_grow(void **arr, size_t *cap, size_t n, size_t elem, size_t max_rows) {
-  return pc_vec_reserve(arr, cap, n + 1, elem, max_rows);
+int pc__hosttext_bad(const pc__hosttext *h, unsigned line, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return pc__hosttext_fail(h->err, h->errcap, h->origin, line, PC_EPARSE, "%s", msg);
+}
+
+void pc__hosttext_lines(const pc__hosttext *h, pc__lines *it) {
+  pc__lines_init(it, h->text, h->len, h->origin, h->err, h->errcap);
+}
+
+void *pc__hosttext_push(pc__hosttext *h, unsigned line, int *rc) {
+  *rc = pc_vec_reserve(&h->rows, &h->cap, h->count + 1, h->elem, h->max_rows);
+  if (*rc == PC_ELIMIT) {
+    pc__hosttext_fail(h->err, h->errcap, h->origin, line, *rc, "more than %zu %s", h->max_rows, h->what);
+    return NULL;
+  }
+  if (*rc != PC_OK) {
+    pc__hosttext_fail(h->err, h->errcap, h->origin, line, *rc, "out of memory");
+    return NULL;
+  }
+  char *row = (char *)h->rows + h->count++ * h->elem;
+  memset(row, 0, h->elem);
+  return row;
+}
+
+int pc__hosttext_close(pc__hosttext *h, int rc, void *out, size_t *n) {
+  free(h->text);
+  h->text = NULL;
+  if (rc != PC_OK) {
+    free(h->rows);
+    h->rows = NULL;
+    h->count = 0;
+  }
+  memcpy(out, &h->rows, sizeof h->rows); /* *(T **)out = rows: out points at the caller's T * */
+  *n = h->count;
+  h->rows = NULL;
+  return rc;
+}
+
+bool pc__hosttext_is_dashes(const char *s, size_t len) {
+  size_t dashes = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '-')
+      dashes++;
+    else if (s[i] != ' ' && s[i] != '\t')
+      return false;
+  }
+  return dashes >= 3;
 }

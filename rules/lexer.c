@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_vec.h"
 
 static const char *const op_texts[] = {"==", "!=", "<", "<=", ">", ">=", "=~", "!~"};
 
@@ -29,13 +30,7 @@ void pc__line_free(pc__line *l) {
 }
 
 static pc__token *add(pc__line *l, int kind, const char *p, size_t len, int col) {
-  if (l->n == l->cap) {
-    size_t ncap = l->cap ? l->cap * 2 : 16;
-    pc__token *t = realloc(l->toks, ncap * sizeof *t);
-    if (!t) return NULL;
-    l->toks = t;
-    l->cap = ncap;
-  }
+  if (pc_vec_reserve((void **)&l->toks, &l->cap, l->n + 1, sizeof *l->toks, 0) != PC_OK) return NULL;
   pc__token *t = &l->toks[l->n++];
   memset(t, 0, sizeof *t);
   t->kind = kind;

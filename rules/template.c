@@ -246,6 +246,16 @@ static void prose(const unsigned char *v, size_t len, vout *o) {
   }
 }
 
+/* The value as context ctx shows it: prose, bare (as is) or quoted for the command's shell. */
+static void put_value(int ctx, bool bare, const unsigned char *v, size_t len, vout *o) {
+  if (ctx == PC__CTX_TEXT)
+    prose(v, len, o);
+  else if (bare)
+    vput(o, (const char *)v, len);
+  else
+    quote(ctx, v, len, o);
+}
+
 bool pc__value_escape(int ctx, const char *value, size_t len, char *buf, size_t cap, size_t *pos,
                       bool *unquotable) {
   const unsigned char *v = (const unsigned char *)value;
@@ -264,21 +274,11 @@ bool pc__value_escape(int ctx, const char *value, size_t len, char *buf, size_t 
   }
   /* Measure first, then write: a command value goes in whole or not at all. */
   vout m = {NULL, 0};
-  if (ctx == PC__CTX_TEXT)
-    prose(v, len, &m);
-  else if (bare)
-    vput(&m, value, len);
-  else
-    quote(ctx, v, len, &m);
+  put_value(ctx, bare, v, len, &m);
   bool fits = *pos + m.n < cap;
   vout w = {buf + *pos, 0};
   if (fits) {
-    if (ctx == PC__CTX_TEXT)
-      prose(v, len, &w);
-    else if (bare)
-      vput(&w, value, len);
-    else
-      quote(ctx, v, len, &w);
+    put_value(ctx, bare, v, len, &w);
   } else if (ctx == PC__CTX_TEXT) {
     /* Prose may be cut, but not inside an escape: write what fits, unit by unit. */
     for (size_t i = 0; i < len;) {

@@ -26,6 +26,13 @@ static void roff(FILE *out, const char *s) {
   }
 }
 
+/* Writes before (roff, as is), then text (escaped with roff), then after (roff, as is). */
+static void man(FILE *out, const char *before, const char *text, const char *after) {
+  fputs(before, out);
+  roff(out, text);
+  fputs(after, out);
+}
+
 static const char *platform_note(const pc_opt *r) {
   return r->platforms == PC_OPT_LINUX ? " (Linux)" : r->platforms == PC_OPT_WINDOWS ? " (Windows)" : "";
 }
@@ -33,24 +40,13 @@ static const char *platform_note(const pc_opt *r) {
 static void man_option(FILE *out, const pc_opt *r) {
   fputs(".TP\n", out);
   if (r->short_name) fprintf(out, "\\fB\\-%c\\fR, ", r->short_name);
-  fputs("\\fB\\-\\-", out);
-  roff(out, r->name);
-  fputs("\\fR", out);
+  man(out, "\\fB\\-\\-", r->name, "\\fR");
   char value[200];
-  if (pc_options_value_text(r, value, sizeof value)[0]) {
-    fputs(" \\fI", out);
-    roff(out, value);
-    fputs("\\fR", out);
-  }
-  fputc('\n', out);
-  roff(out, r->help);
+  if (pc_options_value_text(r, value, sizeof value)[0]) man(out, " \\fI", value, "\\fR");
+  man(out, "\n", r->help, "");
   roff(out, platform_note(r));
   const char *d = pc_options_default_text(r);
-  if (d) {
-    fputs(" [default: ", out);
-    roff(out, d);
-    fputc(']', out);
-  }
+  if (d) man(out, " [default: ", d, "]");
   fputc('\n', out);
 }
 
@@ -66,11 +62,8 @@ void pc_options_write_man(FILE *out) {
       ".SH SYNOPSIS\n",
       out);
   for (size_t c = 0; c < n_cmds; c++) {
-    fputs(".B portclash ", out);
-    roff(out, cmds[c].name);
-    fputc('\n', out);
-    roff(out, cmds[c].synopsis);
-    fputs("\n.br\n", out);
+    man(out, ".B portclash ", cmds[c].name, "\n");
+    man(out, "", cmds[c].synopsis, "\n.br\n");
   }
   fputs(
       ".SH DESCRIPTION\n"
@@ -80,37 +73,21 @@ void pc_options_write_man(FILE *out) {
       ".SH COMMANDS\n",
       out);
   for (size_t c = 0; c < n_cmds; c++) {
-    fputs(".SS \"portclash ", out);
-    roff(out, cmds[c].name);
-    fputc(' ', out);
-    roff(out, cmds[c].synopsis);
-    fputs("\"\n", out);
+    man(out, ".SS \"portclash ", cmds[c].name, " ");
+    man(out, "", cmds[c].synopsis, "\"\n");
     roff(out, cmds[c].description);
-    if (cmds[c].args_help) {
-      fputs(".PP\nArguments:\n.nf\n", out);
-      roff(out, cmds[c].args_help);
-      fputs(".fi\n", out);
-    }
+    if (cmds[c].args_help) man(out, ".PP\nArguments:\n.nf\n", cmds[c].args_help, ".fi\n");
     for (unsigned g = 0; pc_options_group_title(g); g++) {
       bool title = false;
       for (size_t i = 0; i < n_rows; i++) {
         if (rows[i].group != g || !(rows[i].commands & cmds[c].cmd)) continue;
-        if (!title) {
-          fputs(".PP\n", out);
-          roff(out, pc_options_group_title(g));
-          fputs(":\n", out);
-        }
+        if (!title) man(out, ".PP\n", pc_options_group_title(g), ":\n");
         title = true;
         man_option(out, &rows[i]);
       }
-      if (title && pc_options_group_note(g)) {
-        fputs(".PP\n", out);
-        roff(out, pc_options_group_note(g));
-        fputc('\n', out);
-      }
+      if (title && pc_options_group_note(g)) man(out, ".PP\n", pc_options_group_note(g), "\n");
     }
-    fputs(".PP\n", out);
-    roff(out, cmds[c].exit_status);
+    man(out, ".PP\n", cmds[c].exit_status, "");
   }
   fputs(
       ".SH CONFIGURATION FILE\n"
@@ -119,10 +96,7 @@ void pc_options_write_man(FILE *out) {
       "Options on the command line win over the file. Keys:\n",
       out);
   for (size_t i = 0; i < n_rows; i++) {
-    if (!rows[i].key) continue;
-    fputs(".BR ", out);
-    roff(out, rows[i].name);
-    fputc('\n', out);
+    if (rows[i].key) man(out, ".BR ", rows[i].name, "\n");
   }
   fputs(
       ".SH EXIT STATUS\n"

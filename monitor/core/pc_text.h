@@ -1,5 +1,5 @@
-/* pc_text.h - the small text helpers every parser shares: one line splitter and one
- * unsigned integer parser, so that each file format does not grow its own. */
+/* pc_text.h - the small text helpers every parser shares: one line splitter, one unsigned
+ * integer parser and one UTF-8 encoder, so that each file format does not grow its own. */
 #ifndef PC_TEXT_H
 #define PC_TEXT_H
 
@@ -24,5 +24,9 @@ bool pc_lines_next(pc_lines *it, const char **s, size_t *len);
  * no larger than max: no sign, no blanks, at least one digit. false (out untouched)
  * otherwise, overflow included. */
 bool pc_parse_uint(const char *s, size_t len, uint64_t max, bool allow_hex, uint64_t *out);
+
+/* Writes the UTF-8 encoding of code point cp (at most U+10FFFF; callers replace surrogates
+ * first) into out[0..3] and returns its length, 1 to 4. */
+size_t pc_utf8_encode(uint32_t cp, char out[4]);
 
 #endif

@@ -47,3 +47,16 @@ bool pc_parse_uint(const char *s, size_t len, uint64_t max, bool allow_hex, uint
   *out = v;
   return true;
 }
+
+size_t pc_utf8_encode(uint32_t cp, char out[4]) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  /* The lead byte's marker by length; each continuation byte carries 6 bits. */
+  static const unsigned char lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+  size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  for (size_t i = n - 1; i > 0; i--, cp >>= 6) out[i] = (char)(0x80 | (cp & 0x3F));
+  out[0] = (char)(lead[n] | cp);
+  return n;
+}

@@ -8,6 +8,7 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_os.h"
 
 /* Sockets examined per lookup: a port rarely has more than a few; a busy server port with
  * thousands of connections only needs its listener, which ranks first anyway. */
@@ -209,9 +210,12 @@ int pc_hoststate_test_bind(pc_hoststate *hs, uint8_t proto, const pc_addr *addr,
                            int *os_error, const char **stage) {
   *os_error = 0;
   *stage = "";
-  if (!hs->ops->test_bind)
+  /* A test bind is a bind on this machine: only a live back end describes it. */
+  if (!hs->ops->live)
     return pc__hoststate_fail(hs, PC_ENOTSUP, "a test bind needs the live host state of this machine");
-  return hs->ops->test_bind(hs, hs->impl, proto, addr, reuseaddr, os_error, stage);
+  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
+    return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
+  return PC_OK;
 }
 
 /* ---- owner ranking ------------------------------------------------------------------------- */

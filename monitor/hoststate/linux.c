@@ -52,7 +52,6 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
-#include "pc_os.h"
 
 #define CACHE_SLOTS 64
 #define CACHE_TTL_MS 1000
@@ -804,7 +803,7 @@ static bool snap_build(linux_hs *lx, int fd, int64_t now) {
     sorted[next[b]++] = k.rows[i];
   }
   free(next);
-  memcpy(sn->rows, sorted, k.n * sizeof *sorted);
+  if (k.n) memcpy(sn->rows, sorted, k.n * sizeof *sorted); /* rows is NULL in an empty netns */
   free(sorted);
   sn->n = k.n;
   sn->at_ms = now;
@@ -1070,16 +1069,6 @@ bool pc_hoststate_linux_get_stats(const pc_hoststate *hs, pc_hoststate_linux_sta
   return true;
 }
 
-/* ---- test bind ---------------------------------------------------------------------------- */
-
-static int lx_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                        int *os_error, const char **stage) {
-  (void)impl;
-  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
-    return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  return PC_OK;
-}
-
 static void lx_destroy(void *impl) {
   linux_hs *lx = impl;
   if (!lx) return;
@@ -1104,7 +1093,6 @@ static const pc__hoststate_ops k_linux_ops = {
     .refresh = lx_refresh,
     .sockets = lx_sockets,
     .process = lx_process,
-    .test_bind = lx_test_bind,
     .destroy = lx_destroy,
     .netns = lx_netns,
     .user_name = lx_user_name,

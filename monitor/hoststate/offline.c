@@ -204,7 +204,6 @@ static const pc__hoststate_ops k_offline_ops = {
     .refresh = off_refresh,
     .sockets = off_sockets,
     .process = off_process,
-    .test_bind = NULL,
     .destroy = off_destroy,
     .http_regs = off_http_regs,
 };

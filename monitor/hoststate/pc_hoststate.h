@@ -246,9 +246,6 @@ typedef struct pc__hoststate_ops {
                  size_t *n);
   /* Fills out for pid; PC_ENOENT when unknown. */
   int (*process)(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_info *out);
-  /* May be NULL (PC_ENOTSUP). */
-  int (*test_bind)(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                   int *os_error, const char **stage);
   void (*destroy)(void *impl);
   /* The network namespace of pid (0 = this process) as an inode number; PC_ENOTSUP where the
    * OS has none. May be NULL. */

@@ -12,7 +12,7 @@
 /* ---- tee ---- */
 
 typedef struct tee {
-  pc__hoststate_ops ops; /* the inner handle's name, live flag and OS */
+  pc__hoststate_ops ops; /* the inner handle's name, live flag (test binds follow it) and OS */
   pc_hoststate *inner;
   pc_hoststate_facts_fn fn;
   void *ud;
@@ -26,12 +26,6 @@ static int tee_refresh(pc_hoststate *hs, void *impl) {
 static int tee_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_info *out) {
   (void)hs;
   return pc_hoststate_process(((tee *)impl)->inner, pid, out);
-}
-
-static int tee_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                         int *os_error, const char **stage) {
-  (void)hs;
-  return pc_hoststate_test_bind(((tee *)impl)->inner, proto, addr, reuseaddr, os_error, stage);
 }
 
 static int tee_enrich(pc_hoststate *hs, void *impl, pc_facts *facts) {
@@ -75,7 +69,6 @@ int pc_hoststate_open_tee(pc_hoststate *inner, pc_hoststate_facts_fn fn, void *u
   t->ops.os = pc_hoststate_os(inner);
   t->ops.refresh = tee_refresh;
   t->ops.process = tee_process;
-  t->ops.test_bind = tee_test_bind;
   t->ops.destroy = tee_destroy;
   t->ops.enrich = tee_enrich;
   t->ops.start_background = tee_start_background;

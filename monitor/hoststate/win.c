@@ -48,7 +48,6 @@
 
 #include "pc_error.h"
 #include "pc_hoststate.h"
-#include "pc_os.h"
 #include "pc_vec.h"
 #include "win_util.h"
 
@@ -203,10 +202,10 @@ static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len) {
 
   /* Polls the pipe instead of a blocking ReadFile so that a hung netsh cannot hold us past
    * the deadline (anonymous pipes have no timeouts). */
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
   ULONGLONG deadline = GetTickCount64() + NETSH_TIMEOUT_MS;
-  bool failed = buf == NULL, done = false;
+  bool failed = false, done = false;
   while (!failed && !done) {
     DWORD avail = 0;
     if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL)) {
@@ -225,20 +224,10 @@ static char *run_exe(const wchar_t *exe, const wchar_t *args, size_t *len) {
       }
       continue;
     }
-    if (n + avail > NETSH_MAX_BYTES) {
+    /* Room for what is waiting and the NUL; more than NETSH_MAX_BYTES of output fails. */
+    if (pc_vec_reserve((void **)&buf, &cap, n + avail + 1, 1, NETSH_MAX_BYTES + 1) != PC_OK) {
       failed = true;
       break;
-    }
-    if (n + avail > cap) {
-      size_t ncap = cap;
-      while (ncap < n + avail) ncap *= 2;
-      char *nb = realloc(buf, ncap + 1);
-      if (!nb) {
-        failed = true;
-        break;
-      }
-      buf = nb;
-      cap = ncap;
     }
     DWORD got = 0;
     if (!ReadFile(rd, buf + n, avail, &got, NULL)) {
@@ -782,16 +771,6 @@ static int win_process(pc_hoststate *hs, void *impl, uint32_t pid, pc_process_in
   return PC_OK;
 }
 
-/* ---- test bind ------------------------------------------------------------------------------ */
-
-static int win_test_bind(pc_hoststate *hs, void *impl, uint8_t proto, const pc_addr *addr, bool reuseaddr,
-                         int *os_error, const char **stage) {
-  (void)impl;
-  if (pc_os_test_bind(proto, addr, reuseaddr, os_error, stage) != PC_OK)
-    return pc__hoststate_fail(hs, PC_EINVAL, "test bind: no address family");
-  return PC_OK;
-}
-
 /* ---- the background worker ------------------------------------------------------------------ */
 
 static tables_snap *read_tables(void) {
@@ -920,7 +899,6 @@ static const pc__hoststate_ops k_win_ops = {
     .refresh = win_refresh,
     .sockets = win_sockets,
     .process = win_process,
-    .test_bind = win_test_bind,
     .destroy = win_destroy,
     .http_regs = win_http_regs,
     .start_background = win_start_background,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pc_error.h"
+#include "pc_heap.h"
 #include "reorder.h"
 
 #define MAX_QUEUES 64 /* processors beyond this share the last queue (sorted in) */
@@ -39,7 +40,7 @@ struct pc_reorder {
   queue q[MAX_QUEUES];
   size_t nq, last_q;
   uint8_t qidx[DIRECT_PROCESSORS]; /* processor -> queue index + 1, 0 = none yet */
-  queue *heap[MAX_QUEUES];         /* the queues with events, earliest head first */
+  void *heap[MAX_QUEUES];          /* the queues with events, earliest head first (pc_heap) */
   size_t nheap;
   size_t held;
   queue *reserved; /* pc_reorder_reserve's queue, until pc_reorder_commit */
@@ -109,43 +110,24 @@ static queue *queue_for(pc_reorder *r, uint16_t processor) {
   return q;
 }
 
-/* The heap of queues that hold events, ordered by their heads. */
-static bool head_before(queue *a, queue *b);
+/* The heap of queues that hold events (pc_heap), ordered by their heads. */
+static bool head_before(const void *a, const void *b);
 
-static void heap_set(pc_reorder *r, size_t i, queue *q) {
-  r->heap[i] = q;
-  q->hpos = i;
+static void heap_placed(void *q, size_t pos) {
+  ((queue *)q)->hpos = pos;
 }
 
 /* Restores the heap order around position i after its queue's head changed either way. */
 static void heap_fix(pc_reorder *r, size_t i) {
-  queue *q = r->heap[i];
-  while (i > 0 && head_before(q, r->heap[(i - 1) / 2])) {
-    heap_set(r, i, r->heap[(i - 1) / 2]);
-    i = (i - 1) / 2;
-  }
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= r->nheap) break;
-    if (c + 1 < r->nheap && head_before(r->heap[c + 1], r->heap[c])) c++;
-    if (!head_before(r->heap[c], q)) break;
-    heap_set(r, i, r->heap[c]);
-    i = c;
-  }
-  heap_set(r, i, q);
+  pc_heap_fix(r->heap, r->nheap, i, head_before, heap_placed);
 }
 
 static void heap_add(pc_reorder *r, queue *q) {
-  heap_set(r, r->nheap++, q);
-  heap_fix(r, q->hpos);
+  r->nheap = pc_heap_push(r->heap, r->nheap, q, head_before, heap_placed);
 }
 
 static void heap_remove(pc_reorder *r, queue *q) {
-  size_t i = q->hpos;
-  queue *last = r->heap[--r->nheap];
-  if (last == q) return;
-  heap_set(r, i, last);
-  heap_fix(r, i);
+  r->nheap = pc_heap_remove(r->heap, r->nheap, q->hpos, head_before, heap_placed);
 }
 
 /* Doubles a ring (unwrapping it). Returns false when it cannot. */
@@ -161,8 +143,8 @@ static bool grow(queue *q) {
   return true;
 }
 
-static bool head_before(queue *a, queue *b) {
-  return before(at(a, 0), at(b, 0));
+static bool head_before(const void *a, const void *b) {
+  return before(at((queue *)a, 0), at((queue *)b, 0));
 }
 
 /* The queue whose head is earliest, or NULL when nothing is held. */

@@ -256,14 +256,16 @@ static int query_os(pc_etw_session *s);
 
 /* ---- EVENT_RECORD -> pc_record ---- */
 
+pc_guid pc__etw_guid(const GUID *g) {
+  pc_guid out = {.data1 = g->Data1, .data2 = g->Data2, .data3 = g->Data3};
+  memcpy(out.data4, g->Data4, 8);
+  return out;
+}
+
 int pc_etw_record_from_event(const EVENT_RECORD *ev, pc_record *r) {
   const EVENT_HEADER *h = &ev->EventHeader;
   memset(r, 0, sizeof *r);
-  /* GUID and pc_guid have the same field layout (Data1..Data4). */
-  r->provider.data1 = h->ProviderId.Data1;
-  r->provider.data2 = h->ProviderId.Data2;
-  r->provider.data3 = h->ProviderId.Data3;
-  memcpy(r->provider.data4, h->ProviderId.Data4, 8);
+  r->provider = pc__etw_guid(&h->ProviderId);
   r->id = h->EventDescriptor.Id;
   r->version = h->EventDescriptor.Version;
   r->channel = h->EventDescriptor.Channel;

@@ -198,6 +198,9 @@ void pc_etw_session_free(pc_etw_session *s);
  * Returns PC_OK or PC_EIO. pc_etw_session_free removes it. */
 int pc_etw_install_ctrl_handler(pc_etw_session *s);
 
+/* A Windows GUID as a pc_guid (the same fields, Data1..Data4). */
+pc_guid pc__etw_guid(const GUID *g);
+
 /* ---- For tests ---- */
 
 /* Copies ev into *r (user data borrowed from ev). Returns PC_OK, or PC_EPARSE when UserData

@@ -12,6 +12,19 @@
 /* Fixtures are test and demo inputs; anything larger is a mistake, not a capture. */
 #define FIXTURE_MAX_BYTES ((size_t)256 << 20)
 
+/* The next() of both capture-file sources, from their reader's result (PC_OK, 1 at the end
+ * of the input, or an error): a record becomes the item and is counted; the end and errors
+ * stick in *err, so every later call returns the same. */
+static int file_item(int rc, pc_source_item *it, uint64_t *items, int *err) {
+  if (rc == PC_OK) {
+    it->kind = PC_SOURCE_RECORD;
+    (*items)++;
+    return PC_OK;
+  }
+  *err = rc == 1 ? PC_EEND : rc;
+  return *err;
+}
+
 /* ---- ETL ---- */
 
 typedef struct etl_src {
@@ -26,15 +39,9 @@ static int etl_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   (void)timeout_ms;
   etl_src *e = self;
   if (e->err) return e->err;
-  int rc = pc_etl_next(e->r, &it->record);
-  if (rc == PC_OK) {
-    it->kind = PC_SOURCE_RECORD;
-    e->items++;
-    return PC_OK;
-  }
-  e->err = rc == 1 ? PC_EEND : rc;
-  if (rc != 1) snprintf(e->msg, sizeof e->msg, "%s: %s", e->path, pc_etl_error(e->r));
-  return e->err;
+  int rc = file_item(pc_etl_next(e->r, &it->record), it, &e->items, &e->err);
+  if (rc != PC_OK && rc != PC_EEND) snprintf(e->msg, sizeof e->msg, "%s: %s", e->path, pc_etl_error(e->r));
+  return rc;
 }
 
 static void etl_stats(void *self, pc_source_stats *st) {
@@ -77,19 +84,9 @@ static int fixture_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   (void)timeout_ms;
   fixture_src *f = self;
   if (f->err) return f->err;
-  int rc = pc_fixture_next(f->fx, &it->record);
-  if (rc == PC_OK) {
-    it->kind = PC_SOURCE_RECORD;
-    f->items++;
-    return PC_OK;
-  }
-  if (rc == 1) {
-    f->err = PC_EEND;
-  } else {
-    f->err = rc;
-    snprintf(f->msg, sizeof f->msg, "%s", pc_fixture_error(f->fx));
-  }
-  return f->err;
+  int rc = file_item(pc_fixture_next(f->fx, &it->record), it, &f->items, &f->err);
+  if (rc != PC_OK && rc != PC_EEND) snprintf(f->msg, sizeof f->msg, "%s", pc_fixture_error(f->fx));
+  return rc;
 }
 
 static void fixture_stats(void *self, pc_source_stats *st) {

@@ -79,10 +79,7 @@ int pc_tdh_translate(const TRACE_EVENT_INFO *info, size_t size, pc_schema_event 
   memset(out, 0, sizeof *out);
   size_t head = offsetof(TRACE_EVENT_INFO, EventPropertyInfoArray);
   if (size < head) return PC_EPARSE;
-  out->provider.data1 = info->ProviderGuid.Data1;
-  out->provider.data2 = info->ProviderGuid.Data2;
-  out->provider.data3 = info->ProviderGuid.Data3;
-  memcpy(out->provider.data4, info->ProviderGuid.Data4, 8);
+  out->provider = pc__etw_guid(&info->ProviderGuid);
   out->id = info->EventDescriptor.Id;
   out->version = info->EventDescriptor.Version;
   ULONG top = info->TopLevelPropertyCount;

@@ -85,11 +85,37 @@ bool pc_range_snapshot_equal(const pc_range_snapshot *a, const pc_range_snapshot
   return true;
 }
 
+/* The words of the state file (and of the diff's output) for protocols and families: one
+ * table each, read and written alike. The last row ("any" = 0) is also what an unknown value
+ * is written as. */
+typedef struct word_value {
+  const char *word;
+  uint8_t value;
+} word_value;
+static const word_value k_protos[] = {{"tcp", PC_PROTO_TCP}, {"udp", PC_PROTO_UDP}, {"any", 0}};
+static const word_value k_families[] = {{"ipv4", PC_AF_INET}, {"ipv6", PC_AF_INET6}, {"any", 0}};
+#define N_WORDS 3
+_Static_assert(sizeof k_protos / sizeof k_protos[0] == N_WORDS, "k_protos has N_WORDS rows");
+_Static_assert(sizeof k_families / sizeof k_families[0] == N_WORDS, "k_families has N_WORDS rows");
+
+static const char *word_for(const word_value *t, uint8_t v) {
+  size_t i = 0;
+  while (i < N_WORDS - 1 && t[i].value != v) i++;
+  return t[i].word;
+}
+static bool value_for(const word_value *t, const char *word, uint8_t *out) {
+  for (size_t i = 0; i < N_WORDS; i++)
+    if (strcmp(t[i].word, word) == 0) {
+      *out = t[i].value;
+      return true;
+    }
+  return false;
+}
 static const char *proto_word(uint8_t p) {
-  return p == PC_PROTO_TCP ? "tcp" : p == PC_PROTO_UDP ? "udp" : "any";
+  return word_for(k_protos, p);
 }
 static const char *family_word(uint8_t f) {
-  return f == PC_AF_INET ? "ipv4" : f == PC_AF_INET6 ? "ipv6" : "any";
+  return word_for(k_families, f);
 }
 
 int pc_range_snapshot_format(const pc_range_snapshot *s, char **out, size_t *len) {
@@ -137,40 +163,7 @@ static size_t split(char *line, char **tok) {
 }
 
 static bool num(const char *s, uint64_t max, uint64_t *out) {
-  uint64_t v = 0;
-  if (!*s || strlen(s) > 20) return false;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9') return false;
-    uint64_t d = (uint64_t)(*s - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return true;
-}
-
-static bool proto_of(const char *s, uint8_t *out) {
-  if (strcmp(s, "tcp") == 0)
-    *out = PC_PROTO_TCP;
-  else if (strcmp(s, "udp") == 0)
-    *out = PC_PROTO_UDP;
-  else if (strcmp(s, "any") == 0)
-    *out = 0;
-  else
-    return false;
-  return true;
-}
-
-static bool family_of(const char *s, uint8_t *out) {
-  if (strcmp(s, "ipv4") == 0)
-    *out = PC_AF_INET;
-  else if (strcmp(s, "ipv6") == 0)
-    *out = PC_AF_INET6;
-  else if (strcmp(s, "any") == 0)
-    *out = 0;
-  else
-    return false;
-  return true;
+  return pc_parse_uint(s, strlen(s), max, false, out);
 }
 
 static int push(void **arr, size_t *n, size_t *cap, size_t size, const void *item) {
@@ -207,7 +200,8 @@ static const char *parse_line(char *line, pc_range_snapshot *s, size_t *cap_e, s
       r.administered = true;
     else if (strcmp(t[3], "dynamic") != 0)
       return "expected 'administered' or 'dynamic'";
-    if (!proto_of(t[4], &r.proto) || !family_of(t[5], &r.family)) return "bad protocol or family";
+    if (!value_for(k_protos, t[4], &r.proto) || !value_for(k_families, t[5], &r.family))
+      return "bad protocol or family";
     *rc = push((void **)&s->excluded, &s->n_excluded, cap_e, sizeof r, &r);
     if (*rc != PC_OK) return *rc == PC_ELIMIT ? "too many ranges" : "out of memory";
   } else if (strcmp(t[0], "dynamic") == 0 && n == 5) {
@@ -216,7 +210,8 @@ static const char *parse_line(char *line, pc_range_snapshot *s, size_t *cap_e, s
       return "bad dynamic range";
     r.start = (uint16_t)a;
     r.count = (uint32_t)b;
-    if (!proto_of(t[3], &r.proto) || !family_of(t[4], &r.family)) return "bad protocol or family";
+    if (!value_for(k_protos, t[3], &r.proto) || !value_for(k_families, t[4], &r.family))
+      return "bad protocol or family";
     *rc = push((void **)&s->dynamic, &s->n_dynamic, cap_d, sizeof r, &r);
     if (*rc != PC_OK) return *rc == PC_ELIMIT ? "too many ranges" : "out of memory";
   } else {

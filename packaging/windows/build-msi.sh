@@ -7,29 +7,13 @@
 # Usage: packaging/windows/build-msi.sh BUILD_DIR [OUT_DIR]    (OUT_DIR defaults to BUILD_DIR)
 # Prints the path of the MSI on its last line.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:?usage: build-msi.sh BUILD_DIR [OUT_DIR]}
-out=${2:-$build}
-build=$(cd "$build" && pwd)
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-for tool in wixl wixl-heat x86_64-w64-mingw32-strip; do
-  command -v "$tool" >/dev/null || { echo "build-msi: $tool is missing (packaging/deps/tests-windows.txt)" >&2; exit 1; }
-done
-exe="$build/portclash.exe"
-[ -f "$exe" ] || { echo "build-msi: $exe not found: build the Windows tree first" >&2; exit 1; }
-version=$(sed -n 's/^project(portclash VERSION \([0-9][0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
-[ -n "$version" ] || { echo "build-msi: no version in CMakeLists.txt" >&2; exit 1; }
+# shellcheck source=packaging/windows/package-common.sh
+. "$(dirname "$0")/package-common.sh"
+pkg_begin build-msi wixl wixl-heat x86_64-w64-mingw32-strip -- "$@"
 
 stage="$build/msi-stage"
 rm -rf "$stage"
-mkdir -p "$stage/rules"
-x86_64-w64-mingw32-strip -o "$stage/portclash.exe" "$exe"
-cp "$here"/rules/default/* "$stage/rules/"
-cp "$here/README.md" "$stage/README.md"
-cp "$here/packaging/portclash.conf.example" "$stage/portclash.conf.example"
-"$here/packaging/windows/gen-completion.sh" "$stage/portclash-completion.ps1" -- ${PC_RUN_PORTCLASH:-wine "$exe"} ||
-  { echo "build-msi: cannot generate the PowerShell completion (needs wine, or PC_RUN_PORTCLASH)" >&2; exit 1; }
+pkg_stage "$stage" "$here"/rules/default/*
 
 # wixl-heat writes Win64="$(var.Win64)" and Source="$(var.StageDir)/rules/...".
 find "$stage/rules" -type f | LC_ALL=C sort |

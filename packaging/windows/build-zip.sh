@@ -12,28 +12,14 @@
 # Usage: packaging/windows/build-zip.sh BUILD_DIR [OUT_DIR]    (OUT_DIR defaults to BUILD_DIR)
 # Prints the path of the ZIP on its last line.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:?usage: build-zip.sh BUILD_DIR [OUT_DIR]}
-out=${2:-$build}
-build=$(cd "$build" && pwd)
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-command -v x86_64-w64-mingw32-strip >/dev/null ||
-  { echo "build-zip: x86_64-w64-mingw32-strip is missing (packaging/deps/tests-windows.txt)" >&2; exit 1; }
-exe="$build/portclash.exe"
-[ -f "$exe" ] || { echo "build-zip: $exe not found: build the Windows tree first" >&2; exit 1; }
-version=$(sed -n 's/^project(portclash VERSION \([0-9][0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
-[ -n "$version" ] || { echo "build-zip: no version in CMakeLists.txt" >&2; exit 1; }
+# shellcheck source=packaging/windows/package-common.sh
+. "$(dirname "$0")/package-common.sh"
+pkg_begin build-zip x86_64-w64-mingw32-strip -- "$@"
 
 name="portclash-$version-win64"
 stage="$build/zip-stage"
 rm -rf "$stage"
-mkdir -p "$stage/$name/rules"
-x86_64-w64-mingw32-strip -o "$stage/$name/portclash.exe" "$exe"
-cp "$here"/rules/default/*.rules "$stage/$name/rules/"
-cp "$here/README.md" "$here/packaging/portclash.conf.example" "$stage/$name/"
-"$here/packaging/windows/gen-completion.sh" "$stage/$name/portclash-completion.ps1" -- ${PC_RUN_PORTCLASH:-wine "$exe"} ||
-  { echo "build-zip: cannot generate the PowerShell completion (needs wine, or PC_RUN_PORTCLASH)" >&2; exit 1; }
+pkg_stage "$stage/$name" "$here"/rules/default/*.rules
 for f in LICENSE LICENSE.txt LICENSE.md COPYING; do
   [ -f "$here/$f" ] && cp "$here/$f" "$stage/$name/"
 done

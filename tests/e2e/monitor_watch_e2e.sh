@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The watch list through the live Linux monitor: `portclash monitor --watch P1,P2` must warn
 # when P1 enters net.ipv4.ip_local_reserved_ports and when a process starts listening on P2.
-# Needs root and the eBPF monitor; otherwise exits 77 and says why. Restores the sysctl.
+# Needs root and the eBPF monitor; otherwise exits 77 and says why. Runs in a private network
+# namespace: no other program can hold the two ports, and the sysctl it writes is the
+# namespace's own (restored anyway).
 set -u
 pc=$1
 skip() { echo "skipped: $1"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (writes net.ipv4.ip_local_reserved_ports, runs the eBPF monitor)"
+if [ -z "${PC_WATCH_E2E_NETNS:-}" ]; then
+  unshare --net true 2>/dev/null || skip "cannot create a network namespace here (unshare --net failed)"
+  PC_WATCH_E2E_NETNS=1 exec unshare --net -- bash "$0" "$@"
+fi
 sysctl=/proc/sys/net/ipv4/ip_local_reserved_ports
 [ -w "$sysctl" ] || skip "$sysctl is not writable here"
 command -v python3 >/dev/null || skip "python3 is needed"
@@ -20,8 +26,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-p1=$((31000 + RANDOM % 2000))
-p2=$((p1 + 1))
+# The namespace is new and empty: these ports are free, and only this test can take them.
+p1=31000
+p2=31001
 PC_STATE_DIR="$work/state" "$pc" monitor --watch "$p1,$p2" --watch-poll 1 --format json >"$work/out" 2>"$work/err" &
 mon=$!
 sleep 3
@@ -32,9 +39,17 @@ if ! kill -0 "$mon" 2>/dev/null; then
   echo "monitor exited $rc:"; cat "$work/err"; echo "0 passed, 1 failed"; exit 1
 fi
 echo "$p1" > "$sysctl"
-python3 -c "import socket,time; s=socket.socket(); s.bind(('0.0.0.0',$p2)); s.listen(); time.sleep(8)" &
+python3 -c "import socket,sys,time; s=socket.socket(); s.bind(('0.0.0.0',$p2)); s.listen(); \
+open(sys.argv[1], 'w').close(); time.sleep(30)" "$work/listening" &
 listener=$!
-sleep 5
+# On a loaded machine python and the monitor's next poll can be slow: wait for the listener,
+# then up to 15 s for both warnings (the monitor writes each finding as it comes).
+for _ in $(seq 100); do [ -e "$work/listening" ] && break; sleep 0.1; done
+for _ in $(seq 15); do
+  sleep 1
+  grep -q "\"port\":$p1,.*\"rule_id\":\"W06\"" "$work/out" &&
+    grep -q "\"port\":$p2,.*\"rule_id\":\"W0[37]\"" "$work/out" && break
+done
 kill -INT "$mon"; wait "$mon"; mon=""
 python3 - "$work/out" "$p1" "$p2" "$listener" <<'PY'
 import json, sys

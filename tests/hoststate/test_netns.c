@@ -1,6 +1,8 @@
-/* Linux: owners are looked up in the failing process's network namespace. A child process
- * moves to a new network namespace and listens there; from the host's namespace the port is
- * free, from the child's it is held by the child. Needs root (unshare); skips otherwise. */
+/* Linux: owners are looked up in the failing process's network namespace. The test moves to
+ * a private network namespace of its own, so no other program on the host can hold the port it
+ * uses; a child process moves to a second new namespace and listens there. From the test's
+ * namespace the port is free, from the child's it is held by the child. Needs root (unshare);
+ * skips otherwise. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +22,9 @@
 /* Listens on 0.0.0.0:port in a new network namespace; reports 'y' or 'n' on fd, then waits. */
 static void child(int fd, uint16_t port) {
   char ok = 'n';
+  /* A failed check returns from the test without killing us: die with the parent, or ctest
+   * waits for the output pipe we hold until its timeout. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1) _exit(1);
   if (unshare(CLONE_NEWNET) == 0) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa;
@@ -34,7 +40,9 @@ static void child(int fd, uint16_t port) {
 
 PC_TEST(owner_found_in_the_failing_process_namespace) {
   if (geteuid() != 0) PC_SKIP("needs root to create a network namespace");
-  uint16_t port = (uint16_t)(20000 + getpid() % 20000);
+  /* Both namespaces are private to this test and empty, so any port is free in both. */
+  if (unshare(CLONE_NEWNET) != 0) PC_SKIP("unshare(CLONE_NEWNET) is not allowed here");
+  const uint16_t port = 20000;
   int p[2];
   PC_CHECK(pipe(p) == 0);
   pid_t pid = fork();

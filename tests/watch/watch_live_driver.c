@@ -1,5 +1,5 @@
-/* Live Linux end-to-end check of the watcher (run by watch_live_e2e.sh, which saves and
- * restores ip_local_reserved_ports around it):
+/* Live Linux end-to-end check of the watcher (run by watch_live_e2e.sh in a private network
+ * namespace, so the ports are free and the sysctl it writes is the namespace's own):
  *   1. picks two free TCP ports P1, P2 and watches both (state in a fresh temporary dir);
  *   2. polls the live host state once (the baseline: must report nothing);
  *   3. adds P1 to /proc/sys/net/ipv4/ip_local_reserved_ports and starts a child process
@@ -119,7 +119,8 @@ int main(void) {
     return 1;
   }
 
-  /* Reserve P1 (appending to whatever was there; the script restores the old value). */
+  /* Reserve P1 (appending to whatever was there; restored below, and the namespace's copy
+   * ends with it anyway). */
   char val[65600];
   snprintf(val, sizeof val, "%s%s%u\n", old, old[0] ? "," : "", s.p1);
   f = fopen(RESERVED, "w");
@@ -152,7 +153,7 @@ int main(void) {
   kill(child, SIGTERM);
   waitpid(child, NULL, 0);
 
-  /* Restore here too; the script's trap covers crashes. */
+  /* Restore: the namespace may be shared when the driver is run by hand. */
   f = fopen(RESERVED, "w");
   if (f) {
     fprintf(f, "%s\n", old);
