@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_compiler.h"
 #include "pc_error.h"
 #include "pc_json_read.h"
 #include "pc_text.h"
@@ -49,7 +50,7 @@ static void *arena(pc_json_doc *d, size_t n) {
   return p;
 }
 
-static int fail(parser *p, int rc, const char *fmt, ...) {
+PC_PRINTF(3, 4) static int fail(parser *p, int rc, const char *fmt, ...) {
   if (p->rc != PC_OK) return p->rc;
   char what[200];
   va_list ap;
