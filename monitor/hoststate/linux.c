@@ -820,8 +820,8 @@ static bool snap_lookup(linux_hs *lx, uint8_t proto, uint16_t port, int64_t now,
     if (fd < 0 || !snap_build(lx, fd, now)) return false;
   }
   size_t b = (size_t)(proto == PC_PROTO_UDP) * 65537 + port;
-  *first = sn->rows + sn->off[b];
   *n = sn->off[b + 1] - sn->off[b];
+  *first = *n ? sn->rows + sn->off[b] : NULL; /* an empty namespace has no rows at all */
   return true;
 }
 
