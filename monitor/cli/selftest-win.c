@@ -42,6 +42,7 @@
 #include "pc_errnames.h"
 #include "pc_error.h"
 #include "pc_hoststate.h"
+#include "pc_os.h"
 #include "selftest-win.h"
 #include "win_util.h"
 
@@ -144,22 +145,6 @@ static void fill_addr(pc_addr *a, const char *ip, uint16_t port) {
   a->port = port;
 }
 
-static int to_sockaddr(const pc_addr *a, struct sockaddr_storage *ss) {
-  memset(ss, 0, sizeof *ss);
-  if (a->family == PC_AF_INET6) {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    memcpy(&s6->sin6_addr, a->bytes, 16);
-    return (int)sizeof *s6;
-  }
-  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-  s4->sin_family = AF_INET;
-  s4->sin_port = htons(a->port);
-  memcpy(&s4->sin_addr, a->bytes, 4);
-  return (int)sizeof *s4;
-}
-
 /* A socket of proto bound to *a (port 0: the system picks one, written back to a->port), with
  * opts (PC_SOCKOPT_*), IPV6_V6ONLY off when asked, and listen() for a TCP socket when asked.
  * *err = 0 or the WSA error of the step that failed. Returns the socket (INVALID_SOCKET when
@@ -180,7 +165,7 @@ static SOCKET sock_bound(uint8_t proto, pc_addr *a, uint32_t opts, bool v6only_o
     setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
   if (v6only_off) setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&zero, sizeof zero);
   struct sockaddr_storage ss;
-  int len = to_sockaddr(a, &ss);
+  int len = (int)pc_os_sockaddr(a, &ss, sizeof ss);
   *err = bind(s, (struct sockaddr *)&ss, len) == 0 ? 0 : WSAGetLastError();
   if (*err == 0 && a->port == 0) {
     len = sizeof ss;

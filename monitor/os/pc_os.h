@@ -131,6 +131,11 @@ pc_err pc_os_sock_send(pc_os_sock fd, const char *p, size_t n, size_t *sent, int
  * ("socket", "bind", "listen"); PC_EINVAL for an address without a family. */
 int pc_os_test_bind(uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error, const char **stage);
 
+/* Writes the platform's socket address for a (port included) into ss, a struct
+ * sockaddr_storage of cap bytes. Returns its length: 0 for an address without a family or a
+ * buffer smaller than sockaddr_storage. */
+size_t pc_os_sockaddr(const pc_addr *a, void *ss, size_t cap);
+
 /* Closes fd; PC_OS_NO_SOCK is ignored. */
 void pc_os_sock_close(pc_os_sock fd);
 
