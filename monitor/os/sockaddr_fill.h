@@ -1,7 +1,7 @@
 /* sockaddr_fill.h - the socket set-up that the POSIX and the Windows socket files share
- * (socket-posix.c, socket-win.c). Header-only and internal to the OS layer: the includer has
- * already included its platform's socket headers (<netdb.h>/<netinet/in.h>, or
- * <winsock2.h>/<ws2tcpip.h>), whose struct names and fields are the same on both. */
+ * (socket.c, socket-posix.c, socket-win.c). Header-only and internal to the OS layer: the
+ * includer has already included its platform's socket headers (<netdb.h>/<netinet/in.h>,
+ * or <winsock2.h>/<ws2tcpip.h>), whose struct names and fields are the same on both. */
 #ifndef PC_OS_SOCKADDR_FILL_H
 #define PC_OS_SOCKADDR_FILL_H
 

@@ -145,10 +145,6 @@ void pc_os_sock_strerror(int os_err, char *buf, size_t cap) {
   pc_os_error_text(buf, cap);
 }
 
-size_t pc_os_sockaddr(const pc_addr *a, void *ss, size_t cap) {
-  return cap >= sizeof(struct sockaddr_storage) ? pc__sockaddr_fill(a, ss) : 0;
-}
-
 int pc_os_test_bind(uint8_t proto, const pc_addr *addr, bool reuseaddr, int *os_error, const char **stage) {
   struct sockaddr_storage ss;
   int sl = (int)pc__sockaddr_fill(addr, &ss);

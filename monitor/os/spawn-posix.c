@@ -20,13 +20,6 @@
 #define DEFAULT_PATH "/usr/sbin:/usr/bin:/sbin:/bin"
 #define CHUNK 4096
 
-void pc_os_run_result_free(pc_os_run_result *res) {
-  if (!res) return;
-  free(res->output);
-  res->output = NULL;
-  res->len = 0;
-}
-
 /* Finds name in the PATH directories (or the default); full receives the path. */
 static bool find_tool(const char *name, char *full, size_t cap) {
   if (strchr(name, '/')) {

@@ -13,13 +13,6 @@
 
 #define CMDLINE_MAX 8192
 
-void pc_os_run_result_free(pc_os_run_result *res) {
-  if (!res) return;
-  free(res->output);
-  res->output = NULL;
-  res->len = 0;
-}
-
 /* Appends s as one argument the way CommandLineToArgvW and the C runtime split it: quoted
  * when it has blanks or quotes, backslashes doubled before a quote. */
 static bool append_arg(wchar_t *cmd, size_t cap, size_t *n, const wchar_t *s) {
