@@ -153,57 +153,38 @@ pc_err pc_aggregator_create(const pc_aggregator_options *o, pc_agg_emit_fn emit,
   return PC_OK;
 }
 
+/* Copies s to *p and moves *p past it; NULL stays NULL. */
+static const char *put_string(char **p, const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *copy = memcpy(*p, s, n);
+  *p += n;
+  return copy;
+}
+
 /* One allocation per entry: the entry, the fixes array, then every string. */
 static entry *copy_entry(const pc_finding *f) {
-  const char *const strs[] = {f->host,    f->os,       f->event,       f->error_name,
-                              f->proto,   f->address,  f->process,     f->owner_process,
-                              f->rule_id, f->severity, f->explanation, f->source};
+  pc_finding c = *f;
+  const char **strs[] = {&c.host,    &c.os,       &c.event,       &c.error_name,
+                         &c.proto,   &c.address,  &c.process,     &c.owner_process,
+                         &c.rule_id, &c.severity, &c.explanation, &c.source};
   enum { NSTR = sizeof strs / sizeof strs[0] };
   size_t fixes = f->fixes ? f->fix_count : 0;
   size_t size = sizeof(entry) + fixes * sizeof(char *);
   for (size_t i = 0; i < NSTR; i++)
-    if (strs[i]) size += strlen(strs[i]) + 1;
+    if (*strs[i]) size += strlen(*strs[i]) + 1;
   for (size_t i = 0; i < fixes; i++)
     if (f->fixes[i]) size += strlen(f->fixes[i]) + 1;
   entry *e = malloc(size);
   if (!e) return NULL;
   memset(e, 0, sizeof *e);
-  e->f = *f;
   const char **fx = (const char **)(e + 1);
   char *p = (char *)(fx + fixes);
-  const char *copies[NSTR];
-  for (size_t i = 0; i < NSTR; i++) {
-    copies[i] = NULL;
-    if (strs[i]) {
-      size_t n = strlen(strs[i]) + 1;
-      memcpy(p, strs[i], n);
-      copies[i] = p;
-      p += n;
-    }
-  }
-  for (size_t i = 0; i < fixes; i++) {
-    fx[i] = NULL;
-    if (f->fixes[i]) {
-      size_t n = strlen(f->fixes[i]) + 1;
-      memcpy(p, f->fixes[i], n);
-      fx[i] = p;
-      p += n;
-    }
-  }
-  e->f.host = copies[0];
-  e->f.os = copies[1];
-  e->f.event = copies[2];
-  e->f.error_name = copies[3];
-  e->f.proto = copies[4];
-  e->f.address = copies[5];
-  e->f.process = copies[6];
-  e->f.owner_process = copies[7];
-  e->f.rule_id = copies[8];
-  e->f.severity = copies[9];
-  e->f.explanation = copies[10];
-  e->f.source = copies[11];
-  e->f.fixes = f->fixes ? (const char *const *)fx : NULL;
-  e->f.fix_count = fixes;
+  for (size_t i = 0; i < NSTR; i++) *strs[i] = put_string(&p, *strs[i]);
+  for (size_t i = 0; i < fixes; i++) fx[i] = put_string(&p, f->fixes[i]);
+  c.fixes = f->fixes ? (const char *const *)fx : NULL;
+  c.fix_count = fixes;
+  e->f = c;
   return e;
 }
 
