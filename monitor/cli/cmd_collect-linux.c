@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "ebpf.h"
+#include "ebpf_open-linux.h"
 #include "monitor.h"
 #include "options.h"
 
@@ -45,13 +46,9 @@ typedef struct linux_collect {
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
   (void)p;
   linux_collect *l = ud;
-  char err[1536];
   pc_source *ebpf;
-  int rc = pc_source_open_ebpf(&l->eo, &ebpf, err, sizeof err);
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash collect: %s\n", err);
-    return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
-  }
+  int rc = pc__ebpf_open_live(&l->eo, "collect", &ebpf);
+  if (rc != PC_EXIT_OK) return rc;
   /* Every failed attempt goes into the recording, also those the window only counts. */
   if (pc__collect_source_wrap(l->c, ebpf, out) != PC_OK) {
     fputs("portclash collect: out of memory\n", stderr);

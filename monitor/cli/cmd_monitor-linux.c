@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "ebpf.h"
+#include "ebpf_open-linux.h"
 #include "monitor.h"
 #include "pc_format.h"
 
@@ -94,15 +95,19 @@ void pc__monitor_signals_restore(void) {
   sigaction(SIGHUP, &saved[3], NULL);
 }
 
-static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
-  (void)p;
+int pc__ebpf_open_live(const pc_ebpf_options *o, const char *command, pc_source **out) {
   char err[1536];
-  int rc = pc_source_open_ebpf(ud, out, err, sizeof err);
+  int rc = pc_source_open_ebpf(o, out, err, sizeof err);
   if (rc != PC_OK) {
-    fprintf(stderr, "portclash monitor: %s\n", err);
+    fprintf(stderr, "portclash %s: %s\n", command, err);
     return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
   }
   return PC_EXIT_OK;
+}
+
+static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
+  (void)p;
+  return pc__ebpf_open_live(ud, "monitor", out);
 }
 
 int pc_cmd_monitor(int argc, char **argv) {

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "ebpf.h"
+#include "ebpf_open-linux.h"
 #include "selftest.h"
 
 #define NOBODY 65534
@@ -144,38 +145,34 @@ static unsigned unprivileged_port_start(void) {
   return v;
 }
 
+/* TCP or UDP in use: a second plain bind() on a port another process holds. */
+static void provoke_in_use(linux_st *l, pc_selftest_case *c, uint8_t proto) {
+  bool tcp = proto == PC_PROTO_TCP;
+  c->name = tcp ? "tcp-in-use" : "udp-in-use";
+  c->what = tcp ? "a second bind() on 127.0.0.1:PORT/tcp while another process listens there"
+                : "a second bind() on 127.0.0.1:PORT/udp while another process holds it";
+  c->expect_rules = "L04";
+  pid_t holder = 0;
+  uint16_t port = hold(l, proto, "127.0.0.1", 0, false, &holder, c->why, sizeof c->why);
+  fill_addr(c, proto, false, "127.0.0.1", port);
+  if (!port) return;
+  c->holder_pid = (uint32_t)holder;
+  int e;
+  int fd = sock_bound(proto, false, "127.0.0.1", port, false, false, &e);
+  if (fd >= 0) close(fd);
+  c->error = e;
+}
+
 static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
   linux_st *l = ud;
   pid_t holder = 0;
   int e;
   c->pid = (uint32_t)getpid();
   switch (i) {
-    case 0: { /* TCP in use: a second plain bind on a listening port */
-      c->name = "tcp-in-use";
-      c->what = "a second bind() on 127.0.0.1:PORT/tcp while another process listens there";
-      c->expect_rules = "L04";
-      uint16_t port = hold(l, PC_PROTO_TCP, "127.0.0.1", 0, false, &holder, c->why, sizeof c->why);
-      fill_addr(c, PC_PROTO_TCP, false, "127.0.0.1", port);
-      if (!port) break;
-      c->holder_pid = (uint32_t)holder;
-      int fd = sock_bound(PC_PROTO_TCP, false, "127.0.0.1", port, false, false, &e);
-      if (fd >= 0) close(fd);
-      c->error = e;
+    case 0: /* TCP in use: a second plain bind on a listening port */
+    case 1: /* UDP in use */
+      provoke_in_use(l, c, i == 0 ? PC_PROTO_TCP : PC_PROTO_UDP);
       break;
-    }
-    case 1: { /* UDP in use */
-      c->name = "udp-in-use";
-      c->what = "a second bind() on 127.0.0.1:PORT/udp while another process holds it";
-      c->expect_rules = "L04";
-      uint16_t port = hold(l, PC_PROTO_UDP, "127.0.0.1", 0, false, &holder, c->why, sizeof c->why);
-      fill_addr(c, PC_PROTO_UDP, false, "127.0.0.1", port);
-      if (!port) break;
-      c->holder_pid = (uint32_t)holder;
-      int fd = sock_bound(PC_PROTO_UDP, false, "127.0.0.1", port, false, false, &e);
-      if (fd >= 0) close(fd);
-      c->error = e;
-      break;
-    }
     case 2: { /* dual-stack [::] against an IPv4 holder */
       c->name = "dual-stack";
       c->what = "bind() on [::]:PORT/tcp with IPV6_V6ONLY=0 while another process listens on 0.0.0.0:PORT";
@@ -279,14 +276,7 @@ static int privileges(char *msg, size_t cap) {
 
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {
   (void)p;
-  linux_st *l = ud;
-  char err[1536];
-  int rc = pc_source_open_ebpf(&l->eo, out, err, sizeof err);
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash selftest: %s\n", err);
-    return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
-  }
-  return PC_EXIT_OK;
+  return pc__ebpf_open_live(&((linux_st *)ud)->eo, "selftest", out);
 }
 
 int pc_cmd_selftest(int argc, char **argv) {
