@@ -142,11 +142,7 @@ static void print_json(FILE *o, const char *path, const pc_etl_info *in, const p
     pc_json_begin_object(&w);
     pc_json_key_str(&w, "code", pc_errname(err));
     pc_json_key_str(&w, "message", msg);
-    pc_json_key(&w, "offset");
-    if (off != UINT64_MAX)
-      pc_json_u64(&w, off);
-    else
-      pc_json_null(&w);
+    pc_json_key_u64_or_null(&w, "offset", off != UINT64_MAX, off);
     pc_json_end_object(&w);
   } else {
     pc_json_null(&w);

@@ -182,6 +182,21 @@ static void json_test(pc_json_writer *w, const char *key, const test_result *t) 
 }
 
 /* The finding's keys (the JSON finding contract), then the facts explain looked at. */
+/* "KEY": {"start", "end", FLAG} when known, else null. */
+static void json_range(pc_json_writer *w, const char *key, bool known, uint64_t start, uint64_t end,
+                       const char *flag, bool flag_value) {
+  pc_json_key(w, key);
+  if (!known) {
+    pc_json_null(w);
+    return;
+  }
+  pc_json_begin_object(w);
+  pc_json_key_u64(w, "start", start);
+  pc_json_key_u64(w, "end", end);
+  pc_json_key_bool(w, flag, flag_value);
+  pc_json_end_object(w);
+}
+
 static void render_json(const pc_finding *fd, const pc_facts *f, const explain_extra *x, FILE *out) {
   pc_json_writer w;
   pc_json_init(&w, out);
@@ -196,11 +211,7 @@ static void render_json(const pc_finding *fd, const pc_facts *f, const explain_e
     char ip[PC_ADDR_TEXT_MAX];
     pc_addr_format_ip(&o->local, ip, sizeof ip);
     pc_json_begin_object(&w);
-    pc_json_key(&w, "pid");
-    if (o->pid)
-      pc_json_u64(&w, o->pid);
-    else
-      pc_json_null(&w);
+    pc_json_key_u64_or_null(&w, "pid", o->pid != 0, o->pid);
     pc_json_key_str(&w, "process", o->process.name[0] ? o->process.name : NULL);
     pc_json_key_str(&w, "path", o->process.path[0] ? o->process.path : NULL);
     pc_json_key_str(&w, "service", o->process.service[0] ? o->process.service : NULL);
@@ -217,31 +228,10 @@ static void render_json(const pc_finding *fd, const pc_facts *f, const explain_e
   }
   pc_json_end_array(&w);
   pc_json_key_u64(&w, "other_sockets", x->n_all - x->n_conflicting);
-  pc_json_key(&w, "excluded");
-  if (f->excluded) {
-    pc_json_begin_object(&w);
-    pc_json_key_u64(&w, "start", f->excluded_start);
-    pc_json_key_u64(&w, "end", f->excluded_end);
-    pc_json_key_bool(&w, "administered", f->excluded_administered);
-    pc_json_end_object(&w);
-  } else {
-    pc_json_null(&w);
-  }
-  pc_json_key(&w, "dynamic");
-  if (f->dynamic_known) {
-    pc_json_begin_object(&w);
-    pc_json_key_u64(&w, "start", f->dynamic_start);
-    pc_json_key_u64(&w, "end", f->dynamic_end);
-    pc_json_key_bool(&w, "in_dynamic", f->in_dynamic);
-    pc_json_end_object(&w);
-  } else {
-    pc_json_null(&w);
-  }
-  pc_json_key(&w, "unprivileged_start");
-  if (f->unprivileged_start_known)
-    pc_json_u64(&w, f->unprivileged_start);
-  else
-    pc_json_null(&w);
+  json_range(&w, "excluded", f->excluded, f->excluded_start, f->excluded_end, "administered",
+             f->excluded_administered);
+  json_range(&w, "dynamic", f->dynamic_known, f->dynamic_start, f->dynamic_end, "in_dynamic", f->in_dynamic);
+  pc_json_key_u64_or_null(&w, "unprivileged_start", f->unprivileged_start_known, f->unprivileged_start);
   pc_json_end_object(&w);
   pc_json_end_document(&w);
 }

@@ -66,15 +66,20 @@ static void json_owner(pc_json_writer *w, const pc_owner *o) {
   pc_json_key_str(w, "proto", pc_proto_name(o->proto));
   pc_json_key_str(w, "address", ip);
   pc_json_key_u64(w, "port", o->local.port);
-  pc_json_key(w, "pid");
-  if (o->pid)
-    pc_json_u64(w, o->pid);
-  else
-    pc_json_null(w);
+  pc_json_key_u64_or_null(w, "pid", o->pid != 0, o->pid);
   pc_json_key_str(w, "process", o->process.name[0] ? o->process.name : NULL);
   pc_json_key_str(w, "state", pc_owner_state_name(o->state));
   pc_json_key_bool(w, "kernel", o->kernel);
   pc_json_end_object(w);
+}
+
+/* Opens a range's object with the members both kinds of range have. */
+static void json_range_begin(pc_json_writer *w, uint8_t proto, uint8_t family, uint64_t start, uint64_t end) {
+  pc_json_begin_object(w);
+  pc_json_key_str(w, "proto", pc_proto_name(proto));
+  pc_json_key_str(w, "family", family_name(family));
+  pc_json_key_u64(w, "start", start);
+  pc_json_key_u64(w, "end", end);
 }
 
 static void print_json(FILE *out, pc_hoststate *hs, const pc_port_range *ex, size_t n_ex,
@@ -87,11 +92,7 @@ static void print_json(FILE *out, pc_hoststate *hs, const pc_port_range *ex, siz
   pc_json_key(&w, "excluded");
   pc_json_begin_array(&w);
   for (size_t i = 0; i < n_ex; i++) {
-    pc_json_begin_object(&w);
-    pc_json_key_str(&w, "proto", pc_proto_name(ex[i].proto));
-    pc_json_key_str(&w, "family", family_name(ex[i].family));
-    pc_json_key_u64(&w, "start", ex[i].start);
-    pc_json_key_u64(&w, "end", ex[i].end);
+    json_range_begin(&w, ex[i].proto, ex[i].family, ex[i].start, ex[i].end);
     pc_json_key_bool(&w, "administered", ex[i].administered);
     pc_json_key(&w, "owners");
     if (!ro[i].checked) {
@@ -107,20 +108,13 @@ static void print_json(FILE *out, pc_hoststate *hs, const pc_port_range *ex, siz
   pc_json_key(&w, "dynamic");
   pc_json_begin_array(&w);
   for (size_t i = 0; i < n_dyn; i++) {
-    pc_json_begin_object(&w);
-    pc_json_key_str(&w, "proto", pc_proto_name(dyn[i].proto));
-    pc_json_key_str(&w, "family", family_name(dyn[i].family));
-    pc_json_key_u64(&w, "start", dyn[i].start);
-    pc_json_key_u64(&w, "end", (unsigned)(dyn[i].start + dyn[i].count - 1));
+    json_range_begin(&w, dyn[i].proto, dyn[i].family, dyn[i].start,
+                     (unsigned)(dyn[i].start + dyn[i].count - 1));
     pc_json_key_u64(&w, "count", (unsigned)dyn[i].count);
     pc_json_end_object(&w);
   }
   pc_json_end_array(&w);
-  pc_json_key(&w, "unprivileged_start");
-  if (unpriv_known)
-    pc_json_u64(&w, unpriv);
-  else
-    pc_json_null(&w);
+  pc_json_key_u64_or_null(&w, "unprivileged_start", unpriv_known, unpriv);
   pc_json_end_object(&w);
   pc_json_end_document(&w);
 }

@@ -122,6 +122,13 @@ void pc_json_key_null(pc_json_writer *w, const char *key) {
   pc_json_null(w);
 }
 
+void pc_json_key_u64_or_null(pc_json_writer *w, const char *key, bool known, uint64_t v) {
+  if (known)
+    pc_json_key_u64(w, key, v);
+  else
+    pc_json_key_null(w, key);
+}
+
 void pc_json_finding_members(pc_json_writer *w, const pc_finding *f) {
   /* pc_format_json is the one definition of the finding's keys: its object without the
    * braces is a run of members, written here as the next ones of the open object. */

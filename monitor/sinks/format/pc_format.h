@@ -133,6 +133,8 @@ void pc_json_key_u64(pc_json_writer *w, const char *key, uint64_t v);
 void pc_json_key_i64(pc_json_writer *w, const char *key, int64_t v);
 void pc_json_key_bool(pc_json_writer *w, const char *key, bool v);
 void pc_json_key_null(pc_json_writer *w, const char *key);
+/* v when known, else null (a PID of 0, a value the host state could not read). */
+void pc_json_key_u64_or_null(pc_json_writer *w, const char *key, bool known, uint64_t v);
 /* The members of a finding (the keys and values of pc_format_json, in its order) into the
  * object being written, so that a document can extend the finding contract. */
 void pc_json_finding_members(pc_json_writer *w, const pc_finding *f);
