@@ -3,10 +3,11 @@
  *   pc_bind_storm burst N [GAP_US]
  *       holds 127.0.0.1:PORT (a port the kernel picks; "PORT p") and fails N binds on it
  *       (EADDRINUSE) from one socket, GAP_US apart; prints "FAILED n" (the ones that failed)
- *   pc_bind_storm eacces UID FIRST LAST MS
+ *   pc_bind_storm eacces UID FIRST LAST MS [ADDRS]
  *       becomes UID (needs root) and binds 127.0.0.1 ports FIRST..LAST round and round for MS
- *       milliseconds; below ip_unprivileged_port_start each fails with EACCES; prints
- *       "FAILED n" (failed binds) and "CPU_US u" (this process's CPU time)
+ *       milliseconds (with ADDRS, each round on the next of 127.0.0.1..127.0.0.ADDRS: that
+ *       many times more distinct failures); below ip_unprivileged_port_start each fails with
+ *       EACCES; prints "FAILED n" (failed binds) and "CPU_US u" (this process's CPU time)
  *   pc_bind_storm listen MS
  *       listens on 127.0.0.1:PORT (picked by the kernel; "PORT p") for MS milliseconds */
 #define _GNU_SOURCE
@@ -33,13 +34,18 @@ static long arg_long(const char *s, long lo, long hi) {
   return v;
 }
 
-static struct sockaddr_in loopback(int port) {
+/* 127.0.0.1 + k:port (all of 127/8 is local on Linux). */
+static struct sockaddr_in loopback_n(int port, long k) {
   struct sockaddr_in in;
   memset(&in, 0, sizeof in);
   in.sin_family = AF_INET;
   in.sin_port = htons((uint16_t)port);
-  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)k);
   return in;
+}
+
+static struct sockaddr_in loopback(int port) {
+  return loopback_n(port, 0);
 }
 
 /* A TCP listener on 127.0.0.1 at a port the kernel picks; its port in *port. */
@@ -80,9 +86,10 @@ int main(int argc, char **argv) {
     close(hold);
     return 0;
   }
-  if (argc == 6 && strcmp(argv[1], "eacces") == 0) {
+  if ((argc == 6 || argc == 7) && strcmp(argv[1], "eacces") == 0) {
     long uid = arg_long(argv[2], 1, 4294967294L), first = arg_long(argv[3], 1, 65535),
-         last = arg_long(argv[4], first, 65535), ms = arg_long(argv[5], 1, 3600000);
+         last = arg_long(argv[4], first, 65535), ms = arg_long(argv[5], 1, 3600000),
+         addrs = argc == 7 ? arg_long(argv[6], 1, 254) : 1, addr = 0;
     if (setgroups(0, NULL) != 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) != 0 ||
         setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) {
       perror("pc_bind_storm: cannot become the uid (run as root)");
@@ -93,8 +100,9 @@ int main(int argc, char **argv) {
     uint64_t end = now_ms() + (uint64_t)ms;
     for (long i = 0;; i++) {
       if ((i & 255) == 0 && now_ms() >= end) break;
-      struct sockaddr_in in = loopback((int)port);
+      struct sockaddr_in in = loopback_n((int)port, addr);
       if (bind(s, (struct sockaddr *)&in, sizeof in) != 0 && errno == EACCES) failed++;
+      if (port == last) addr = (addr + 1) % addrs;
       port = port == last ? first : port + 1;
     }
     struct rusage ru;
@@ -112,6 +120,6 @@ int main(int argc, char **argv) {
     close(s);
     return 0;
   }
-  fprintf(stderr, "usage: pc_bind_storm burst N [GAP_US] | eacces UID FIRST LAST MS | listen MS\n");
+  fprintf(stderr, "usage: pc_bind_storm burst N [GAP_US] | eacces UID FIRST LAST MS [ADDRS] | listen MS\n");
   return 2;
 }
