@@ -159,7 +159,9 @@ static int measure(const char *label, const key *all, size_t n) {
       miss_median = done ? c[done / 2] : 1e9;
       free(c);
     }
-    row(label, "miss (first lookup of a key)", k, t, done, wrong, budget);
+    /* The budget is a median over many keys: with one key the median is the first lookup,
+     * which builds the socket index, so that row has no budget (and is not checked). */
+    row(label, "miss (first lookup of a key)", k, t, done, wrong, k >= 100 ? budget : "-");
     wrong = 0;
     size_t done2 = pass(hs, ks, done, failing, t, &wrong, limit);
     row(label, "hit (again within 1 s)", k, t, done2, wrong, "-");
