@@ -70,10 +70,15 @@ void pc__collect_set_runner(pc_collect_run_fn fn, void *ctx) {
   g_run_ctx = ctx;
 }
 
+/* SEND_AS: how to send the folder as one file with what the OS ships. Windows' tar (bsdtar)
+ * writes a zip when the name ends in .zip; GNU tar does not (it writes a tar archive under
+ * that name), so Linux gets a .tar.gz. */
 #ifdef _WIN32
 #define SEP "\\"
+#define SEND_AS "tar -a -c -f bundle.zip"
 #else
 #define SEP "/"
+#define SEND_AS "tar -czf bundle.tar.gz"
 #endif
 
 int pc__collect_open(const char *dir, const char *command, pc_collect **out) {
@@ -356,8 +361,7 @@ int pc__collect_finish(pc_collect *c, bool interrupted) {
   pc_json_key_bool(&w, "complete", !interrupted);
   pc_json_key_str(&w, "note",
                   interrupted ? "stopped early by Ctrl+C: what was collected until then is here" : NULL);
-  pc_json_key_str(&w, "send",
-                  "tar -a -c -f bundle.zip DIR (Windows ships tar); read with 'portclash analyze DIR'");
+  pc_json_key_str(&w, "send", SEND_AS " DIR; unpack it and read it with 'portclash analyze DIR'");
   pc_json_key(&w, "files");
   pc_json_begin_array(&w);
   for (size_t i = 0; i < c->n_files; i++) {
@@ -382,7 +386,7 @@ int pc__collect_finish(pc_collect *c, bool interrupted) {
   fprintf(stderr,
           "portclash %s: %s%zu files in %s (%zu incomplete: see %s)\n"
           "  read it with:  portclash analyze %s\n"
-          "  send it as:    tar -a -c -f bundle.zip %s\n",
+          "  send it as:    " SEND_AS " %s\n",
           c->command, interrupted ? "stopped early; " : "", c->n_files + 1, c->dir, bad, PC_COLLECT_MANIFEST,
           c->dir, c->dir);
   free(c);

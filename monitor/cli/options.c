@@ -620,9 +620,9 @@ static const pc_cmd_info k_commands[] = {
      "the findings seen live (JSON), the port ranges, sockets and processes (Windows: netsh,\n"
      "netstat, tasklist, schema dump; Linux: the sysctls, ss, uname) and manifest.json saying what\n"
      "each file is and which command made it. 'portclash analyze DIR' reads the folder on any\n"
-     "machine. To send it as one file: tar -a -c -f bundle.zip DIR (Windows ships tar). Ctrl+C\n"
-     "stops early; what was collected is kept and the manifest says it was cut short. Needs what\n"
-     "'portclash monitor' needs.\n",
+     "machine. To send it as one file: on Windows tar -a -c -f bundle.zip DIR (Windows ships\n"
+     "tar), on Linux tar -czf bundle.tar.gz DIR. Ctrl+C stops early; what was collected is kept\n"
+     "and the manifest says it was cut short. Needs what 'portclash monitor' needs.\n",
      "Exit status: 0 ok (also when stopped by Ctrl+C), 1 runtime failure, 2 bad usage, 3 missing\n"
      "privilege.\n"},
     {PC_CMD_SCHEMA_CHECK, "schema check", "FILE [OPTIONS]", 1, 1,

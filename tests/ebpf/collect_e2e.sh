@@ -78,7 +78,7 @@ for f in manifest.json attempts.jsonl findings.jsonl ss.txt ss-end.txt uname.txt
   sysctl-ip_local_port_range.txt sysctl-ip_local_reserved_ports.txt sysctl-ip_unprivileged_port_start.txt; do
   [ -s "$work/c1/$f" ] || [ "$f" = sysctl-ip_local_reserved_ports.txt -a -e "$work/c1/$f" ] || bad "no $f in the folder"
 done
-grep -q "portclash analyze $work/c1" "$work/col.err" && grep -q "tar -a -c -f bundle.zip" "$work/col.err" &&
+grep -q "portclash analyze $work/c1" "$work/col.err" && grep -q "tar -czf bundle.tar.gz $work/c1" "$work/col.err" &&
   ok "collect says how to read and send the folder" || bad "no read/send hint on stderr"
 
 "$bin" analyze "$work/c1" --format json >"$work/replay.jsonl" 2>"$work/replay.err"
