@@ -5,7 +5,8 @@
 # Cases: an XPRESS decompression bomb as capture (analyze, etl info; 64 MiB buffers for
 # the per-buffer cap, 1 MiB buffers for the whole-file cap); a FIFO as capture,
 # configuration, host-state text, rules file (rules check) and *.rules file in a --rules
-# directory; a *.rules symlink to /dev/zero; a directory as capture.
+# directory; a *.rules symlink to /dev/zero; a directory as capture; a zip, tar or
+# tar.gz (a collect folder packed for sending) as capture.
 set -u
 pc=$1 bomb_tool=$2 demo=$3
 pass=0 fail=0
@@ -56,5 +57,17 @@ case_ "FIFO *.rules in --rules DIR" "pipe.rules:1:1: cannot read the file: $notr
   "$pc" analyze "$demo/bind-failures.records" --rules "$work/fifo-rules"
 case_ "/dev/zero as *.rules (symlink)" "zero.rules:1:1: cannot read the file: $notreg" -- \
   "$pc" analyze "$demo/bind-failures.records" --rules "$work/zero-rules"
+# A collect folder packed for sending is not a capture: analyze says to unpack it (the ETL
+# reader alone would complain about a "compressed header buffer"). zip and gzip by their
+# first bytes (written here, no zip tool needed), tar by its ustar header.
+mkdir "$work/folder"
+echo '{}' >"$work/folder/manifest.json"
+tar -cf "$work/bundle.tar" -C "$work" folder
+gzip -c "$work/bundle.tar" >"$work/bundle.tar.gz"
+printf 'PK\003\004\024\000\000\000\010\000' >"$work/bundle.zip"
+head -c 64 /dev/urandom >>"$work/bundle.zip"
+case_ "zip as capture" "this is a zip archive, not a capture: unpack it first" -- "$pc" analyze "$work/bundle.zip"
+case_ "tar.gz as capture" "this is a gzip file, not a capture" -- "$pc" analyze "$work/bundle.tar.gz"
+case_ "tar as capture" "this is a tar archive, not a capture" -- "$pc" analyze "$work/bundle.tar"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
