@@ -19,6 +19,8 @@
 #define PC_BUDGET_ETL_BYTES_PER_S 1e9
 /* 1000 rules evaluated: median nanoseconds. */
 #define PC_BUDGET_RULES_1000_MEDIAN_NS 5000.0
+/* 100 000 rules loaded (parsed, checked for duplicate ids, compiled, indexed): CPU seconds. */
+#define PC_BUDGET_RULES_100K_LOAD_S 5.0
 /* Live Linux, busy host (20 000 sockets): CPU per explained key (owner + process details),
  * median microseconds (bench_owners); the storm divides the monitor's whole CPU by the
  * key-windows it explained (pc_storm). */
