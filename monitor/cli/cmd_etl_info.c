@@ -10,6 +10,7 @@
 #include "pc_error.h"
 #include "options.h"
 #include "pc_etl.h"
+#include "pc_file.h"
 #include "pc_format.h"
 #include "pc_xpress.h"
 
@@ -165,10 +166,14 @@ int pc_cmd_etl_info_to(int argc, char **argv, FILE *out, FILE *err) {
   if (prc != PC_OPTIONS_RUN) return prc == PC_OPTIONS_HELP ? PC_EXIT_OK : prc;
   const char *path = o.args[0];
   bool json = o.json;
-  char msg[256];
+  char msg[768];
   pc_etl_reader *r;
   int rc = pc_etl_open(path, &r, msg, sizeof msg);
   if (rc != PC_OK) {
+    if (pc_file_is_archive(path, msg, sizeof msg)) {
+      fprintf(err, "portclash: %s\n", msg);
+      return PC_EXIT_USAGE;
+    }
     fprintf(err, "portclash: %s: %s\n", path, msg);
     return rc == PC_ENOENT ? 2 : exit_for(rc);
   }

@@ -1,7 +1,8 @@
-/* file_read.c - reading a whole file into memory (pc_file.h). */
+/* file_read.c - reading a whole file into memory, and its first bytes (pc_file.h). */
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "pc_error.h"
@@ -80,4 +81,34 @@ int pc_file_read(const char *path, size_t max, char **out, size_t *len) {
   int rc = pc_file_read_stream(f, max, false, out, len);
   fclose(f);
   return rc;
+}
+
+bool pc_file_is_archive(const char *path, char *msg, size_t cap) {
+  static const struct {
+    size_t off, len;
+    const char *magic, *name;
+  } k_kinds[] = {
+      {0, 4, "PK\x03\x04", "a zip archive"},
+      {0, 4, "PK\x05\x06", "a zip archive"},
+      {0, 2, "\x1f\x8b", "a gzip file"},
+      {257, 5, "ustar", "a tar archive"},
+      {0, 6, "\xfd\x37\x7a\x58\x5a\x00", "an xz file"},
+      {0, 4, "\x28\xb5\x2f\xfd", "a zstd file"},
+      {0, 6, "7z\xbc\xaf\x27\x1c", "a 7-Zip archive"},
+  };
+  FILE *f;
+  if (pc_file_open(path, &f) != PC_OK) return false;
+  unsigned char head[512];
+  size_t n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  for (size_t i = 0; i < sizeof k_kinds / sizeof k_kinds[0]; i++)
+    if (n >= k_kinds[i].off + k_kinds[i].len &&
+        memcmp(head + k_kinds[i].off, k_kinds[i].magic, k_kinds[i].len) == 0) {
+      snprintf(msg, cap,
+               "%s: this is %s, not a capture: unpack it first (tar -xf FILE; on Linux a zip needs unzip "
+               "FILE) and run 'portclash analyze' on the folder it holds",
+               path, k_kinds[i].name);
+      return true;
+    }
+  return false;
 }

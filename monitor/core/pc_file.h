@@ -1,4 +1,5 @@
-/* pc_file.h - reading a whole file into memory, bounded, with standard C stdio only. */
+/* pc_file.h - reading a whole file into memory, bounded, with standard C stdio only; and
+ * telling an archive from the file the user meant to give. */
 #ifndef PC_FILE_H
 #define PC_FILE_H
 
@@ -23,5 +24,11 @@ int pc_file_read(const char *path, size_t max, char **out, size_t *len);
 /* The same for the rest of an open stream f, which stays open. With head, a stream of max
  * bytes or more is not refused: its first max bytes are returned with PC_OK. */
 int pc_file_read_stream(FILE *f, size_t max, bool head, char **out, size_t *len);
+
+/* True when the file at path starts like an archive or a compressed file (zip, gzip, tar,
+ * xz, zstd, 7-Zip): a collect folder packed for sending, given where a capture was expected.
+ * Then msg says "PATH: this is a zip archive, not a capture: unpack it first (...)". False
+ * (msg untouched) for anything else, also a file that cannot be read. */
+bool pc_file_is_archive(const char *path, char *msg, size_t cap);
 
 #endif

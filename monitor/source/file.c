@@ -114,41 +114,17 @@ static void fixture_close(void *self) {
 static const pc_source_ops fixture_ops = {fixture_next,  fixture_stats, fixture_info, NULL,
                                           fixture_error, fixture_close, NULL};
 
-/* What a file that is not an ETL capture starts like: text (taken as a fixture), an archive
- * (a collect folder zipped or tarred for sending: the user must unpack it), or neither. */
-typedef enum { SNIFF_OTHER, SNIFF_TEXT, SNIFF_ARCHIVE } sniff_kind;
-
-static sniff_kind sniff(const char *path, const char **archive) {
-  static const struct {
-    size_t off, len;
-    const char *magic, *name;
-  } k_archives[] = {
-      {0, 4, "PK\x03\x04", "a zip archive"},
-      {0, 4, "PK\x05\x06", "a zip archive"},
-      {0, 2, "\x1f\x8b", "a gzip file"},
-      {257, 5, "ustar", "a tar archive"},
-      {0, 6, "\xfd\x37\x7a\x58\x5a\x00", "an xz file"},
-      {0, 4, "\x28\xb5\x2f\xfd", "a zstd file"},
-      {0, 3, "BZh", "a bzip2 file"},
-      {0, 6, "7z\xbc\xaf\x27\x1c", "a 7-Zip archive"},
-  };
+/* A file that does not start like an ETL file and reads as text is taken as a fixture. */
+static bool looks_like_text(const char *path) {
   FILE *f;
-  if (pc_file_open(path, &f) != PC_OK) return SNIFF_OTHER; /* the ETL reader then says why */
+  if (pc_file_open(path, &f) != PC_OK) return false; /* the ETL reader then says why */
   unsigned char buf[512];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
-  if (n == 0) return SNIFF_OTHER;
-  bool text = true;
-  for (size_t i = 0; i < n && text; i++)
-    if (buf[i] == 0 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')) text = false;
-  if (text) return SNIFF_TEXT;
-  for (size_t i = 0; i < sizeof k_archives / sizeof k_archives[0]; i++)
-    if (n >= k_archives[i].off + k_archives[i].len &&
-        memcmp(buf + k_archives[i].off, k_archives[i].magic, k_archives[i].len) == 0) {
-      *archive = k_archives[i].name;
-      return SNIFF_ARCHIVE;
-    }
-  return SNIFF_OTHER;
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; i++)
+    if (buf[i] == 0 || (buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t')) return false;
+  return true;
 }
 
 static int open_fixture(const char *path, const pc_schema_set *schemas, pc_source **out, char *err,
@@ -185,22 +161,10 @@ int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_sourc
     memcpy(e->path, path, n);
     return pc_source_new(&etl_ops, e, out);
   }
-  if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || rc == PC_ENOTFILE) {
+  if (pc_file_is_archive(path, err, errcap)) return PC_EPARSE;
+  if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || rc == PC_ENOTFILE || !looks_like_text(path)) {
     snprintf(err, errcap, "%s: %s", path, msg[0] ? msg : pc_strerror(rc));
     return rc;
   }
-  const char *archive = NULL;
-  switch (sniff(path, &archive)) {
-    case SNIFF_TEXT:
-      return open_fixture(path, schemas, out, err, errcap);
-    case SNIFF_ARCHIVE:
-      snprintf(err, errcap,
-               "%s: this is %s, not a capture: unpack it first (tar -xf FILE; on Linux a zip needs "
-               "unzip FILE) and run 'portclash analyze' on the folder it holds",
-               path, archive);
-      return PC_EPARSE;
-    default:
-      snprintf(err, errcap, "%s: %s", path, msg[0] ? msg : pc_strerror(rc));
-      return rc;
-  }
+  return open_fixture(path, schemas, out, err, errcap);
 }

@@ -69,5 +69,6 @@ head -c 64 /dev/urandom >>"$work/bundle.zip"
 case_ "zip as capture" "this is a zip archive, not a capture: unpack it first" -- "$pc" analyze "$work/bundle.zip"
 case_ "tar.gz as capture" "this is a gzip file, not a capture" -- "$pc" analyze "$work/bundle.tar.gz"
 case_ "tar as capture" "this is a tar archive, not a capture" -- "$pc" analyze "$work/bundle.tar"
+case_ "zip to etl info" "this is a zip archive, not a capture" -- "$pc" etl info "$work/bundle.zip"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
