@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gen_rules.h"
 #include "pc_bench_budgets.h"
 #include "pc_error.h"
 #include "pc_rules.h"
@@ -116,15 +117,10 @@ static int jit_works(void) {
  * the process name), printed beside the budget; returns 1 when it is missed or fails. */
 static int load_100k(void) {
   enum { N = 100000 };
-  size_t cap = (size_t)N * 200 + 1, len = 0;
-  char *text = malloc(cap);
+  size_t len, dup_at;
+  char *text = pc_test_generated_rules(N, &len, &dup_at);
   if (!text) return 1;
-  for (int i = 0; i < N; i++)
-    len += (size_t)snprintf(text + len, cap - len,
-                            "rule GEN-%d\n title \"t {port}\"\n severity info\n priority %d\n"
-                            " when port == %d and %s\n explain \"e {process}\"\n fix sh \"kill {pid}\"\n",
-                            i, i % 1000, i % 65536,
-                            i % 100 == 0 ? "process =~ '^gen[0-9]+$'" : "proto == \"tcp\"");
+  len = dup_at; /* without the duplicate id the load test ends with */
   clock_t t0 = clock();
   pc_rules_compiler *c;
   pc_ruleset *rs = NULL;

@@ -9,6 +9,7 @@
 #include "pc_error.h"
 #include "cli.h"
 #include "pc_rules.h"
+#include "gen_rules.h"
 #include "pc_test.h"
 
 static void print_errors(const pc_rules_compiler *c) {
@@ -260,27 +261,10 @@ PC_TEST(rules_check_exit_codes) {
 
 /* Generated rule text: n rules (one in a hundred with a regex), then a rule whose id repeats
  * GEN-77. Returns the text (malloc'd) and its length. */
-static char *generated_rules(int n, size_t *len_out) {
-  size_t cap = (size_t)n * 200 + 256, len = 0;
-  char *text = malloc(cap);
-  if (!text) return NULL;
-  for (int i = 0; i < n; i++)
-    len += (size_t)snprintf(text + len, cap - len,
-                            "rule GEN-%d\n  title \"t {port}\"\n  severity info\n  priority %d\n"
-                            "  when port == %d and %s\n  explain \"e {process}\"\n  fix sh \"kill {pid}\"\n",
-                            i, i % 1000, i % 65536,
-                            i % 100 == 0 ? "process =~ '^gen[0-9]+$'" : "proto == \"tcp\"");
-  len += (size_t)snprintf(
-      text + len, cap - len,
-      "rule GEN-77\n  title \"t\"\n  severity info\n  when true\n  explain \"e\"\n  fix \"f\"\n");
-  *len_out = len;
-  return text;
-}
-
 /* CPU seconds to compile n generated rules ending in a duplicate id (which must be found). */
 static double compile_seconds(int n) {
-  size_t len = 0;
-  char *text = generated_rules(n, &len);
+  size_t len = 0, dup_at;
+  char *text = pc_test_generated_rules(n, &len, &dup_at);
   PC_CHECK(text != NULL);
   if (!text) return 0;
   clock_t t0 = clock();
@@ -306,14 +290,12 @@ PC_TEST(hundred_thousand_rules_load_in_linear_time) {
   printf("    %d rules compiled in %.3f s of CPU, %d in %.2f s (budget < 5 s)\n", N / 10, small, N, big);
   PC_CHECK(big < 40.0 * (small > 0.01 ? small : 0.01));
   /* Without the duplicate they build. */
-  size_t len = 0;
-  char *text = generated_rules(N, &len);
+  size_t len = 0, dup_at;
+  char *text = pc_test_generated_rules(N, &len, &dup_at);
   PC_CHECK(text != NULL);
   if (!text) return;
-  char *dup = strstr(text, "rule GEN-77\n  title \"t\"\n");
-  PC_CHECK(dup != NULL);
-  if (dup) {
-    *dup = '\0';
+  {
+    text[dup_at] = '\0';
     pc_rules_compiler *c;
     PC_CHECK_INT(pc_rules_compiler_new(&c), PC_OK);
     PC_CHECK_INT(pc_rules_compiler_add_string(c, text, (size_t)-1, "gen.rules"), PC_OK);
