@@ -56,6 +56,14 @@ if(TARGET pc_etl_writer)
   set_tests_properties(etl_make_demo_cut PROPERTIES FIXTURES_REQUIRED demo_etl_64 FIXTURES_SETUP demo_etl_cut)
   pc_cli_case(analyze_cut_etl_reports_offset 2 - "demo-cut.etl: byte 0x" $<TARGET_FILE:portclash> analyze ${cut} --format json)
   set_tests_properties(cli_analyze_cut_etl_reports_offset PROPERTIES FIXTURES_REQUIRED demo_etl_cut)
+  # A Windows `collect` folder (the demo capture and text under the names collect gives them)
+  # analysed here: the same findings as the capture with every host-state option by hand.
+  if(NOT WIN32)
+    add_test(NAME cli_analyze_windows_collect_folder
+      COMMAND bash ${e2e}/windows_collect_folder.sh $<TARGET_FILE:portclash> ${demo}
+        ${CMAKE_CURRENT_BINARY_DIR}/demo-64.etl ${e2e}/demo-etl-json.expected)
+    set_tests_properties(cli_analyze_windows_collect_folder PROPERTIES FIXTURES_REQUIRED demo_etl_64 LABELS e2e)
+  endif()
   # Hostile inputs (a decompression bomb, FIFOs, /dev/zero): exit 2 with a message within a
   # second. POSIX only (mkfifo, symlinks to /dev/zero).
   add_executable(etl_bomb e2e/etl_bomb.c)
