@@ -3,7 +3,7 @@
 #   1. every check passes, in text and in JSON;
 #   2. with the bind() hook left detached, the bind checks fail with a precise message and the
 #      exit status is 1 (a self-test that cannot fail proves nothing);
-#   3. no holder process is left behind.
+#   3. no holder process is left behind, also when Ctrl+C stops it in the middle.
 # Usage: selftest_e2e.sh PORTCLASH
 set -uo pipefail
 exe=$1
@@ -42,6 +42,26 @@ grep -q "^  FAIL tcp-in-use" "$work/out" && grep -q "not caught: no finding for 
   ok "without the bind hook: tcp-in-use fails, saying it was not caught" || bad "without the bind hook: no precise failure: $(cat "$work/out")"
 grep -q "no events from the kernel providers" "$work/err" && ok "without the bind hook: says no events arrived, with next steps" ||
   bad "without the bind hook: no 'no events' message"
+
+# Ctrl+C in the middle (a check waiting for a finding that cannot come, its holder alive):
+# the self-test ends at once, says it cleaned up, and leaves no process behind.
+"$exe" selftest --without-bind-hook --timeout 5 >"$work/out" 2>"$work/err" &
+st=$!
+sleep 2.5
+during=$(pgrep -f -x "$exe selftest.*" | wc -l)
+t0=$(date +%s%N)
+kill -INT "$st"
+wait "$st"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+sleep 0.2
+after=$(pgrep -f -x "$exe selftest.*" | wc -l)
+if [ "$during" -ge 2 ] && [ "$after" = 0 ] && [ "$ms" -lt 2000 ] && [ $rc != 0 ] &&
+  grep -q "interrupted; every socket and process it made is cleaned up" "$work/err"; then
+  ok "Ctrl+C: exit $rc after $ms ms, $during processes before, none after, says so"
+else
+  bad "Ctrl+C: exit $rc after $ms ms, $during processes before, $after after: $(tail -3 "$work/err")"
+fi
 
 sleep 0.2
 left=$(pgrep -f -x "$exe selftest.*" | wc -l)
