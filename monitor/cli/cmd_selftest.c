@@ -310,48 +310,50 @@ static void print_text(const result *res, unsigned n, const pc_source_info *info
          skipped);
 }
 
-static void json_kv_str(FILE *out, const char *key, const char *v, bool comma) {
-  fprintf(out, "\"%s\":", key);
-  if (v)
-    pc_json_write_string(out, v);
-  else
-    fputs("null", out);
-  if (comma) fputc(',', out);
-}
-
 static void print_json(FILE *out, const result *res, unsigned n, const pc_source_info *info,
                        const pc_source_stats *st, unsigned passed, unsigned failed, unsigned skipped) {
-  fputc('{', out);
-  json_kv_str(out, "source", info->name, true);
-  json_kv_str(out, "attached", info->attached, true);
-  json_kv_str(out, "verdict", failed ? "fail" : "pass", true);
-  fprintf(out, "\"passed\":%u,\"failed\":%u,\"skipped\":%u,\"items\":%llu,\"lost\":%llu,\"checks\":[", passed,
-          failed, skipped, (unsigned long long)st->items, (unsigned long long)st->lost);
+  pc_json_writer w;
+  pc_json_init(&w, out);
+  pc_json_begin_object(&w);
+  pc_json_key_str(&w, "source", info->name);
+  pc_json_key_str(&w, "attached", info->attached);
+  pc_json_key_str(&w, "verdict", failed ? "fail" : "pass");
+  pc_json_key_u64(&w, "passed", passed);
+  pc_json_key_u64(&w, "failed", failed);
+  pc_json_key_u64(&w, "skipped", skipped);
+  pc_json_key_u64(&w, "items", st->items);
+  pc_json_key_u64(&w, "lost", st->lost);
+  pc_json_key(&w, "checks");
+  pc_json_begin_array(&w);
   for (unsigned i = 0; i < n; i++) {
     const result *x = &res[i];
-    if (i) fputc(',', out);
-    fputc('{', out);
-    json_kv_str(out, "name", x->c.name, true);
-    json_kv_str(out, "what", x->c.what, true);
-    json_kv_str(out, "result", x->c.skipped ? "skipped" : x->pass ? "pass" : "fail", true);
-    json_kv_str(out, "detail", x->c.skipped ? x->c.why : x->detail, true);
-    fprintf(out, "\"caught\":%u,\"once\":%s,\"pid\":%u,\"port\":%u,", x->caught,
-            x->caught == 1 ? "true" : "false", (unsigned)x->c.pid, (unsigned)x->c.addr.port);
-    json_kv_str(out, "proto", proto_name(x->c.proto), true);
-    fprintf(out, "\"error\":%d,", x->c.error);
-    json_kv_str(out, "error_name", x->c.error ? err_name(x->c.error) : NULL, true);
-    json_kv_str(out, "rule_id", x->first ? x->first->rule_id : NULL, true);
-    json_kv_str(out, "expected_rules", x->c.expect_rules, true);
-    fprintf(out, "\"rule_expected\":%s,", x->first ? (x->rule_expected ? "true" : "false") : "null");
+    pc_json_begin_object(&w);
+    pc_json_key_str(&w, "name", x->c.name);
+    pc_json_key_str(&w, "what", x->c.what);
+    pc_json_key_str(&w, "result", x->c.skipped ? "skipped" : x->pass ? "pass" : "fail");
+    pc_json_key_str(&w, "detail", x->c.skipped ? x->c.why : x->detail);
+    pc_json_key_u64(&w, "caught", x->caught);
+    pc_json_key_bool(&w, "once", x->caught == 1);
+    pc_json_key_u64(&w, "pid", x->c.pid);
+    pc_json_key_u64(&w, "port", x->c.addr.port);
+    pc_json_key_str(&w, "proto", proto_name(x->c.proto));
+    pc_json_key_i64(&w, "error", x->c.error);
+    pc_json_key_str(&w, "error_name", x->c.error ? err_name(x->c.error) : NULL);
+    pc_json_key_str(&w, "rule_id", x->first ? x->first->rule_id : NULL);
+    pc_json_key_str(&w, "expected_rules", x->c.expect_rules);
+    if (x->first)
+      pc_json_key_bool(&w, "rule_expected", x->rule_expected);
+    else
+      pc_json_key_null(&w, "rule_expected");
     char prov[48];
     providers_text(x->seen_by, prov, sizeof prov);
-    json_kv_str(out, "providers", x->seen_by ? prov : NULL, true);
-    if (x->first)
-      fprintf(out, "\"latency_ms\":%llu}", (unsigned long long)x->latency_ms);
-    else
-      fputs("\"latency_ms\":null}", out);
+    pc_json_key_str(&w, "providers", x->seen_by ? prov : NULL);
+    pc_json_key_u64_or_null(&w, "latency_ms", x->first != NULL, x->latency_ms);
+    pc_json_end_object(&w);
   }
-  fputs("]}\n", out);
+  pc_json_end_array(&w);
+  pc_json_end_object(&w);
+  pc_json_end_document(&w);
 }
 
 int pc_selftest_run(const pc_selftest_platform *pl, bool json, unsigned timeout_ms) {
