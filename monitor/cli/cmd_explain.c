@@ -181,7 +181,6 @@ static void json_test(pc_json_writer *w, const char *key, const test_result *t) 
   pc_json_end_object(w);
 }
 
-/* The finding's keys (the JSON finding contract), then the facts explain looked at. */
 /* "KEY": {"start", "end", FLAG} when known, else null. */
 static void json_range(pc_json_writer *w, const char *key, bool known, uint64_t start, uint64_t end,
                        const char *flag, bool flag_value) {
@@ -197,6 +196,7 @@ static void json_range(pc_json_writer *w, const char *key, bool known, uint64_t 
   pc_json_end_object(w);
 }
 
+/* The finding's keys (the JSON finding contract), then the facts explain looked at. */
 static void render_json(const pc_finding *fd, const pc_facts *f, const explain_extra *x, FILE *out) {
   pc_json_writer w;
   pc_json_init(&w, out);

@@ -1,6 +1,5 @@
 /* file.c - the capture files as sources (pc_source_open_file): an ETL file, or a record
  * fixture. Both end with PC_EEND and never time out (a file has everything already). */
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,8 +160,9 @@ int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_sourc
     memcpy(e->path, path, n);
     return pc_source_new(&etl_ops, e, out);
   }
-  if (pc_file_is_archive(path, err, errcap)) return PC_EPARSE;
   if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || rc == PC_ENOTFILE || !looks_like_text(path)) {
+    /* Neither a capture nor a fixture: a packed collect folder gets told to unpack. */
+    if (pc_file_is_archive(path, err, errcap)) return PC_EPARSE;
     snprintf(err, errcap, "%s: %s", path, msg[0] ? msg : pc_strerror(rc));
     return rc;
   }
