@@ -40,13 +40,21 @@ lines_on() {
   grep -c " 127\.0\.0\.1:$1 " "$work/mon.out"
 }
 
+# The eBPF source's line of the exit summary, and the sum of its four kinds of loss.
+summary_line() {
+  grep "eBPF source:" "$work/mon.err" | tail -1
+}
+summary_lost() {
+  sed -n 's/.*lost: \([0-9]*\) ring full, \([0-9]*\) over a uid.s budget, \([0-9]*\) queue full, \([0-9]*\) other.*/\1 \2 \3 \4/p' <<<"$1" | awk '{print $1 + $2 + $3 + $4}'
+}
+
 # The exit summary: every failure the kernel saw is handed on or counted as lost.
 check_accounting() {
   local line seen handed lost
-  line=$(grep "eBPF source:" "$work/mon.err" | tail -1)
+  line=$(summary_line)
   seen=$(sed -n 's/.*: \([0-9]*\) failures seen by the kernel.*/\1/p' <<<"$line")
   handed=$(sed -n 's/.* \([0-9]*\) failures handed on.*/\1/p' <<<"$line")
-  lost=$(sed -n 's/.*lost: \([0-9]*\) ring full, \([0-9]*\) over a uid.s budget, \([0-9]*\) queue full, \([0-9]*\) other.*/\1 \2 \3 \4/p' <<<"$line" | awk '{print $1 + $2 + $3 + $4}')
+  lost=$(summary_lost "$line")
   if [ -n "$seen" ] && [ -n "$handed" ] && [ -n "$lost" ] && [ "$seen" -gt 0 ] && [ "$seen" = $((handed + lost)) ]; then
     ok "$1: every failure counted: $seen seen = $handed handed on + $lost lost"
   else
@@ -140,7 +148,7 @@ fair() {
     ok "$name: all 60 root failures $how during $sfail failures of uid 65534"
   else
     bad "$name: $rsum of 60 root failures $how during $sfail failures of uid 65534"
-    grep "eBPF source:" "$work/mon.err"
+    summary_line
   fi
   check_accounting "$name"
 }
@@ -158,8 +166,8 @@ if command -v python3 >/dev/null; then
   "$storm" eacces 65534 1 1023 3000 16 >"$work/storm.out"
   sleep 1
   stop_monitor
-  line=$(grep "eBPF source:" "$work/mon.err" | tail -1)
-  lost=$(sed -n 's/.*lost: \([0-9]*\) ring full, \([0-9]*\) over a uid.s budget, \([0-9]*\) queue full, \([0-9]*\) other.*/\1 \2 \3 \4/p' <<<"$line" | awk '{print $1 + $2 + $3 + $4}')
+  line=$(summary_line)
+  lost=$(summary_lost "$line")
   got=$(python3 - "$work/mon.out" <<'PY'
 import json, sys
 n = c = named = 0
