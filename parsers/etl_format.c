@@ -5,6 +5,7 @@
  * the trace header types) and were checked byte by byte on the sample captures in
  * shared/samples/etl (see reference/etw-facts.md section 8). Everything is little-endian
  * and read through the bounds-checked helpers below, never through casts. */
+#include <stddef.h>
 #include <string.h>
 
 #include "etl_internal.h"
@@ -16,15 +17,52 @@ static int64_t rd64s(const uint8_t *p) {
   return (int64_t)pc_le64(p);
 }
 
+/* One little-endian field of an on-disk header: its byte offset from the header's start
+ * and the struct member it fills, whose size is the field's width on disk. */
+typedef struct field {
+  uint16_t at;
+  uint16_t member; /* offsetof */
+  uint8_t width;   /* sizeof the member: 1, 2, 4 or 8 */
+} field;
+
+#define FIELD(type, m, at) \
+  { (at), offsetof(type, m), sizeof(((type *)0)->m) }
+
+/* Reads the n fields of f from the header at p (the caller has checked that they lie
+ * inside it) into the struct at out. */
+static void read_fields(const uint8_t *p, const field *f, size_t n, void *out) {
+  for (; n; n--, f++) {
+    unsigned char *dst = (unsigned char *)out + f->member;
+    const uint8_t *src = p + f->at;
+    if (f->width == 1) {
+      *dst = *src;
+    } else if (f->width == 2) {
+      uint16_t v = pc_le16(src);
+      memcpy(dst, &v, sizeof v);
+    } else if (f->width == 4) {
+      uint32_t v = pc_le32(src);
+      memcpy(dst, &v, sizeof v);
+    } else {
+      uint64_t v = pc_le64(src);
+      memcpy(dst, &v, sizeof v);
+    }
+  }
+}
+
+/* WMI_BUFFER_HEADER. */
+static const field bufhdr_fields[] = {
+    FIELD(pc__etl_bufhdr, buffer_size, 0x00),  /* BufferSize */
+    FIELD(pc__etl_bufhdr, saved_offset, 0x04), /* SavedOffset */
+    FIELD(pc__etl_bufhdr, timestamp, 0x10),    /* TimeStamp */
+    FIELD(pc__etl_bufhdr, seq, 0x18),          /* SequenceNumber */
+    FIELD(pc__etl_bufhdr, state, 0x2C),        /* State */
+    FIELD(pc__etl_bufhdr, offset, 0x30),       /* Offset */
+    FIELD(pc__etl_bufhdr, flags, 0x34),        /* BufferFlag */
+    FIELD(pc__etl_bufhdr, type, 0x36),         /* BufferType */
+};
+
 void pc__etl_parse_bufhdr(const uint8_t *p, pc__etl_bufhdr *h) {
-  h->buffer_size = pc_le32(p + 0x00);
-  h->saved_offset = pc_le32(p + 0x04);
-  h->timestamp = rd64s(p + 0x10);
-  h->seq = rd64s(p + 0x18);
-  h->state = pc_le32(p + 0x2C);
-  h->offset = pc_le32(p + 0x30);
-  h->flags = pc_le16(p + 0x34);
-  h->type = pc_le16(p + 0x36);
+  read_fields(p, bufhdr_fields, sizeof bufhdr_fields / sizeof bufhdr_fields[0], h);
   /* ETW_BUFFER_CONTEXT at 0x28: a u16 ProcessorIndex when BufferFlag has PROC_INDEX
    * (Windows 10 and later), otherwise a u8 ProcessorNumber followed by a u8 Alignment
    * (seen as 0x08 in the Windows 7 sample, so it must not be read as part of the index). */
@@ -230,6 +268,33 @@ static size_t utf16_to_utf8(const uint8_t *p, size_t avail, char *out, size_t ca
   return i;
 }
 
+/* TRACE_LOGFILE_HEADER up to LoggerName; PointerSize (at 44) is checked by hand. */
+static const field logfile_fields[] = {
+    FIELD(pc_etl_info, buffer_size, 0),       /* BufferSize */
+    FIELD(pc_etl_info, os_major, 4),          /* Version: MajorVersion */
+    FIELD(pc_etl_info, os_minor, 5),          /* MinorVersion */
+    FIELD(pc_etl_info, os_sp_major, 6),       /* SubVersion */
+    FIELD(pc_etl_info, os_sp_minor, 7),       /* SubMinorVersion */
+    FIELD(pc_etl_info, os_build, 8),          /* ProviderVersion */
+    FIELD(pc_etl_info, cpu_count, 12),        /* NumberOfProcessors */
+    FIELD(pc_etl_info, end_time, 16),         /* EndTime */
+    FIELD(pc_etl_info, timer_resolution, 24), /* TimerResolution */
+    FIELD(pc_etl_info, max_file_size_mb, 28), /* MaximumFileSize */
+    FIELD(pc_etl_info, log_file_mode, 32),    /* LogFileMode */
+    FIELD(pc_etl_info, buffers_written, 36),  /* BuffersWritten */
+    FIELD(pc_etl_info, events_lost, 48),      /* EventsLost */
+    FIELD(pc_etl_info, cpu_speed_mhz, 52),    /* CpuSpeedInMHz */
+};
+
+/* TRACE_LOGFILE_HEADER from BootTime on, whose offset depends on the pointer size. */
+static const field logfile_boot_fields[] = {
+    FIELD(pc_etl_info, boot_time, 0),     /* BootTime */
+    FIELD(pc_etl_info, perf_freq, 8),     /* PerfFreq */
+    FIELD(pc_etl_info, start_time, 16),   /* StartTime */
+    FIELD(pc_etl_info, clock_type, 24),   /* ReservedFlags: the clock type */
+    FIELD(pc_etl_info, buffers_lost, 28), /* BuffersLost */
+};
+
 int pc__etl_parse_logheader(const uint8_t *p, size_t avail, pc_etl_info *info, int64_t *anchor_raw,
                             const char **why, uint32_t *bad_at) {
   *bad_at = 0;
@@ -271,27 +336,11 @@ int pc__etl_parse_logheader(const uint8_t *p, size_t avail, pc_etl_info *info, i
   }
   *anchor_raw = rd64s(p + 0x10); /* SystemTime: the raw clock when the header was written */
   const uint8_t *h = p + SYSTEM_HEADER_SIZE;
-  info->buffer_size = pc_le32(h + 0);
-  info->os_major = h[4];
-  info->os_minor = h[5];
-  info->os_sp_major = h[6];
-  info->os_sp_minor = h[7];
-  info->os_build = pc_le32(h + 8);
-  info->cpu_count = pc_le32(h + 12);
-  info->end_time = rd64s(h + 16);
-  info->timer_resolution = pc_le32(h + 24);
-  info->max_file_size_mb = pc_le32(h + 28);
-  info->log_file_mode = pc_le32(h + 32);
-  info->buffers_written = pc_le32(h + 36);
+  read_fields(h, logfile_fields, sizeof logfile_fields / sizeof logfile_fields[0], info);
   uint32_t pointer_size = pc_le32(h + 44);
   info->pointer_size = (pointer_size == 4 || pointer_size == 8) ? pointer_size : ptr;
-  info->events_lost = pc_le32(h + 48);
-  info->cpu_speed_mhz = pc_le32(h + 52);
-  info->boot_time = rd64s(h + boot);
-  info->perf_freq = rd64s(h + boot + 8);
-  info->start_time = rd64s(h + boot + 16);
-  info->clock_type = pc_le32(h + boot + 24);
-  info->buffers_lost = pc_le32(h + boot + 28);
+  read_fields(h + boot, logfile_boot_fields, sizeof logfile_boot_fields / sizeof logfile_boot_fields[0],
+              info);
   /* LoggerName and LogFileName follow as NUL-terminated UTF-16 strings inside the
    * record; either may be missing in a short record. */
   size_t str_at = SYSTEM_HEADER_SIZE + fixed;
