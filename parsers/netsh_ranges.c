@@ -83,6 +83,16 @@ static size_t skip_blanks(const char *s, size_t len, size_t i) {
   return i;
 }
 
+/* Steps it to the next line that is not blank: *s and *sl are the line, *i its first
+ * non-blank character. False at the end of the text, or at an over-long line (it->rc). */
+static bool next_nonblank(pc__lines *it, const char **s, size_t *sl, size_t *i) {
+  while (pc__lines_next(it, s, sl)) {
+    *i = skip_blanks(*s, *sl, 0);
+    if (*i < *sl) return true;
+  }
+  return false;
+}
+
 /* Applies the caller's hint to a protocol read from a title; a contradiction is an error. */
 static int check_proto(const pc__hosttext *h, uint8_t from_text, uint8_t hint, unsigned line) {
   if (from_text && hint && from_text != hint)
@@ -103,10 +113,8 @@ int pc_netsh_parse_excluded(const void *data, size_t len, const char *origin, ui
   pc__lines it;
   pc__hosttext_lines(&h, &it);
   const char *s;
-  size_t sl;
-  while (pc__lines_next(&it, &s, &sl)) {
-    size_t i = skip_blanks(s, sl, 0);
-    if (i == sl) continue;
+  size_t sl, i;
+  while (next_nonblank(&it, &s, &sl, &i)) {
     if (!is_digit(s[i])) {
       uint32_t v;
       bool bad;
@@ -180,10 +188,9 @@ int pc_netsh_parse_dynamic(const void *data, size_t len, const char *origin, uin
   pc__lines it;
   pc__hosttext_lines(&h, &it);
   const char *s;
-  size_t sl;
-  while (pc__lines_next(&it, &s, &sl)) {
-    size_t i = skip_blanks(s, sl, 0);
-    if (i == sl || pc__hosttext_is_dashes(s, sl)) continue;
+  size_t sl, i;
+  while (next_nonblank(&it, &s, &sl, &i)) {
+    if (pc__hosttext_is_dashes(s, sl)) continue;
     uint32_t v;
     bool too_long;
     if (label_number(s, sl, &v, &too_long)) {
