@@ -127,6 +127,12 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   return len;
 }
 
+/* What each one-character escape stands for (\u is decoded apart); 0 for the others. */
+static const char k_escapes[128] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
 /* A string at p->pos (the opening quote); *out receives the decoded copy. */
 static int parse_string(parser *p, const char **out) {
   p->pos++; /* '"' */
@@ -150,50 +156,28 @@ static int parse_string(parser *p, const char **out) {
       continue;
     }
     p->pos++;
-    char e = p->s[p->pos++];
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        o[n++] = e;
-        break;
-      case 'b':
-        o[n++] = '\b';
-        break;
-      case 'f':
-        o[n++] = '\f';
-        break;
-      case 'n':
-        o[n++] = '\n';
-        break;
-      case 'r':
-        o[n++] = '\r';
-        break;
-      case 't':
-        o[n++] = '\t';
-        break;
-      case 'u': {
-        uint32_t cp;
-        if (hex4(p, &cp) != PC_OK) return p->rc;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          uint32_t lo;
-          if (p->len - p->pos < 2 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
-            return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
-          p->pos += 2;
-          if (hex4(p, &lo) != PC_OK) return p->rc;
-          if (lo < 0xDC00 || lo > 0xDFFF) return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
-        }
-        if (cp == 0) return fail(p, PC_EPARSE, "\\u0000 in a string");
-        /* \uXXXX is 6 source bytes, its UTF-8 at most 3 (4 for a 12-byte pair): it fits. */
-        n += pc_utf8_encode(cp, o + n);
-        break;
-      }
-      default:
-        return fail(p, PC_EPARSE, "bad escape in a string");
+    unsigned char e = (unsigned char)p->s[p->pos++];
+    if (e < sizeof k_escapes && k_escapes[e]) {
+      o[n++] = k_escapes[e];
+      continue;
     }
+    if (e != 'u') return fail(p, PC_EPARSE, "bad escape in a string");
+    uint32_t cp;
+    if (hex4(p, &cp) != PC_OK) return p->rc;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t lo;
+      if (p->len - p->pos < 2 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u')
+        return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
+      p->pos += 2;
+      if (hex4(p, &lo) != PC_OK) return p->rc;
+      if (lo < 0xDC00 || lo > 0xDFFF) return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      return fail(p, PC_EPARSE, "lone surrogate in \\u escape");
+    }
+    if (cp == 0) return fail(p, PC_EPARSE, "\\u0000 in a string");
+    /* \uXXXX is 6 source bytes, its UTF-8 at most 3 (4 for a 12-byte pair): it fits. */
+    n += pc_utf8_encode(cp, o + n);
   }
   p->pos++; /* closing '"' */
   o[n] = '\0';
