@@ -1,6 +1,7 @@
 /* xpress.c - [MS-XCA] 2.4 plain LZ77 decompression, bounds-checked at every read and
  * write. The algorithm follows the specification's pseudo-code; the comments name the
  * spec's variables where they help. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "pc_error.h"
@@ -26,6 +27,15 @@ static int fail(int rc, size_t at, const char *what, size_t *err_at, const char 
   if (err_at) *err_at = at;
   if (why) *why = what;
   return rc;
+}
+
+/* Reads the n-byte (1, 2 or 4) little-endian number at in[*ip] into *v and steps past it;
+ * false, reading nothing, when fewer than n bytes are left. */
+static bool take(const uint8_t *in, size_t in_len, size_t *ip, size_t n, uint64_t *v) {
+  if (in_len - *ip < n) return false;
+  *v = n == 1 ? in[*ip] : n == 2 ? pc_le16(in + *ip) : pc_le32(in + *ip);
+  *ip += n;
+  return true;
 }
 
 int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
@@ -84,26 +94,16 @@ int pc_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
         half_byte = 0;
       }
       if (length == 15) {
-        if (ip == in_len) {
+        if (!take(in, in_len, &ip, 1, &length)) {
           rc = fail(PC_ECORRUPT, token_at, "truncated match length", err_at, why);
           break;
         }
-        length = in[ip++];
         if (length == 255) {
-          if (in_len - ip < 2) {
+          /* A 16-bit length follows; a zero one (Windows 8 and later) is followed by a
+           * 32-bit length. */
+          if (!take(in, in_len, &ip, 2, &length) || (length == 0 && !take(in, in_len, &ip, 4, &length))) {
             rc = fail(PC_ECORRUPT, token_at, "truncated match length", err_at, why);
             break;
-          }
-          length = pc_le16(in + ip);
-          ip += 2;
-          if (length == 0) {
-            /* Windows 8 and later: a 32-bit length follows a zero 16-bit one. */
-            if (in_len - ip < 4) {
-              rc = fail(PC_ECORRUPT, token_at, "truncated match length", err_at, why);
-              break;
-            }
-            length = pc_le32(in + ip);
-            ip += 4;
           }
           if (length < 15 + 7) {
             rc = fail(PC_ECORRUPT, token_at, "match length below its encoding's minimum", err_at, why);
