@@ -9,18 +9,13 @@
 #include "pc_xpress.h"
 
 const char *pc_compression_name(unsigned format) {
-  switch (format) {
-    case PC_COMPRESSION_NONE:
-      return "none";
-    case PC_COMPRESSION_LZNT1:
-      return "LZNT1";
-    case PC_COMPRESSION_XPRESS:
-      return "XPRESS";
-    case PC_COMPRESSION_XPRESS_HUFF:
-      return "XPRESS_HUFF";
-    default:
-      return "unknown";
-  }
+  static const char *const names[] = {
+      [PC_COMPRESSION_NONE] = "none",
+      [PC_COMPRESSION_LZNT1] = "LZNT1",
+      [PC_COMPRESSION_XPRESS] = "XPRESS",
+      [PC_COMPRESSION_XPRESS_HUFF] = "XPRESS_HUFF",
+  };
+  return format < sizeof names / sizeof names[0] && names[format] ? names[format] : "unknown";
 }
 
 static int fail(int rc, size_t at, const char *what, size_t *err_at, const char **why) {
