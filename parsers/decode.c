@@ -329,16 +329,17 @@ int pc_decoder_decode(pc_decoder *d, const pc_record *r, pc_event *ev) {
   if (rc != PC_OK) return count_problem(d, prov, r, rc);
 
   const uint8_t *data = r->user_data;
-  memset(ev, 0, sizeof *ev);
-  ev->kind = b->kind;
-  ev->source = prov;
-  ev->proto = b->proto;
-  ev->id = r->id;
-  ev->version = r->version;
-  ev->ts = r->timestamp;
-  ev->header_pid = r->pid;
-  ev->tid = r->tid;
-  if (r->ext_present & PC_RECORD_EXT_PROCESS_START_KEY) ev->header_start_key = r->process_start_key;
+  *ev = (pc_event){
+      .kind = b->kind,
+      .source = prov,
+      .proto = b->proto,
+      .id = r->id,
+      .version = r->version,
+      .ts = r->timestamp,
+      .header_pid = r->pid,
+      .tid = r->tid,
+      .header_start_key = (r->ext_present & PC_RECORD_EXT_PROCESS_START_KEY) ? r->process_start_key : 0,
+  };
 
   ev->enter_exit = (uint32_t)get_uint(b, f, data, R_ENTER_EXIT, &ev->enter_exit_known);
   ev->location = (uint32_t)get_uint(b, f, data, R_LOCATION, NULL);
