@@ -10,32 +10,20 @@
 
 #define SLOTS 8192u /* power of two, twice PC_ETL_MAX_COUNTED */
 
+/* The capacities are fixed, so the arrays live in the one allocation. */
 struct pc__etl_counts {
-  pc_etl_count *entries; /* PC_ETL_MAX_COUNTED, in insertion order */
   size_t n;
-  uint16_t *slot;       /* SLOTS entries: index + 1 into entries, 0 = empty */
-  pc_etl_count *sorted; /* snapshot for pc__etl_counts_sorted */
-  size_t last;          /* cache: index + 1 of the last entry hit */
+  size_t last;                              /* cache: index + 1 of the last entry hit */
+  uint16_t slot[SLOTS];                     /* index + 1 into entries, 0 = empty */
+  pc_etl_count entries[PC_ETL_MAX_COUNTED]; /* in insertion order */
+  pc_etl_count sorted[PC_ETL_MAX_COUNTED];  /* snapshot for pc__etl_counts_sorted */
 };
 
 pc__etl_counts *pc__etl_counts_new(void) {
-  pc__etl_counts *c = calloc(1, sizeof *c);
-  if (!c) return NULL;
-  c->entries = calloc(PC_ETL_MAX_COUNTED, sizeof *c->entries);
-  c->sorted = calloc(PC_ETL_MAX_COUNTED, sizeof *c->sorted);
-  c->slot = calloc(SLOTS, sizeof *c->slot);
-  if (!c->entries || !c->sorted || !c->slot) {
-    pc__etl_counts_free(c);
-    return NULL;
-  }
-  return c;
+  return calloc(1, sizeof(pc__etl_counts));
 }
 
 void pc__etl_counts_free(pc__etl_counts *c) {
-  if (!c) return;
-  free(c->entries);
-  free(c->sorted);
-  free(c->slot);
   free(c);
 }
 
