@@ -42,24 +42,13 @@ static const char *family_name(uint8_t fam) {
 }
 
 static const char *owner_state_name(uint8_t s) {
-  switch (s) {
-    case PC_OWNER_STATE_LISTEN:
-      return "listen";
-    case PC_OWNER_STATE_ESTABLISHED:
-      return "established";
-    case PC_OWNER_STATE_TIME_WAIT:
-      return "time_wait";
-    case PC_OWNER_STATE_CLOSE_WAIT:
-      return "close_wait";
-    case PC_OWNER_STATE_BOUND:
-      return "bound";
-    case PC_OWNER_STATE_UDP:
-      return "udp";
-    case PC_OWNER_STATE_OTHER:
-      return "other";
-    default:
-      return NULL;
-  }
+  static const char *const names[] = {
+      [PC_OWNER_STATE_LISTEN] = "listen",       [PC_OWNER_STATE_ESTABLISHED] = "established",
+      [PC_OWNER_STATE_TIME_WAIT] = "time_wait", [PC_OWNER_STATE_CLOSE_WAIT] = "close_wait",
+      [PC_OWNER_STATE_BOUND] = "bound",         [PC_OWNER_STATE_UDP] = "udp",
+      [PC_OWNER_STATE_OTHER] = "other",
+  };
+  return s < sizeof names / sizeof names[0] ? names[s] : NULL; /* NULL for unknown, too */
 }
 
 /* "event" and "risk_reason" (pc_facts_event, pc_risk_reason), also used by the setters. */

@@ -89,16 +89,13 @@ static const char *error_text(int e) {
 }
 
 static const char *match_name(uint8_t m) {
-  switch (m) {
-    case PC_OWNER_MATCH_EXACT:
-      return "same address";
-    case PC_OWNER_MATCH_WILDCARD:
-      return "wildcard vs specific address";
-    case PC_OWNER_MATCH_DUALSTACK:
-      return "dual-stack [::] vs IPv4 (conflicts unless IPV6_V6ONLY)";
-    default:
-      return "";
-  }
+  static const char *const names[] = {
+      [PC_OWNER_MATCH_EXACT] = "same address",
+      [PC_OWNER_MATCH_WILDCARD] = "wildcard vs specific address",
+      [PC_OWNER_MATCH_DUALSTACK] = "dual-stack [::] vs IPv4 (conflicts unless IPV6_V6ONLY)",
+  };
+  const char *n = m < sizeof names / sizeof names[0] ? names[m] : NULL;
+  return n ? n : "";
 }
 
 static void format_endpoint(const pc_addr *a, char *buf, size_t cap) {

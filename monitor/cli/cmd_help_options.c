@@ -33,6 +33,14 @@ static void man(FILE *out, const char *before, const char *text, const char *aft
   fputs(after, out);
 }
 
+/* A command's usage, "portclash NAME SYNOPSIS": name and synopsis escaped, before, between
+ * and after as is. */
+static void man_usage(FILE *out, const char *before, const pc_cmd_info *c, const char *between,
+                      const char *after) {
+  man(out, before, c->name, between);
+  man(out, "", c->synopsis, after);
+}
+
 static const char *platform_note(const pc_opt *r) {
   return r->platforms == PC_OPT_LINUX ? " (Linux)" : r->platforms == PC_OPT_WINDOWS ? " (Windows)" : "";
 }
@@ -61,10 +69,7 @@ void pc_options_write_man(FILE *out) {
       "portclash \\- explain socket bind failures\n"
       ".SH SYNOPSIS\n",
       out);
-  for (size_t c = 0; c < n_cmds; c++) {
-    man(out, ".B portclash ", cmds[c].name, "\n");
-    man(out, "", cmds[c].synopsis, "\n.br\n");
-  }
+  for (size_t c = 0; c < n_cmds; c++) man_usage(out, ".B portclash ", &cmds[c], "\n", "\n.br\n");
   fputs(
       ".SH DESCRIPTION\n"
       "portclash catches socket bind failures, says which process failed on which address and port,\n"
@@ -73,8 +78,7 @@ void pc_options_write_man(FILE *out) {
       ".SH COMMANDS\n",
       out);
   for (size_t c = 0; c < n_cmds; c++) {
-    man(out, ".SS \"portclash ", cmds[c].name, " ");
-    man(out, "", cmds[c].synopsis, "\"\n");
+    man_usage(out, ".SS \"portclash ", &cmds[c], " ", "\"\n");
     roff(out, cmds[c].description);
     if (cmds[c].args_help) man(out, ".PP\nArguments:\n.nf\n", cmds[c].args_help, ".fi\n");
     for (unsigned g = 0; pc_options_group_title(g); g++) {

@@ -145,18 +145,37 @@ static unsigned unprivileged_port_start(void) {
   return v;
 }
 
+/* The cases, in the order provoke() runs them: row i is case i of its switch. */
+static const struct {
+  const char *name, *what, *expect_rules;
+} k_cases[] = {
+    {"tcp-in-use", "a second bind() on 127.0.0.1:PORT/tcp while another process listens there", "L04"},
+    {"udp-in-use", "a second bind() on 127.0.0.1:PORT/udp while another process holds it", "L04"},
+    {"dual-stack", "bind() on [::]:PORT/tcp with IPV6_V6ONLY=0 while another process listens on 0.0.0.0:PORT",
+     "L02|L04"},
+    {"privileged-port", "bind() as uid 65534 on 127.0.0.1:PORT/tcp below net.ipv4.ip_unprivileged_port_start",
+     "L01"},
+    {"reuseport-other-user",
+     "bind() with SO_REUSEPORT as uid 65534 on a UDP port that root holds with SO_REUSEPORT", "L06"},
+    {"success", "a bind() that works (127.0.0.1:PORT/tcp, a free port) must give no finding", NULL},
+};
+
+/* Aims case c at a port another process holds: a holder of proto on hold_ip (a free port,
+ * with SO_REUSEPORT when asked), and c's address ip (v6 or not) on that port. Returns the
+ * port, 0 when the holder could not bind (c->why says so). */
+static uint16_t aim_at_holder(linux_st *l, pc_selftest_case *c, uint8_t proto, const char *hold_ip,
+                              bool reuseport, bool v6, const char *ip) {
+  pid_t holder = 0;
+  uint16_t port = hold(l, proto, hold_ip, 0, reuseport, &holder, c->why, sizeof c->why);
+  fill_addr(c, proto, v6, ip, port);
+  if (port) c->holder_pid = (uint32_t)holder;
+  return port;
+}
+
 /* TCP or UDP in use: a second plain bind() on a port another process holds. */
 static void provoke_in_use(linux_st *l, pc_selftest_case *c, uint8_t proto) {
-  bool tcp = proto == PC_PROTO_TCP;
-  c->name = tcp ? "tcp-in-use" : "udp-in-use";
-  c->what = tcp ? "a second bind() on 127.0.0.1:PORT/tcp while another process listens there"
-                : "a second bind() on 127.0.0.1:PORT/udp while another process holds it";
-  c->expect_rules = "L04";
-  pid_t holder = 0;
-  uint16_t port = hold(l, proto, "127.0.0.1", 0, false, &holder, c->why, sizeof c->why);
-  fill_addr(c, proto, false, "127.0.0.1", port);
+  uint16_t port = aim_at_holder(l, c, proto, "127.0.0.1", false, false, "127.0.0.1");
   if (!port) return;
-  c->holder_pid = (uint32_t)holder;
   int e;
   int fd = sock_bound(proto, false, "127.0.0.1", port, false, false, &e);
   if (fd >= 0) close(fd);
@@ -164,9 +183,13 @@ static void provoke_in_use(linux_st *l, pc_selftest_case *c, uint8_t proto) {
 }
 
 static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
+  if (i >= sizeof k_cases / sizeof k_cases[0]) return PC_EEND;
   linux_st *l = ud;
   pid_t holder = 0;
   int e;
+  c->name = k_cases[i].name;
+  c->what = k_cases[i].what;
+  c->expect_rules = k_cases[i].expect_rules;
   c->pid = (uint32_t)getpid();
   switch (i) {
     case 0: /* TCP in use: a second plain bind on a listening port */
@@ -174,13 +197,8 @@ static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
       provoke_in_use(l, c, i == 0 ? PC_PROTO_TCP : PC_PROTO_UDP);
       break;
     case 2: { /* dual-stack [::] against an IPv4 holder */
-      c->name = "dual-stack";
-      c->what = "bind() on [::]:PORT/tcp with IPV6_V6ONLY=0 while another process listens on 0.0.0.0:PORT";
-      c->expect_rules = "L02|L04";
-      uint16_t port = hold(l, PC_PROTO_TCP, "0.0.0.0", 0, false, &holder, c->why, sizeof c->why);
-      fill_addr(c, PC_PROTO_TCP, true, "::", port);
+      uint16_t port = aim_at_holder(l, c, PC_PROTO_TCP, "0.0.0.0", false, true, "::");
       if (!port) break;
-      c->holder_pid = (uint32_t)holder;
       int fd = sock_bound(PC_PROTO_TCP, true, "::", port, false, true, &e);
       if (fd < 0) {
         snprintf(c->why, sizeof c->why, "no IPv6 on this machine (%s)", strerror(errno));
@@ -192,9 +210,6 @@ static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
       break;
     }
     case 3: { /* a privileged port without CAP_NET_BIND_SERVICE */
-      c->name = "privileged-port";
-      c->what = "bind() as uid 65534 on 127.0.0.1:PORT/tcp below net.ipv4.ip_unprivileged_port_start";
-      c->expect_rules = "L01";
       unsigned start = unprivileged_port_start();
       fill_addr(c, PC_PROTO_TCP, false, "127.0.0.1", 0);
       if (start <= 1) {
@@ -221,13 +236,8 @@ static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
       break;
     }
     case 4: { /* SO_REUSEPORT across users */
-      c->name = "reuseport-other-user";
-      c->what = "bind() with SO_REUSEPORT as uid 65534 on a UDP port that root holds with SO_REUSEPORT";
-      c->expect_rules = "L06";
-      uint16_t port = hold(l, PC_PROTO_UDP, "127.0.0.1", 0, true, &holder, c->why, sizeof c->why);
-      fill_addr(c, PC_PROTO_UDP, false, "127.0.0.1", port);
+      uint16_t port = aim_at_holder(l, c, PC_PROTO_UDP, "127.0.0.1", true, false, "127.0.0.1");
       if (!port) break;
-      c->holder_pid = (uint32_t)holder;
       pid_t kid;
       e = bind_as_nobody(l, PC_PROTO_UDP, "127.0.0.1", port, true, &kid, c->why, sizeof c->why);
       if (e < 0) break;
@@ -236,8 +246,6 @@ static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
       break;
     }
     case 5: { /* a successful bind: no finding */
-      c->name = "success";
-      c->what = "a bind() that works (127.0.0.1:PORT/tcp, a free port) must give no finding";
       int fd = sock_bound(PC_PROTO_TCP, false, "127.0.0.1", 0, false, false, &e);
       uint16_t port = fd >= 0 && e == 0 ? local_port(fd) : 0;
       fill_addr(c, PC_PROTO_TCP, false, "127.0.0.1", port);
@@ -249,8 +257,6 @@ static int provoke(void *ud, unsigned i, pc_selftest_case *c) {
       c->error = e;
       break;
     }
-    default:
-      return PC_EEND;
   }
   /* A case whose provocation did not give the failure it is about is skipped, said why. */
   if (!c->why[0] && c->error == 0 && i != 5)

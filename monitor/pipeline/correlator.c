@@ -183,14 +183,15 @@ struct pc_correlator {
 };
 
 void pc_correlator_config_default(pc_correlator_config *cfg) {
-  memset(cfg, 0, sizeof *cfg);
-  cfg->merge_window = 100 * PC_TIME_TICKS_PER_MS;
-  cfg->hold = 200 * PC_TIME_TICKS_PER_MS;
-  cfg->pending_timeout = 2 * PC_TIME_TICKS_PER_SEC;
-  cfg->max_endpoints = 65536;
-  cfg->max_processes = 16384;
-  cfg->max_open = 1024;
-  cfg->max_holders = 16384;
+  *cfg = (pc_correlator_config){
+      .merge_window = 100 * PC_TIME_TICKS_PER_MS,
+      .hold = 200 * PC_TIME_TICKS_PER_MS,
+      .pending_timeout = 2 * PC_TIME_TICKS_PER_SEC,
+      .max_endpoints = 65536,
+      .max_processes = 16384,
+      .max_open = 1024,
+      .max_holders = 16384,
+  };
 }
 
 int pc_correlator_new(const pc_correlator_config *cfg, pc_attempt_fn emit, void *ud, pc_correlator **out) {

@@ -3,6 +3,7 @@
  *
  * Lookups are a linear scan: the table holds about a thousand entries and is consulted once
  * per listener observation (rare events), so an index would cost more code than time. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,29 +18,23 @@
 #define PC_LEARNED_TOUCH (3600 * PC_TIME_TICKS_PER_SEC)
 
 struct pc_learned {
-  pc_learned_port *e;
   size_t n, cap;
   bool dirty;
+  pc_learned_port e[]; /* cap entries, fixed at creation */
 };
 
 int pc_learned_new(size_t cap, pc_learned **out) {
   *out = NULL;
   if (cap == 0) cap = PC_LEARNED_DEFAULT_CAP;
-  pc_learned *l = calloc(1, sizeof *l);
+  if (cap > (SIZE_MAX - sizeof(pc_learned)) / sizeof(pc_learned_port)) return PC_ENOMEM;
+  pc_learned *l = calloc(1, sizeof *l + cap * sizeof l->e[0]);
   if (!l) return PC_ENOMEM;
-  l->e = calloc(cap, sizeof *l->e);
-  if (!l->e) {
-    free(l);
-    return PC_ENOMEM;
-  }
   l->cap = cap;
   *out = l;
   return PC_OK;
 }
 
 void pc_learned_free(pc_learned *l) {
-  if (!l) return;
-  free(l->e);
   free(l);
 }
 
