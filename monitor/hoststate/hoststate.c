@@ -479,24 +479,13 @@ int pc_hoststate_enrich(pc_hoststate *hs, pc_facts *facts) {
 /* ---- names --------------------------------------------------------------------------------- */
 
 const char *pc_owner_state_name(uint8_t state) {
-  switch (state) {
-    case PC_OWNER_STATE_LISTEN:
-      return "LISTEN";
-    case PC_OWNER_STATE_ESTABLISHED:
-      return "ESTABLISHED";
-    case PC_OWNER_STATE_TIME_WAIT:
-      return "TIME_WAIT";
-    case PC_OWNER_STATE_CLOSE_WAIT:
-      return "CLOSE_WAIT";
-    case PC_OWNER_STATE_BOUND:
-      return "BOUND";
-    case PC_OWNER_STATE_UDP:
-      return "UDP";
-    case PC_OWNER_STATE_OTHER:
-      return "OTHER";
-    default:
-      return "UNKNOWN";
-  }
+  static const char *const names[] = {
+      [PC_OWNER_STATE_LISTEN] = "LISTEN",       [PC_OWNER_STATE_ESTABLISHED] = "ESTABLISHED",
+      [PC_OWNER_STATE_TIME_WAIT] = "TIME_WAIT", [PC_OWNER_STATE_CLOSE_WAIT] = "CLOSE_WAIT",
+      [PC_OWNER_STATE_BOUND] = "BOUND",         [PC_OWNER_STATE_UDP] = "UDP",
+      [PC_OWNER_STATE_OTHER] = "OTHER",
+  };
+  return state < sizeof names / sizeof names[0] && names[state] ? names[state] : "UNKNOWN";
 }
 
 const char *pc_proto_name(uint8_t proto) {

@@ -736,23 +736,29 @@ static int lx_netns(void *impl, uint32_t pid, uint64_t *ino) {
 static void cache_store(linux_hs *lx, uint8_t proto, uint16_t port, uint64_t netns, int64_t now,
                         const found *fr, size_t kept, size_t n) {
   cache_slot *c = &lx->cache[lx->next_slot++ % CACHE_SLOTS];
-  if (c->cap < kept) {
-    pc_owner_row *r = realloc(c->rows, (kept ? kept : 1) * sizeof *r);
+  pc_owner_row *rows = c->rows;
+  size_t cap = c->cap;
+  if (cap < kept) {
+    pc_owner_row *r = realloc(rows, (kept ? kept : 1) * sizeof *r);
     if (!r) {
       c->used = false;
       return;
     }
-    c->rows = r;
-    c->cap = kept;
+    rows = r;
+    cap = kept;
   }
-  c->used = true;
-  c->proto = proto;
-  c->port = port;
-  c->netns = netns;
-  c->at_ms = now;
-  c->n = n;
-  c->kept = kept;
-  for (size_t i = 0; i < kept; i++) c->rows[i] = fr[i].row;
+  *c = (cache_slot){
+      .used = true,
+      .proto = proto,
+      .port = port,
+      .netns = netns,
+      .at_ms = now,
+      .n = n,
+      .kept = kept,
+      .cap = cap,
+      .rows = rows,
+  };
+  for (size_t i = 0; i < kept; i++) rows[i] = fr[i].row;
 }
 
 /* ---- the holder snapshot ------------------------------------------------------------------ */

@@ -222,53 +222,55 @@ int pc_hoststate_open_offline(const pc_hoststate_offline_files *files, pc_hostst
   pc_process_row *procs = NULL;
   size_t n_procs = 0;
   int rc = PC_OK;
-  /* kind 0 excluded, 1 dynamic, 2 netstat, 3 tasklist, 4 netsh http */
-  for (int kind = 0; kind < 5 && rc == PC_OK; kind++) {
-    const char *const *list = kind == 0   ? files->netsh_excluded
-                              : kind == 1 ? files->netsh_dynamic
-                              : kind == 2 ? files->netstat
-                              : kind == 3 ? files->tasklist
-                                          : files->netsh_http;
-    size_t count = kind == 0   ? files->n_netsh_excluded
-                   : kind == 1 ? files->n_netsh_dynamic
-                   : kind == 2 ? files->n_netstat
-                   : kind == 3 ? files->n_tasklist
-                               : files->n_netsh_http;
-    for (size_t i = 0; i < count && rc == PC_OK; i++) {
+  /* Each kind of file: the paths given, and where its rows go (the tasklist's are merged by
+   * PID below). */
+  enum { EXCLUDED, DYNAMIC, NETSTAT, TASKLIST, HTTP };
+  const struct {
+    const char *const *paths;
+    size_t n_paths;
+    void **rows;
+    size_t *n_rows;
+    size_t size;
+  } kinds[] = {
+      [EXCLUDED] = {files->netsh_excluded, files->n_netsh_excluded, (void **)&o->excluded, &o->n_excluded,
+                    sizeof(pc_port_range)},
+      [DYNAMIC] = {files->netsh_dynamic, files->n_netsh_dynamic, (void **)&o->dynamic, &o->n_dynamic,
+                   sizeof(pc_dynamic_range)},
+      [NETSTAT] = {files->netstat, files->n_netstat, (void **)&o->sockets, &o->n_sockets,
+                   sizeof(pc_owner_row)},
+      [TASKLIST] = {files->tasklist, files->n_tasklist, (void **)&procs, &n_procs, sizeof(pc_process_row)},
+      [HTTP] = {files->netsh_http, files->n_netsh_http, (void **)&o->http, &o->n_http, sizeof(pc_http_reg)},
+  };
+  for (int kind = EXCLUDED; kind <= HTTP && rc == PC_OK; kind++) {
+    for (size_t i = 0; i < kinds[kind].n_paths && rc == PC_OK; i++) {
+      const char *spec = kinds[kind].paths[i];
       uint8_t proto = 0, family = 0;
-      const char *path = kind <= 1 ? take_hints(list[i], &proto, &family) : list[i];
+      const char *path = kind == EXCLUDED || kind == DYNAMIC ? take_hints(spec, &proto, &family) : spec;
       char *data;
       size_t len;
       if ((rc = read_all(path, &data, &len, err, errcap)) != PC_OK) break;
       void *rows = NULL;
       size_t n = 0;
       switch (kind) {
-        case 0:
+        case EXCLUDED:
           rc = pc_netsh_parse_excluded(data, len, path, proto, family, (pc_port_range **)&rows, &n, err,
                                        errcap);
-          if (rc == PC_OK)
-            rc = pc_vec_append((void **)&o->excluded, &o->n_excluded, rows, n, sizeof(pc_port_range));
           break;
-        case 1:
+        case DYNAMIC:
           rc = pc_netsh_parse_dynamic(data, len, path, proto, family, (pc_dynamic_range **)&rows, &n, err,
                                       errcap);
-          if (rc == PC_OK)
-            rc = pc_vec_append((void **)&o->dynamic, &o->n_dynamic, rows, n, sizeof(pc_dynamic_range));
           break;
-        case 2:
+        case NETSTAT:
           rc = pc_netstat_parse(data, len, path, (pc_owner_row **)&rows, &n, err, errcap);
-          if (rc == PC_OK)
-            rc = pc_vec_append((void **)&o->sockets, &o->n_sockets, rows, n, sizeof(pc_owner_row));
           break;
-        case 4:
-          rc = pc_netsh_http_parse(data, len, path, (pc_http_reg **)&rows, &n, err, errcap);
-          if (rc == PC_OK) rc = pc_vec_append((void **)&o->http, &o->n_http, rows, n, sizeof(pc_http_reg));
+        case TASKLIST:
+          rc = pc_tasklist_parse(data, len, path, (pc_process_row **)&rows, &n, err, errcap);
           break;
         default:
-          rc = pc_tasklist_parse(data, len, path, (pc_process_row **)&rows, &n, err, errcap);
-          if (rc == PC_OK) rc = pc_vec_append((void **)&procs, &n_procs, rows, n, sizeof(pc_process_row));
+          rc = pc_netsh_http_parse(data, len, path, (pc_http_reg **)&rows, &n, err, errcap);
           break;
       }
+      if (rc == PC_OK) rc = pc_vec_append(kinds[kind].rows, kinds[kind].n_rows, rows, n, kinds[kind].size);
       free(data);
       if (rc == PC_ENOMEM && !err[0]) snprintf(err, errcap, "%s: %s", path, pc_strerror(rc));
     }

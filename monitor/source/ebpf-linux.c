@@ -81,21 +81,32 @@ struct pc_ebpf_source {
 
 void pc_ebpf_convert(const struct pc_bpf_event *e, int64_t mono_to_unix_ns, pc_bind_attempt *a,
                      pc_ebpf_extra *x) {
-  memset(a, 0, sizeof *a);
-  memset(x, 0, sizeof *x);
   int64_t unix_ns = (int64_t)e->ts_ns + mono_to_unix_ns;
-  a->ts_first = a->ts_last = pc_time_from_unix(unix_ns / 1000000000, unix_ns % 1000000000);
-  a->pid = e->pid;
-  a->pid_known = true;
-  a->tid = e->tid;
-  a->stage = (e->source == PC_BPF_SRC_LISTEN || e->source == PC_BPF_SRC_URING_LISTEN) ? PC_STAGE_LISTEN
-                                                                                      : PC_STAGE_BIND;
-  a->failed = e->ret != 0; /* 0: a successful listen() (learned ports) */
-  a->repeats = 1;
-  a->error = (uint32_t)(e->ret < 0 ? -e->ret : e->ret);
-  a->error_known = true;
-  a->error_is_errno = true;
-  a->seen_by = PC_SEEN_EBPF;
+  pc_time ts = pc_time_from_unix(unix_ns / 1000000000, unix_ns % 1000000000);
+  bool listen = e->source == PC_BPF_SRC_LISTEN || e->source == PC_BPF_SRC_URING_LISTEN;
+  *a = (pc_bind_attempt){
+      .ts_first = ts,
+      .ts_last = ts,
+      .pid = e->pid,
+      .pid_known = true,
+      .tid = e->tid,
+      .stage = listen ? PC_STAGE_LISTEN : PC_STAGE_BIND,
+      .failed = e->ret != 0, /* 0: a successful listen() (learned ports) */
+      .repeats = 1,
+      .error = (uint32_t)(e->ret < 0 ? -e->ret : e->ret),
+      .error_known = true,
+      .error_is_errno = true,
+      .seen_by = PC_SEEN_EBPF,
+      .ppid = e->ppid,
+      .uid_known = true,
+      .uid = e->uid,
+      .euid = e->euid,
+      .cgroup_id = e->cgroup_id,
+      .netns = e->netns,
+      .caps_known = true,
+      .cap_effective = e->cap_eff,
+  };
+  *x = (pc_ebpf_extra){.source = e->source, .fd = e->fd, .ts_mono_ns = e->ts_ns};
 
   if (e->flags & PC_BPF_F_ADDR) {
     if (e->family == 2) {
@@ -126,20 +137,8 @@ void pc_ebpf_convert(const struct pc_bpf_event *e, int64_t mono_to_unix_ns, pc_b
     x->bound_dev_if = e->bound_dev_if;
   }
 
-  a->ppid = e->ppid;
-  a->uid_known = true;
-  a->uid = e->uid;
-  a->euid = e->euid;
-  a->cgroup_id = e->cgroup_id;
-  a->netns = e->netns;
-  a->caps_known = true;
-  a->cap_effective = e->cap_eff;
   memcpy(a->comm, e->comm, sizeof a->comm - 1);
   a->comm[sizeof a->comm - 1] = '\0';
-
-  x->source = e->source;
-  x->fd = e->fd;
-  x->ts_mono_ns = e->ts_ns;
   if (e->flags & PC_BPF_F_EXE) {
     x->exe_known = true;
     size_t n = sizeof x->exe < sizeof e->exe ? sizeof x->exe : sizeof e->exe;
@@ -523,13 +522,14 @@ static void *reader_main(void *arg) {
 /* ---- public --------------------------------------------------------------------------------- */
 
 void pc_ebpf_options_init(pc_ebpf_options *o) {
-  memset(o, 0, sizeof *o);
-  o->hooks = PC_EBPF_HOOKS_AUTO;
-  o->io_uring = true;
-  o->ring_bytes = DEFAULT_RING_BYTES;
-  o->queue_capacity = DEFAULT_QUEUE;
-  o->window_ms = DEFAULT_WINDOW_MS;
-  o->uid_budget = DEFAULT_UID_BUDGET;
+  *o = (pc_ebpf_options){
+      .hooks = PC_EBPF_HOOKS_AUTO,
+      .io_uring = true,
+      .ring_bytes = DEFAULT_RING_BYTES,
+      .queue_capacity = DEFAULT_QUEUE,
+      .window_ms = DEFAULT_WINDOW_MS,
+      .uid_budget = DEFAULT_UID_BUDGET,
+  };
 }
 
 static int64_t mono_to_unix_offset(void) {

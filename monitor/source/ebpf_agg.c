@@ -140,29 +140,28 @@ typedef struct uidq {
   uint32_t rr_next; /* next slot in the round-robin ring, NIL when not in it */
 } uidq;
 
+typedef struct fairq_slot {
+  pc_ebpf_item item;
+  uint32_t next; /* FIFO link, or the free list's */
+} fairq_slot;
+
 struct pc__fairq {
-  pc_ebpf_item *items;
-  uint32_t *next; /* FIFO link of item i */
   uint32_t free_head;
   size_t cap, len;
   uidq q[UID_SLOTS + 1]; /* the last one: uids that found no slot */
   uint32_t rr_cur;       /* slot served next, NIL when none is queued */
   uint32_t rr_prev;      /* the slot before rr_cur in the ring */
+  fairq_slot slot[];     /* cap of them */
 };
 
 int pc__fairq_new(size_t cap, pc__fairq **out) {
   *out = NULL;
   if (cap == 0 || cap >= NIL) return PC_EINVAL;
-  pc__fairq *q = calloc(1, sizeof *q);
+  if (cap > (SIZE_MAX - sizeof(pc__fairq)) / sizeof(fairq_slot)) return PC_ENOMEM;
+  pc__fairq *q = calloc(1, sizeof *q + cap * sizeof q->slot[0]);
   if (!q) return PC_ENOMEM;
-  q->items = calloc(cap, sizeof *q->items);
-  q->next = calloc(cap, sizeof *q->next);
-  if (!q->items || !q->next) {
-    pc__fairq_free(q);
-    return PC_ENOMEM;
-  }
   q->cap = cap;
-  for (uint32_t i = 0; i < cap; i++) q->next[i] = i + 1 < cap ? i + 1 : NIL;
+  for (uint32_t i = 0; i < cap; i++) q->slot[i].next = i + 1 < cap ? i + 1 : NIL;
   q->free_head = 0;
   for (uint32_t i = 0; i <= UID_SLOTS; i++) q->q[i].rr_next = NIL;
   q->rr_cur = q->rr_prev = NIL;
@@ -171,9 +170,6 @@ int pc__fairq_new(size_t cap, pc__fairq **out) {
 }
 
 void pc__fairq_free(pc__fairq *q) {
-  if (!q) return;
-  free(q->items);
-  free(q->next);
   free(q);
 }
 
@@ -223,10 +219,10 @@ static void rr_remove(pc__fairq *q, uint32_t s) {
 static void take_head(pc__fairq *q, uint32_t s, pc_ebpf_item *out) {
   uidq *u = &q->q[s];
   uint32_t i = u->head;
-  *out = q->items[i];
-  u->head = q->next[i];
+  *out = q->slot[i].item;
+  u->head = q->slot[i].next;
   if (--u->len == 0) u->head = u->tail = NIL;
-  q->next[i] = q->free_head;
+  q->slot[i].next = q->free_head;
   q->free_head = i;
   q->len--;
   if (u->len == 0) rr_remove(q, s);
@@ -254,14 +250,14 @@ bool pc__fairq_push(pc__fairq *q, const pc_ebpf_item *it, pc_ebpf_item *dropped,
     }
   }
   uint32_t i = q->free_head;
-  q->free_head = q->next[i];
-  q->items[i] = *it;
-  q->next[i] = NIL;
+  q->free_head = q->slot[i].next;
+  q->slot[i].item = *it;
+  q->slot[i].next = NIL;
   if (u->len == 0) {
     u->head = u->tail = i;
     rr_insert(q, s);
   } else {
-    q->next[u->tail] = i;
+    q->slot[u->tail].next = i;
     u->tail = i;
   }
   u->len++;

@@ -12,106 +12,75 @@
 /* Fixtures are test and demo inputs; anything larger is a mistake, not a capture. */
 #define FIXTURE_MAX_BYTES ((size_t)256 << 20)
 
-/* The next() of both capture-file sources, from their reader's result (PC_OK, 1 at the end
- * of the input, or an error): a record becomes the item and is counted; the end and errors
- * stick in *err, so every later call returns the same. */
-static int file_item(int rc, pc_source_item *it, uint64_t *items, int *err) {
-  if (rc == PC_OK) {
-    it->kind = PC_SOURCE_RECORD;
-    (*items)++;
-    return PC_OK;
-  }
-  *err = rc == 1 ? PC_EEND : rc;
-  return *err;
-}
-
-/* ---- ETL ---- */
-
-typedef struct etl_src {
-  pc_etl_reader *r;
+/* A capture file being read: by the ETL reader or by the fixture reader (one of them is set).
+ * Both readers give PC_OK, 1 at the end of the input, or an error. */
+typedef struct file_src {
+  pc_etl_reader *etl;
+  pc_fixture *fx;
+  char *text; /* the fixture's text, which fx reads in place */
   uint64_t items;
-  int err; /* sticky */
+  int err; /* sticky: the end, or the first error (a fixture's first bad line, after every good
+              record before it) */
   char msg[768];
   char path[];
-} etl_src;
+} file_src;
 
-static int etl_next(void *self, pc_source_item *it, unsigned timeout_ms) {
+static file_src *file_src_new(const char *path) {
+  size_t n = strlen(path) + 1;
+  file_src *f = calloc(1, sizeof *f + n);
+  if (f) memcpy(f->path, path, n);
+  return f;
+}
+
+static int file_next(void *self, pc_source_item *it, unsigned timeout_ms) {
   (void)timeout_ms;
-  etl_src *e = self;
-  if (e->err) return e->err;
-  int rc = file_item(pc_etl_next(e->r, &it->record), it, &e->items, &e->err);
-  if (rc != PC_OK && rc != PC_EEND) snprintf(e->msg, sizeof e->msg, "%s: %s", e->path, pc_etl_error(e->r));
-  return rc;
-}
-
-static void etl_stats(void *self, pc_source_stats *st) {
-  etl_src *e = self;
-  st->items = e->items;
-  st->lost = pc_etl_get_info(e->r)->events_lost;
-}
-
-static void etl_info(void *self, pc_source_info *in) {
-  const pc_etl_info *i = pc_etl_get_info(((etl_src *)self)->r);
-  in->name = "etl";
-  in->os = "windows"; /* ETL captures come from Windows */
-  in->os_build = i->os_build;
-  in->events_lost = i->events_lost;
-}
-
-static const char *etl_error(const void *self) {
-  return ((const etl_src *)self)->msg;
-}
-
-static void etl_close(void *self) {
-  etl_src *e = self;
-  pc_etl_close(e->r);
-  free(e);
-}
-
-static const pc_source_ops etl_ops = {etl_next, etl_stats, etl_info, NULL, etl_error, etl_close, NULL};
-
-/* ---- fixture ---- */
-
-typedef struct fixture_src {
-  char *text;
-  pc_fixture *fx;
-  uint64_t items;
-  int err; /* sticky: the first bad line ends the input, after every good record before it */
-  char msg[512];
-} fixture_src;
-
-static int fixture_next(void *self, pc_source_item *it, unsigned timeout_ms) {
-  (void)timeout_ms;
-  fixture_src *f = self;
+  file_src *f = self;
   if (f->err) return f->err;
-  int rc = file_item(pc_fixture_next(f->fx, &it->record), it, &f->items, &f->err);
-  if (rc != PC_OK && rc != PC_EEND) snprintf(f->msg, sizeof f->msg, "%s", pc_fixture_error(f->fx));
-  return rc;
+  int rc = f->etl ? pc_etl_next(f->etl, &it->record) : pc_fixture_next(f->fx, &it->record);
+  if (rc == PC_OK) {
+    it->kind = PC_SOURCE_RECORD;
+    f->items++;
+    return PC_OK;
+  }
+  f->err = rc == 1 ? PC_EEND : rc;
+  if (f->err == PC_EEND) return f->err;
+  if (f->etl)
+    snprintf(f->msg, sizeof f->msg, "%s: %s", f->path, pc_etl_error(f->etl));
+  else
+    snprintf(f->msg, sizeof f->msg, "%s", pc_fixture_error(f->fx)); /* names the file and line */
+  return f->err;
 }
 
-static void fixture_stats(void *self, pc_source_stats *st) {
-  st->items = ((fixture_src *)self)->items;
+static void file_stats(void *self, pc_source_stats *st) {
+  file_src *f = self;
+  st->items = f->items;
+  if (f->etl) st->lost = pc_etl_get_info(f->etl)->events_lost;
 }
 
-static void fixture_info(void *self, pc_source_info *in) {
-  (void)self;
-  in->name = "fixture";
-  in->os = "windows"; /* fixtures are ETW records */
+static void file_info(void *self, pc_source_info *in) {
+  file_src *f = self;
+  in->os = "windows"; /* ETL captures come from Windows; fixtures are ETW records */
+  in->name = f->etl ? "etl" : "fixture";
+  if (f->etl) {
+    const pc_etl_info *i = pc_etl_get_info(f->etl);
+    in->os_build = i->os_build;
+    in->events_lost = i->events_lost;
+  }
 }
 
-static const char *fixture_error(const void *self) {
-  return ((const fixture_src *)self)->msg;
+static const char *file_error(const void *self) {
+  return ((const file_src *)self)->msg;
 }
 
-static void fixture_close(void *self) {
-  fixture_src *f = self;
+static void file_close(void *self) {
+  file_src *f = self;
+  pc_etl_close(f->etl);
   pc_fixture_close(f->fx);
   free(f->text);
   free(f);
 }
 
-static const pc_source_ops fixture_ops = {fixture_next,  fixture_stats, fixture_info, NULL,
-                                          fixture_error, fixture_close, NULL};
+static const pc_source_ops file_ops = {file_next, file_stats, file_info, NULL, file_error, file_close, NULL};
 
 /* A file that does not start like an ETL file and reads as text is taken as a fixture. */
 static bool looks_like_text(const char *path) {
@@ -128,18 +97,17 @@ static bool looks_like_text(const char *path) {
 
 static int open_fixture(const char *path, const pc_schema_set *schemas, pc_source **out, char *err,
                         size_t cap) {
-  fixture_src *f = calloc(1, sizeof *f);
+  file_src *f = file_src_new(path);
   if (!f) return PC_ENOMEM;
   size_t len;
   int rc = pc_file_read(path, FIXTURE_MAX_BYTES, &f->text, &len);
   if (rc == PC_OK) rc = pc_fixture_open(f->text, len, path, schemas, &f->fx);
   if (rc != PC_OK) {
     snprintf(err, cap, "%s: %s", path, pc_strerror(rc));
-    free(f->text);
-    free(f);
+    file_close(f);
     return rc;
   }
-  return pc_source_new(&fixture_ops, f, out);
+  return pc_source_new(&file_ops, f, out);
 }
 
 int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_source **out, char *err,
@@ -150,15 +118,13 @@ int pc_source_open_file(const char *path, const pc_schema_set *schemas, pc_sourc
   pc_etl_reader *r = NULL;
   int rc = pc_etl_open(path, &r, msg, sizeof msg);
   if (rc == PC_OK) {
-    size_t n = strlen(path) + 1;
-    etl_src *e = calloc(1, sizeof *e + n);
-    if (!e) {
+    file_src *f = file_src_new(path);
+    if (!f) {
       pc_etl_close(r);
       return PC_ENOMEM;
     }
-    e->r = r;
-    memcpy(e->path, path, n);
-    return pc_source_new(&etl_ops, e, out);
+    f->etl = r;
+    return pc_source_new(&file_ops, f, out);
   }
   if (rc == PC_ENOENT || rc == PC_EIO || rc == PC_ENOMEM || rc == PC_ENOTFILE || !looks_like_text(path)) {
     /* Neither a capture nor a fixture: a packed collect folder gets told to unpack. */

@@ -467,6 +467,16 @@ static __always_inline void listened_ok(struct pc_bpf_event *e, struct task_stru
   if (send(e)) count(PC_BPF_CNT_LISTEN_OK);
 }
 
+/* A listen() (or an io_uring bind or listen) whose who and what are in e: a new listener
+ * when it returned 0, else a failure. */
+static __always_inline void listened_or_failed(struct pc_bpf_event *e, struct task_struct *task,
+                                               struct sock *sk, struct file *f) {
+  if (e->ret == 0)
+    listened_ok(e, task, sk, f);
+  else
+    failed(e, task, sk, f);
+}
+
 /* bind(fd, addr, len) failed with ret in the current task. */
 static __always_inline int on_bind_exit(long ret) {
   struct task_struct *task = bpf_get_current_task_btf();
@@ -501,10 +511,7 @@ static __always_inline int on_listen_exit(long ret) {
   fill_who(e, task, ret, PC_BPF_SRC_LISTEN);
   e->fd = fd;
   fill_addr_from_sock(e, sk);
-  if (ret == 0)
-    listened_ok(e, task, sk, f);
-  else
-    failed(e, task, sk, f);
+  listened_or_failed(e, task, sk, f);
   return 0;
 }
 
@@ -568,9 +575,6 @@ int BPF_PROG(pc_uring_complete, void *ring, void *req, struct io_uring_cqe *cqe)
   } else {
     fill_addr_from_sock(e, sk);
   }
-  if (res == 0)
-    listened_ok(e, task, sk, f);
-  else
-    failed(e, task, sk, f);
+  listened_or_failed(e, task, sk, f);
   return 0;
 }
