@@ -239,22 +239,17 @@ static void write_field(pc_json_writer *w, const pc_rec_field *fd, const pc_fact
       pc_json_bool(w, *(const bool *)p);
       break;
     case PC_REC_U8:
-      pc_json_u64(w, *(const uint8_t *)p);
-      break;
     case PC_REC_U16:
-      pc_json_u64(w, *(const uint16_t *)p);
-      break;
     case PC_REC_U32:
-      pc_json_u64(w, *(const uint32_t *)p);
-      break;
     case PC_REC_U64:
-      pc_json_u64(w, *(const uint64_t *)p);
+      pc_json_u64(w, fd->size == 1   ? *(const uint8_t *)p
+                     : fd->size == 2 ? *(const uint16_t *)p
+                     : fd->size == 4 ? *(const uint32_t *)p
+                                     : *(const uint64_t *)p);
       break;
     case PC_REC_I32:
-      pc_json_i64(w, *(const int32_t *)p);
-      break;
     case PC_REC_TIME:
-      pc_json_i64(w, *(const int64_t *)p);
+      pc_json_i64(w, fd->type == PC_REC_I32 ? *(const int32_t *)p : *(const int64_t *)p);
       break;
     case PC_REC_STR:
       pc_json_str(w, (const char *)p);
