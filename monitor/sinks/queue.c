@@ -42,6 +42,9 @@ struct pc__queue {
 
   uint64_t submitted, written, dropped, failures, drop_reports;
   uint64_t unreported; /* dropped but not yet told through the destination */
+  /* The ring, the held record and the drop report's buffer: their sizes are fixed at
+   * start, so they live in the queue's own allocation. */
+  char bytes[];
 };
 
 static void ring_put(pc__queue *q, size_t at, const void *p, size_t n) {
@@ -182,22 +185,23 @@ static void writer(void *arg) {
 pc_err pc__queue_start(pc__queue **out, size_t cap_bytes, unsigned retry_min_ms, unsigned retry_max_ms,
                        const pc__queue_ops *ops, void *ud) {
   *out = NULL;
-  if (cap_bytes < 64 || cap_bytes > UINT32_MAX) return PC_EINVAL;
-  pc__queue *q = calloc(1, sizeof *q);
+  if (cap_bytes < 64 || cap_bytes > UINT32_MAX ||
+      cap_bytes > (SIZE_MAX - sizeof(pc__queue) - DROP_REC_CAP) / 2)
+    return PC_EINVAL;
+  pc__queue *q = calloc(1, sizeof *q + 2 * cap_bytes + DROP_REC_CAP);
   if (!q) return PC_ENOMEM;
   q->cap = cap_bytes;
   q->ops = ops;
   q->ud = ud;
   q->retry_min = retry_min_ms ? retry_min_ms : 1;
   q->retry_max = retry_max_ms > q->retry_min ? retry_max_ms : q->retry_min;
-  q->ring = malloc(cap_bytes);
-  q->held = malloc(cap_bytes);
-  q->drop_buf = malloc(DROP_REC_CAP);
+  q->ring = q->bytes;
+  q->held = q->ring + cap_bytes;
+  q->drop_buf = q->held + cap_bytes;
   q->mu = pc_os_mutex_new();
   q->wake = pc_os_cond_new();
   q->drained = pc_os_cond_new();
-  if (!q->ring || !q->held || !q->drop_buf || !q->mu || !q->wake || !q->drained ||
-      pc_os_thread_start(&q->thread, writer, q) != PC_OK) {
+  if (!q->mu || !q->wake || !q->drained || pc_os_thread_start(&q->thread, writer, q) != PC_OK) {
     q->thread = NULL;
     pc__queue_stop(q, 0, NULL);
     return PC_ENOMEM;
@@ -271,8 +275,5 @@ void pc__queue_stop(pc__queue *q, unsigned drain_ms, pc_sink_stats *final) {
   pc_os_cond_free(q->drained);
   pc_os_cond_free(q->wake);
   pc_os_mutex_free(q->mu);
-  free(q->drop_buf);
-  free(q->held);
-  free(q->ring);
   free(q);
 }
