@@ -12,15 +12,13 @@
 #include "pc_error.h"
 
 struct pc_config {
-  char *text;         /* a NUL-terminated copy of the file, cut into values in place */
   const char **watch; /* watch values, pointing into text */
   size_t watch_count;
+  char text[]; /* a NUL-terminated copy of the file, cut into values in place */
 };
 
 void pc_config_free(pc_config *c) {
-  if (!c) return;
-  free(c->text);
-  free(c->watch);
+  if (c) free(c->watch);
   free(c);
 }
 
@@ -53,13 +51,8 @@ int pc_config_apply_text(pc_options *o, const char *text, size_t len, const char
   if (len >= 2 && (((unsigned char)text[0] == 0xFF && (unsigned char)text[1] == 0xFE) ||
                    ((unsigned char)text[0] == 0xFE && (unsigned char)text[1] == 0xFF)))
     return fail(err, errcap, PC_EPARSE, origin, 0, "is UTF-16; save it as UTF-8");
-  pc_config *c = calloc(1, sizeof *c);
+  pc_config *c = calloc(1, sizeof *c + len + 1); /* len is at most PC_CONFIG_MAX_BYTES */
   if (!c) return PC_ENOMEM;
-  c->text = malloc(len + 1);
-  if (!c->text) {
-    free(c);
-    return PC_ENOMEM;
-  }
   memcpy(c->text, text, len);
   c->text[len] = '\0';
   char *p = c->text, *end = c->text + len;
