@@ -169,6 +169,12 @@ static int add_text(pc_rules_compiler *c, const char *text, size_t len, const ch
   return pc__parse(text, len, origin, layer, &out);
 }
 
+/* The rule array a compiler fills and hands to the rule set it builds: freed by either. */
+static void free_rules(pc__rule **rules, size_t n) {
+  for (size_t i = 0; i < n; i++) pc__rule_free(rules[i]);
+  free(rules);
+}
+
 int pc_rules_compiler_new(pc_rules_compiler **out) {
   if (!out) return PC_EINVAL;
   *out = NULL;
@@ -191,8 +197,7 @@ int pc_rules_compiler_new(pc_rules_compiler **out) {
 
 void pc_rules_compiler_free(pc_rules_compiler *c) {
   if (!c) return;
-  for (size_t i = 0; i < c->n; i++) pc__rule_free(c->rules[i]);
-  free(c->rules);
+  free_rules(c->rules, c->n);
   free(c->ids);
   for (size_t i = 0; i < c->diag.n; i++) free(c->diag.msgs[i]);
   free(c->diag.msgs);
@@ -341,8 +346,7 @@ int pc_rules_compiler_build(pc_rules_compiler *c, pc_ruleset **out) {
 
 void pc_ruleset_free(pc_ruleset *rs) {
   if (!rs) return;
-  for (size_t i = 0; i < rs->count; i++) pc__rule_free(rs->rules[i]);
-  free(rs->rules);
+  free_rules(rs->rules, rs->count);
   pc__rule_index_free(rs->index);
   pcre2_match_context_free(rs->mctx);
   free(rs);
