@@ -196,20 +196,15 @@ void pc_correlator_config_default(pc_correlator_config *cfg) {
 
 int pc_correlator_new(const pc_correlator_config *cfg, pc_attempt_fn emit, void *ud, pc_correlator **out) {
   *out = NULL;
-  pc_correlator *c = calloc(1, sizeof *c);
-  if (!c) return PC_ENOMEM;
+  pc_correlator_config k;
   if (cfg)
-    c->cfg = *cfg;
+    k = *cfg;
   else
-    pc_correlator_config_default(&c->cfg);
-  if (!c->cfg.max_endpoints || !c->cfg.max_processes || !c->cfg.max_open || !c->cfg.max_holders) {
-    free(c);
-    return PC_EINVAL;
-  }
-  c->emit = emit;
-  c->ud = ud;
-  c->now = PC_TIME_UNKNOWN;
-  c->next_due = INT64_MAX;
+    pc_correlator_config_default(&k);
+  if (!k.max_endpoints || !k.max_processes || !k.max_open || !k.max_holders) return PC_EINVAL;
+  pc_correlator *c = malloc(sizeof *c);
+  if (!c) return PC_ENOMEM;
+  *c = (pc_correlator){.cfg = k, .emit = emit, .ud = ud, .now = PC_TIME_UNKNOWN, .next_due = INT64_MAX};
   int rc = pc_bmap_new(c->cfg.max_endpoints, sizeof(sock_info), &c->afd_sockets);
   if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_endpoints, sizeof(sock_info), &c->ws_sockets);
   if (rc == PC_OK) rc = pc_bmap_new(c->cfg.max_processes, sizeof(proc_info), &c->processes);

@@ -57,20 +57,15 @@ void pc_reorder_config_default(pc_reorder_config *cfg) {
 
 int pc_reorder_new(const pc_reorder_config *cfg, pc_reorder_fn out, void *ud, pc_reorder **res) {
   *res = NULL;
-  pc_reorder *r = calloc(1, sizeof *r);
-  if (!r) return PC_ENOMEM;
+  pc_reorder_config k;
   if (cfg)
-    r->cfg = *cfg;
+    k = *cfg;
   else
-    pc_reorder_config_default(&r->cfg);
-  if (!r->cfg.max_held || r->cfg.watermark < 0) {
-    free(r);
-    return PC_EINVAL;
-  }
-  r->out = out;
-  r->ud = ud;
-  r->now = PC_TIME_UNKNOWN;
-  r->released = PC_TIME_UNKNOWN;
+    pc_reorder_config_default(&k);
+  if (!k.max_held || k.watermark < 0) return PC_EINVAL;
+  pc_reorder *r = malloc(sizeof *r);
+  if (!r) return PC_ENOMEM;
+  *r = (pc_reorder){.cfg = k, .out = out, .ud = ud, .now = PC_TIME_UNKNOWN, .released = PC_TIME_UNKNOWN};
   *res = r;
   return PC_OK;
 }
