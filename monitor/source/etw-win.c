@@ -379,6 +379,13 @@ static void props_reset(pc_etw_session *s, const pc_etw_options *o) {
   }
 }
 
+/* ControlTrace (QUERY or STOP) on our session by its handle, or on the session of our name
+ * when h is 0, with the properties cleared for the OS to fill in. */
+static ULONG control(pc_etw_session *s, TRACEHANDLE h, ULONG code) {
+  props_reset(s, NULL);
+  return s->api->control_trace(h, h ? NULL : s->name, s->props, code);
+}
+
 void pc_etw_error_text(char *out, size_t cap, const char *call, uint32_t err, const char *session_name) {
   switch (err) {
     case ERROR_ACCESS_DENIED:
@@ -520,8 +527,7 @@ static void session_teardown(pc_etw_session *s) {
       s->api->enable_trace_ex2(s->session, &g, EVENT_CONTROL_CODE_DISABLE_PROVIDER, 0, 0, 0, 0, NULL);
     }
   } else {
-    props_reset(s, NULL);
-    s->api->control_trace(s->session, NULL, s->props, EVENT_TRACE_CONTROL_STOP);
+    control(s, s->session, EVENT_TRACE_CONTROL_STOP);
   }
 }
 
@@ -638,8 +644,7 @@ static int start_or_claim(pc_etw_session *s, const pc_etw_options *opts, FILE *m
         if (msg)
           fprintf(msg, "portclash: stopping the existing ETW session '%s' and starting a new one\n",
                   opts->session_name);
-        props_reset(s, NULL);
-        rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_STOP);
+        rc = control(s, 0, EVENT_TRACE_CONTROL_STOP);
         if (rc != ERROR_SUCCESS && rc != ERROR_WMI_INSTANCE_NOT_FOUND) {
           return fail(s, msg, "ControlTrace(STOP) of the stale session", rc);
         }
@@ -651,8 +656,7 @@ static int start_or_claim(pc_etw_session *s, const pc_etw_options *opts, FILE *m
         if (msg)
           fprintf(msg, "portclash: using the existing ETW session '%s' (it stays running at exit)\n",
                   opts->session_name);
-        props_reset(s, NULL);
-        rc = s->api->control_trace(0, s->name, s->props, EVENT_TRACE_CONTROL_QUERY);
+        rc = control(s, 0, EVENT_TRACE_CONTROL_QUERY);
         if (rc == ERROR_SUCCESS) {
           s->session = (TRACEHANDLE)s->props->Wnode.HistoricalContext;
           s->attached = true;
@@ -666,8 +670,7 @@ static int start_or_claim(pc_etw_session *s, const pc_etw_options *opts, FILE *m
     return e;
   }
   /* The mode in force, as the OS reports it (it may ignore a mode it does not know). */
-  props_reset(s, NULL);
-  if (s->api->control_trace(s->session, NULL, s->props, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
+  if (control(s, s->session, EVENT_TRACE_CONTROL_QUERY) == ERROR_SUCCESS) {
     s->mode_known = true;
     s->mode = s->props->LogFileMode;
   }
