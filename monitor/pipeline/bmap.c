@@ -43,21 +43,23 @@ static size_t hash(uint64_t k1, uint64_t k2) {
 int pc_bmap_new(size_t limit, size_t value_size, pc_bmap **out) {
   *out = NULL;
   if (limit == 0 || limit > (SIZE_MAX / 4)) return PC_EINVAL;
-  pc_bmap *m = calloc(1, sizeof *m);
-  if (!m) return PC_ENOMEM;
   size_t max = 16;
   while (max < 2 * limit) max *= 2;
   size_t cap = max < INITIAL_CAPACITY ? max : INITIAL_CAPACITY;
-  m->limit = limit;
-  m->mask = cap - 1;
-  m->max_mask = max - 1;
-  m->value_size = value_size;
-  m->slot_size = (sizeof(slot_head) + value_size + 7) & ~(size_t)7;
-  m->slots = calloc(cap, m->slot_size);
-  if (!m->slots) {
+  size_t slot_size = (sizeof(slot_head) + value_size + 7) & ~(size_t)7;
+  pc_bmap *m = malloc(sizeof *m);
+  unsigned char *slots = calloc(cap, slot_size);
+  if (!m || !slots) {
     free(m);
+    free(slots);
     return PC_ENOMEM;
   }
+  *m = (pc_bmap){.limit = limit,
+                 .mask = cap - 1,
+                 .max_mask = max - 1,
+                 .value_size = value_size,
+                 .slot_size = slot_size,
+                 .slots = slots};
   *out = m;
   return PC_OK;
 }
