@@ -1,5 +1,6 @@
-/* cmd_monitor-linux.c - `portclash monitor` on Linux: the eBPF source's options and its
- * opening; the rest is the monitor every platform shares (cmd_monitor.c).
+/* cmd_monitor-linux.c - `portclash monitor` on Linux: the eBPF source's options and the
+ * signals; the source is opened through ebpf_open-linux.c, the rest is the monitor every
+ * platform shares (cmd_monitor.c).
  *
  * The source's reader thread only moves events from the kernel ring into its bounded queue,
  * and one thread does the explaining, so host-state lookups never make the kernel ring
@@ -93,16 +94,6 @@ void pc__monitor_signals_install(volatile int *stop, volatile int *reopen) {
 void pc__monitor_signals_restore(void) {
   for (size_t i = 0; i < 3; i++) sigaction(stop_signals[i], &saved[i], NULL);
   sigaction(SIGHUP, &saved[3], NULL);
-}
-
-int pc__ebpf_open_live(const pc_ebpf_options *o, const char *command, pc_source **out) {
-  char err[1536];
-  int rc = pc_source_open_ebpf(o, out, err, sizeof err);
-  if (rc != PC_OK) {
-    fprintf(stderr, "portclash %s: %s\n", command, err);
-    return rc == PC_EPRIV ? PC_EXIT_PRIVILEGE : PC_EXIT_FAILURE;
-  }
-  return PC_EXIT_OK;
 }
 
 static int open_source(void *ud, pc_pipeline *p, pc_source **out) {

@@ -1,5 +1,5 @@
 /* ebpf_open-linux.h - the one way `portclash monitor`, `collect` and `selftest` start the live
- * eBPF source on Linux (pc__ebpf_open_live, in cmd_monitor-linux.c), as etw_open-win.h is on
+ * eBPF source on Linux (pc__ebpf_open_live, ebpf_open-linux.c), as etw_open-win.h is on
  * Windows. Private to the cli library. Linux only. */
 #ifndef PC_CLI_EBPF_OPEN_LINUX_H
 #define PC_CLI_EBPF_OPEN_LINUX_H

@@ -1,5 +1,5 @@
 /* etw_open-win.h - the one way `portclash monitor` and `portclash selftest` start the live
- * ETW source on Windows (pc__etw_open_live, in cmd_monitor-win.c): the plan from the decoder's
+ * ETW source on Windows (pc__etw_open_live, etw_open-win.c): the plan from the decoder's
  * layouts, the session, the messages when it cannot start, and the OS's own event layouts.
  * Private to the cli library. Windows only. */
 #ifndef PC_CLI_ETW_OPEN_WIN_H
